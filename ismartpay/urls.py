@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import TemplateView
+
+from ismartpay.core.health import healthz
+
+urlpatterns = [
+    path("", TemplateView.as_view(template_name="home.html"), name="home"),
+    path("healthz", healthz, name="healthz"),
+    path("help/", TemplateView.as_view(template_name="help.html"), name="help"),
+    path("privacy/", TemplateView.as_view(template_name="privacy.html"), name="privacy"),
+    path("accounts/", include("allauth.urls")),
+    path("loans/", include("loans.urls")),
+    path("admin/", admin.site.urls),
+]

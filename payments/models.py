@@ -1,0 +1,1 @@
+# Payment methods, payments and their event log arrive with the payments issue.

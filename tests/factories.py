@@ -1,0 +1,70 @@
+"""factory-boy factories for the test suite."""
+
+import datetime as dt
+from decimal import Decimal
+
+import factory
+from allauth.account.models import EmailAddress
+
+from accounts.models import User
+from loans.models import Lender, Loan, LoanLink
+from loans.schedule import installment_amount
+
+TEST_PASSWORD = "correct horse battery staple 42"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"borrower{n}@example.com")
+    full_name = factory.Faker("name")
+    password = factory.PostGenerationMethodCall("set_password", TEST_PASSWORD)
+
+    @factory.post_generation
+    def verified_email(obj, create, extracted, **kwargs):
+        if create and extracted is not False:
+            EmailAddress.objects.create(user=obj, email=obj.email, verified=True, primary=True)
+        if create:
+            obj.save()
+
+
+class LenderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Lender
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Lender {n}")
+
+
+class LoanFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Loan
+
+    lender = factory.SubFactory(LenderFactory)
+    loan_number = factory.Sequence(lambda n: f"L-{n:06d}")
+    vin = factory.Sequence(lambda n: f"1HGCM82633A{n:06d}")
+    vehicle_year = 2022
+    vehicle_make = "Honda"
+    vehicle_model = "Accord"
+    billing_zip = "10001"
+    original_principal = Decimal("25000.00")
+    apr_percent = Decimal("6.00")
+    term_months = 60
+    contract_date = dt.date(2026, 1, 5)
+    first_due_date = dt.date(2026, 2, 5)
+    due_day = 5
+    installment_amount = factory.LazyAttribute(
+        lambda o: installment_amount(o.original_principal, o.apr_percent, o.term_months)
+    )
+    principal_balance = factory.LazyAttribute(lambda o: o.original_principal)
+    interest_accrued_through = factory.LazyAttribute(lambda o: o.contract_date)
+
+
+class LoanLinkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LoanLink
+
+    user = factory.SubFactory(UserFactory)
+    loan = factory.SubFactory(LoanFactory)

@@ -1,0 +1,106 @@
+"""The embedded (serverless) broker really carries beat's ticks to a worker in another process.
+
+Runs the production Celery app with no DATABASE_URL or REDIS_URL, exactly as bin/run does:
+queues declared first, then a worker and beat started side by side; beat fires a probe task
+every 0.2 s for 30 s; every tick beat sent must be executed by the worker, none lost.
+"""
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PROBE = """
+import os
+from pathlib import Path
+from ismartpay.celery import app
+
+@app.task(name="probe.tick")
+def tick():
+    with Path(os.environ["PROBE_OUT"]).open("a") as out:
+        out.write("tick\\n")
+
+app.conf.beat_schedule = {"probe": {"task": "probe.tick", "schedule": 0.2}}
+"""
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    env.update(
+        DEBUG="true",
+        DJANGO_SETTINGS_MODULE="ismartpay.settings",
+        ISMARTPAY_VAR_DIR=str(tmp_path / "var"),
+        PROBE_OUT=str(tmp_path / "ticks.txt"),
+        PYTHONPATH=f"{tmp_path}{os.pathsep}{ROOT}",
+    )
+    return env
+
+
+def _celery(*args: str) -> list[str]:
+    return [sys.executable, "-m", "celery", "-A", "probe", *args]
+
+
+@pytest.mark.slow
+def test_embedded_broker_delivers_every_beat_tick_to_a_worker_process(tmp_path):
+    (tmp_path / "probe.py").write_text(PROBE)
+    (tmp_path / "var").mkdir()
+    env = _env(tmp_path)
+    prepared = subprocess.run(
+        [sys.executable, "manage.py", "prepare_broker"],
+        cwd=ROOT,
+        env={**env, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert prepared.returncode == 0, prepared.stderr
+    assert (tmp_path / "var" / "celery-broker.sqlite3").exists()  # the embedded broker file
+
+    worker_log, beat_log = tmp_path / "worker.log", tmp_path / "beat.log"
+    with worker_log.open("w") as wl, beat_log.open("w") as bl:
+        worker = subprocess.Popen(
+            _celery("worker", "--pool", "solo", "--loglevel", "INFO"),
+            cwd=tmp_path,
+            env=env,
+            stdout=wl,
+            stderr=subprocess.STDOUT,
+        )
+        beat = subprocess.Popen(
+            _celery("beat", "--loglevel", "INFO", "-s", str(tmp_path / "beat-schedule")),
+            cwd=tmp_path,
+            env=env,
+            stdout=bl,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            time.sleep(30)
+            beat.send_signal(signal.SIGTERM)
+            beat.wait(timeout=30)
+            sent = len(re.findall(r"Sending due task probe", beat_log.read_text()))
+            received = 0
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                ticks = tmp_path / "ticks.txt"
+                received = len(ticks.read_text().splitlines()) if ticks.exists() else 0
+                if received >= sent:
+                    break
+                time.sleep(0.5)
+        finally:
+            for proc in (beat, worker):
+                if proc.poll() is None:
+                    proc.terminate()
+            for proc in (beat, worker):
+                try:
+                    proc.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+    assert sent >= 100, beat_log.read_text()[-2000:]
+    assert received == sent, worker_log.read_text()[-3000:]
+    assert "Traceback" not in worker_log.read_text()

@@ -1,0 +1,70 @@
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+import time_machine
+from factories import LoanFactory, LoanLinkFactory
+
+from loans.models import Loan
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path", ["/", "/help/", "/privacy/", "/accounts/login/", "/accounts/signup/"]
+)
+def test_public_pages_render_for_anonymous_visitors(client, path):
+    response = client.get(path)
+    assert response.status_code == 200
+    assert b'name="viewport"' in response.content
+    assert b'href="#main"' in response.content  # skip link
+
+
+@pytest.mark.django_db
+def test_dashboard_requires_sign_in(client):
+    response = client.get("/loans/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.django_db
+def test_dashboard_without_loans_shows_the_empty_state(borrower_client):
+    response = borrower_client.get("/loans/")
+    assert b"No loans linked yet" in response.content
+
+
+@pytest.mark.django_db
+@time_machine.travel(dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC), tick=False)
+def test_dashboard_shows_a_past_due_loan_with_its_amounts(borrower, borrower_client):
+    # $25,000 at 6 % over 60 months, first due 2026-02-05; 8 of 10 due installments paid.
+    loan = LoanFactory(
+        principal_balance=Decimal("21957.37"),
+        interest_accrued_through=dt.date(2026, 9, 5),
+        paid_toward_installments=Decimal("3866.56"),
+        unpaid_fees=Decimal("25.00"),
+    )
+    LoanLinkFactory(user=borrower, loan=loan)
+    response = borrower_client.get("/loans/")
+    text = response.content.decode()
+    assert "Past due 50 days" in text  # oldest unpaid: 2026-10-05
+    assert "$966.64 is past due" in text  # two installments of $483.32
+    # amount due = 3 installments (Oct, Nov, Dec 5) + the $25.00 fee
+    assert "$1,474.96" in text
+    assert loan.vehicle in text
+
+
+@pytest.mark.django_db
+def test_dashboard_queries_stay_constant_as_loans_are_added(
+    borrower, borrower_client, django_assert_max_num_queries
+):
+    for _ in range(5):
+        LoanLinkFactory(user=borrower)
+    with django_assert_max_num_queries(6):
+        response = borrower_client.get("/loans/")
+    assert response.content.decode().count('class="card__title"') == Loan.objects.count()
+
+
+@pytest.mark.django_db
+def test_dashboard_never_shows_another_borrowers_loan(borrower_client):
+    other = LoanLinkFactory()
+    response = borrower_client.get("/loans/")
+    assert other.loan.loan_number.encode() not in response.content
