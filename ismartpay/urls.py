@@ -10,6 +10,7 @@ urlpatterns = [
     path("help/", TemplateView.as_view(template_name="help.html"), name="help"),
     path("privacy/", TemplateView.as_view(template_name="privacy.html"), name="privacy"),
     path("accounts/", include("allauth.urls")),
+    path("account/", include("accounts.urls")),
     path("loans/", include("loans.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -46,6 +46,16 @@ def monthly_rate(apr_percent: Decimal) -> Decimal:
         return apr_percent / 100 / _MONTHS_PER_YEAR
 
 
+def monthly_interest(balance: Decimal, apr_percent: Decimal) -> Decimal:
+    """Return one nominal month's interest, balance x APR/12, rounded to cents (HALF_UP).
+
+    Divides last, so an exact half cent (390.00 x 20.20 % / 12 = 6.565) rounds up as it
+    should instead of landing a hair below it through a pre-rounded monthly rate.
+    """
+    with math_context():
+        return to_cents(balance * apr_percent / (100 * _MONTHS_PER_YEAR))
+
+
 def installment_amount(principal: Decimal, apr_percent: Decimal, term_months: int) -> Decimal:
     """Return the level monthly payment P*r / (1 - (1+r)^-n), rounded once to cents (HALF_UP)."""
     _check_terms(principal, apr_percent, term_months)
@@ -68,12 +78,10 @@ def amortization_schedule(
     principal exactly and the final balance is 0.00.
     """
     payment = installment_amount(principal, apr_percent, term_months)
-    r = monthly_rate(apr_percent)
     balance = principal
     rows = []
     for number, due in enumerate(due_dates(first_due_date, due_day, term_months), start=1):
-        with math_context():
-            interest = to_cents(balance * r)
+        interest = monthly_interest(balance, apr_percent)
         if number == term_months:
             principal_part = balance
         else:
