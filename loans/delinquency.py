@@ -143,8 +143,7 @@ def amount_due_now(schedule: ContractSchedule, position: LoanPosition, on: dt.da
 
 
 def loan_status(schedule: ContractSchedule, position: LoanPosition, on: dt.date) -> str:
-    """Return "paid_off" (nothing owed), "past_due" (an installment unpaid after its due date)
-    or "current": the statuses the servicer computes; staff set charged_off and closed."""
+    """Return the computed status: "paid_off", "past_due" (an installment late) or "current"."""
     if position.payoff == 0:
         return PAID_OFF
     return PAST_DUE if days_past_due(schedule, position, on) > 0 else CURRENT

@@ -29,7 +29,8 @@ def test_compose_runs_web_worker_beat_postgres_redis_and_a_mail_catcher(compose)
 def test_compose_wires_the_app_to_postgres_redis_and_mail(compose):
     for name in ("web", "worker", "beat"):
         env = compose["services"][name]["environment"]
-        assert env["DATABASE_URL"].startswith("postgres://") and "@postgres:5432/" in env["DATABASE_URL"]
+        assert env["DATABASE_URL"].startswith("postgres://")
+        assert "@postgres:5432/" in env["DATABASE_URL"]
         assert env["REDIS_URL"] == "redis://redis:6379/0"
         assert env["EMAIL_URL"] == "smtp://mailpit:1025"
         assert env["DEBUG"] == "false"
