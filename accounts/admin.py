@@ -1,18 +1,93 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from .models import User
+from .audit import AuditedAdminMixin, audit_record
+from .models import AuditEvent, Profile, SignInEvent, User
+from .second_factor import second_factor_reset_by_staff
+
+
+class ProfileInline(admin.StackedInline):
+    model = Profile
+    can_delete = False
+    extra = 0
+    exclude = ("closure_reason",)
+    readonly_fields = ("closure_requested_at",)
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
     ordering = ("email",)
-    list_display = ("email", "full_name", "is_staff", "is_active", "date_joined")
+    list_display = (
+        "email",
+        "full_name",
+        "is_staff",
+        "is_active",
+        "has_second_factor",
+        "date_joined",
+    )
+    list_filter = ("is_staff", "is_active", "has_second_factor", "groups")
     search_fields = ("email", "full_name", "phone")
+    readonly_fields = ("has_second_factor", "last_login", "date_joined")
+    inlines = [ProfileInline]
+    actions = ["reset_second_factor"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         ("Personal info", {"fields": ("full_name", "phone")}),
+        ("Security", {"fields": ("has_second_factor",)}),
         ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
         ("Important dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+    @admin.action(
+        description="Reset second factor (after checking identity)",
+        permissions=["reset_second_factor"],
+    )
+    def reset_second_factor(self, request, queryset):
+        for user in queryset:
+            second_factor_reset_by_staff(user=user)
+            audit_record(
+                actor=request.user,
+                action="account.second_factor_reset",
+                target=user,
+                reason="Identity checked by support",
+                request=request,
+            )
+        messages.success(request, f"Second factor reset for {queryset.count()} account(s).")
+
+    def has_reset_second_factor_permission(self, request):
+        return request.user.has_perm("accounts.reset_second_factor")
+
+
+@admin.register(SignInEvent)
+class SignInEventAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ("created_at", "user", "ip", "device_label", "new_device")
+    list_select_related = ("user",)
+    search_fields = ("user__email", "ip")
+    readonly_fields = [f.name for f in SignInEvent._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "actor_email", "action", "target_type", "target_id", "reason")
+    list_filter = ("action", "target_type")
+    search_fields = ("actor_email", "target_id", "target_repr", "reason")
+    readonly_fields = [f.name for f in AuditEvent._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,3 +1,34 @@
-from django.urls import path  # noqa: F401 — the borrower's own pages register here
+from django.urls import include, path
 
-urlpatterns: list = []
+from . import passkeys
+from .views import otp, profile, security
+
+urlpatterns = [
+    path("security/", security.security, name="accounts_security"),
+    path("security/code/", otp.otp_verify, name="accounts_otp_verify"),
+    path("security/authenticator/", security.totp_setup, name="accounts_totp_setup"),
+    path(
+        "security/remove/", security.second_factor_remove_view, name="accounts_second_factor_remove"
+    ),
+    path("security/recovery-codes/", security.recovery_codes, name="accounts_recovery_codes"),
+    path(
+        "security/recovery-codes/download/",
+        security.recovery_codes_download,
+        name="accounts_recovery_codes_download",
+    ),
+    path(
+        "security/recovery-codes/new/",
+        security.recovery_codes_regenerate,
+        name="accounts_recovery_codes_regenerate",
+    ),
+    path(
+        "security/sign-out-others/",
+        security.sessions_end_others_view,
+        name="accounts_sessions_end_others",
+    ),
+    path("security/passkey/", security.passkey_add, name="accounts_passkey_add"),
+    path("passkeys/", include((passkeys.urlpatterns, "otp_webauthn"))),
+    path("activity/", profile.activity, name="accounts_activity"),
+    path("profile/", profile.profile, name="accounts_profile"),
+    path("close/", profile.close_account, name="accounts_close"),
+]

@@ -6,6 +6,7 @@ database and a Celery broker kept in an SQLite file, so web, worker and beat nee
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from cryptography.fernet import Fernet
@@ -47,7 +48,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[SITE_URL])
 PAYMENT_GATEWAY = env.str("PAYMENT_GATEWAY", default="sandbox")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "accounts.admin_apps.PortalAdminConfig",  # django.contrib.admin with the OTP admin site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -57,6 +58,8 @@ INSTALLED_APPS = [
     "csp",
     "allauth",
     "allauth.account",
+    "django_otp",
+    "django_otp_webauthn",  # passkeys (fingerprint / face) as a django-otp device
     "accounts",
     "loans",
     "payments",
@@ -71,8 +74,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.AccountSecurityMiddleware",  # second-factor gate, session lifetimes
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "ismartpay.core.middleware.NoStoreWhenSignedInMiddleware",
 ]
@@ -140,7 +145,13 @@ if REDIS_URL:
     # Longer than the longest task, so Redis does not redeliver a task still running.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
 # The one place the nightly schedule lives; the jobs register here as they are built.
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Each lender time zone's nightly run starts after 01:00 local (payments/autopay/tasks.py).
+    "run-daily-due": {"task": "jobs.run_daily_due", "schedule": 15 * 60.0},
+    "recover-stuck-payments": {"task": "payments.tasks.recover_stuck_payments", "schedule": 300.0},
+    "autopay-sweep": {"task": "autopay.sweep", "schedule": 300.0},
+}
+PAYMENT_SANDBOX_LATENCY_MS = env.int("PAYMENT_SANDBOX_LATENCY_MS", default=0)
 
 # --- Email ---
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
@@ -170,12 +181,41 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_PREVENT_ENUMERATION = True
-ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False  # a reset never signs in, let alone past the 2nd factor
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
+ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupDetailsForm"
+ACCOUNT_CHANGE_EMAIL = True  # one address; a new one replaces it only once verified
+ACCOUNT_EMAIL_NOTIFICATIONS = True  # password changed/reset, email changed
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = True  # reset for an unknown address answers the same way
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 5 * 60  # seconds: email, 2nd factor, bank, autopay changes
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "iSmartPay: "
+# allauth's limits plus ours; the 6th wrong password for one email within 5 minutes is refused.
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": "10/m/ip,5/5m/key",
+    "otp_verify": "20/m/ip,10/5m/user",  # security-code tries (device throttling adds waits)
+}
+PASSWORD_RESET_TIMEOUT = 60 * 60  # seconds: reset links expire after 1 hour (and work once)
+# django-otp: after 5 wrong codes, wait 1 s, 2 s, 4 s, … before the next try.
+OTP_THROTTLE_FACTOR = 1
+OTP_TOTP_ISSUER = "iSmartPay"
+# Product decision (docs/accounts.md): off by default, so enrolling stays optional for
+# borrowers; turn on to make payments wait until a second factor is set up.
+ACCOUNTS_REQUIRE_SECOND_FACTOR_FOR_PAYMENTS = env.bool(
+    "ACCOUNTS_REQUIRE_SECOND_FACTOR_FOR_PAYMENTS", default=False
+)
+ACCOUNTS_REMEMBER_DEVICE_DAYS = 30
+# Passkeys: a second step by fingerprint / face (not yet a password replacement).
+OTP_WEBAUTHN_RP_NAME = "iSmartPay"
+OTP_WEBAUTHN_RP_ID = env.str("OTP_WEBAUTHN_RP_ID", default=urlsplit(SITE_URL).hostname)
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env.list("OTP_WEBAUTHN_ALLOWED_ORIGINS", default=[SITE_URL])
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
 
 # --- Sessions and security headers ---
 SESSION_COOKIE_AGE = 30 * 60  # idle timeout: renewed on every request
+ACCOUNTS_SESSION_ABSOLUTE_AGE = 12 * 60 * 60  # seconds after sign-in, however active
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True

@@ -13,6 +13,9 @@ os.environ.setdefault(
     "GP-rc4aQbmTBSmbjETIQWvAqx2kzMlWZdGE1NIC4DZ4=,Ho0aNqoT5M7XK3JRr2U1dC3Q6gA0mqPp5lGgK6Q9y5c=",
 )
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+# Tests talk to real PostgreSQL and Redis (row locks, concurrency), never a silent SQLite.
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ismartpay")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
 
 from .settings import *  # noqa: F403
 from .settings import STORAGES

@@ -12,5 +12,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("account/", include("accounts.urls")),
     path("loans/", include("loans.urls")),
+    path("payments/", include("payments.urls")),
+    # admin.site is accounts.admin_site.PortalAdminSite (OTPAdminSite + allauth sign-in).
     path("admin/", admin.site.urls),
 ]

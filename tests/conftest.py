@@ -53,3 +53,93 @@ def browser_page(_chromium):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Rate limits live in the cache: every test starts with none used."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def otp_borrower(db):
+    """A borrower with a confirmed authenticator app (see factories.totp_device_for)."""
+    from factories import UserFactory, totp_device_for
+
+    user = UserFactory()
+    user.totp_device = totp_device_for(user)
+    return user
+
+
+@pytest.fixture
+def otp_client(client, otp_borrower):
+    """Signed in AND past the second factor, as after the "Security code" page."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    client.force_login(otp_borrower)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = otp_borrower.totp_device.persistent_id
+    session.save()
+    return client
+
+
+# --- payments fixtures -------------------------------------------------------------------------
+SANDBOX_ROUTING = "110000000"
+
+
+@pytest.fixture
+def linked_loan(borrower):
+    """A $25,000 / 6 % / 60-month loan linked to `borrower`, current as of 2026-11-24."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from factories import LoanFactory, LoanLinkFactory
+
+    loan = LoanFactory(
+        principal_balance=Decimal("21335.10"),
+        interest_accrued_through=dt.date(2026, 11, 5),
+        paid_toward_installments=Decimal("4833.20"),
+        first_due_date=dt.date(2026, 2, 5),
+    )
+    LoanLinkFactory(user=borrower, loan=loan)
+    return loan
+
+
+@pytest.fixture
+def add_card(borrower):
+    """add_card("4242424242424242") -> a tokenized card PaymentMethod owned by `borrower`."""
+    from payments.gateways.base import CardInput
+    from payments.services import new_idempotency_key, payment_method_add_card
+
+    def _add(number: str, *, owner=borrower, exp=(12, 2030), cvc: str = "123"):
+        card = CardInput(
+            number=number, exp_month=exp[0], exp_year=exp[1], cvc=cvc, postal_code="10001"
+        )
+        return payment_method_add_card(
+            owner=owner, card=card, idempotency_key=new_idempotency_key()
+        )
+
+    return _add
+
+
+@pytest.fixture
+def add_bank(borrower):
+    """add_bank("000123456789") -> a bank-account PaymentMethod owned by `borrower`."""
+    from payments.gateways.base import BankAccountInput
+    from payments.services import new_idempotency_key, payment_method_add_bank
+
+    def _add(account_number: str, *, owner=borrower):
+        account = BankAccountInput(
+            holder_name="Dana Demo",
+            routing_number=SANDBOX_ROUTING,
+            account_number=account_number,
+            account_type="checking",
+        )
+        return payment_method_add_bank(
+            owner=owner, account=account, idempotency_key=new_idempotency_key()
+        )
+
+    return _add

@@ -68,3 +68,29 @@ class LoanLinkFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     loan = factory.SubFactory(LoanFactory)
+
+
+def totp_device_for(user, *, confirmed: bool = True):
+    """A confirmed authenticator for `user`, as accounts.second_factor would leave it."""
+    from django_otp.util import random_hex
+
+    from accounts.models import TOTPDevice
+
+    device = TOTPDevice.objects.create(
+        user=user, name="Authenticator app", key=random_hex(20), confirmed=confirmed
+    )
+    if confirmed:
+        user.has_second_factor = True
+        user.save(update_fields=["has_second_factor"])
+    return device
+
+
+def totp_code(device, *, at: float | None = None) -> str:
+    """The code an authenticator app shows for `device` at Unix time `at` (default now)."""
+    import time
+
+    from django_otp.oath import TOTP
+
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time() if at is None else at
+    return f"{totp.token():0{device.digits}d}"

@@ -20,3 +20,11 @@ def usd(value: Decimal | None) -> str:
     amount = to_cents(Decimal(value))
     sign = "−" if amount < 0 else ""
     return f"{sign}${abs(amount):,}"
+
+
+@register.filter
+def duration_words(value) -> str:
+    """timedelta -> "2 h 5 min" (or "5 min"); for cut-off countdowns."""
+    minutes = int(value.total_seconds() // 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min" if hours else f"{minutes} min"

@@ -1,6 +1,13 @@
+import secrets
+
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.crypto import salted_hmac
+
+
+def new_session_stamp() -> str:
+    return secrets.token_hex(16)
 
 
 class UserManager(BaseUserManager):
@@ -36,6 +43,11 @@ class User(AbstractUser):
     email = models.EmailField("email address", unique=True)
     full_name = models.CharField(max_length=150, blank=True)
     phone = models.CharField(max_length=32, blank=True)
+    # Part of the session hash: changing it ends every other session (see sessions.py).
+    session_stamp = models.CharField(max_length=32, default=new_session_stamp)
+    # Kept in step with the user's confirmed devices by second_factor.py, so the
+    # OTP middleware needs no query per request.
+    has_second_factor = models.BooleanField(default=False)
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -47,9 +59,25 @@ class User(AbstractUser):
         constraints = [
             models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
         ]
+        # Staff capabilities, granted through the roles in roles.py.
+        permissions = [
+            ("issue_refund", "Can issue refunds"),
+            ("reverse_payment", "Can reverse payments"),
+            ("waive_fee", "Can waive fees"),
+            ("reset_second_factor", "Can reset a borrower's second factor"),
+        ]
 
     def __str__(self) -> str:
         return self.email
+
+    def _get_session_auth_hash(self, secret=None):
+        # Django's hash covers the password only; the stamp lets us end sessions on demand.
+        return salted_hmac(
+            "accounts.User.session_auth_hash",
+            f"{self.password}:{self.session_stamp}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     def get_full_name(self) -> str:
         return self.full_name or self.email

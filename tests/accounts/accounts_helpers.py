@@ -1,0 +1,19 @@
+"""Small helpers shared by the accounts tests (imported as a plain module)."""
+
+import re
+
+from django.core import mail
+
+LOGIN_URL = "/accounts/login/"
+OTP_URL = "/account/security/code/"
+
+
+def sign_in(client, email, password, **extra):
+    return client.post(LOGIN_URL, {"login": email, "password": password}, **extra)
+
+
+def link_in_last_mail(pattern=r"https?://\S+") -> str:
+    body = mail.outbox[-1].body
+    match = re.search(pattern, body)
+    assert match, body
+    return re.sub(r"^https?://[^/]+", "", match.group(0))
