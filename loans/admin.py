@@ -1,6 +1,13 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
 
-from .models import Lender, Loan, LoanLink
+from .forms import LoanImportForm
+from .importing import import_loans
+from .models import CalendarFeed, Lender, LinkAttempt, Loan, LoanInvitation, LoanLink, LoanPosting
 
 
 @admin.register(Lender)
@@ -15,10 +22,117 @@ class LoanLinkInline(admin.TabularInline):
     raw_id_fields = ("user",)
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Ledger-like rows: staff may look, never add, edit or delete (services write them)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class LoanPostingInline(admin.TabularInline):
+    model = LoanPosting
+    fk_name = "loan"
+    extra = 0
+    can_delete = False
+    fields = (
+        "effective_date",
+        "kind",
+        "fees",
+        "interest",
+        "principal",
+        "interest_accrued",
+        "principal_balance_after",
+        "created_by_label",
+        "memo",
+    )
+    readonly_fields = fields
+    ordering = ("-pk",)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Loan)
 class LoanAdmin(admin.ModelAdmin):
     list_display = ("loan_number", "lender", "vehicle", "principal_balance", "status")
     list_filter = ("status", "lender")
     search_fields = ("loan_number", "vin", "borrower_email", "links__user__email")
     list_select_related = ("lender",)
-    inlines = [LoanLinkInline]
+    inlines = [LoanLinkInline, LoanPostingInline]
+    change_list_template = "admin/loans/loan/change_list.html"
+    # Balances change only through the ledger services.
+    readonly_fields = (
+        "principal_balance",
+        "accrued_interest",
+        "interest_accrued_through",
+        "unpaid_fees",
+        "paid_toward_installments",
+        "status",
+    )
+
+    def get_urls(self):
+        return [
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name="loans_loan_import",
+            ),
+            *super().get_urls(),
+        ]
+
+    def import_view(self, request):
+        """Staff import of the lender's CSV: all rows or none, bad rows listed by line."""
+        if not (self.has_add_permission(request) and self.has_change_permission(request)):
+            raise PermissionDenied
+        form = LoanImportForm(request.POST or None, request.FILES or None)
+        errors = []
+        if request.method == "POST" and form.is_valid():
+            result = import_loans(
+                form.cleaned_data["text"], today=timezone.localdate(), actor=request.user
+            )
+            if result.ok:
+                messages.success(
+                    request,
+                    f"Imported {result.created} new and {result.updated} updated loan(s).",
+                )
+                return redirect("admin:loans_loan_changelist")
+            errors = result.errors
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Import servicing records",
+            "form": form,
+            "row_errors": errors,
+        }
+        return TemplateResponse(request, "admin/loans/loan/import.html", context)
+
+
+@admin.register(LoanPosting)
+class LoanPostingAdmin(ReadOnlyAdmin):
+    list_display = ("pk", "loan", "kind", "effective_date", "fees", "interest", "principal")
+    list_filter = ("kind",)
+    search_fields = ("loan__loan_number", "external_ref", "idempotency_key")
+    list_select_related = ("loan", "loan__lender")
+
+
+@admin.register(LoanInvitation)
+class LoanInvitationAdmin(ReadOnlyAdmin):
+    list_display = ("loan", "email", "role", "invited_by", "accepted_by", "revoked_at")
+    list_select_related = ("loan", "loan__lender", "invited_by", "accepted_by")
+
+
+@admin.register(LinkAttempt)
+class LinkAttemptAdmin(ReadOnlyAdmin):
+    list_display = ("user", "day", "failures")
+
+
+admin.site.register(CalendarFeed, ReadOnlyAdmin)

@@ -126,11 +126,21 @@ class Loan(TimeStampedModel):
 
 
 class LoanLink(TimeStampedModel):
-    """A signed-in person's access to a loan, created when they prove the facts on file."""
+    """A signed-in person's access to a loan.
+
+    Borrower and co-borrower links are made by proving the facts on file (at most one of each);
+    viewer and payer links are authorized third parties, made by accepting a borrower's
+    invitation (`LoanInvitation`) and deleted the moment the borrower revokes it.
+    """
 
     class Role(models.TextChoices):
         BORROWER = "borrower", "Borrower"
         CO_BORROWER = "co_borrower", "Co-borrower"
+        VIEWER = "viewer", "Can view"
+        PAYER = "payer", "Can view and pay"
+
+    OWNER_ROLES = ("borrower", "co_borrower")
+    PAY_ROLES = ("borrower", "co_borrower", "payer")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="loan_links"
@@ -142,9 +152,204 @@ class LoanLink(TimeStampedModel):
         constraints = [
             models.UniqueConstraint(fields=["user", "loan"], name="one_link_per_user_and_loan"),
             models.CheckConstraint(
-                condition=Q(role__in=["borrower", "co_borrower"]), name="loan_link_role_valid"
+                condition=Q(role__in=["borrower", "co_borrower", "viewer", "payer"]),
+                name="loan_link_role_valid",
+            ),
+            # A loan has at most one borrower and one co-borrower link.
+            models.UniqueConstraint(
+                fields=["loan", "role"],
+                condition=Q(role__in=["borrower", "co_borrower"]),
+                name="one_owner_link_per_role",
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.user} → {self.loan}"
+
+
+class LoanPosting(models.Model):
+    """One append-only row of the servicing ledger: every change to a loan's balances.
+
+    Amounts are what the posting *applies* to each balance, in dollars: positive pays the
+    balance down, negative adds to it (a fee assessed, a reversal of a payment). Interest that
+    accrued up to `effective_date` is added first (`interest_accrued`, >= 0), so for every loan:
+
+        principal_balance = opening principal - sum(principal)
+        accrued_interest  = opening interest + sum(interest_accrued) - sum(interest)
+        unpaid_fees       = opening fees - sum(fees)
+        paid_toward_installments = opening + sum(counts_toward_installments)
+
+    Rows are never updated or deleted: a mistake is undone by a `reversal` posting.
+    """
+
+    class Kind(models.TextChoices):
+        PAYMENT = "payment", "Payment"
+        REVERSAL = "reversal", "Reversal"
+        LATE_FEE = "late_fee", "Late fee"
+        NSF_FEE = "nsf_fee", "Returned-payment fee"
+        FEE_WAIVER = "fee_waiver", "Fee waived"
+        WRITE_OFF = "write_off", "Payoff residual written off"
+        ADJUSTMENT = "adjustment", "Lender record update"
+
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="postings")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    effective_date = models.DateField()  # business date in the lender's timezone
+    fees = money_field(default=Decimal("0.00"))
+    interest = money_field(default=Decimal("0.00"))
+    principal = money_field(default=Decimal("0.00"))
+    interest_accrued = money_field(default=Decimal("0.00"))  # added before applying
+    # A payoff payment above the payoff on its effective date: owed back to the borrower.
+    unapplied = money_field(default=Decimal("0.00"))
+    # Part of a regular payment credited toward scheduled installments (interest + principal).
+    counts_toward_installments = money_field(default=Decimal("0.00"))
+    principal_only = models.BooleanField(default=False)
+    installment_number = models.PositiveSmallIntegerField(null=True, blank=True)  # late fees
+    reverses = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversal"
+    )
+    # e.g. the payoff payment whose residual a write-off cleared; reversed together with it.
+    caused_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="consequences"
+    )
+    external_ref = models.CharField(max_length=80, blank=True)  # e.g. "payment:123"
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True, unique=True)
+    memo = models.CharField(max_length=200, blank=True)  # the reason, for waivers and reversals
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="loan_postings",
+    )
+    created_by_label = models.CharField(max_length=80, blank=True)  # "system:autopay", "user:7"
+    created_at = models.DateTimeField(auto_now_add=True)
+    # The loan's balances right after this posting (for statements and audits).
+    principal_balance_after = money_field()
+    accrued_interest_after = money_field()
+    unpaid_fees_after = money_field()
+
+    class Meta:
+        ordering = ["pk"]
+        indexes = [models.Index(fields=["loan", "kind", "-effective_date"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    kind__in=[
+                        "payment",
+                        "reversal",
+                        "late_fee",
+                        "nsf_fee",
+                        "fee_waiver",
+                        "write_off",
+                        "adjustment",
+                    ]
+                ),
+                name="loan_posting_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=(Q(kind="reversal") & Q(reverses__isnull=False))
+                | (~Q(kind="reversal") & Q(reverses__isnull=True)),
+                name="loan_posting_reversal_has_target",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="late_fee") | Q(installment_number__isnull=False),
+                name="loan_posting_late_fee_has_installment",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    principal_balance_after__gte=0,
+                    accrued_interest_after__gte=0,
+                    unpaid_fees_after__gte=0,
+                ),
+                name="loan_posting_balances_after_non_negative",
+            ),
+            models.UniqueConstraint(
+                fields=["loan", "installment_number"],
+                condition=Q(kind="late_fee"),
+                name="one_late_fee_per_installment",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "external_ref"],
+                condition=~Q(external_ref="") & Q(kind__in=["payment", "nsf_fee"]),
+                name="one_posting_per_kind_and_external_ref",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.effective_date} ({self.loan_id})"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValueError("Ledger postings are append-only; post a reversal instead.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Ledger postings are append-only; post a reversal instead.")
+
+    @property
+    def total(self) -> Decimal:
+        """What the posting applied to the balances (a payment's amount net of any refund)."""
+        return self.fees + self.interest + self.principal
+
+
+class LinkAttempt(models.Model):
+    """Failed loan-link verifications per user per day: the lockout counter."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="link_attempts"
+    )
+    day = models.DateField()
+    failures = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "day"], name="one_link_attempt_row_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} on {self.day}: {self.failures} failed"
+
+
+class LoanInvitation(TimeStampedModel):
+    """A borrower's invitation to an authorized third party to view, or view and pay, a loan."""
+
+    class Role(models.TextChoices):
+        VIEWER = "viewer", "Can view"
+        PAYER = "payer", "Can view and pay"
+
+    loan = models.ForeignKey(Loan, on_delete=models.CASCADE, related_name="invitations")
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sent_loan_invitations"
+    )
+    email = models.EmailField()
+    name = models.CharField(max_length=100, blank=True)
+    role = models.CharField(max_length=8, choices=Role.choices)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="accepted_loan_invitations",
+    )
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(role__in=["viewer", "payer"]), name="loan_invitation_role_valid"
+            )
+        ]
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class CalendarFeed(TimeStampedModel):
+    """A borrower's private iCalendar feed; only the SHA-256 of its URL token is stored."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    token_sha256 = models.CharField(max_length=64, unique=True)  # hex digest of the token

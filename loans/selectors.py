@@ -4,11 +4,24 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ismartpay.core.money import to_cents
+from django.db.models import (
+    BooleanField,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
+from django.http import Http404
 
-from . import delinquency
+from ismartpay.core.money import ZERO, to_cents
+
+from . import calendar, delinquency, interest, schedule, simulation
 from .allocation import Balances, accrue_interest, payoff_amount
-from .models import Loan
+from .models import Loan, LoanLink, LoanPosting
 
 DUE_SOON_DAYS = 7
 
@@ -33,6 +46,15 @@ class LoanSummary:
     payments_made: int
     payments_left: int
     percent_paid: int  # of the original principal, whole percent
+    autopay_on: bool = False
+    last_payment_date: dt.date | None = None
+    last_payment_amount: Decimal | None = None
+    role: str = LoanLink.Role.BORROWER  # the viewing user's link role
+    can_pay: bool = True
+
+    @property
+    def is_paid_off(self) -> bool:
+        return self.payoff_today == 0
 
 
 def loan_balances_on(loan: Loan, on: dt.date) -> Balances:
@@ -72,7 +94,9 @@ def _status_badge(
     return StatusBadge("Current", "success")
 
 
-def loan_summary(loan: Loan, *, today: dt.date) -> LoanSummary:
+def loan_summary(
+    loan: Loan, *, today: dt.date, autopay_loan_ids: frozenset[int] | set[int] = frozenset()
+) -> LoanSummary:
     schedule = contract_schedule(loan)
     position = loan_position(loan, today)
     computed = delinquency.loan_status(schedule, position, today)
@@ -94,14 +118,246 @@ def loan_summary(loan: Loan, *, today: dt.date) -> LoanSummary:
         payments_made=made,
         payments_left=loan.term_months - made,
         percent_paid=int(to_cents(repaid * 100 / loan.original_principal)),
+        autopay_on=loan.pk in autopay_loan_ids,
+        last_payment_date=getattr(loan, "last_payment_date", None),
+        last_payment_amount=getattr(loan, "last_payment_amount", None),
+        role=getattr(loan, "link_role", LoanLink.Role.BORROWER),
+        can_pay=getattr(loan, "link_role", LoanLink.Role.BORROWER) in LoanLink.PAY_ROLES,
     )
 
 
-def dashboard_for_user(user, *, today: dt.date) -> list[LoanSummary]:
-    """Every loan the user is linked to, in one query, newest link first."""
+def _last_payments() -> dict[str, Subquery]:
+    """Annotations for the last payment not reversed: date and amount, one subquery each."""
+    last = LoanPosting.objects.filter(
+        loan=OuterRef("pk"), kind=LoanPosting.Kind.PAYMENT, reversal__isnull=True
+    ).order_by("-effective_date", "-pk")
+    amount = ExpressionWrapper(
+        F("fees") + F("interest") + F("principal") + F("unapplied"),
+        output_field=DecimalField(max_digits=12, decimal_places=2),
+    )
+    return {
+        "last_payment_date": Subquery(last.values("effective_date")[:1]),
+        "last_payment_amount": Subquery(last.annotate(amount=amount).values("amount")[:1]),
+    }
+
+
+def dashboard_for_user(
+    user, *, today: dt.date, autopay_loan_ids: QuerySet | frozenset[int] | set[int] = frozenset()
+) -> list[LoanSummary]:
+    """Every loan the user may see, in one query, newest link first.
+
+    `autopay_loan_ids` is the hook for the payments app: the ids of the user's loans with an
+    active autopay plan (the dashboard shows "On" for those); loans does not import payments.
+    A lazy queryset of ids becomes a subquery of the one loans query.
+    """
     loans = (
         Loan.objects.filter(links__user=user)
         .select_related("lender")
+        .annotate(link_role=F("links__role"), **_last_payments())
         .order_by("-links__created_at", "pk")
     )
-    return [loan_summary(loan, today=today) for loan in loans]
+    if isinstance(autopay_loan_ids, QuerySet):
+        loans = loans.annotate(
+            autopay_on=ExpressionWrapper(Q(pk__in=autopay_loan_ids), output_field=BooleanField())
+        )
+        return [
+            loan_summary(loan, today=today, autopay_loan_ids={loan.pk} if loan.autopay_on else ())
+            for loan in loans
+        ]
+    return [loan_summary(loan, today=today, autopay_loan_ids=autopay_loan_ids) for loan in loans]
+
+
+def loan_get_for_user(user, loan_id: int | str, *, need: str = "view") -> Loan:
+    """The loan if `user` may see it (`need="view"`) or pay it (`need="pay"`), else Http404.
+
+    Every page and action that takes a loan id goes through here: another borrower, an
+    anonymous visitor, a revoked or view-only third party (for "pay") all get the same 404.
+    The loan comes with its lender and `link_role` (the user's role on it).
+    """
+    if need not in ("view", "pay"):
+        raise ValueError(f"need must be 'view' or 'pay', not {need!r}")
+    if not getattr(user, "is_authenticated", False):
+        raise Http404("No such loan")
+    try:
+        loan_pk = int(loan_id)
+    except (TypeError, ValueError):
+        raise Http404("No such loan") from None
+    roles = LoanLink.PAY_ROLES if need == "pay" else [choice for choice, _ in LoanLink.Role.choices]
+    loan = (
+        Loan.objects.filter(pk=loan_pk, links__user=user, links__role__in=roles)
+        .select_related("lender")
+        .annotate(link_role=F("links__role"))
+        .first()
+    )
+    if loan is None:
+        raise Http404("No such loan")
+    return loan
+
+
+def interest_paid(loan: Loan, *, year: int | None = None) -> Decimal:
+    """Interest paid through iSmartPay's ledger (payments net of their reversals), optionally
+    in one calendar year of effective dates. Interest paid before a loan was imported is not
+    in the ledger.
+    """
+    postings = LoanPosting.objects.filter(loan=loan).filter(
+        Q(kind=LoanPosting.Kind.PAYMENT)
+        | Q(kind=LoanPosting.Kind.REVERSAL, reverses__kind=LoanPosting.Kind.PAYMENT)
+    )
+    if year is not None:
+        postings = postings.filter(effective_date__year=year)
+    return to_cents(postings.aggregate(total=Sum("interest"))["total"] or ZERO)
+
+
+@dataclass(frozen=True)
+class PayoffQuote:
+    """What settles the loan if paid by `good_through` (binding: see domain-decisions.md)."""
+
+    quoted_on: dt.date
+    good_through: dt.date
+    principal: Decimal
+    interest: Decimal  # accrued and unpaid through good_through
+    fees: Decimal
+    amount: Decimal
+    per_diem: Decimal  # one more day's interest after good_through, in cents
+    tolerance: Decimal  # a residual up to this is written off, never billed
+
+
+def payoff_quote(loan: Loan, *, today: dt.date, good_through: dt.date) -> PayoffQuote:
+    balances = loan_balances_on(loan, max(good_through, today))
+    return PayoffQuote(
+        quoted_on=today,
+        good_through=good_through,
+        principal=balances.principal,
+        interest=balances.interest,
+        fees=balances.fees,
+        amount=payoff_amount(balances),
+        per_diem=to_cents(interest.per_diem(balances.principal, loan.apr_percent)),
+        tolerance=loan.lender.payoff_tolerance,
+    )
+
+
+@dataclass(frozen=True)
+class LoanDetail:
+    summary: LoanSummary
+    interest_paid_this_year: Decimal
+    interest_paid_to_date: Decimal
+    maturity_date: dt.date
+    year: int
+
+
+def loan_detail(loan: Loan, *, today: dt.date) -> LoanDetail:
+    """The loan page's figures (the schedule is paginated separately)."""
+    paid = LoanPosting.objects.filter(loan=loan).filter(
+        Q(kind=LoanPosting.Kind.PAYMENT)
+        | Q(kind=LoanPosting.Kind.REVERSAL, reverses__kind=LoanPosting.Kind.PAYMENT)
+    )
+    totals = paid.aggregate(
+        to_date=Sum("interest", default=ZERO),
+        this_year=Sum("interest", default=ZERO, filter=Q(effective_date__year=today.year)),
+    )
+    last = (
+        LoanPosting.objects.filter(loan=loan, kind=LoanPosting.Kind.PAYMENT, reversal__isnull=True)
+        .order_by("-effective_date", "-pk")
+        .first()
+    )
+    if last is not None:
+        loan.last_payment_date = last.effective_date
+        loan.last_payment_amount = last.total + last.unapplied
+    return LoanDetail(
+        summary=loan_summary(loan, today=today),
+        interest_paid_this_year=to_cents(totals["this_year"]),
+        interest_paid_to_date=to_cents(totals["to_date"]),
+        maturity_date=contract_schedule(loan).due_date(loan.term_months),
+        year=today.year,
+    )
+
+
+def amortization_for(loan: Loan) -> list[schedule.ScheduledInstallment]:
+    """The contract's nominal schedule (what the borrower signed), not the live balance."""
+    return schedule.amortization_schedule(
+        loan.original_principal,
+        loan.apr_percent,
+        loan.term_months,
+        loan.first_due_date,
+        loan.due_day,
+    )
+
+
+def loan_what_if(loan: Loan, *, today: dt.date, what_if: simulation.WhatIf):
+    """Compare the plain schedule with `what_if`, from today's balances and next due date.
+
+    Raises SimulationError when there is nothing to simulate (paid off, term over).
+    """
+    balances = loan_balances_on(loan, today)
+    if payoff_amount(balances) == 0:
+        raise simulation.SimulationError("This loan is paid off.")
+    next_due = calendar.next_due_date_on_or_after(
+        loan.first_due_date, loan.due_day, loan.term_months, today
+    )
+    if next_due is None:
+        raise simulation.SimulationError("The loan's term is over: the whole balance is due.")
+    return simulation.compare_to_baseline(
+        balances,
+        apr_percent=loan.apr_percent,
+        next_due_date=next_due,
+        due_day=loan.due_day,
+        installment=loan.installment_amount,
+        as_of=today,
+        what_if=what_if,
+    )
+
+
+@dataclass(frozen=True)
+class CalendarEvent:
+    uid: str
+    day: dt.date
+    summary: str
+    description: str
+
+
+def calendar_events_for_user(
+    user,
+    *,
+    today: dt.date,
+    autopay_dates: dict[int, list[tuple[dt.date, Decimal]]] | None = None,
+    months_ahead: int = 12,
+) -> list[CalendarEvent]:
+    """Upcoming due dates of the user's loans (borrower and co-borrower links only) and, via
+    the `autopay_dates` hook ({loan_id: [(debit date, amount)]}, filled by the payments app),
+    the autopay debit dates.
+    """
+    autopay_dates = autopay_dates or {}
+    loans = Loan.objects.filter(
+        links__user=user, links__role__in=LoanLink.OWNER_ROLES
+    ).select_related("lender")
+    events = []
+    for loan in loans:
+        if loan.status in (Loan.Status.PAID_OFF, Loan.Status.CHARGED_OFF, Loan.Status.CLOSED):
+            continue
+        sched = contract_schedule(loan)
+        first = delinquency.covered_installments(sched, loan_position(loan, today)) + 1
+        for number in range(first, min(first + months_ahead, loan.term_months + 1)):
+            due = sched.due_date(number)
+            if due < today:
+                continue
+            events.append(
+                CalendarEvent(
+                    uid=f"due-{loan.pk}-{number}@ismartpay",
+                    day=due,
+                    summary=f"Car payment due: {loan.vehicle}",
+                    description=(
+                        f"{loan.lender.name} loan {loan.loan_number}: installment {number} of "
+                        f"{loan.term_months}, ${loan.installment_amount:,}."
+                    ),
+                )
+            )
+        for day, amount in autopay_dates.get(loan.pk, []):
+            events.append(
+                CalendarEvent(
+                    uid=f"autopay-{loan.pk}-{day.isoformat()}@ismartpay",
+                    day=day,
+                    summary=f"Autopay ${amount:,}: {loan.vehicle}",
+                    description=f"Automatic payment to {loan.lender.name} loan {loan.loan_number}.",
+                )
+            )
+    return sorted(events, key=lambda event: (event.day, event.uid))

@@ -68,3 +68,26 @@ def test_dashboard_never_shows_another_borrowers_loan(borrower_client):
     other = LoanLinkFactory()
     response = borrower_client.get("/loans/")
     assert other.loan.loan_number.encode() not in response.content
+
+
+@pytest.mark.django_db
+def test_dashboard_shows_autopay_on_with_a_manage_link_in_the_same_queries(
+    borrower, borrower_client, linked_loan, add_card, django_assert_max_num_queries
+):
+    from payments.autopay.schedule import PlanTerms
+    from payments.autopay.services import autopay_enroll
+
+    for _ in range(3):
+        LoanLinkFactory(user=borrower)
+    autopay_enroll(
+        user=borrower, loan_id=linked_loan.pk, method=add_card("4242424242424242"),
+        ip_address="203.0.113.9", user_agent="pytest",
+        now=dt.datetime(2026, 11, 24, 15, tzinfo=dt.UTC),
+        terms=PlanTerms(schedule="monthly_due", amount_rule="installment",
+                        start_date=dt.date(2026, 11, 24)),
+    )
+    with django_assert_max_num_queries(6):  # session, user, loans + autopay subquery, session save
+        text = borrower_client.get("/loans/").content.decode()
+    setup = f'href="/payments/autopay/{linked_loan.pk}/setup/"'
+    assert f"<dd>On · <a {setup}>Manage</a>" in text
+    assert text.count(">Set up</a>") == 3  # the three loans without a plan
