@@ -1,0 +1,25 @@
+"""Domain errors of the payments app: views turn them into messages next to the right field."""
+
+
+class PaymentError(Exception):
+    """Base class: the message is safe to show to the borrower."""
+
+
+class InvalidTransition(PaymentError):
+    pass
+
+
+class DuplicateSuspected(PaymentError):
+    """Same amount on the same loan within the window: the borrower must confirm."""
+
+
+class AmountNotAllowed(PaymentError):
+    pass
+
+
+class MethodNotUsable(PaymentError):
+    pass
+
+
+class TooLateToCancel(PaymentError):
+    pass

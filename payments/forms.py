@@ -1,0 +1,102 @@
+"""Forms of the one-time payment flow. They parse and validate input; services decide."""
+
+import datetime as dt
+from decimal import Decimal
+
+from django import forms
+
+from ismartpay.core.money import parse_money
+
+from .timing import MAX_DAYS_AHEAD
+
+
+class PayForm(forms.Form):
+    """Step 1: how much, from which method, on which day."""
+
+    CHOICES = ("due", "installment", "payoff", "other")
+
+    amount_choice = forms.ChoiceField(label="How much?", widget=forms.RadioSelect)
+    other_amount = forms.CharField(
+        label="Other amount",
+        required=False,
+        max_length=16,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+        help_text="In dollars and cents, for example 250.00",
+    )
+    principal_only = forms.BooleanField(
+        label="Put this extra payment toward principal only", required=False
+    )
+    method = forms.ChoiceField(label="Pay from", widget=forms.RadioSelect)
+    pay_on = forms.DateField(
+        label="Payment date",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=f"Today, or up to {MAX_DAYS_AHEAD} days ahead.",
+    )
+
+    def __init__(self, *args, amounts: dict[str, Decimal], methods, today: dt.date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.amounts, self.today = amounts, today
+        labels = {
+            "due": "Amount due",
+            "installment": "Monthly payment",
+            "payoff": "Pay off the loan",
+            "other": "Other amount",
+        }
+        self.fields["amount_choice"].choices = [
+            (key, f"{labels[key]} — ${amounts[key]:,}" if key in amounts else labels[key])
+            for key in self.CHOICES
+            if key == "other" or amounts.get(key, Decimal(0)) > 0
+        ]
+        self.methods = {str(m.pk): m for m in methods}
+        self.fields["method"].choices = [(key, m.label) for key, m in self.methods.items()]
+        self.fields["pay_on"].widget.attrs.update(
+            min=today.isoformat(), max=(today + dt.timedelta(days=MAX_DAYS_AHEAD)).isoformat()
+        )
+
+    def clean_pay_on(self) -> dt.date:
+        day = self.cleaned_data["pay_on"]
+        if day < self.today:
+            raise forms.ValidationError("Choose today or a later date.")
+        if day > self.today + dt.timedelta(days=MAX_DAYS_AHEAD):
+            raise forms.ValidationError(f"Choose a date within {MAX_DAYS_AHEAD} days.")
+        return day
+
+    def clean(self):
+        cleaned = super().clean()
+        choice = cleaned.get("amount_choice")
+        if choice == "other":
+            try:
+                amount = parse_money(cleaned.get("other_amount") or "")
+            except ValueError:
+                self.add_error("other_amount", "Enter an amount in dollars and cents, like 250.00.")
+                return cleaned
+            if amount < Decimal("0.01"):
+                self.add_error("other_amount", "Enter an amount of at least $0.01.")
+            elif amount > self.amounts["payoff"]:
+                self.add_error(
+                    "other_amount",
+                    f"That's more than your payoff amount (${self.amounts['payoff']:,}).",
+                )
+            cleaned["amount"] = amount
+        elif choice:
+            cleaned["amount"] = self.amounts[choice]
+            if cleaned.get("principal_only"):
+                self.add_error("principal_only", "Principal-only applies to an other amount.")
+        return cleaned
+
+    def draft(self) -> dict:
+        """What the review page needs, as JSON-safe values for the session."""
+        return {
+            "amount": str(self.cleaned_data["amount"]),
+            "method_id": int(self.cleaned_data["method"]),
+            "pay_on": self.cleaned_data["pay_on"].isoformat(),
+            "principal_only": bool(self.cleaned_data.get("principal_only")),
+            "amount_choice": self.cleaned_data["amount_choice"],
+            "other_amount": self.cleaned_data.get("other_amount") or "",
+        }
+
+
+class ConfirmForm(forms.Form):
+    confirm_duplicate = forms.BooleanField(
+        label="Yes, I want to make another payment of this amount", required=False
+    )

@@ -1,0 +1,249 @@
+"""Payment history: the rows a borrower sees, the CSV export and the PDF receipt.
+
+Every read is one query whatever the history length: the loan posting's allocation is joined in
+with subqueries, so pages and exports never query per row (templates only display).
+
+CSV columns (stable: scripts and spreadsheets rely on them; add new columns only at the end):
+
+    reference          the payment reference shown to the borrower, e.g. PABCDE-FGHJK
+    created_at         when the payment was made, ISO 8601 in UTC (2026-03-02T14:05:09Z)
+    effective_date     the business date it counts on the loan, YYYY-MM-DD
+    loan_number        the lender's loan number
+    amount             dollars applied to the loan, 2 decimals, no currency sign
+    fee_amount         card convenience fee charged on top, 2 decimals
+    method             what paid it, as shown: "Visa •••• 4242" (never more than the last 4)
+    status             the payment's status code: scheduled, pending, posted, settled, failed, …
+    fees_applied       } how the loan posting split the amount (2 decimals); empty when the
+    interest_applied   } payment was never posted (declined, scheduled, held, cancelled) or its
+    principal_applied  } posting was undone (returned, refunded, reversed)
+"""
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.utils import timezone
+
+from loans.models import Loan, LoanPosting
+
+from .models import Payment
+from .selectors import payments_visible_to
+
+CSV_COLUMNS = (
+    "reference",
+    "created_at",
+    "effective_date",
+    "loan_number",
+    "amount",
+    "fee_amount",
+    "method",
+    "status",
+    "fees_applied",
+    "interest_applied",
+    "principal_applied",
+)
+PAGE_SIZE = 25
+
+STATUS_TONES = {
+    Payment.Status.SCHEDULED: "info",
+    Payment.Status.HELD: "warning",
+    Payment.Status.SUBMITTING: "info",
+    Payment.Status.UNKNOWN: "warning",
+    Payment.Status.PENDING: "info",
+    Payment.Status.POSTED: "success",
+    Payment.Status.SETTLED: "success",
+    Payment.Status.FAILED: "danger",
+    Payment.Status.RETURNED: "danger",
+    Payment.Status.REFUNDED: "neutral",
+    Payment.Status.REVERSED: "neutral",
+    Payment.Status.CANCELLED: "neutral",
+}
+TROUBLESHOOT_STATUSES = (Payment.Status.FAILED, Payment.Status.RETURNED)
+# A returned, refunded or reversed payment's posting was undone: nothing of it stays applied.
+UNDONE_STATUSES = (Payment.Status.RETURNED, Payment.Status.REFUNDED, Payment.Status.REVERSED)
+
+
+@dataclass(frozen=True)
+class HistoryFilters:
+    loan_id: int | None = None
+    status: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Allocation:
+    fees: Decimal
+    interest: Decimal
+    principal: Decimal
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """One payment as the history page shows it; everything precomputed."""
+
+    payment: Payment
+    status_label: str
+    status_tone: str
+    allocation: Allocation | None
+    undone: bool  # returned, refunded or reversed: taken back off the loan
+    can_troubleshoot: bool
+
+
+def history_loans_for_user(user) -> QuerySet[Loan]:
+    """The loans the user can filter on: those linked to them."""
+    return (
+        Loan.objects.filter(links__user=user)
+        .select_related("lender")
+        .order_by("lender__name", "loan_number")
+    )
+
+
+def _with_allocation(payments: QuerySet[Payment]) -> QuerySet[Payment]:
+    posting = LoanPosting.objects.filter(pk=OuterRef("loan_posting_id"))
+    return payments.annotate(
+        posting_fees=Subquery(posting.values("fees")[:1]),
+        posting_interest=Subquery(posting.values("interest")[:1]),
+        posting_principal=Subquery(posting.values("principal")[:1]),
+    )
+
+
+def payment_history_for_user(user, filters: HistoryFilters | None = None) -> QuerySet[Payment]:
+    """Payments the user may see, newest first, filtered, with their allocation annotated."""
+    filters = filters or HistoryFilters()
+    payments = payments_visible_to(user).select_related("loan")
+    if filters.loan_id is not None:
+        payments = payments.filter(loan_id=filters.loan_id)
+    if filters.status:
+        payments = payments.filter(status=filters.status)
+    if filters.date_from is not None:
+        payments = payments.filter(effective_date__gte=filters.date_from)
+    if filters.date_to is not None:
+        payments = payments.filter(effective_date__lte=filters.date_to)
+    return _with_allocation(payments).order_by("-created_at", "-pk")
+
+
+def _allocation(payment: Payment) -> Allocation | None:
+    if payment.loan_posting_id is None or getattr(payment, "posting_fees", None) is None:
+        return None
+    if payment.status in UNDONE_STATUSES:
+        return None
+    return Allocation(payment.posting_fees, payment.posting_interest, payment.posting_principal)
+
+
+def history_rows(payments: Iterable[Payment]) -> list[HistoryRow]:
+    return [
+        HistoryRow(
+            payment=p,
+            status_label=p.get_status_display(),
+            status_tone=STATUS_TONES.get(p.status, "neutral"),
+            allocation=_allocation(p),
+            undone=p.status in UNDONE_STATUSES,
+            can_troubleshoot=p.status in TROUBLESHOOT_STATUSES,
+        )
+        for p in payments
+    ]
+
+
+# --- CSV -------------------------------------------------------------------------------------
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value) -> str:
+    """Text as a spreadsheet should show it: a leading formula character is neutralised."""
+    text = "" if value is None else str(value)
+    return f"'{text}" if text.startswith(_FORMULA_PREFIXES) else text
+
+
+def _csv_row(payment: Payment) -> list[str]:
+    allocation = _allocation(payment)
+    created = payment.created_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return [
+        _cell(payment.reference),
+        created,
+        payment.effective_date.isoformat(),
+        _cell(payment.loan.loan_number),
+        f"{payment.amount:.2f}",
+        f"{payment.fee_amount:.2f}",
+        _cell(payment.method_label),
+        payment.status,
+        f"{allocation.fees:.2f}" if allocation else "",
+        f"{allocation.interest:.2f}" if allocation else "",
+        f"{allocation.principal:.2f}" if allocation else "",
+    ]
+
+
+def history_csv_lines(payments: QuerySet[Payment]) -> Iterator[str]:
+    """The CSV, one line at a time (a header, then one row per payment), for streaming."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+
+    def flush() -> str:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate(0)
+        return text
+
+    writer.writerow(CSV_COLUMNS)
+    yield flush()
+    for payment in payments.iterator(chunk_size=500):
+        writer.writerow(_csv_row(payment))
+        yield flush()
+
+
+# --- PDF receipt -----------------------------------------------------------------------------
+def receipt_pdf_bytes(payment: Payment) -> bytes:
+    """A one-page receipt: reference, amount, date, loan, status and the method's label (last 4
+    only: the label is all we ever keep about a method on the payment)."""
+    from reportlab.lib.pagesizes import LETTER
+    from reportlab.lib.units import inch
+    from reportlab.pdfgen import canvas
+
+    from ismartpay.core.templatetags.ui import usd
+
+    buffer = io.BytesIO()
+    # Uncompressed content: small anyway, and the text can be checked in tests.
+    pdf = canvas.Canvas(buffer, pagesize=LETTER, pageCompression=0, invariant=1)
+    pdf.setTitle(f"iSmartPay receipt {payment.reference}")
+    pdf.setAuthor("iSmartPay")
+    _, height = LETTER
+    y = height - inch
+    pdf.setFont("Helvetica-Bold", 20)
+    pdf.drawString(inch, y, "iSmartPay payment receipt")
+    y -= 0.5 * inch
+    local_made = timezone.localtime(payment.created_at)
+    lines = [
+        ("Reference", payment.reference),
+        ("Amount", usd(payment.amount)),
+    ]
+    if payment.fee_amount:
+        lines += [
+            ("Convenience fee", usd(payment.fee_amount)),
+            ("Total charged", usd(payment.total_charged)),
+        ]
+    lines += [
+        ("Status", payment.get_status_display()),
+        ("Made on", local_made.strftime("%b %d, %Y %I:%M %p %Z")),
+        ("Counts on", payment.effective_date.strftime("%b %d, %Y")),
+        ("Lender", payment.loan.lender.name),
+        ("Loan number", payment.loan.loan_number),
+        ("Paid with", payment.method_label.replace("••••", "ending")),
+    ]
+    for label, value in lines:
+        pdf.setFont("Helvetica", 10)
+        pdf.drawString(inch, y, label)
+        pdf.setFont("Helvetica-Bold", 12)
+        pdf.drawString(2.6 * inch, y, str(value))
+        y -= 0.35 * inch
+    y -= 0.2 * inch
+    pdf.setFont("Helvetica", 9)
+    pdf.drawString(
+        inch, y, "Keep this receipt for your records. Questions: support@ismartpay.example"
+    )
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()

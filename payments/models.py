@@ -1,1 +1,0 @@
-# Payment methods, payments and their event log arrive with the payments issue.

@@ -1,0 +1,119 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from ismartpay.core.models import TimeStampedModel, money_field
+
+from .methods import PaymentMethod
+
+
+class PaymentStatus(models.TextChoices):
+    SCHEDULED = "scheduled", "Scheduled"  # a future date; not yet sent
+    HELD = "held", "Held for review"  # broke a velocity/sanity rule: staff approve or reject
+    SUBMITTING = "submitting", "Submitting"  # row committed; processor call under way
+    UNKNOWN = "unknown", "Checking with the processor"  # no answer: the sweep resolves it
+    PENDING = "pending", "At the bank"  # bank debit accepted and posted; settles later
+    POSTED = "posted", "Posted"  # card captured and applied to the loan
+    SETTLED = "settled", "Settled"  # bank debit settled
+    FAILED = "failed", "Declined"
+    RETURNED = "returned", "Returned"  # bank debit returned after posting
+    REFUNDED = "refunded", "Refunded"
+    REVERSED = "reversed", "Reversed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class PaymentSource(models.TextChoices):
+    ONE_TIME = "one_time", "One-time"
+    AUTOPAY = "autopay", "Autopay"
+    GUEST = "guest", "Guest"
+
+
+class Payment(TimeStampedModel):
+    """One payment toward a loan. The row, with its idempotency key, is committed before the
+    processor is called; every change of status appends a PaymentEvent (services.py)."""
+
+    Status = PaymentStatus
+    Source = PaymentSource
+
+    reference = models.CharField(max_length=16, unique=True)  # shown to the borrower
+    idempotency_key = models.CharField(max_length=80, unique=True)
+    loan = models.ForeignKey("loans.Loan", on_delete=models.PROTECT, related_name="payments")
+    payer = models.ForeignKey(  # who paid: borrower, co-borrower or authorized third party
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payments",
+    )
+    payer_email = models.EmailField()  # where the receipt goes (a guest has no account)
+    method = models.ForeignKey(PaymentMethod, on_delete=models.PROTECT, related_name="payments")
+    method_kind = models.CharField(max_length=4)  # snapshot: card | bank
+    method_label = models.CharField(max_length=60)  # snapshot: "Visa •••• 4242"
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.ONE_TIME)
+    amount = money_field()  # applied to the loan
+    fee_amount = money_field(default=0)  # card convenience fee, charged on top
+    principal_only = models.BooleanField(default=False)
+    is_payoff = models.BooleanField(default=False)  # paying a payoff quote: tolerance applies
+    # The one-time debit authorization the payer confirmed (bank debits: Regulation E/NACHA).
+    authorization_text = models.TextField(blank=True)
+    scheduled_for = models.DateField()  # the date the borrower chose
+    effective_date = models.DateField()  # business date it counts (cut-off applied)
+    status = models.CharField(max_length=10, choices=Status.choices)
+    processor_ref = models.CharField(max_length=80, blank=True)
+    risk_flags = models.JSONField(default=list, blank=True)  # why it was held, if it was
+    decline_code = models.CharField(max_length=40, blank=True)
+    return_code = models.CharField(max_length=4, blank=True)
+    loan_posting_id = models.BigIntegerField(null=True, blank=True)  # loans.LoanPosting
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    settled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["loan", "-created_at"]),
+            models.Index(fields=["status", "effective_date"]),
+            models.Index(fields=["payer", "-created_at"]),
+        ]
+        permissions = [("review_payment", "Can approve or reject a payment held for review")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=PaymentStatus.values), name="payment_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gt=0, fee_amount__gte=0), name="payment_amount_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(source__in=PaymentSource.values), name="payment_source_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def total_charged(self):
+        return self.amount + self.fee_amount
+
+    @property
+    def is_bank(self) -> bool:
+        return self.method_kind == PaymentMethod.Kind.BANK
+
+
+class PaymentEvent(models.Model):
+    """Append-only history of a payment: every status change, who or what made it, when."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="events")
+    from_status = models.CharField(max_length=10, blank=True)
+    to_status = models.CharField(max_length=10)
+    at = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True
+    )
+    actor_label = models.CharField(max_length=60)  # "borrower", "system:settle", "staff"
+    processor_ref = models.CharField(max_length=80, blank=True)
+    detail = models.JSONField(default=dict, blank=True)  # codes and reasons; never card data
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.payment_id}: {self.from_status or '∅'} → {self.to_status}"

@@ -1,0 +1,87 @@
+"""Emails to borrowers, each sent at most once per dedupe key (Notice rows)."""
+
+import datetime as dt
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from .declines import reason_for
+from .models import Notice, Payment
+
+logger = logging.getLogger("ismartpay.notices")
+
+PAYMENT_SUBJECTS = {
+    "received": "We received your payment of ${amount}",
+    "scheduled": "Your payment of ${amount} is scheduled",
+    "failed": "Your payment of ${amount} didn't go through",
+    "returned": "Your bank returned your payment of ${amount}",
+    "held": "Your payment of ${amount} is being checked",
+    "rejected": "Your payment of ${amount} was not processed",
+}
+
+
+def notice_send(
+    *, kind: str, dedupe_key: str, to: str, subject: str, template: str, context: dict
+) -> bool:
+    """Claim the notice, then send it. False when it was already claimed (sent or in flight)."""
+    body = render_to_string(template, {**context, "site_url": settings.SITE_URL})
+    try:
+        with transaction.atomic():
+            notice = Notice.objects.create(
+                kind=kind, dedupe_key=dedupe_key, recipient=to, subject=subject, body=body
+            )
+    except IntegrityError:
+        return False
+    return _deliver(notice)
+
+
+def _deliver(notice: Notice) -> bool:
+    Notice.objects.filter(pk=notice.pk).update(attempts=notice.attempts + 1)
+    send_mail(notice.subject, notice.body, None, [notice.recipient])
+    Notice.objects.filter(pk=notice.pk).update(sent_at=timezone.now())
+    return True
+
+
+def notices_retry_unsent(*, older_than_minutes: int = 10, max_attempts: int = 5) -> int:
+    """Sweep: resend claimed notices whose sender died before marking them sent."""
+    cutoff = timezone.now() - dt.timedelta(minutes=older_than_minutes)
+    sent = 0
+    for notice in Notice.objects.filter(
+        sent_at__isnull=True, created_at__lt=cutoff, attempts__lt=max_attempts
+    ):
+        try:
+            sent += _deliver(notice)
+        except Exception:
+            logger.exception("notice %s still failing", notice.dedupe_key)
+    return sent
+
+
+def _receipt_path(payment: Payment) -> str:
+    if payment.source == Payment.Source.GUEST:  # no account: a signed link to the receipt
+        from .views.guest import guest_receipt_url
+
+        return guest_receipt_url(payment.reference)
+    return reverse("payments:detail", args=[payment.reference])
+
+
+def payment_notice(payment_id: int, kind: str) -> bool:
+    payment = Payment.objects.select_related("loan__lender").get(pk=payment_id)
+    code = payment.decline_code or payment.return_code
+    return notice_send(
+        kind=f"payment_{kind}",
+        dedupe_key=f"payment:{payment.pk}:{kind}",
+        to=payment.payer_email,
+        subject=PAYMENT_SUBJECTS[kind].replace("{amount}", f"{payment.amount:,}"),
+        template=f"payments/email/payment_{kind}.txt",
+        context={
+            "payment": payment,
+            "loan": payment.loan,
+            "reason": reason_for(code) if code else None,
+            "receipt_path": _receipt_path(payment),
+        },
+    )

@@ -1,0 +1,39 @@
+"""Reads for payment pages; every object read is access-checked (404 for anyone else)."""
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from .models import Payment, PaymentMethod
+
+
+def methods_for_user(user) -> QuerySet[PaymentMethod]:
+    return PaymentMethod.objects.filter(owner=user, removed_at__isnull=True).order_by(
+        "-is_default", "-created_at"
+    )
+
+
+def method_get_for_user(user, method_id) -> PaymentMethod:
+    method = methods_for_user(user).filter(pk=method_id).first()
+    if method is None:
+        raise Http404
+    return method
+
+
+def payments_visible_to(user) -> QuerySet[Payment]:
+    """Payments on loans the user may see (borrower, co-borrower, invited third party), plus
+    any payment the user made."""
+    if not getattr(user, "is_authenticated", False):
+        return Payment.objects.none()
+    return Payment.objects.filter(Q(loan__links__user=user) | Q(payer=user)).distinct()
+
+
+def payment_get_for_user(user, reference: str) -> Payment:
+    payment = (
+        payments_visible_to(user)
+        .select_related("loan__lender", "method", "payer")
+        .filter(reference=reference)
+        .first()
+    )
+    if payment is None:
+        raise Http404
+    return payment

@@ -1,0 +1,60 @@
+"""The one way a payment's status changes: guarded by the allowed transitions, recorded as a
+PaymentEvent in the same transaction."""
+
+from ..errors import InvalidTransition
+from ..models import Payment, PaymentEvent
+
+S = Payment.Status
+ALLOWED: dict[str, set[str]] = {
+    "": {S.SCHEDULED, S.SUBMITTING, S.HELD},
+    S.SCHEDULED: {S.SUBMITTING, S.CANCELLED},
+    S.HELD: {S.SUBMITTING, S.SCHEDULED, S.CANCELLED},
+    S.SUBMITTING: {S.PENDING, S.POSTED, S.FAILED, S.UNKNOWN},
+    S.UNKNOWN: {S.SUBMITTING, S.PENDING, S.POSTED, S.FAILED},
+    S.PENDING: {S.SETTLED, S.RETURNED, S.REVERSED},
+    S.POSTED: {S.REFUNDED, S.REVERSED},
+    S.SETTLED: {S.REFUNDED, S.REVERSED},
+    S.FAILED: set(),
+    S.RETURNED: set(),
+    S.REFUNDED: set(),
+    S.REVERSED: set(),
+    S.CANCELLED: set(),
+}
+
+
+def record_created(payment: Payment, *, actor=None, actor_label: str) -> PaymentEvent:
+    return PaymentEvent.objects.create(
+        payment=payment,
+        from_status="",
+        to_status=payment.status,
+        actor=actor,
+        actor_label=actor_label,
+    )
+
+
+def transition(
+    payment: Payment,
+    to: str,
+    *,
+    actor=None,
+    actor_label: str,
+    fields: tuple[str, ...] = (),
+    detail: dict | None = None,
+) -> PaymentEvent:
+    """Move `payment` (locked by the caller) to `to`, saving `fields` too, and record it."""
+    source = payment.status
+    if to not in ALLOWED[source]:
+        raise InvalidTransition(
+            f"A {payment.get_status_display().lower()} payment cannot become {to}."
+        )
+    payment.status = to
+    payment.save(update_fields=["status", "updated_at", *fields])
+    return PaymentEvent.objects.create(
+        payment=payment,
+        from_status=source,
+        to_status=to,
+        actor=actor,
+        actor_label=actor_label,
+        processor_ref=payment.processor_ref,
+        detail=detail or {},
+    )

@@ -1,0 +1,221 @@
+"""After a payment is taken: bank settlement and returns, refunds, reversals, cancelling a
+scheduled payment. Each one a service; each change recorded as a PaymentEvent."""
+
+import datetime as dt
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from loans.services import loan_assess_nsf_fee, loan_reverse_posting
+
+from ..declines import ACH_RETURNS
+from ..errors import PaymentError, TooLateToCancel
+from ..gateways import get_gateway
+from ..gateways.base import SettlementStatus
+from ..models import Payment, PaymentMethod
+from ..timing import lender_local
+from .events import transition
+
+logger = logging.getLogger("ismartpay.payments")
+S = Payment.Status
+
+
+def payment_settle_or_return(*, payment_id: int, on: dt.date) -> Payment:
+    """Ask the processor whether a pending bank debit settled or came back; act on it."""
+    payment = Payment.objects.select_related("method").get(pk=payment_id)
+    if payment.status != S.PENDING:
+        return payment
+    result = get_gateway().settlement_status(payment.processor_ref, on=on)
+    if result.status == SettlementStatus.PENDING:
+        return payment
+    if result.status == SettlementStatus.SETTLED:
+        with transaction.atomic():
+            payment = Payment.objects.select_for_update().get(pk=payment_id)
+            if payment.status == S.PENDING:
+                payment.settled_at = timezone.now()
+                transition(payment, S.SETTLED, actor_label="system:settle", fields=("settled_at",))
+        return payment
+    return payment_return(payment_id=payment_id, return_code=result.return_code, on=on)
+
+
+def payment_return(*, payment_id: int, return_code: str, on: dt.date) -> Payment:
+    """An ACH return: un-apply the posting to the cent, assess the lender's returned-payment
+    fee once, and act on the code (disable the account, or suspend autopay)."""
+    from ..tasks import send_payment_notice
+
+    reason = ACH_RETURNS.get(return_code)
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().get(pk=payment_id)
+        if payment.status != S.PENDING:
+            return payment
+        if payment.loan_posting_id:
+            loan_reverse_posting(
+                posting_id=payment.loan_posting_id,
+                reason=f"ACH return {return_code}",
+                actor_label="system:settle",
+            )
+        loan_assess_nsf_fee(loan_id=payment.loan_id, external_ref=f"payment:{payment.pk}", on=on)
+        payment.return_code = return_code
+        transition(
+            payment,
+            S.RETURNED,
+            actor_label="system:settle",
+            fields=("return_code",),
+            detail={"return_code": return_code},
+        )
+        if reason is not None and reason.disables_method:
+            PaymentMethod.objects.filter(pk=payment.method_id).update(
+                disabled_reason=f"{return_code} {reason.title}", is_default=False
+            )
+        send_payment_notice.delay_on_commit(payment.pk, "returned")
+    return payment
+
+
+def payment_refund(*, payment_id: int, reason: str, actor) -> Payment:
+    """Staff refund of a posted or settled payment: the processor gives the money back under a
+    key derived from the payment (so a retry never refunds twice), then the posting is undone."""
+    payment = Payment.objects.get(pk=payment_id)
+    if payment.status not in (S.POSTED, S.SETTLED):
+        raise PaymentError("Only a posted or settled payment can be refunded.")
+    get_gateway().refund(
+        idempotency_key=f"refund:{payment.idempotency_key}",
+        processor_ref=payment.processor_ref,
+        amount=payment.total_charged,
+    )
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().get(pk=payment_id)
+        if payment.status not in (S.POSTED, S.SETTLED):
+            return payment
+        if payment.loan_posting_id:
+            loan_reverse_posting(
+                posting_id=payment.loan_posting_id,
+                reason=f"Refund: {reason}",
+                actor=actor,
+                actor_label="staff",
+            )
+        transition(payment, S.REFUNDED, actor=actor, actor_label="staff", detail={"reason": reason})
+    return payment
+
+
+def payment_reverse(*, payment_id: int, reason: str, actor) -> Payment:
+    """Staff reversal: un-apply a payment from the loan without moving money (e.g. posted to the
+    wrong loan, or a chargeback the processor already took back)."""
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().get(pk=payment_id)
+        if payment.status not in (S.POSTED, S.SETTLED, S.PENDING):
+            raise PaymentError("Only a posted, pending or settled payment can be reversed.")
+        if payment.loan_posting_id:
+            loan_reverse_posting(
+                posting_id=payment.loan_posting_id,
+                reason=f"Reversal: {reason}",
+                actor=actor,
+                actor_label="staff",
+            )
+        transition(payment, S.REVERSED, actor=actor, actor_label="staff", detail={"reason": reason})
+    return payment
+
+
+def payment_cancel_scheduled(*, payment_id: int, actor, now: dt.datetime | None = None) -> Payment:
+    """A scheduled payment can be cancelled until the lender's cut-off on its date."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        payment = (
+            Payment.objects.select_for_update().select_related("loan__lender").get(pk=payment_id)
+        )
+        if payment.status != S.SCHEDULED:
+            raise TooLateToCancel("This payment is already on its way and can't be cancelled.")
+        lender = payment.loan.lender
+        local = lender_local(now, lender.timezone)
+        if (local.date(), local.time()) >= (payment.scheduled_for, lender.cutoff_time):
+            raise TooLateToCancel(
+                "It's past the cut-off on the payment's date; it can't be cancelled."
+            )
+        transition(payment, S.CANCELLED, actor=actor, actor_label="borrower")
+    return payment
+
+
+def payments_due_for_settlement(on: dt.date):
+    return Payment.objects.filter(status=S.PENDING, effective_date__lte=on).values_list(
+        "pk", flat=True
+    )
+
+
+def settle_payments(*, on: dt.date) -> dict[str, int]:
+    """Nightly: settle or return every pending bank debit old enough. Safe to run twice."""
+    counts = {"checked": 0, "settled": 0, "returned": 0}
+    for payment_id in payments_due_for_settlement(on):
+        counts["checked"] += 1
+        try:
+            status = payment_settle_or_return(payment_id=payment_id, on=on).status
+        except Exception:
+            logger.exception("settling payment %s failed; the next run retries", payment_id)
+            continue
+        if status == S.SETTLED:
+            counts["settled"] += 1
+        elif status == S.RETURNED:
+            counts["returned"] += 1
+    return counts
+
+
+def payment_review_approve(*, payment_id: int, actor, reason: str = "") -> Payment:
+    """Staff approve a held payment: it goes on as if it had not been held."""
+    from .submission import payment_charge
+
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().get(pk=payment_id)
+        if payment.status != S.HELD:
+            raise PaymentError("Only a payment held for review can be approved.")
+        later = payment.scheduled_for > timezone.localdate()
+        transition(
+            payment,
+            S.SCHEDULED if later else S.SUBMITTING,
+            actor=actor,
+            actor_label="staff",
+            detail={"review": "approved", "reason": reason},
+        )
+    if later:
+        return payment
+    return payment_charge(payment_id=payment_id, actor_label="staff")
+
+
+def payment_review_reject(*, payment_id: int, actor, reason: str) -> Payment:
+    """Staff reject a held payment: nothing is charged and the payer is told."""
+    from ..tasks import send_payment_notice
+
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().get(pk=payment_id)
+        if payment.status != S.HELD:
+            raise PaymentError("Only a payment held for review can be rejected.")
+        transition(
+            payment,
+            S.CANCELLED,
+            actor=actor,
+            actor_label="staff",
+            detail={"review": "rejected", "reason": reason},
+        )
+        send_payment_notice.delay_on_commit(payment.pk, "rejected")
+    return payment
+
+
+def submit_scheduled_payments(*, on: dt.date) -> dict[str, int]:
+    """Nightly: send every scheduled payment whose date has come (catching up missed days).
+    Each is charged under its own stored key, so a rerun or a second worker charges nothing
+    twice (payment_charge claims the call under a row lock)."""
+    from .submission import payment_charge
+
+    counts = {"due": 0, "charged": 0, "failed": 0}
+    due = Payment.objects.filter(status=S.SCHEDULED, scheduled_for__lte=on).values_list(
+        "pk", flat=True
+    )
+    for payment_id in due:
+        counts["due"] += 1
+        try:
+            status = payment_charge(payment_id=payment_id, actor_label="system:scheduled").status
+        except Exception:
+            logger.exception(
+                "scheduled payment %s failed to send; the next run retries", payment_id
+            )
+            continue
+        counts["failed" if status == S.FAILED else "charged"] += 1
+    return counts

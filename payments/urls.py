@@ -1,0 +1,16 @@
+from django.urls import path
+
+from .urls_autopay import urlpatterns as autopay_urlpatterns
+from .urls_more import urlpatterns as more_urlpatterns
+from .views import pay
+
+app_name = "payments"
+
+urlpatterns = [
+    path("pay/<int:loan_id>/", pay.pay_start, name="pay"),
+    path("pay/<int:loan_id>/review/<str:key>/", pay.pay_review, name="review"),
+    path("p/<str:reference>/", pay.payment_detail, name="detail"),
+    path("p/<str:reference>/cancel/", pay.payment_cancel, name="cancel"),
+    *more_urlpatterns,
+    *autopay_urlpatterns,
+]

@@ -1,0 +1,21 @@
+"""Payment methods, history, troubleshooter and guest payment pages."""
+
+from django.urls import path
+
+from .views import guest, history, methods, troubleshoot
+
+urlpatterns: list = [
+    path("methods/", methods.methods_list, name="methods"),
+    path("methods/add/card/", methods.add_card, name="add_card"),
+    path("methods/add/bank/", methods.add_bank, name="add_bank"),
+    path("methods/<int:method_id>/verify/", methods.verify_bank, name="verify_bank"),
+    path("methods/<int:method_id>/default/", methods.method_default, name="method_default"),
+    path("methods/<int:method_id>/remove/", methods.method_remove, name="method_remove"),
+    path("history/", history.history, name="history"),
+    path("history.csv", history.history_csv, name="history_csv"),
+    path("p/<str:reference>/receipt.pdf", history.receipt_pdf, name="receipt_pdf"),
+    path("p/<str:reference>/help/", troubleshoot.troubleshoot, name="troubleshoot"),
+    path("guest/", guest.guest_pay, name="guest_pay"),
+    path("guest/review/<str:key>/", guest.guest_review, name="guest_review"),
+    path("guest/receipt/<str:reference>/", guest.guest_receipt, name="guest_receipt"),
+]

@@ -1,0 +1,241 @@
+"""The one-time payment flow: choose → review → confirm → receipt. Views parse input and call
+one service or selector; domain errors become messages next to the right thing."""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from loans.allocation import AllocationError, allocate, payoff_amount
+from loans.selectors import loan_balances_on, loan_get_for_user, loan_summary
+
+from ..declines import reason_for
+from ..errors import AmountNotAllowed, DuplicateSuspected, MethodNotUsable, PaymentError
+from ..forms import ConfirmForm, PayForm
+from ..models import Payment
+from ..presenters import payment_timeline
+from ..selectors import method_get_for_user, methods_for_user, payment_get_for_user
+from ..services import new_idempotency_key, payment_cancel_scheduled, payment_submit
+from ..timing import effective_date_for, effective_date_for_scheduled, time_left_before_cutoff
+
+DRAFTS = "payment_drafts"  # session: idempotency key -> the reviewed payment
+MAX_DRAFTS = 5
+
+
+def _usable_methods(user, today: dt.date):
+    return [m for m in methods_for_user(user) if m.is_usable and not m.is_expired(on=today)]
+
+
+def _amounts(loan, today: dt.date) -> dict[str, Decimal]:
+    summary = loan_summary(loan, today=today)
+    return {
+        "due": summary.amount_due,
+        "installment": min(loan.installment_amount, summary.payoff_today),
+        "payoff": summary.payoff_today,
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def pay_start(request, loan_id):
+    loan = loan_get_for_user(request.user, loan_id, need="pay")
+    now = timezone.now()
+    today = timezone.localdate(now)
+    amounts = _amounts(loan, today)
+    methods = _usable_methods(request.user, today)
+    form = PayForm(
+        request.POST if request.method == "POST" else None,
+        amounts=amounts,
+        methods=methods,
+        today=today,
+        initial=_initial(request, loan, amounts, methods, today),
+    )
+    if request.method == "POST" and form.is_valid():
+        key = new_idempotency_key()
+        drafts = request.session.get(DRAFTS, {})
+        drafts = dict(list(drafts.items())[-(MAX_DRAFTS - 1) :])
+        drafts[key] = {**form.draft(), "loan_id": loan.pk}
+        request.session[DRAFTS] = drafts
+        return redirect("payments:review", loan_id=loan.pk, key=key)
+    return render(
+        request,
+        "payments/pay.html",
+        {
+            "loan": loan,
+            "form": form,
+            "amounts": amounts,
+            "has_methods": bool(methods),
+            "cutoff_left": time_left_before_cutoff(
+                now=now, lender_tz=loan.lender.timezone, cutoff=loan.lender.cutoff_time
+            ),
+        },
+    )
+
+
+def _initial(request, loan, amounts, methods, today) -> dict:
+    """Prefill: after a decline, what the borrower typed; else the amount due and the default
+    method. `?amount=` (from the troubleshooter) prefills an other amount."""
+    retry = request.session.get("payment_retry")
+    if retry and retry.get("loan_id") == loan.pk:
+        return {k: v for k, v in retry.items() if k != "loan_id"}
+    initial = {
+        "amount_choice": "due" if amounts["due"] > 0 else "other",
+        "pay_on": today,
+        "method": str(methods[0].pk) if methods else None,
+    }
+    if request.GET.get("amount"):
+        initial.update(amount_choice="other", other_amount=request.GET["amount"][:16])
+    return initial
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def pay_review(request, loan_id, key):
+    loan = loan_get_for_user(request.user, loan_id, need="pay")
+    done = Payment.objects.filter(idempotency_key=key, loan=loan).first()
+    if done is not None:  # back-and-resubmit, a double tap, a reload: the same receipt
+        return redirect("payments:detail", reference=done.reference)
+    draft = request.session.get(DRAFTS, {}).get(key)
+    if not draft or draft.get("loan_id") != loan.pk:
+        messages.info(request, "Let's start that payment again.")
+        return redirect("payments:pay", loan_id=loan.pk)
+    method = method_get_for_user(request.user, draft["method_id"])
+    amount = Decimal(draft["amount"])
+    pay_on = dt.date.fromisoformat(draft["pay_on"])
+    now = timezone.now()
+    today = timezone.localdate(now)
+    later = pay_on > today
+    effective = (
+        effective_date_for_scheduled(pay_on)
+        if later
+        else effective_date_for(
+            now=now, lender_tz=loan.lender.timezone, cutoff=loan.lender.cutoff_time
+        )
+    )
+    is_payoff = draft["amount_choice"] == "payoff"
+    if is_payoff:  # a payoff is the payoff on the day it counts, interest to that day included
+        amount = payoff_amount(loan_balances_on(loan, effective))
+    authorization = _ach_authorization(loan, method, amount, effective)
+    form = ConfirmForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            payment = payment_submit(
+                loan_id=loan.pk,
+                method=method,
+                amount=amount,
+                idempotency_key=key,
+                payer=request.user,
+                payer_email=request.user.email,
+                scheduled_for=pay_on,
+                principal_only=draft["principal_only"],
+                is_payoff=is_payoff,
+                authorization_text=authorization,
+                confirm_duplicate=form.cleaned_data["confirm_duplicate"],
+                now=now,
+            )
+        except DuplicateSuspected as exc:
+            form.add_error("confirm_duplicate", str(exc))
+        except (AmountNotAllowed, MethodNotUsable, PaymentError) as exc:
+            messages.error(request, str(exc))
+            return redirect("payments:pay", loan_id=loan.pk)
+        else:
+            return _after_submit(request, loan, key, draft, payment)
+    try:
+        allocation = allocate(
+            loan_balances_on(loan, effective), amount, principal_only=draft["principal_only"]
+        )
+    except AllocationError as exc:
+        messages.error(request, str(exc))
+        return redirect("payments:pay", loan_id=loan.pk)
+    fee = loan.lender.card_convenience_fee if method.kind == "card" else Decimal("0.00")
+    return render(
+        request,
+        "payments/review.html",
+        {
+            "loan": loan,
+            "form": form,
+            "amount": amount,
+            "fee": fee,
+            "total": amount + fee,
+            "method": method,
+            "pay_on": pay_on,
+            "later": later,
+            "effective": effective,
+            "counts_later": not later and effective > today,
+            "allocation": allocation,
+            "principal_only": draft["principal_only"],
+            "authorization": authorization,
+            "is_payoff": is_payoff,
+            "cutoff_left": None
+            if later
+            else time_left_before_cutoff(
+                now=now, lender_tz=loan.lender.timezone, cutoff=loan.lender.cutoff_time
+            ),
+        },
+    )
+
+
+def _ach_authorization(loan, method, amount: Decimal, effective: dt.date) -> str:
+    """The one-time debit authorization a bank payment's payer confirms (kept on the payment)."""
+    if method.kind != "bank":
+        return ""
+    return (
+        f"I authorize iSmartPay, servicer for {loan.lender.name}, to debit ${amount:,} "
+        f"once from {method.label} on or after {effective:%B} {effective.day}, {effective.year}, "
+        f"for loan {loan.loan_number}."
+    )
+
+
+def _after_submit(request, loan, key, draft, payment):
+    drafts = request.session.get(DRAFTS, {})
+    drafts.pop(key, None)
+    request.session[DRAFTS] = drafts
+    if payment.status == Payment.Status.FAILED:
+        reason = reason_for(payment.decline_code)
+        # Keep what the borrower chose so trying again is one tap.
+        request.session["payment_retry"] = {
+            "loan_id": loan.pk,
+            "amount_choice": draft["amount_choice"],
+            "other_amount": draft["other_amount"],
+            "pay_on": draft["pay_on"],
+            "principal_only": draft["principal_only"],
+            "method": str(draft["method_id"]),
+        }
+        messages.error(request, f"{reason.title}. {reason.next_steps} Nothing was charged.")
+        return redirect("payments:detail", reference=payment.reference)
+    request.session.pop("payment_retry", None)
+    return redirect("payments:detail", reference=payment.reference)
+
+
+@login_required
+def payment_detail(request, reference):
+    payment = payment_get_for_user(request.user, reference)
+    code = payment.decline_code or payment.return_code
+    return render(
+        request,
+        "payments/detail.html",
+        {
+            "payment": payment,
+            "loan": payment.loan,
+            "timeline": payment_timeline(payment),
+            "reason": reason_for(code) if code else None,
+            "can_cancel": payment.status == Payment.Status.SCHEDULED,
+        },
+    )
+
+
+@login_required
+@require_POST
+def payment_cancel(request, reference):
+    payment = payment_get_for_user(request.user, reference)
+    try:
+        payment_cancel_scheduled(payment_id=payment.pk, actor=request.user)
+    except PaymentError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Your scheduled payment is cancelled. Nothing will be charged.")
+    return redirect("payments:detail", reference=payment.reference)
