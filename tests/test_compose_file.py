@@ -46,6 +46,9 @@ def test_compose_web_healthcheck_uses_healthz(compose):
 def test_compose_file_passes_docker_compose_config():
     result = subprocess.run(
         ["docker-compose", "-f", str(COMPOSE), "config", "--quiet"],
-        capture_output=True, text=True, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert result.returncode == 0, result.stderr

@@ -1,0 +1,69 @@
+"""Admin for autopay plans, debits and nightly job runs (imported by payments/admin.py)."""
+
+from django.contrib import admin
+
+from .models import AutopayAuthorization, AutopayDebit, AutopayEvent, AutopayPlan, JobRun
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class AuthorizationInline(ReadOnlyInline):
+    model = AutopayAuthorization
+    fields = ("text_version", "accepted_at", "ip_address", "user_agent", "text")
+
+
+class EventInline(ReadOnlyInline):
+    model = AutopayEvent
+    fields = ("at", "kind", "actor_label", "detail")
+
+
+@admin.register(AutopayPlan)
+class AutopayPlanAdmin(admin.ModelAdmin):
+    list_display = ("pk", "loan", "status", "schedule", "amount_rule", "next_run_date",
+                    "last_amount")
+    list_filter = ("status", "schedule", "amount_rule")
+    search_fields = ("loan__loan_number", "owner__email")
+    raw_id_fields = ("loan", "owner", "method")
+    readonly_fields = [f.name for f in AutopayPlan._meta.fields]
+    inlines = [AuthorizationInline, EventInline]
+
+    def has_add_permission(self, request):
+        return False  # borrowers enrol themselves: an authorization is required
+
+
+@admin.register(AutopayDebit)
+class AutopayDebitAdmin(admin.ModelAdmin):
+    list_display = ("pk", "plan", "period_key", "run_date", "amount", "status", "attempts",
+                    "reason")
+    list_filter = ("status", "run_date")
+    search_fields = ("plan__loan__loan_number", "idempotency_key")
+    readonly_fields = [f.name for f in AutopayDebit._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(JobRun)
+class JobRunAdmin(admin.ModelAdmin):
+    list_display = ("job", "business_date", "scope", "started_at", "duration_ms", "due",
+                    "charged", "failed", "skipped", "retried", "error")
+    list_filter = ("job", "business_date")
+    readonly_fields = [f.name for f in JobRun._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

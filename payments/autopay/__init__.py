@@ -1,0 +1,1 @@
+"""Automatic payments: schedule maths, services, the nightly run and its Celery tasks."""

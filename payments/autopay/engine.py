@@ -1,0 +1,385 @@
+"""The nightly autopay run: turn due periods into debit rows, claim them, charge them.
+
+Exactly once, by the database:
+1. `autopay_schedule_due` inserts one AutopayDebit per (plan, period) with
+   INSERT … ON CONFLICT DO NOTHING (bulk_create(ignore_conflicts=True)); plans are taken with
+   SELECT … FOR UPDATE SKIP LOCKED, so concurrent coordinators split them. Missed periods
+   (the job did not run for days) are all inserted: that is the catch-up.
+2. `autopay_charge_chunk` claims DUE/RETRY rows with FOR UPDATE SKIP LOCKED (a row is claimed
+   by one worker), then charges them with bounded concurrency (a thread pool).
+3. `autopay_charge_debit` stores the attempt's idempotency key on the debit and commits it
+   before `payment_submit`, which commits the payment row before calling the processor.
+4. `autopay_recover` (the sweep, every few minutes and at the start of each run) resolves
+   debits whose worker died: a payment with that key is asked about at the processor by key
+   (`payment_recover`), never charged under a new key.
+"""
+
+import datetime as dt
+import logging
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from ismartpay.core.money import ZERO
+from loans.models import Loan
+
+from ..declines import reason_for
+from ..errors import AmountNotAllowed, MethodNotUsable, PaymentError
+from ..models import AutopayAmountNotice, AutopayDebit, AutopayPlan, Payment
+from ..services import payment_recover, payment_submit
+from . import schedule as sched
+from .selectors import amount_for_period, loan_terms, plan_terms
+
+logger = logging.getLogger("ismartpay.autopay")
+D = AutopayDebit.Status
+P = AutopayPlan.Status
+PS = Payment.Status
+MAX_ATTEMPTS = 3  # per period: the first try and at most two retries (NACHA: 3 presentments)
+RETRY_BACKOFF = dt.timedelta(minutes=15)  # 15 min, then 1 h (x4 each time)
+STUCK_AFTER = dt.timedelta(minutes=5)
+SCHEDULE_BATCH = 2000
+CHUNK_SIZE = 500
+SUCCESS = (PS.POSTED, PS.PENDING, PS.SETTLED)
+
+
+def charge_concurrency() -> int:
+    """Charges in flight per chunk. SQLite (embedded) takes one writer at a time."""
+    default = 1 if connection.vendor == "sqlite" else 16
+    return int(getattr(settings, "AUTOPAY_CHARGE_CONCURRENCY", default))
+
+
+# --- 1. debit rows -----------------------------------------------------------------------------
+def autopay_schedule_due(*, on: dt.date, lender_timezone: str | None = None) -> int:
+    """Insert a debit row for every period due by `on` of every active plan; advance each
+    plan's cursor. Returns the number of plans looked at. Safe to run twice or concurrently."""
+    seen = 0
+    ended: list[tuple[int, str]] = []
+    while True:
+        with transaction.atomic():
+            plans = AutopayPlan.objects.select_for_update(skip_locked=True, of=("self",)).filter(
+                status=P.ACTIVE, next_run_date__lte=on
+            )
+            if lender_timezone:
+                plans = plans.filter(loan__lender__timezone=lender_timezone)
+            plans = list(plans.select_related("loan").order_by("pk")[:SCHEDULE_BATCH])
+            if not plans:
+                break
+            rows, cursors = [], []
+            for plan in plans:
+                terms, lterms = plan_terms(plan), loan_terms(plan.loan)
+                last = None
+                for period in sched.periods(terms, lterms, from_key=plan.next_period_key,
+                                            run_through=on):
+                    if period.run_date < plan.charge_from:
+                        continue
+                    rows.append(AutopayDebit(plan_id=plan.pk, period_key=period.key,
+                                             run_date=period.run_date))
+                    last = period.key
+                after = last or (plan.next_period_key - dt.timedelta(days=1))
+                nxt = sched.next_period(terms, lterms, after=after, from_key=after,
+                                        not_before=max(plan.charge_from, on + dt.timedelta(1)))
+                cursors.append((plan.pk, nxt.key if nxt else None, nxt.run_date if nxt else None))
+                if nxt is None:
+                    ended.append((plan.pk, "The plan's last payment date has passed."))
+            AutopayDebit.objects.bulk_create(rows, ignore_conflicts=True, batch_size=5000)
+            _set_cursors(cursors)
+            seen += len(plans)
+    from .services import autopay_end
+
+    for plan_id, reason in ended:
+        autopay_end(plan_id=plan_id, reason=reason)
+    return seen
+
+
+def _set_cursors(cursors: list[tuple[int, dt.date | None, dt.date | None]]) -> None:
+    """One set-based UPDATE for the whole batch (PostgreSQL: FROM unnest(arrays))."""
+    if not cursors:
+        return
+    table = AutopayPlan._meta.db_table
+    if connection.vendor == "postgresql":
+        ids, keys, runs = zip(*cursors, strict=True)
+        with connection.cursor() as cur:
+            cur.execute(
+                f"UPDATE {table} AS p SET next_period_key = v.k, next_run_date = v.r "  # noqa: S608
+                "FROM unnest(%s::bigint[], %s::date[], %s::date[]) AS v(id, k, r) "
+                "WHERE p.id = v.id",
+                [list(ids), list(keys), list(runs)],
+            )
+        return
+    for pk, key, run in cursors:  # SQLite (embedded, small): one statement per plan
+        AutopayPlan.objects.filter(pk=pk).update(next_period_key=key, next_run_date=run)
+
+
+def autopay_suspend_returned() -> int:
+    """Plans whose autopay debit came back R05/R07/R10/R11/R29 since their last authorization
+    stop until the borrower authorizes again (target 9)."""
+    from ..declines import ACH_RETURNS
+    from .services import autopay_suspend
+
+    codes = [code for code, reason in ACH_RETURNS.items() if reason.suspends_autopay]
+    hits = AutopayDebit.objects.filter(
+        plan__status=P.ACTIVE, payment__status=PS.RETURNED, payment__return_code__in=codes,
+        run_date__gte=F("plan__charge_from"),
+    ).values_list("plan_id", "payment__return_code").distinct()
+    for plan_id, code in hits:
+        autopay_suspend(plan_id=plan_id, reason=f"Your bank returned a payment ({code}).")
+    return len(hits)
+
+
+def due_debit_ids(*, on: dt.date, now: dt.datetime,
+                  lender_timezone: str | None = None) -> list[int]:
+    rows = AutopayDebit.objects.filter(
+        Q(status=D.DUE) | Q(status=D.RETRY, next_attempt_at__lte=now), run_date__lte=on
+    )
+    if lender_timezone:
+        rows = rows.filter(plan__loan__lender__timezone=lender_timezone)
+    return list(rows.order_by("pk").values_list("pk", flat=True))
+
+
+def chunks(ids: list[int], size: int | None = None) -> list[list[int]]:
+    """Debit ids in chunks (settings.AUTOPAY_CHUNK_SIZE, default 500): one Celery task each,
+    so a task's connection set-up and claim are paid once per few hundred charges."""
+    size = size or int(getattr(settings, "AUTOPAY_CHUNK_SIZE", CHUNK_SIZE))
+    return [ids[i:i + size] for i in range(0, len(ids), size)]
+
+
+# --- 2. claim and charge -----------------------------------------------------------------------
+def autopay_claim(debit_ids: list[int], *, now: dt.datetime) -> list[int]:
+    """Claim the still-open rows among `debit_ids`; rows another worker holds are skipped."""
+    with transaction.atomic():
+        claimed = list(
+            AutopayDebit.objects.select_for_update(skip_locked=True)
+            .filter(Q(status=D.DUE) | Q(status=D.RETRY, next_attempt_at__lte=now),
+                    pk__in=debit_ids)
+            .values_list("pk", flat=True)
+        )
+        AutopayDebit.objects.filter(pk__in=claimed).update(status=D.CLAIMED, claimed_at=now)
+    return claimed
+
+
+def autopay_charge_chunk(debit_ids: list[int], *, on: dt.date, now: dt.datetime | None = None,
+                         concurrency: int | None = None) -> Counter:
+    """Claim and charge up to a few hundred debits. Threads each use (and close) their own
+    database connection; concurrency 1 runs inline on the caller's connection."""
+    now = now or timezone.now()
+    claimed = autopay_claim(debit_ids, now=now)
+    concurrency = concurrency or charge_concurrency()
+    outcomes: Counter = Counter()
+    if concurrency <= 1 or len(claimed) <= 1:
+        for debit_id in claimed:
+            outcomes[autopay_charge_debit(debit_id, on=on, now=now, claimed_at=now)] += 1
+        return outcomes
+
+    def work(debit_id: int) -> str:
+        try:
+            return autopay_charge_debit(debit_id, on=on, now=now, claimed_at=now)
+        except Exception:
+            logger.exception("autopay debit %s failed; the sweep will resolve it", debit_id)
+            return "error"
+        finally:
+            connection.close()  # this thread's connection, not the caller's
+
+    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="autopay") as pool:
+        for outcome in pool.map(work, claimed):
+            outcomes[outcome] += 1
+    return outcomes
+
+
+def _ceiling(plan: AutopayPlan, debit: AutopayDebit):
+    """Regulation E: a debit may differ from the previous one only if that amount was
+    announced at least 10 days before; otherwise it is capped at the previous amount (or the
+    announced one). A lower amount (e.g. the final payment) is never a surprise charge."""
+    if plan.last_amount is None:
+        return None
+    latest = (
+        AutopayAmountNotice.objects.filter(
+            plan=plan, period_key=debit.period_key,
+            noticed_on__lte=debit.run_date - dt.timedelta(days=10),
+        ).order_by("-noticed_on", "-pk").values_list("amount", flat=True).first()
+    )
+    return max(plan.last_amount, latest) if latest is not None else plan.last_amount
+
+
+def autopay_charge_debit(debit_id: int, *, on: dt.date, now: dt.datetime,
+                         claimed_at: dt.datetime | None = None) -> str:
+    """Charge one claimed debit. Returns charged | failed | retry | skipped | pending."""
+    with transaction.atomic():
+        debit = (
+            AutopayDebit.objects.select_for_update(of=("self",))
+            .select_related("plan__loan__lender", "plan__method", "plan__owner")
+            .get(pk=debit_id)
+        )
+        if debit.status != D.CLAIMED or (claimed_at and debit.claimed_at != claimed_at):
+            return "not_claimed"
+        plan = debit.plan
+        if plan.status != P.ACTIVE:
+            return _close(debit, D.SKIPPED, f"autopay is {plan.get_status_display().lower()}")
+        loan = plan.loan
+        closed = None
+        if loan.status in (Loan.Status.PAID_OFF, Loan.Status.CLOSED, Loan.Status.CHARGED_OFF):
+            closed = _close(debit, D.SKIPPED, f"loan is {loan.get_status_display().lower()}")
+    if closed:
+        _end_if_paid_off(plan.pk, loan.pk, on)
+        return closed
+    with transaction.atomic():
+        debit = AutopayDebit.objects.select_for_update(of=("self",)).select_related(
+            "plan__loan__lender", "plan__method", "plan__owner").get(pk=debit_id)
+        if debit.status != D.CLAIMED:
+            return "not_claimed"
+        plan, loan = debit.plan, debit.plan.loan
+        period = sched.Period(debit.period_key, debit.run_date)
+        amount = amount_for_period(plan_terms(plan), loan, period, on=on)
+        ceiling = _ceiling(plan, debit)
+        if ceiling is not None:
+            amount = min(amount, ceiling)
+        if amount <= ZERO:
+            return _close(debit, D.SKIPPED, "nothing due")
+        debit.attempts += 1
+        debit.amount = amount
+        debit.idempotency_key = (
+            f"autopay:{plan.pk}:{debit.period_key:%Y%m%d}:{debit.attempts}"
+        )
+        debit.status = D.SUBMITTING
+        debit.save(update_fields=["attempts", "amount", "idempotency_key", "status",
+                                  "updated_at"])
+    return _submit_and_finish(debit.pk, now=now, on=on)
+
+
+def _close(debit: AutopayDebit, status: str, reason: str) -> str:
+    debit.status = status
+    debit.reason = reason[:200]
+    debit.save(update_fields=["status", "reason", "updated_at"])
+    return "skipped" if status == D.SKIPPED else status
+
+
+def _submit_and_finish(debit_id: int, *, now: dt.datetime, on: dt.date,
+                       recovering: bool = False) -> str:
+    debit = AutopayDebit.objects.select_related("plan__method", "plan__owner").get(pk=debit_id)
+    plan = debit.plan
+    payment = Payment.objects.filter(idempotency_key=debit.idempotency_key).first()
+    try:
+        if payment is None:
+            payment = payment_submit(
+                loan_id=plan.loan_id, method=plan.method, amount=debit.amount,
+                idempotency_key=debit.idempotency_key, payer=plan.owner,
+                payer_email=plan.owner.email, confirm_duplicate=True,
+                source=Payment.Source.AUTOPAY, actor_label="system:autopay", now=now,
+            )
+        elif recovering and payment.status in (PS.SUBMITTING, PS.UNKNOWN):
+            payment = payment_recover(payment_id=payment.pk)
+    except (MethodNotUsable, AmountNotAllowed, PaymentError) as exc:
+        return _finish_refused(debit_id, str(exc), suspend=isinstance(exc, MethodNotUsable))
+    return autopay_finish(debit_id, payment, now=now, on=on)
+
+
+def autopay_finish(debit_id: int, payment: Payment, *, now: dt.datetime, on: dt.date) -> str:
+    """Record the payment's outcome on the debit (idempotent)."""
+    notify = ended = None
+    with transaction.atomic():
+        debit = (
+            AutopayDebit.objects.select_for_update(of=("self",))
+            .select_related("plan__loan", "plan__owner").get(pk=debit_id)
+        )
+        if debit.status != D.SUBMITTING or debit.idempotency_key != payment.idempotency_key:
+            return "done"
+        debit.payment = payment
+        if payment.status in SUCCESS:
+            debit.status = D.CHARGED
+            debit.reason = ""
+            AutopayPlan.objects.filter(pk=debit.plan_id).update(last_amount=debit.amount)
+            outcome = "charged"
+            ended = (debit.plan_id, debit.plan.loan_id)
+        elif payment.status == PS.FAILED:
+            reason = reason_for(payment.decline_code)
+            debit.reason = payment.decline_code
+            if reason.retryable and debit.attempts < MAX_ATTEMPTS:
+                debit.status = D.RETRY
+                debit.next_attempt_at = now + RETRY_BACKOFF * (4 ** (debit.attempts - 1))
+                outcome = "retry"
+            else:
+                debit.status = D.FAILED
+                outcome = "failed"
+            notify = (debit, reason, outcome == "retry")
+        else:  # SUBMITTING / UNKNOWN: the sweep asks the processor by key
+            debit.save(update_fields=["payment", "updated_at"])
+            return "pending"
+        debit.save(update_fields=["payment", "status", "reason", "next_attempt_at",
+                                  "updated_at"])
+    if notify:
+        _email_failure(*notify)
+    if ended:
+        _end_if_paid_off(*ended, on)
+    return outcome
+
+
+def _finish_refused(debit_id: int, message: str, *, suspend: bool) -> str:
+    with transaction.atomic():
+        debit = AutopayDebit.objects.select_for_update().select_related("plan__owner",
+                                                                        "plan__loan").get(
+            pk=debit_id)
+        if debit.status != D.SUBMITTING:
+            return "done"
+        debit.status = D.FAILED
+        debit.reason = message[:200]
+        debit.save(update_fields=["status", "reason", "updated_at"])
+    _email_failure(debit, None, False, message=message)
+    if suspend:
+        from .services import autopay_suspend
+
+        autopay_suspend(plan_id=debit.plan_id, reason=message)
+    return "failed"
+
+
+def _email_failure(debit: AutopayDebit, reason, will_retry: bool, message: str = "") -> None:
+    from django.urls import reverse
+
+    from ..notifications import notice_send
+
+    plan = debit.plan
+    notice_send(
+        kind="autopay_failed",
+        dedupe_key=f"autopay:{plan.pk}:failed:{debit.period_key}:{debit.attempts}",
+        to=plan.owner.email,
+        subject=f"Your automatic payment of ${debit.amount:,} didn't go through",
+        template="payments/email/autopay_failed.txt",
+        context={"plan": plan, "loan": plan.loan, "debit": debit, "reason": reason,
+                 "message": message, "will_retry": will_retry,
+                 "pay_path": reverse("payments:pay", args=[plan.loan_id])},
+    )
+
+
+def _end_if_paid_off(plan_id: int, loan_id: int, on: dt.date) -> None:
+    from loans.selectors import loan_position
+
+    from .services import autopay_end
+
+    loan = Loan.objects.get(pk=loan_id)
+    if loan.status == Loan.Status.PAID_OFF or loan_position(loan, on).payoff == 0:
+        autopay_end(plan_id=plan_id, reason="Your loan is paid off. Congratulations!",
+                    kind="paid_off")
+
+
+# --- 3. recovery -------------------------------------------------------------------------------
+def autopay_recover(*, now: dt.datetime | None = None, on: dt.date | None = None) -> Counter:
+    """Resolve debits whose worker died: a CLAIMED row goes back to DUE (nothing was sent);
+    a SUBMITTING row's payment is found by its idempotency key and resolved with the
+    processor's answer (or submitted under the same key if its row was never created)."""
+    now = now or timezone.now()
+    on = on or timezone.localdate(now)
+    cutoff = now - STUCK_AFTER
+    outcomes: Counter = Counter()
+    outcomes["released"] = AutopayDebit.objects.filter(
+        status=D.CLAIMED, claimed_at__lt=cutoff
+    ).update(status=D.DUE, claimed_at=None)
+    stuck = AutopayDebit.objects.filter(status=D.SUBMITTING, claimed_at__lt=cutoff)
+    for debit_id in stuck.values_list("pk", flat=True):
+        try:
+            outcomes[_submit_and_finish(debit_id, now=now, on=on, recovering=True)] += 1
+        except Exception:
+            logger.exception("recovering autopay debit %s failed; next sweep retries", debit_id)
+            outcomes["error"] += 1
+    return outcomes

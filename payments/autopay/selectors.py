@@ -1,0 +1,143 @@
+"""Reads for autopay pages, the dashboard and the nightly jobs."""
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from ismartpay.core.money import ZERO
+from loans import delinquency
+from loans.models import Loan
+from loans.selectors import contract_schedule, loan_position
+
+from ..models import AutopayDebit, AutopayPlan
+from . import schedule as sched
+
+
+def autopay_loan_ids_for_user(user) -> QuerySet:
+    """Ids of the user's loans with autopay on, lazily (for dashboard_for_user(autopay_loan_ids=…),
+    which runs it as a subquery of its one loans query)."""
+    if not getattr(user, "is_authenticated", False):
+        return AutopayPlan.objects.none().values_list("loan_id", flat=True)
+    return AutopayPlan.objects.filter(
+        loan__links__user=user, status=AutopayPlan.Status.ACTIVE
+    ).values_list("loan_id", flat=True)
+
+
+def plan_get_for_user(user, plan_id) -> AutopayPlan:
+    """The plan if `user` may pay its loan (borrower, co-borrower, payer), else 404."""
+    if not getattr(user, "is_authenticated", False):
+        raise Http404
+    try:
+        pk = int(plan_id)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    plan = (
+        AutopayPlan.objects.filter(
+            pk=pk,
+            loan__links__user=user,
+            loan__links__role__in=["borrower", "co_borrower", "payer"],
+        )
+        .select_related("loan__lender", "method", "owner")
+        .first()
+    )
+    if plan is None:
+        raise Http404
+    return plan
+
+
+def live_plan_for_loan(loan: Loan) -> AutopayPlan | None:
+    return (
+        AutopayPlan.objects.filter(loan=loan, status__in=AutopayPlan.LIVE_STATUSES)
+        .select_related("method", "loan__lender")
+        .first()
+    )
+
+
+def loan_terms(loan: Loan) -> sched.LoanTerms:
+    return sched.LoanTerms(
+        first_due_date=loan.first_due_date,
+        due_day=loan.due_day,
+        term_months=loan.term_months,
+        installment=loan.installment_amount,
+    )
+
+
+def plan_terms(plan: AutopayPlan) -> sched.PlanTerms:
+    return sched.PlanTerms(
+        schedule=plan.schedule,
+        amount_rule=plan.amount_rule,
+        start_date=plan.start_date,
+        end_date=plan.end_date,
+        day_of_month=plan.day_of_month,
+        fixed_amount=plan.fixed_amount,
+        extra_amount=plan.extra_amount,
+    )
+
+
+def amount_for_period(
+    terms: sched.PlanTerms, loan: Loan, period: sched.Period, *, on: dt.date
+) -> Decimal:
+    """The debit's amount if it were taken on `on`: the rule's amount from the loan as it is
+    now (amount due as of the period's due date), capped at the payoff on `on`."""
+    position = loan_position(loan, on)
+    if position.payoff == 0:
+        return ZERO
+    due_on = period.key if terms.schedule != sched.BIWEEKLY else on
+    amount_due = delinquency.amount_due_now(contract_schedule(loan), position, due_on)
+    return sched.debit_amount(
+        terms, installment=loan.installment_amount, amount_due=amount_due, payoff=position.payoff
+    )
+
+
+@dataclass(frozen=True)
+class ProjectedDebit:
+    period_key: dt.date
+    run_date: dt.date
+    amount: Decimal
+    is_final: bool = False
+
+
+def project_debits(
+    terms: sched.PlanTerms,
+    loan: Loan,
+    *,
+    today: dt.date,
+    not_before: dt.date,
+    count: int = 3,
+    after: dt.date | None = None,
+) -> list[ProjectedDebit]:
+    """The next `count` debits, assuming each earlier one is paid. The amount due then is the
+    installment; the payoff shrinks by each projected debit (interest after today is not
+    projected, so a final payment is an estimate until its day). Stops at payoff."""
+    position = loan_position(loan, today)
+    remaining = position.payoff
+    schedule = contract_schedule(loan)
+    out: list[ProjectedDebit] = []
+    for index, period in enumerate(sched.periods(terms, loan_terms(loan), after=after)):
+        if period.run_date < not_before:
+            continue
+        if remaining <= 0 or len(out) >= count:
+            break
+        if index == 0 or not out:
+            due = delinquency.amount_due_now(schedule, position, max(period.key, today))
+        else:
+            due = loan.installment_amount
+        amount = sched.debit_amount(
+            terms, installment=loan.installment_amount, amount_due=due, payoff=remaining
+        )
+        if amount <= 0:
+            continue
+        remaining -= amount
+        out.append(ProjectedDebit(period.key, period.run_date, amount, is_final=remaining <= 0))
+    return out
+
+
+def debits_for_plan(plan: AutopayPlan, limit: int = 12):
+    return (
+        AutopayDebit.objects.filter(plan=plan)
+        .select_related("payment")
+        .order_by("-period_key")[:limit]
+    )

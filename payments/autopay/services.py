@@ -1,0 +1,401 @@
+"""Every change to an autopay plan: enrol, change (re-authorize), pause, resume, skip the next
+payment, cancel, end. Each one locks the plan, records an AutopayEvent (and an
+AutopayAuthorization when the borrower authorizes), and emails the borrower.
+
+Emails go out after the transaction (notice_send claims a Notice row first, so each one is
+sent once; the sweep resends a claimed one whose sender died).
+
+Cut-off window: a debit can be changed, paused, skipped or cancelled until the lender's cut-off
+time on the business day before its run date. After that the nightly run may already have it,
+so the change is refused with the reason. That window is shorter than Regulation E's 3 business
+days, so a cancel made 3 business days before a debit always stops it.
+"""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from loans.calendar import add_business_days, is_business_day, previous_business_day
+from loans.models import Loan
+from loans.selectors import loan_get_for_user, loan_position
+
+from ..errors import PaymentError
+from ..models import AutopayAuthorization, AutopayDebit, AutopayEvent, AutopayPlan, PaymentMethod
+from ..notifications import notice_send
+from ..timing import lender_local
+from . import schedule as sched
+from .selectors import loan_terms, plan_terms, project_debits
+
+AUTHORIZATION_VERSION = "AP-2026-11"
+P = AutopayPlan.Status
+
+
+class AutopayError(PaymentError):
+    """Refused, with a reason the borrower can read."""
+
+
+# --- cut-off -----------------------------------------------------------------------------------
+def change_deadline(run_date: dt.date, lender) -> dt.datetime:
+    """The last moment a debit on `run_date` can be changed: the lender's cut-off on the
+    business day before it."""
+    from zoneinfo import ZoneInfo
+
+    day = previous_business_day(run_date - dt.timedelta(days=1))
+    return dt.datetime.combine(day, lender.cutoff_time, tzinfo=ZoneInfo(lender.timezone))
+
+
+def earliest_run_date(now: dt.datetime, lender) -> dt.date:
+    """The first business day whose change deadline has not passed at `now`."""
+    local = lender_local(now, lender.timezone)
+    today = local.date()
+    if is_business_day(today) and local.time() < lender.cutoff_time:
+        return add_business_days(today, 1)
+    return add_business_days(today, 2)
+
+
+def _next_open_period(plan: AutopayPlan) -> sched.Period | None:
+    """The next period that has no debit row yet and will be charged."""
+    terms, lterms = plan_terms(plan), loan_terms(plan.loan)
+    done = set(plan.debits.values_list("period_key", flat=True))
+    for period in sched.periods(terms, lterms):
+        if period.run_date < plan.charge_from or period.key in done:
+            continue
+        return period
+    return None
+
+
+def _check_window(plan: AutopayPlan, now: dt.datetime, what: str) -> None:
+    open_debit = plan.debits.filter(
+        status__in=[AutopayDebit.Status.CLAIMED, AutopayDebit.Status.SUBMITTING]
+    ).first()
+    if open_debit is not None:
+        raise AutopayError(
+            f"Your payment for {open_debit.period_key:%b %-d} is being processed right now. "
+            f"Try again in a few minutes to {what}."
+        )
+    due = plan.debits.filter(status=AutopayDebit.Status.DUE).order_by("run_date").first()
+    if due is not None:
+        raise AutopayError(
+            f"Your payment of this period is already scheduled for {due.run_date:%A, %b %-d}. "
+            f"You can {what} after it has been made."
+        )
+    if plan.status != P.ACTIVE:
+        return
+    period = _next_open_period(plan)
+    if period is None:
+        return
+    deadline = change_deadline(period.run_date, plan.loan.lender)
+    if now >= deadline:
+        raise AutopayError(
+            f"It's too close to your next automatic payment on {period.run_date:%A, %b %-d} "
+            f"to {what}: changes close at {deadline:%-I:%M %p} on {deadline:%A, %b %-d}. "
+            "That payment will still be made; you can make this change after it."
+        )
+
+
+def _reset_cursor(plan: AutopayPlan) -> None:
+    after = (
+        plan.debits.order_by("-period_key").values_list("period_key", flat=True).first()
+    )
+    period = sched.next_period(plan_terms(plan), loan_terms(plan.loan), after=after,
+                               not_before=plan.charge_from)
+    plan.next_period_key = period.key if period else None
+    plan.next_run_date = period.run_date if period else None
+
+
+# --- authorization text and emails -----------------------------------------------------------
+def describe_amount(terms: sched.PlanTerms) -> str:
+    half = " (half of it every two weeks)" if terms.schedule == sched.BIWEEKLY else ""
+    return {
+        sched.AMOUNT_DUE: "the amount due on each due date, including any past-due amount and "
+        "fees",
+        sched.INSTALLMENT: f"your scheduled monthly payment{half}",
+        sched.FIXED: f"${terms.fixed_amount or 0:,} each time",
+        sched.EXTRA: f"your scheduled monthly payment{half} plus ${terms.extra_amount or 0:,} "
+        "toward principal",
+    }[terms.amount_rule]
+
+
+def describe_schedule(terms: sched.PlanTerms) -> str:
+    if terms.schedule == sched.MONTHLY_DAY:
+        return f"every month on day {terms.day_of_month}, on or before your due date"
+    if terms.schedule == sched.BIWEEKLY:
+        return f"every two weeks starting {terms.start_date:%B %-d, %Y}"
+    return "every month on your due date"
+
+
+def authorization_text(*, loan: Loan, method: PaymentMethod, terms: sched.PlanTerms) -> str:
+    """The exact words the borrower agrees to (versioned: AUTHORIZATION_VERSION)."""
+    end = f" until {terms.end_date:%B %-d, %Y}" if terms.end_date else " until you cancel"
+    return (
+        f"I authorize iSmartPay, servicer for {loan.lender.name}, to debit {method.label} "
+        f"for {describe_amount(terms)}, {describe_schedule(terms)}, starting "
+        f"{terms.start_date:%B %-d, %Y}{end}, to pay loan {loan.loan_number}. "
+        "A payment date that falls on a weekend or bank holiday is moved to the business day "
+        "before. No payment will be more than the loan's payoff amount. If a payment amount "
+        "differs from the previous one, you will be told at least 10 days before. "
+        "You can change, skip or cancel any payment until the cut-off time on the business day "
+        "before it, online or by contacting us; a cancellation made at least 3 business days "
+        "before a payment always stops it. Autopay is optional: you can always pay another way."
+    )
+
+
+def _email(plan: AutopayPlan, kind: str, dedupe: str, subject: str, **context) -> None:
+    notice_send(
+        kind=f"autopay_{kind}",
+        dedupe_key=f"autopay:{plan.pk}:{kind}:{dedupe}",
+        to=plan.owner.email,
+        subject=subject,
+        template=f"payments/email/autopay_{kind}.txt",
+        context={"plan": plan, "loan": plan.loan,
+                 "manage_path": reverse("payments:autopay_manage", args=[plan.pk]),
+                 "pay_path": reverse("payments:pay", args=[plan.loan_id]),
+                 **context},
+    )
+
+
+def _event(plan: AutopayPlan, kind: str, *, actor=None, actor_label: str, **detail):
+    return AutopayEvent.objects.create(plan=plan, kind=kind, actor=actor,
+                                       actor_label=actor_label, detail=detail)
+
+
+def _json_terms(method: PaymentMethod, terms: sched.PlanTerms, upcoming) -> dict:
+    return {
+        "method": method.label, "amount_rule": terms.amount_rule, "schedule": terms.schedule,
+        "day_of_month": terms.day_of_month, "start_date": terms.start_date.isoformat(),
+        "end_date": terms.end_date.isoformat() if terms.end_date else None,
+        "fixed_amount": str(terms.fixed_amount) if terms.fixed_amount else None,
+        "extra_amount": str(terms.extra_amount) if terms.extra_amount else None,
+        "first_debits": [[d.run_date.isoformat(), str(d.amount)] for d in upcoming],
+    }
+
+
+def validate_terms(*, loan: Loan, method: PaymentMethod, terms: sched.PlanTerms, user,
+                   today: dt.date) -> None:
+    if method.owner_id != user.pk or not method.is_usable:
+        raise AutopayError("Choose one of your own payment methods that can still be used.")
+    if method.is_expired(on=today):
+        raise AutopayError(f"{method.label} has expired. Add the new card or choose another.")
+    if loan.status in (Loan.Status.PAID_OFF, Loan.Status.CLOSED, Loan.Status.CHARGED_OFF):
+        raise AutopayError("This loan takes no automatic payments.")
+    if terms.schedule == sched.MONTHLY_DAY and not 1 <= (terms.day_of_month or 0) <= 28:
+        raise AutopayError("Choose a day from 1 to 28.")
+    if terms.schedule == sched.BIWEEKLY and terms.amount_rule == sched.AMOUNT_DUE:
+        raise AutopayError("Every-two-weeks plans pay a set amount; choose another amount.")
+    minimum = sched.minimum_fixed_amount(terms.schedule, loan.installment_amount)
+    if terms.amount_rule == sched.FIXED and (terms.fixed_amount or 0) < minimum:
+        raise AutopayError(f"A fixed amount must be at least ${minimum:,}.")
+    if terms.amount_rule == sched.EXTRA and (terms.extra_amount or 0) <= 0:
+        raise AutopayError("Enter the extra amount toward principal.")
+    if terms.end_date is not None and terms.end_date <= terms.start_date:
+        raise AutopayError("The end date must be after the start date.")
+    if terms.start_date < today:
+        raise AutopayError("The start date can't be in the past.")
+
+
+def preview(*, loan: Loan, method: PaymentMethod, terms: sched.PlanTerms, now: dt.datetime,
+            count: int = 3):
+    """What the review page shows: the authorization text and the next `count` debits."""
+    today = lender_local(now, loan.lender.timezone).date()
+    not_before = max(terms.start_date, earliest_run_date(now, loan.lender))
+    upcoming = project_debits(terms, loan, today=today, not_before=not_before, count=count)
+    return authorization_text(loan=loan, method=method, terms=terms), upcoming
+
+
+# --- services ----------------------------------------------------------------------------------
+def autopay_enroll(*, user, loan_id: int, method: PaymentMethod, terms: sched.PlanTerms,
+                   ip_address: str | None, user_agent: str, now: dt.datetime | None = None,
+                   shown_text: str | None = None) -> AutopayPlan:
+    """Turn autopay on: the plan and the borrower's authorization, in one transaction; the
+    borrower gets a copy of the authorization by email (Regulation E)."""
+    now = now or timezone.now()
+    loan = loan_get_for_user(user, loan_id, need="pay")
+    today = lender_local(now, loan.lender.timezone).date()
+    validate_terms(loan=loan, method=method, terms=terms, user=user, today=today)
+    text, upcoming = preview(loan=loan, method=method, terms=terms, now=now)
+    if shown_text is not None and shown_text != text:
+        raise AutopayError("The terms changed since you reviewed them. Review them again.")
+    try:
+        with transaction.atomic():
+            plan = AutopayPlan.objects.create(
+                loan=loan, owner=user, method=method, amount_rule=terms.amount_rule,
+                fixed_amount=terms.fixed_amount, extra_amount=terms.extra_amount,
+                schedule=terms.schedule, day_of_month=terms.day_of_month,
+                start_date=terms.start_date, end_date=terms.end_date, status=P.ACTIVE,
+                charge_from=max(terms.start_date, earliest_run_date(now, loan.lender)),
+            )
+            _reset_cursor(plan)
+            plan.save(update_fields=["next_period_key", "next_run_date"])
+            auth = _authorize(plan, user, text, method, terms, upcoming, now, ip_address,
+                              user_agent)
+            _event(plan, "enrolled", actor=user, actor_label="borrower",
+                   authorization=auth.pk)
+    except IntegrityError:
+        raise AutopayError("This loan already has autopay. Manage it instead.") from None
+    _email(plan, "enrolled", str(auth.pk), "Autopay is on: your authorization",
+           authorization=auth, upcoming=upcoming)
+    return plan
+
+
+def _authorize(plan, user, text, method, terms, upcoming, now, ip_address, user_agent):
+    return AutopayAuthorization.objects.create(
+        plan=plan, user=user, text_version=AUTHORIZATION_VERSION, text=text,
+        terms=_json_terms(method, terms, upcoming), accepted_at=now,
+        ip_address=ip_address or None, user_agent=(user_agent or "")[:300],
+    )
+
+
+def _lock(plan_id: int, user) -> AutopayPlan:
+    plan = (
+        AutopayPlan.objects.select_for_update(of=("self",))
+        .select_related("loan__lender", "method", "owner")
+        .get(pk=plan_id)
+    )
+    if user is not None:
+        # Access was checked by the selector; a user who lost access since gets refused here.
+        loan_get_for_user(user, plan.loan_id, need="pay")
+    return plan
+
+
+def autopay_change(*, plan_id: int, user, method: PaymentMethod, terms: sched.PlanTerms,
+                   ip_address: str | None, user_agent: str, now: dt.datetime | None = None,
+                   shown_text: str | None = None) -> AutopayPlan:
+    """Change amount, method or schedule: a new authorization replaces the old one. Also how
+    a suspended plan is re-authorized."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        plan = _lock(plan_id, user)
+        if not plan.is_live:
+            raise AutopayError("This autopay plan has ended. Set up a new one.")
+        today = lender_local(now, plan.loan.lender.timezone).date()
+        if terms.start_date < today and terms.start_date == plan.start_date:
+            terms = sched.PlanTerms(**{**terms.__dict__, "start_date": today})
+        validate_terms(loan=plan.loan, method=method, terms=terms, user=user, today=today)
+        _check_window(plan, now, "change autopay")
+        text, upcoming = preview(loan=plan.loan, method=method, terms=terms, now=now)
+        if shown_text is not None and shown_text != text:
+            raise AutopayError("The terms changed since you reviewed them. Review them again.")
+        for field, value in (("method", method), ("amount_rule", terms.amount_rule),
+                             ("fixed_amount", terms.fixed_amount),
+                             ("extra_amount", terms.extra_amount),
+                             ("schedule", terms.schedule), ("day_of_month", terms.day_of_month),
+                             ("start_date", terms.start_date), ("end_date", terms.end_date)):
+            setattr(plan, field, value)
+        plan.status = P.ACTIVE
+        plan.charge_from = max(terms.start_date, earliest_run_date(now, plan.loan.lender))
+        _reset_cursor(plan)
+        plan.save()
+        auth = _authorize(plan, user, text, method, terms, upcoming, now, ip_address,
+                          user_agent)
+        event = _event(plan, "changed", actor=user, actor_label="borrower",
+                       authorization=auth.pk)
+    _email(plan, "changed", str(event.pk), "Your autopay was changed",
+           what="changed", authorization=auth, upcoming=upcoming)
+    return plan
+
+
+def _simple(plan_id: int, user, *, kind: str, what: str, subject: str, allowed: tuple,
+            now: dt.datetime | None, apply) -> AutopayPlan:
+    now = now or timezone.now()
+    with transaction.atomic():
+        plan = _lock(plan_id, user)
+        if plan.status not in allowed:
+            raise AutopayError(f"Autopay is {plan.get_status_display().lower()}; you can't "
+                               f"{what} it.")
+        _check_window(plan, now, what)
+        detail = apply(plan, now) or {}
+        plan.save()
+        event = _event(plan, kind, actor=user, actor_label="borrower" if user else "system",
+                       **detail)
+    _email(plan, "changed", str(event.pk), subject, what=kind, detail=detail)
+    return plan
+
+
+def autopay_pause(*, plan_id: int, user, now: dt.datetime | None = None) -> AutopayPlan:
+    def apply(plan, now):
+        plan.status = P.PAUSED
+
+    return _simple(plan_id, user, kind="paused", what="pause autopay",
+                   subject="Your autopay is paused", allowed=(P.ACTIVE,), now=now, apply=apply)
+
+
+def autopay_resume(*, plan_id: int, user, now: dt.datetime | None = None) -> AutopayPlan:
+    """Resume a paused plan from the next period still ahead of the cut-off; the periods
+    while it was paused are not caught up."""
+    def apply(plan, now):
+        plan.status = P.ACTIVE
+        plan.charge_from = max(plan.start_date, earliest_run_date(now, plan.loan.lender))
+        _reset_cursor(plan)
+        return {"next_run_date": plan.next_run_date.isoformat() if plan.next_run_date else None}
+
+    return _simple(plan_id, user, kind="resumed", what="resume autopay",
+                   subject="Your autopay is back on", allowed=(P.PAUSED,), now=now, apply=apply)
+
+
+def autopay_skip_next(*, plan_id: int, user, now: dt.datetime | None = None) -> AutopayPlan:
+    """Skip the next payment: its period gets a SKIPPED debit row, so no run can charge it."""
+    def apply(plan, now):
+        period = _next_open_period(plan)
+        if period is None:
+            raise AutopayError("There is no upcoming payment to skip.")
+        AutopayDebit.objects.create(plan=plan, period_key=period.key, run_date=period.run_date,
+                                    status=AutopayDebit.Status.SKIPPED,
+                                    reason="skipped by the borrower")
+        _reset_cursor(plan)
+        return {"skipped_run_date": period.run_date.isoformat()}
+
+    return _simple(plan_id, user, kind="skipped", what="skip the next payment",
+                   subject="Your next autopay payment is skipped", allowed=(P.ACTIVE,), now=now,
+                   apply=apply)
+
+
+def autopay_cancel(*, plan_id: int, user, now: dt.datetime | None = None) -> AutopayPlan:
+    """Turn autopay off. Pending retries are dropped. Refused only inside the cut-off window
+    of the next debit (less than one business day), so a cancel made 3 business days ahead
+    always stops it."""
+    def apply(plan, now):
+        plan.status = P.CANCELLED
+        plan.next_run_date = plan.next_period_key = None
+        plan.debits.filter(status=AutopayDebit.Status.RETRY).update(
+            status=AutopayDebit.Status.SKIPPED, reason="autopay cancelled")
+
+    return _simple(plan_id, user, kind="cancelled", what="cancel autopay",
+                   subject="Your autopay is cancelled",
+                   allowed=(P.ACTIVE, P.PAUSED, P.SUSPENDED), now=now, apply=apply)
+
+
+def autopay_end(*, plan_id: int, reason: str, kind: str = "ended") -> AutopayPlan | None:
+    """System: end a plan (the loan is paid off, the end date passed) and tell the borrower."""
+    with transaction.atomic():
+        plan = _lock(plan_id, None)
+        if not plan.is_live:
+            return None
+        plan.status = P.ENDED
+        plan.ended_reason = reason
+        plan.next_run_date = plan.next_period_key = None
+        plan.save(update_fields=["status", "ended_reason", "next_run_date", "next_period_key",
+                                 "updated_at"])
+        event = _event(plan, kind, actor_label="system:autopay", reason=reason)
+    _email(plan, "ended", str(event.pk), "Your autopay has ended", reason=reason)
+    return plan
+
+
+def autopay_suspend(*, plan_id: int, reason: str) -> AutopayPlan | None:
+    """System: stop debits until the borrower authorizes again (e.g. an R10 return)."""
+    with transaction.atomic():
+        plan = _lock(plan_id, None)
+        if plan.status != P.ACTIVE:
+            return None
+        plan.status = P.SUSPENDED
+        plan.save(update_fields=["status", "updated_at"])
+        event = _event(plan, "suspended", actor_label="system:autopay", reason=reason)
+    _email(plan, "changed", str(event.pk), "Your autopay is paused until you authorize it again",
+           what="suspended", detail={"reason": reason})
+    return plan
+
+
+def payoff_now(loan: Loan, on: dt.date) -> Decimal:
+    return loan_position(loan, on).payoff

@@ -1,0 +1,376 @@
+"""The nightly jobs, for one business date. Celery tasks (payments/autopay/tasks.py) and the
+management commands call these; each is safe to run twice, or twice at once, and records a
+JobRun summary row (admin: Payments › Job runs).
+
+Order in `run_daily`: settle bank debits → scheduled one-time payments → autopay → late fees →
+reminders → card expiry.
+"""
+
+import datetime as dt
+import logging
+import time
+from collections import Counter
+from contextlib import contextmanager
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from loans import delinquency
+from loans.models import Loan, LoanLink
+from loans.selectors import contract_schedule, loan_position
+from loans.services import loan_assess_late_fees
+
+from .autopay import engine
+from .autopay.selectors import amount_for_period, loan_terms, plan_terms
+from .models import AutopayAmountNotice, AutopayPlan, JobRun, PaymentMethod
+from .notifications import notice_send
+from .services import settle_payments as _settle_payments
+from .services import submit_scheduled_payments as _submit_scheduled_payments
+
+logger = logging.getLogger("ismartpay.jobs")
+AMOUNT_NOTICE_DAYS = (10, 14)  # Reg E: announce a changed amount 10–14 days before the debit
+OPEN_LOAN = (Loan.Status.CURRENT, Loan.Status.PAST_DUE)
+
+
+def default_business_date(now: dt.datetime | None = None) -> dt.date:
+    """Today in the default lender time zone (settings.TIME_ZONE)."""
+    return timezone.localtime(now or timezone.now(), ZoneInfo(settings.TIME_ZONE)).date()
+
+
+@contextmanager
+def record_job(job: str, on: dt.date, scope: str = ""):
+    """Write a JobRun row around a job; the body fills the yielded Counter."""
+    started = time.monotonic()
+    run = JobRun.objects.create(
+        job=job, business_date=on, scope=scope or "", started_at=timezone.now()
+    )
+    counts: Counter = Counter(dict.fromkeys(("due", "charged", "failed", "skipped", "retried"), 0))
+    counts["_job_run_id"] = run.pk
+    try:
+        yield counts
+    except Exception as exc:
+        JobRun.objects.filter(pk=run.pk).update(error=repr(exc)[:2000], finished_at=timezone.now())
+        raise
+    counts.pop("_job_run_id", None)
+    fields = {k: counts.get(k, 0) for k in ("due", "charged", "failed", "skipped", "retried")}
+    extra = {k: v for k, v in counts.items() if k not in fields}
+    JobRun.objects.filter(pk=run.pk).update(
+        finished_at=timezone.now(),
+        duration_ms=int((time.monotonic() - started) * 1000),
+        detail=extra,
+        **fields,
+    )
+
+
+def _merge(counts: Counter, outcomes: Counter) -> None:
+    counts["charged"] += outcomes.get("charged", 0)
+    counts["failed"] += outcomes.get("failed", 0)
+    counts["skipped"] += outcomes.get("skipped", 0)
+    counts["retried"] += outcomes.get("retry", 0)
+    counts["pending"] += outcomes.get("pending", 0)
+
+
+def run_autopay(
+    *,
+    on: dt.date,
+    lender_timezone: str | None = None,
+    now: dt.datetime | None = None,
+    fan_out: bool = False,
+) -> dict:
+    """Charge every autopay period due by `on` (catching up missed ones). With `fan_out`, the
+    charging is dispatched to Celery in chunks; else it runs here, chunk by chunk."""
+    now = now or timezone.now()
+    with record_job("run_autopay", on, lender_timezone or "") as counts:
+        recovered = engine.autopay_recover(now=now, on=on)
+        counts["recovered"] = sum(v for k, v in recovered.items() if k != "released")
+        engine.autopay_suspend_returned()
+        counts["plans"] = engine.autopay_schedule_due(on=on, lender_timezone=lender_timezone)
+        ids = engine.due_debit_ids(on=on, now=now, lender_timezone=lender_timezone)
+        counts["due"] = len(ids)
+        batches = engine.chunks(ids)
+        if fan_out:
+            from .autopay.tasks import autopay_charge_chunk_task
+
+            for batch in batches:
+                autopay_charge_chunk_task.delay(batch, on.isoformat(), counts["_job_run_id"])
+            counts["chunks_dispatched"] = len(batches)
+        else:
+            for batch in batches:
+                _merge(counts, engine.autopay_charge_chunk(batch, on=on, now=now))
+        result = dict(counts)
+    result.pop("_job_run_id", None)
+    return result
+
+
+def assess_late_fees(*, on: dt.date, lender_timezone: str | None = None) -> dict:
+    """Assess each late fee that came due by `on` (once per installment, however often)."""
+    with record_job("assess_late_fees", on, lender_timezone or "") as counts:
+        loans = Loan.objects.filter(status__in=OPEN_LOAN, first_due_date__lt=on)
+        if lender_timezone:
+            loans = loans.filter(lender__timezone=lender_timezone)
+        for loan_id in loans.values_list("pk", flat=True).iterator():
+            counts["due"] += 1
+            try:
+                postings = loan_assess_late_fees(loan_id=loan_id, on=on)
+            except Exception:
+                logger.exception("late fees for loan %s failed; next run retries", loan_id)
+                counts["failed"] += 1
+                continue
+            new = [p for p in postings if p.effective_date == on]
+            counts["charged"] += len(new)
+            for posting in new:
+                _late_fee_notice(loan_id, posting)
+        result = dict(counts)
+    result.pop("_job_run_id", None)
+    return result
+
+
+def _recipients(loan: Loan):
+    return LoanLink.objects.filter(loan=loan, role__in=LoanLink.OWNER_ROLES).select_related(
+        "user__profile"
+    )
+
+
+def _profile(user):
+    return getattr(user, "profile", None)
+
+
+def _late_fee_notice(loan_id: int, posting) -> None:
+    loan = Loan.objects.select_related("lender").get(pk=loan_id)
+    for link in _recipients(loan):
+        notice_send(
+            kind="reminder_late_fee",
+            dedupe_key=f"reminder:{loan.pk}:late_fee:{posting.installment_number}:{link.user_id}",
+            to=link.user.email,
+            subject="A late fee was added to your loan",
+            template="payments/email/reminder_late_fee.txt",
+            context={
+                "loan": loan,
+                "fee": -posting.fees,
+                "pay_path": reverse("payments:pay", args=[loan.pk]),
+            },
+        )
+
+
+def send_reminders(*, on: dt.date, lender_timezone: str | None = None) -> dict:
+    """Due-date reminders (the borrower's 1/3/5/7 days before), "autopay will debit $X on D"
+    when autopay covers it, past-due notices, and Reg E amount-change notices. Each notice is
+    sent once: its key is unique per loan + kind + date (+ recipient)."""
+    with record_job("send_reminders", on, lender_timezone or "") as counts:
+        plans = {
+            p.loan_id: p
+            for p in AutopayPlan.objects.filter(status=AutopayPlan.Status.ACTIVE).select_related(
+                "loan__lender", "owner"
+            )
+        }
+        loans = Loan.objects.filter(status__in=OPEN_LOAN).select_related("lender")
+        if lender_timezone:
+            loans = loans.filter(lender__timezone=lender_timezone)
+        for loan in loans.iterator():
+            counts["due"] += 1
+            try:
+                counts["charged"] += _remind_loan(loan, plans.get(loan.pk), on)
+            except Exception:
+                logger.exception("reminders for loan %s failed", loan.pk)
+                counts["failed"] += 1
+        counts["amount_notices"] = _amount_change_notices(on, plans.values())
+        result = dict(counts)
+    result.pop("_job_run_id", None)
+    return result
+
+
+def _remind_loan(loan: Loan, plan: AutopayPlan | None, on: dt.date) -> int:
+    schedule = contract_schedule(loan)
+    position = loan_position(loan, on)
+    if position.payoff == 0:
+        return 0
+    sent = 0
+    pay_path = reverse("payments:pay", args=[loan.pk])
+    oldest = delinquency.oldest_unpaid_due_date(schedule, position, on)
+    next_due = delinquency.next_payment_due_date(schedule, position)
+    for link in _recipients(loan):
+        user, profile = link.user, _profile(link.user)
+        if oldest is not None and oldest < on:
+            sent += notice_send(
+                kind="reminder_past_due",
+                dedupe_key=f"reminder:{loan.pk}:past_due:{oldest}:{user.pk}",
+                to=user.email,
+                subject="Your loan payment is past due",
+                template="payments/email/reminder_past_due.txt",
+                context={
+                    "loan": loan,
+                    "due_date": oldest,
+                    "pay_path": pay_path,
+                    "amount": delinquency.amount_due_now(schedule, position, on),
+                    "days": (on - oldest).days,
+                },
+            )
+            continue
+        if profile is not None and not profile.remind_by_email:
+            continue
+        days = profile.remind_days_before if profile is not None else 3
+        if next_due is None or not 0 < (next_due - on).days <= days:
+            continue  # not yet in the window (a missed run still sends it once, later)
+        covered = (
+            plan is not None and plan.next_run_date is not None and (plan.next_run_date <= next_due)
+        )
+        if covered:
+            from .autopay import schedule as sched
+
+            period = sched.next_period(
+                plan_terms(plan),
+                loan_terms(loan),
+                not_before=plan.next_run_date,
+                from_key=plan.next_period_key,
+            )
+            amount = amount_for_period(plan_terms(plan), loan, period, on=on)
+            sent += notice_send(
+                kind="reminder_autopay",
+                dedupe_key=f"reminder:{loan.pk}:autopay:{next_due}:{user.pk}",
+                to=user.email,
+                subject=f"Autopay will debit ${amount:,} on {period.run_date:%b %-d}",
+                template="payments/email/reminder_autopay.txt",
+                context={
+                    "loan": loan,
+                    "amount": amount,
+                    "run_date": period.run_date,
+                    "method": plan.method.label,
+                    "due_date": next_due,
+                    "manage_path": reverse("payments:autopay_manage", args=[plan.pk]),
+                },
+            )
+        else:
+            amount = delinquency.amount_due_now(schedule, position, next_due)
+            sent += notice_send(
+                kind="reminder_due",
+                dedupe_key=f"reminder:{loan.pk}:due:{next_due}:{user.pk}",
+                to=user.email,
+                subject=f"Your payment of ${amount:,} is due {next_due:%b %-d}",
+                template="payments/email/reminder_due.txt",
+                context={
+                    "loan": loan,
+                    "amount": amount,
+                    "due_date": next_due,
+                    "pay_path": pay_path,
+                },
+            )
+    return sent
+
+
+def _amount_change_notices(on: dt.date, plans) -> int:
+    """Regulation E: when the next debit's amount differs from the previous one, tell the
+    borrower 10–14 days before its run date (and remember it: the charge checks)."""
+    from .autopay import schedule as sched
+
+    sent = 0
+    low, high = (on + dt.timedelta(days=d) for d in AMOUNT_NOTICE_DAYS)
+    for plan in plans:
+        if plan.last_amount is None or plan.next_run_date is None:
+            continue
+        if not low <= plan.next_run_date <= high:
+            continue
+        period = sched.Period(plan.next_period_key, plan.next_run_date)
+        amount = amount_for_period(plan_terms(plan), plan.loan, period, on=on)
+        if amount <= 0 or amount == plan.last_amount:
+            continue
+        AutopayAmountNotice.objects.get_or_create(
+            plan=plan, period_key=period.key, amount=amount, defaults={"noticed_on": on}
+        )
+        sent += notice_send(
+            kind="autopay_amount_change",
+            dedupe_key=f"autopay:{plan.pk}:amount:{period.key}:{amount}",
+            to=plan.owner.email,
+            subject=f"Your next autopay amount is ${amount:,}",
+            template="payments/email/autopay_amount_change.txt",
+            context={
+                "plan": plan,
+                "loan": plan.loan,
+                "amount": amount,
+                "previous": plan.last_amount,
+                "run_date": period.run_date,
+                "manage_path": reverse("payments:autopay_manage", args=[plan.pk]),
+            },
+        )
+    return sent
+
+
+def card_expiry_notices(*, on: dt.date) -> dict:
+    """Tell card owners a month or two ahead that a card expires (once per card and expiry),
+    saying so when autopay uses it."""
+    with record_job("card_expiry_notices", on) as counts:
+        this = (on.year, on.month)
+        nxt = (on.year + (on.month // 12), on.month % 12 + 1)
+        cards = PaymentMethod.objects.filter(
+            Q(exp_year=this[0], exp_month=this[1]) | Q(exp_year=nxt[0], exp_month=nxt[1]),
+            kind=PaymentMethod.Kind.CARD,
+            removed_at__isnull=True,
+            owner__isnull=False,
+        ).select_related("owner")
+        autopay_methods = set(
+            AutopayPlan.objects.filter(status__in=AutopayPlan.LIVE_STATUSES).values_list(
+                "method_id", flat=True
+            )
+        )
+        for card in cards:
+            counts["due"] += 1
+            counts["charged"] += notice_send(
+                kind="autopay_card_expiring",
+                dedupe_key=f"card_expiry:{card.pk}:{card.exp_year}-{card.exp_month:02d}",
+                to=card.owner.email,
+                subject=f"Your {card.label} expires soon",
+                template="payments/email/autopay_card_expiring.txt",
+                context={
+                    "card": card,
+                    "autopay": card.pk in autopay_methods,
+                    "methods_path": reverse("payments:methods"),
+                },
+            )
+        result = dict(counts)
+    result.pop("_job_run_id", None)
+    return result
+
+
+def settle_payments(*, on: dt.date) -> dict:
+    with record_job("settle_payments", on) as counts:
+        result = _settle_payments(on=on)
+        counts["due"] = result.get("checked", 0)
+        counts["charged"] = result.get("settled", 0)
+        counts["failed"] = result.get("returned", 0)
+    return result
+
+
+def scheduled_payments(*, on: dt.date) -> dict:
+    """One-time payments the borrower scheduled for this date (or a missed earlier one)."""
+    with record_job("scheduled_payments", on) as counts:
+        result = _submit_scheduled_payments(on=on)
+        for key in ("due", "charged", "failed"):
+            counts[key] = result[key]
+    return result
+
+
+def run_daily(
+    *,
+    on: dt.date,
+    lender_timezone: str | None = None,
+    now: dt.datetime | None = None,
+    fan_out: bool = False,
+) -> dict:
+    """Every nightly job for one business date, in order; safe to run twice."""
+    with record_job("run_daily", on, lender_timezone or "") as counts:
+        out = {
+            "settle_payments": settle_payments(on=on),
+            "scheduled_payments": scheduled_payments(on=on),
+            "run_autopay": run_autopay(
+                on=on, lender_timezone=lender_timezone, now=now, fan_out=fan_out
+            ),
+            "assess_late_fees": assess_late_fees(on=on, lender_timezone=lender_timezone),
+            "send_reminders": send_reminders(on=on, lender_timezone=lender_timezone),
+            "card_expiry_notices": card_expiry_notices(on=on),
+        }
+        auto = out["run_autopay"]
+        for key in ("due", "charged", "failed", "skipped", "retried"):
+            counts[key] = auto.get(key, 0)
+    return out

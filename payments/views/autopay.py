@@ -1,0 +1,205 @@
+"""Autopay pages: set up (loan → method → amount → schedule → review → confirm), manage
+(next debit, change, pause, skip, resume, cancel). Thin: a form or a service each."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from accounts.decorators import payments_access_required, recent_login_required
+from loans.selectors import loan_get_for_user
+
+from ..autopay import services
+from ..autopay.selectors import (
+    debits_for_plan,
+    live_plan_for_loan,
+    plan_get_for_user,
+    plan_terms,
+    project_debits,
+)
+from ..forms_autopay import AutopayForm, terms_from_session, terms_to_session
+from ..selectors import methods_for_user
+from ..timing import lender_local
+
+DRAFT = "autopay_draft"
+
+
+def _today(loan):
+    return lender_local(timezone.now(), loan.lender.timezone).date()
+
+
+def _methods(user, today):
+    return [m for m in methods_for_user(user) if m.is_usable and not m.is_expired(on=today)]
+
+
+def _client(request) -> tuple[str | None, str]:
+    return request.META.get("REMOTE_ADDR"), request.META.get("HTTP_USER_AGENT", "")
+
+
+def _form_page(request, loan, *, plan=None, draft_key, next_url):
+    today = _today(loan)
+    methods = _methods(request.user, today)
+    initial = {"schedule": "monthly_due", "amount_rule": "installment", "start_date": today}
+    if methods:
+        initial["method"] = str(methods[0].pk)
+    if plan is not None:
+        initial.update(method=str(plan.method_id), amount_rule=plan.amount_rule,
+                       schedule=plan.schedule, day_of_month=plan.day_of_month,
+                       start_date=max(plan.start_date, today), end_date=plan.end_date,
+                       fixed_amount=plan.fixed_amount or "", extra_amount=plan.extra_amount or "")
+    form = AutopayForm(request.POST if request.method == "POST" else None, methods=methods,
+                       installment=loan.installment_amount, today=today, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        request.session[draft_key] = terms_to_session(form.method_obj.pk, form.terms())
+        return redirect(next_url)
+    return render(request, "payments/autopay/setup.html", {
+        "loan": loan, "form": form, "plan": plan, "has_methods": bool(methods)})
+
+
+def _review_page(request, loan, *, draft_key, plan=None):
+    draft = request.session.get(draft_key)
+    if not draft:
+        return None, None
+    method = next((m for m in _methods(request.user, _today(loan))
+                   if m.pk == draft["method"]), None)
+    if method is None:
+        return None, None
+    terms = terms_from_session(draft)
+    text, upcoming = services.preview(loan=loan, method=method, terms=terms, now=timezone.now())
+    return (method, terms), {"loan": loan, "plan": plan, "method": method, "text": text,
+                             "upcoming": upcoming, "terms": terms,
+                             "amount_label": services.describe_amount(terms),
+                             "schedule_label": services.describe_schedule(terms)}
+
+
+@recent_login_required
+@payments_access_required
+@require_http_methods(["GET", "POST"])
+def setup(request, loan_id):
+    loan = loan_get_for_user(request.user, loan_id, need="pay")
+    plan = live_plan_for_loan(loan)
+    if plan is not None:
+        return redirect("payments:autopay_manage", plan.pk)
+    return _form_page(request, loan, draft_key=f"{DRAFT}:{loan.pk}",
+                      next_url=_url("payments:autopay_review", loan.pk))
+
+
+def _url(name, *args):
+    from django.urls import reverse
+
+    return reverse(name, args=args)
+
+
+@recent_login_required
+@payments_access_required
+@require_http_methods(["GET", "POST"])
+def review(request, loan_id):
+    loan = loan_get_for_user(request.user, loan_id, need="pay")
+    key = f"{DRAFT}:{loan.pk}"
+    chosen, context = _review_page(request, loan, draft_key=key)
+    if chosen is None:
+        return redirect("payments:autopay_setup", loan.pk)
+    if request.method == "POST":
+        ip, agent = _client(request)
+        try:
+            plan = services.autopay_enroll(
+                user=request.user, loan_id=loan.pk, method=chosen[0], terms=chosen[1],
+                ip_address=ip, user_agent=agent, shown_text=request.POST.get("text_shown"))
+        except services.AutopayError as exc:
+            context["error"] = str(exc)
+            return render(request, "payments/autopay/review.html", context, status=409)
+        request.session.pop(key, None)
+        messages.success(request, "Autopay is on. We emailed you a copy of your authorization.")
+        return redirect("payments:autopay_manage", plan.pk)
+    return render(request, "payments/autopay/review.html", context)
+
+
+@login_required
+def manage(request, plan_id):
+    plan = plan_get_for_user(request.user, plan_id)
+    today = _today(plan.loan)
+    upcoming = []
+    if plan.status == plan.Status.ACTIVE:
+        upcoming = project_debits(plan_terms(plan), plan.loan, today=today,
+                                  not_before=max(plan.charge_from, today), count=3,
+                                  after=_last_key(plan))
+    return render(request, "payments/autopay/manage.html", {
+        "plan": plan, "loan": plan.loan, "upcoming": upcoming,
+        "next": upcoming[0] if upcoming else None, "debits": debits_for_plan(plan),
+    })
+
+
+def _last_key(plan):
+    return plan.debits.order_by("-period_key").values_list("period_key", flat=True).first()
+
+
+@recent_login_required
+@payments_access_required
+@require_http_methods(["GET", "POST"])
+def change(request, plan_id):
+    plan = plan_get_for_user(request.user, plan_id)
+    return _form_page(request, plan.loan, plan=plan, draft_key=f"{DRAFT}:plan:{plan.pk}",
+                      next_url=_url("payments:autopay_change_review", plan.pk))
+
+
+@recent_login_required
+@payments_access_required
+@require_http_methods(["GET", "POST"])
+def change_review(request, plan_id):
+    plan = plan_get_for_user(request.user, plan_id)
+    key = f"{DRAFT}:plan:{plan.pk}"
+    chosen, context = _review_page(request, plan.loan, draft_key=key, plan=plan)
+    if chosen is None:
+        return redirect("payments:autopay_change", plan.pk)
+    if request.method == "POST":
+        ip, agent = _client(request)
+        try:
+            services.autopay_change(plan_id=plan.pk, user=request.user, method=chosen[0],
+                                    terms=chosen[1], ip_address=ip, user_agent=agent,
+                                    shown_text=request.POST.get("text_shown"))
+        except services.AutopayError as exc:
+            context["error"] = str(exc)
+            return render(request, "payments/autopay/review.html", context, status=409)
+        request.session.pop(key, None)
+        messages.success(request, "Autopay is changed. We emailed you the new authorization.")
+        return redirect("payments:autopay_manage", plan.pk)
+    return render(request, "payments/autopay/review.html", context)
+
+
+def _action(request, plan_id, service, done: str):
+    # The plan is looked up before the method check: another borrower gets 404 on GET too.
+    plan = plan_get_for_user(request.user, plan_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        service(plan_id=plan.pk, user=request.user)
+    except services.AutopayError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, done)
+    return redirect("payments:autopay_manage", plan.pk)
+
+
+@recent_login_required
+def pause(request, plan_id):
+    return _action(request, plan_id, services.autopay_pause,
+                   "Autopay is paused. Remember to pay another way.")
+
+
+@recent_login_required
+def resume(request, plan_id):
+    return _action(request, plan_id, services.autopay_resume, "Autopay is back on.")
+
+
+@recent_login_required
+def skip_next(request, plan_id):
+    return _action(request, plan_id, services.autopay_skip_next,
+                   "Your next automatic payment is skipped. Pay that installment another way.")
+
+
+@recent_login_required
+def cancel(request, plan_id):
+    return _action(request, plan_id, services.autopay_cancel,
+                   "Autopay is cancelled. No more automatic payments will be made.")
