@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
+from payments.autopay.calendar import autopay_dates_for_user
 from payments.autopay.selectors import autopay_loan_ids_for_user
 
 from . import access, ical
@@ -244,7 +245,10 @@ def calendar_feed(request, token: str):
     user = access.calendar_feed_owner(token)
     if user is None:
         raise Http404("No such calendar")
-    events = calendar_events_for_user(user, today=timezone.localdate())
+    today = timezone.localdate()
+    events = calendar_events_for_user(
+        user, today=today, autopay_dates=autopay_dates_for_user(user, today=today)
+    )
     body = ical.render_calendar(events, stamp=timezone.now(), name="Car loan payments")
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Cache-Control"] = "private, no-store"

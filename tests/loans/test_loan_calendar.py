@@ -45,6 +45,32 @@ def test_feed_lists_upcoming_due_dates_as_all_day_events(client, borrower):
 
 
 @NOV_24
+def test_feed_lists_autopay_debits_of_an_active_plan(client, borrower, linked_loan, add_card):
+    from payments.autopay.schedule import PlanTerms
+    from payments.autopay.services import autopay_enroll
+
+    autopay_enroll(
+        user=borrower,
+        loan_id=linked_loan.pk,
+        method=add_card("4242424242424242"),
+        ip_address="203.0.113.9",
+        user_agent="pytest",
+        now=dt.datetime(2026, 11, 24, 15, tzinfo=dt.UTC),
+        terms=PlanTerms(
+            schedule="monthly_due", amount_rule="installment", start_date=dt.date(2026, 11, 24)
+        ),
+    )
+    client.force_login(borrower)
+    url = _make_link(client)
+    client.logout()
+    body = client.get(url).content.decode()
+    assert body.count("BEGIN:VEVENT") == 24  # 12 due dates + 12 autopay debits
+    assert "SUMMARY:Autopay $483.32: 2022 Honda Accord" in body
+    # Saturday 2027-06-05 is debited on Friday the 4th: the previous business day.
+    assert "DTSTART;VALUE=DATE:20270604" in body
+
+
+@NOV_24
 def test_token_is_stored_hashed_and_a_new_link_revokes_the_old(client, borrower):
     client.force_login(borrower)
     first = _make_link(client)

@@ -1,0 +1,26 @@
+"""Upcoming autopay debits per loan, for the borrower's calendar feed."""
+
+import datetime as dt
+from decimal import Decimal
+
+from ..models import AutopayPlan
+from .selectors import plan_terms, project_debits
+
+
+def autopay_dates_for_user(
+    user, *, today: dt.date, count: int = 12
+) -> dict[int, list[tuple[dt.date, Decimal]]]:
+    """{loan_id: [(debit date, amount), …]} for the user's active plans (the loans app's
+    calendar_events_for_user(autopay_dates=…) hook)."""
+    plans = AutopayPlan.objects.filter(owner=user, status=AutopayPlan.Status.ACTIVE).select_related(
+        "loan__lender"
+    )
+    return {
+        plan.loan_id: [
+            (debit.run_date, debit.amount)
+            for debit in project_debits(
+                plan_terms(plan), plan.loan, today=today, not_before=today, count=count
+            )
+        ]
+        for plan in plans
+    }
