@@ -127,19 +127,30 @@ def add_card(borrower):
 
 @pytest.fixture
 def add_bank(borrower):
-    """add_bank("000123456789") -> a bank-account PaymentMethod owned by `borrower`."""
-    from payments.gateways.base import BankAccountInput
-    from payments.services import new_idempotency_key, payment_method_add_bank
+    """add_bank("000123456789") -> a bank-account PaymentMethod owned by `borrower`, its
+    micro-deposits confirmed (verified=False leaves it as just added)."""
+    from decimal import Decimal
 
-    def _add(account_number: str, *, owner=borrower):
+    from payments.gateways.base import BankAccountInput
+    from payments.services import (
+        new_idempotency_key,
+        payment_method_add_bank,
+        payment_method_verify_bank,
+    )
+
+    def _add(account_number: str, *, owner=borrower, verified: bool = True):
         account = BankAccountInput(
             holder_name="Dana Demo",
             routing_number=SANDBOX_ROUTING,
             account_number=account_number,
             account_type="checking",
         )
-        return payment_method_add_bank(
+        method = payment_method_add_bank(
             owner=owner, account=account, idempotency_key=new_idempotency_key()
         )
+        if verified:
+            payment_method_verify_bank(method=method, amounts=(Decimal("0.32"), Decimal("0.45")))
+            method.refresh_from_db()
+        return method
 
     return _add

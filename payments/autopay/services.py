@@ -97,11 +97,10 @@ def _check_window(plan: AutopayPlan, now: dt.datetime, what: str) -> None:
 
 
 def _reset_cursor(plan: AutopayPlan) -> None:
-    after = (
-        plan.debits.order_by("-period_key").values_list("period_key", flat=True).first()
+    after = plan.debits.order_by("-period_key").values_list("period_key", flat=True).first()
+    period = sched.next_period(
+        plan_terms(plan), loan_terms(plan.loan), after=after, not_before=plan.charge_from
     )
-    period = sched.next_period(plan_terms(plan), loan_terms(plan.loan), after=after,
-                               not_before=plan.charge_from)
     plan.next_period_key = period.key if period else None
     plan.next_run_date = period.run_date if period else None
 
@@ -110,8 +109,7 @@ def _reset_cursor(plan: AutopayPlan) -> None:
 def describe_amount(terms: sched.PlanTerms) -> str:
     half = " (half of it every two weeks)" if terms.schedule == sched.BIWEEKLY else ""
     return {
-        sched.AMOUNT_DUE: "the amount due on each due date, including any past-due amount and "
-        "fees",
+        sched.AMOUNT_DUE: "the amount due on each due date, including any past-due amount and fees",
         sched.INSTALLMENT: f"your scheduled monthly payment{half}",
         sched.FIXED: f"${terms.fixed_amount or 0:,} each time",
         sched.EXTRA: f"your scheduled monthly payment{half} plus ${terms.extra_amount or 0:,} "
@@ -150,22 +148,29 @@ def _email(plan: AutopayPlan, kind: str, dedupe: str, subject: str, **context) -
         to=plan.owner.email,
         subject=subject,
         template=f"payments/email/autopay_{kind}.txt",
-        context={"plan": plan, "loan": plan.loan,
-                 "manage_path": reverse("payments:autopay_manage", args=[plan.pk]),
-                 "pay_path": reverse("payments:pay", args=[plan.loan_id]),
-                 **context},
+        context={
+            "plan": plan,
+            "loan": plan.loan,
+            "manage_path": reverse("payments:autopay_manage", args=[plan.pk]),
+            "pay_path": reverse("payments:pay", args=[plan.loan_id]),
+            **context,
+        },
     )
 
 
 def _event(plan: AutopayPlan, kind: str, *, actor=None, actor_label: str, **detail):
-    return AutopayEvent.objects.create(plan=plan, kind=kind, actor=actor,
-                                       actor_label=actor_label, detail=detail)
+    return AutopayEvent.objects.create(
+        plan=plan, kind=kind, actor=actor, actor_label=actor_label, detail=detail
+    )
 
 
 def _json_terms(method: PaymentMethod, terms: sched.PlanTerms, upcoming) -> dict:
     return {
-        "method": method.label, "amount_rule": terms.amount_rule, "schedule": terms.schedule,
-        "day_of_month": terms.day_of_month, "start_date": terms.start_date.isoformat(),
+        "method": method.label,
+        "amount_rule": terms.amount_rule,
+        "schedule": terms.schedule,
+        "day_of_month": terms.day_of_month,
+        "start_date": terms.start_date.isoformat(),
         "end_date": terms.end_date.isoformat() if terms.end_date else None,
         "fixed_amount": str(terms.fixed_amount) if terms.fixed_amount else None,
         "extra_amount": str(terms.extra_amount) if terms.extra_amount else None,
@@ -173,12 +178,17 @@ def _json_terms(method: PaymentMethod, terms: sched.PlanTerms, upcoming) -> dict
     }
 
 
-def validate_terms(*, loan: Loan, method: PaymentMethod, terms: sched.PlanTerms, user,
-                   today: dt.date) -> None:
+def validate_terms(
+    *, loan: Loan, method: PaymentMethod, terms: sched.PlanTerms, user, today: dt.date
+) -> None:
     if method.owner_id != user.pk or not method.is_usable:
         raise AutopayError("Choose one of your own payment methods that can still be used.")
     if method.is_expired(on=today):
         raise AutopayError(f"{method.label} has expired. Add the new card or choose another.")
+    if method.needs_verification:
+        raise AutopayError(
+            f"Confirm the two small deposits we sent to {method.label} before using it for autopay."
+        )
     if loan.status in (Loan.Status.PAID_OFF, Loan.Status.CLOSED, Loan.Status.CHARGED_OFF):
         raise AutopayError("This loan takes no automatic payments.")
     if terms.schedule == sched.MONTHLY_DAY and not 1 <= (terms.day_of_month or 0) <= 28:
@@ -196,8 +206,9 @@ def validate_terms(*, loan: Loan, method: PaymentMethod, terms: sched.PlanTerms,
         raise AutopayError("The start date can't be in the past.")
 
 
-def preview(*, loan: Loan, method: PaymentMethod, terms: sched.PlanTerms, now: dt.datetime,
-            count: int = 3):
+def preview(
+    *, loan: Loan, method: PaymentMethod, terms: sched.PlanTerms, now: dt.datetime, count: int = 3
+):
     """What the review page shows: the authorization text and the next `count` debits."""
     today = lender_local(now, loan.lender.timezone).date()
     not_before = max(terms.start_date, earliest_run_date(now, loan.lender))
@@ -206,9 +217,17 @@ def preview(*, loan: Loan, method: PaymentMethod, terms: sched.PlanTerms, now: d
 
 
 # --- services ----------------------------------------------------------------------------------
-def autopay_enroll(*, user, loan_id: int, method: PaymentMethod, terms: sched.PlanTerms,
-                   ip_address: str | None, user_agent: str, now: dt.datetime | None = None,
-                   shown_text: str | None = None) -> AutopayPlan:
+def autopay_enroll(
+    *,
+    user,
+    loan_id: int,
+    method: PaymentMethod,
+    terms: sched.PlanTerms,
+    ip_address: str | None,
+    user_agent: str,
+    now: dt.datetime | None = None,
+    shown_text: str | None = None,
+) -> AutopayPlan:
     """Turn autopay on: the plan and the borrower's authorization, in one transaction; the
     borrower gets a copy of the authorization by email (Regulation E)."""
     now = now or timezone.now()
@@ -221,30 +240,48 @@ def autopay_enroll(*, user, loan_id: int, method: PaymentMethod, terms: sched.Pl
     try:
         with transaction.atomic():
             plan = AutopayPlan.objects.create(
-                loan=loan, owner=user, method=method, amount_rule=terms.amount_rule,
-                fixed_amount=terms.fixed_amount, extra_amount=terms.extra_amount,
-                schedule=terms.schedule, day_of_month=terms.day_of_month,
-                start_date=terms.start_date, end_date=terms.end_date, status=P.ACTIVE,
+                loan=loan,
+                owner=user,
+                method=method,
+                amount_rule=terms.amount_rule,
+                fixed_amount=terms.fixed_amount,
+                extra_amount=terms.extra_amount,
+                schedule=terms.schedule,
+                day_of_month=terms.day_of_month,
+                start_date=terms.start_date,
+                end_date=terms.end_date,
+                status=P.ACTIVE,
                 charge_from=max(terms.start_date, earliest_run_date(now, loan.lender)),
             )
             _reset_cursor(plan)
             plan.save(update_fields=["next_period_key", "next_run_date"])
-            auth = _authorize(plan, user, text, method, terms, upcoming, now, ip_address,
-                              user_agent)
-            _event(plan, "enrolled", actor=user, actor_label="borrower",
-                   authorization=auth.pk)
+            auth = _authorize(
+                plan, user, text, method, terms, upcoming, now, ip_address, user_agent
+            )
+            _event(plan, "enrolled", actor=user, actor_label="borrower", authorization=auth.pk)
     except IntegrityError:
         raise AutopayError("This loan already has autopay. Manage it instead.") from None
-    _email(plan, "enrolled", str(auth.pk), "Autopay is on: your authorization",
-           authorization=auth, upcoming=upcoming)
+    _email(
+        plan,
+        "enrolled",
+        str(auth.pk),
+        "Autopay is on: your authorization",
+        authorization=auth,
+        upcoming=upcoming,
+    )
     return plan
 
 
 def _authorize(plan, user, text, method, terms, upcoming, now, ip_address, user_agent):
     return AutopayAuthorization.objects.create(
-        plan=plan, user=user, text_version=AUTHORIZATION_VERSION, text=text,
-        terms=_json_terms(method, terms, upcoming), accepted_at=now,
-        ip_address=ip_address or None, user_agent=(user_agent or "")[:300],
+        plan=plan,
+        user=user,
+        text_version=AUTHORIZATION_VERSION,
+        text=text,
+        terms=_json_terms(method, terms, upcoming),
+        accepted_at=now,
+        ip_address=ip_address or None,
+        user_agent=(user_agent or "")[:300],
     )
 
 
@@ -260,9 +297,17 @@ def _lock(plan_id: int, user) -> AutopayPlan:
     return plan
 
 
-def autopay_change(*, plan_id: int, user, method: PaymentMethod, terms: sched.PlanTerms,
-                   ip_address: str | None, user_agent: str, now: dt.datetime | None = None,
-                   shown_text: str | None = None) -> AutopayPlan:
+def autopay_change(
+    *,
+    plan_id: int,
+    user,
+    method: PaymentMethod,
+    terms: sched.PlanTerms,
+    ip_address: str | None,
+    user_agent: str,
+    now: dt.datetime | None = None,
+    shown_text: str | None = None,
+) -> AutopayPlan:
     """Change amount, method or schedule: a new authorization replaces the old one. Also how
     a suspended plan is re-authorized."""
     now = now or timezone.now()
@@ -278,38 +323,59 @@ def autopay_change(*, plan_id: int, user, method: PaymentMethod, terms: sched.Pl
         text, upcoming = preview(loan=plan.loan, method=method, terms=terms, now=now)
         if shown_text is not None and shown_text != text:
             raise AutopayError("The terms changed since you reviewed them. Review them again.")
-        for field, value in (("method", method), ("amount_rule", terms.amount_rule),
-                             ("fixed_amount", terms.fixed_amount),
-                             ("extra_amount", terms.extra_amount),
-                             ("schedule", terms.schedule), ("day_of_month", terms.day_of_month),
-                             ("start_date", terms.start_date), ("end_date", terms.end_date)):
+        for field, value in (
+            ("method", method),
+            ("amount_rule", terms.amount_rule),
+            ("fixed_amount", terms.fixed_amount),
+            ("extra_amount", terms.extra_amount),
+            ("schedule", terms.schedule),
+            ("day_of_month", terms.day_of_month),
+            ("start_date", terms.start_date),
+            ("end_date", terms.end_date),
+        ):
             setattr(plan, field, value)
         plan.status = P.ACTIVE
         plan.charge_from = max(terms.start_date, earliest_run_date(now, plan.loan.lender))
         _reset_cursor(plan)
         plan.save()
-        auth = _authorize(plan, user, text, method, terms, upcoming, now, ip_address,
-                          user_agent)
-        event = _event(plan, "changed", actor=user, actor_label="borrower",
-                       authorization=auth.pk)
-    _email(plan, "changed", str(event.pk), "Your autopay was changed",
-           what="changed", authorization=auth, upcoming=upcoming)
+        auth = _authorize(plan, user, text, method, terms, upcoming, now, ip_address, user_agent)
+        event = _event(plan, "changed", actor=user, actor_label="borrower", authorization=auth.pk)
+    _email(
+        plan,
+        "changed",
+        str(event.pk),
+        "Your autopay was changed",
+        what="changed",
+        authorization=auth,
+        upcoming=upcoming,
+    )
     return plan
 
 
-def _simple(plan_id: int, user, *, kind: str, what: str, subject: str, allowed: tuple,
-            now: dt.datetime | None, apply) -> AutopayPlan:
+def _simple(
+    plan_id: int,
+    user,
+    *,
+    kind: str,
+    what: str,
+    subject: str,
+    allowed: tuple,
+    now: dt.datetime | None,
+    apply,
+) -> AutopayPlan:
     now = now or timezone.now()
     with transaction.atomic():
         plan = _lock(plan_id, user)
         if plan.status not in allowed:
-            raise AutopayError(f"Autopay is {plan.get_status_display().lower()}; you can't "
-                               f"{what} it.")
+            raise AutopayError(
+                f"Autopay is {plan.get_status_display().lower()}; you can't {what} it."
+            )
         _check_window(plan, now, what)
         detail = apply(plan, now) or {}
         plan.save()
-        event = _event(plan, kind, actor=user, actor_label="borrower" if user else "system",
-                       **detail)
+        event = _event(
+            plan, kind, actor=user, actor_label="borrower" if user else "system", **detail
+        )
     _email(plan, "changed", str(event.pk), subject, what=kind, detail=detail)
     return plan
 
@@ -318,53 +384,91 @@ def autopay_pause(*, plan_id: int, user, now: dt.datetime | None = None) -> Auto
     def apply(plan, now):
         plan.status = P.PAUSED
 
-    return _simple(plan_id, user, kind="paused", what="pause autopay",
-                   subject="Your autopay is paused", allowed=(P.ACTIVE,), now=now, apply=apply)
+    return _simple(
+        plan_id,
+        user,
+        kind="paused",
+        what="pause autopay",
+        subject="Your autopay is paused",
+        allowed=(P.ACTIVE,),
+        now=now,
+        apply=apply,
+    )
 
 
 def autopay_resume(*, plan_id: int, user, now: dt.datetime | None = None) -> AutopayPlan:
     """Resume a paused plan from the next period still ahead of the cut-off; the periods
     while it was paused are not caught up."""
+
     def apply(plan, now):
         plan.status = P.ACTIVE
         plan.charge_from = max(plan.start_date, earliest_run_date(now, plan.loan.lender))
         _reset_cursor(plan)
         return {"next_run_date": plan.next_run_date.isoformat() if plan.next_run_date else None}
 
-    return _simple(plan_id, user, kind="resumed", what="resume autopay",
-                   subject="Your autopay is back on", allowed=(P.PAUSED,), now=now, apply=apply)
+    return _simple(
+        plan_id,
+        user,
+        kind="resumed",
+        what="resume autopay",
+        subject="Your autopay is back on",
+        allowed=(P.PAUSED,),
+        now=now,
+        apply=apply,
+    )
 
 
 def autopay_skip_next(*, plan_id: int, user, now: dt.datetime | None = None) -> AutopayPlan:
     """Skip the next payment: its period gets a SKIPPED debit row, so no run can charge it."""
+
     def apply(plan, now):
         period = _next_open_period(plan)
         if period is None:
             raise AutopayError("There is no upcoming payment to skip.")
-        AutopayDebit.objects.create(plan=plan, period_key=period.key, run_date=period.run_date,
-                                    status=AutopayDebit.Status.SKIPPED,
-                                    reason="skipped by the borrower")
+        AutopayDebit.objects.create(
+            plan=plan,
+            period_key=period.key,
+            run_date=period.run_date,
+            status=AutopayDebit.Status.SKIPPED,
+            reason="skipped by the borrower",
+        )
         _reset_cursor(plan)
         return {"skipped_run_date": period.run_date.isoformat()}
 
-    return _simple(plan_id, user, kind="skipped", what="skip the next payment",
-                   subject="Your next autopay payment is skipped", allowed=(P.ACTIVE,), now=now,
-                   apply=apply)
+    return _simple(
+        plan_id,
+        user,
+        kind="skipped",
+        what="skip the next payment",
+        subject="Your next autopay payment is skipped",
+        allowed=(P.ACTIVE,),
+        now=now,
+        apply=apply,
+    )
 
 
 def autopay_cancel(*, plan_id: int, user, now: dt.datetime | None = None) -> AutopayPlan:
     """Turn autopay off. Pending retries are dropped. Refused only inside the cut-off window
     of the next debit (less than one business day), so a cancel made 3 business days ahead
     always stops it."""
+
     def apply(plan, now):
         plan.status = P.CANCELLED
         plan.next_run_date = plan.next_period_key = None
         plan.debits.filter(status=AutopayDebit.Status.RETRY).update(
-            status=AutopayDebit.Status.SKIPPED, reason="autopay cancelled")
+            status=AutopayDebit.Status.SKIPPED, reason="autopay cancelled"
+        )
 
-    return _simple(plan_id, user, kind="cancelled", what="cancel autopay",
-                   subject="Your autopay is cancelled",
-                   allowed=(P.ACTIVE, P.PAUSED, P.SUSPENDED), now=now, apply=apply)
+    return _simple(
+        plan_id,
+        user,
+        kind="cancelled",
+        what="cancel autopay",
+        subject="Your autopay is cancelled",
+        allowed=(P.ACTIVE, P.PAUSED, P.SUSPENDED),
+        now=now,
+        apply=apply,
+    )
 
 
 def autopay_end(*, plan_id: int, reason: str, kind: str = "ended") -> AutopayPlan | None:
@@ -376,8 +480,15 @@ def autopay_end(*, plan_id: int, reason: str, kind: str = "ended") -> AutopayPla
         plan.status = P.ENDED
         plan.ended_reason = reason
         plan.next_run_date = plan.next_period_key = None
-        plan.save(update_fields=["status", "ended_reason", "next_run_date", "next_period_key",
-                                 "updated_at"])
+        plan.save(
+            update_fields=[
+                "status",
+                "ended_reason",
+                "next_run_date",
+                "next_period_key",
+                "updated_at",
+            ]
+        )
         event = _event(plan, kind, actor_label="system:autopay", reason=reason)
     _email(plan, "ended", str(event.pk), "Your autopay has ended", reason=reason)
     return plan
@@ -392,8 +503,14 @@ def autopay_suspend(*, plan_id: int, reason: str) -> AutopayPlan | None:
         plan.status = P.SUSPENDED
         plan.save(update_fields=["status", "updated_at"])
         event = _event(plan, "suspended", actor_label="system:autopay", reason=reason)
-    _email(plan, "changed", str(event.pk), "Your autopay is paused until you authorize it again",
-           what="suspended", detail={"reason": reason})
+    _email(
+        plan,
+        "changed",
+        str(event.pk),
+        "Your autopay is paused until you authorize it again",
+        what="suspended",
+        detail={"reason": reason},
+    )
     return plan
 
 

@@ -72,6 +72,18 @@ class PaymentMethod(TimeStampedModel):
     def is_usable(self) -> bool:
         return self.removed_at is None and not self.disabled_reason
 
+    @property
+    def needs_verification(self) -> bool:
+        """A borrower's bank account is validated (micro-deposits) before its first debit, as
+        NACHA expects of web-authorized debits. A guest's one-off account is validated by the
+        processor when it is registered."""
+        return (
+            self.kind == self.Kind.BANK and self.owner_id is not None and self.verified_at is None
+        )
+
+    def can_debit(self, *, on) -> bool:
+        return self.is_usable and not self.needs_verification and not self.is_expired(on=on)
+
     def is_expired(self, *, on) -> bool:
         """Cards work through the last day of their expiry month."""
         if self.kind != self.Kind.CARD or not self.exp_year:

@@ -160,6 +160,10 @@ def _check_method(method: PaymentMethod, *, payer, on: dt.date) -> None:
         raise MethodNotUsable(f"{method.label} can no longer be used. Choose another method.")
     if method.is_expired(on=on):
         raise MethodNotUsable(f"{method.label} has expired. Add the new card or choose another.")
+    if method.needs_verification:
+        raise MethodNotUsable(
+            f"Confirm the two small deposits we sent to {method.label} before paying from it."
+        )
     if payer is not None and method.owner_id != payer.pk:
         raise MethodNotUsable("Choose one of your own payment methods.")
 

@@ -31,7 +31,7 @@ def _today(loan):
 
 
 def _methods(user, today):
-    return [m for m in methods_for_user(user) if m.is_usable and not m.is_expired(on=today)]
+    return [m for m in methods_for_user(user) if m.can_debit(on=today)]
 
 
 def _client(request) -> tuple[str | None, str]:
@@ -45,33 +45,54 @@ def _form_page(request, loan, *, plan=None, draft_key, next_url):
     if methods:
         initial["method"] = str(methods[0].pk)
     if plan is not None:
-        initial.update(method=str(plan.method_id), amount_rule=plan.amount_rule,
-                       schedule=plan.schedule, day_of_month=plan.day_of_month,
-                       start_date=max(plan.start_date, today), end_date=plan.end_date,
-                       fixed_amount=plan.fixed_amount or "", extra_amount=plan.extra_amount or "")
-    form = AutopayForm(request.POST if request.method == "POST" else None, methods=methods,
-                       installment=loan.installment_amount, today=today, initial=initial)
+        initial.update(
+            method=str(plan.method_id),
+            amount_rule=plan.amount_rule,
+            schedule=plan.schedule,
+            day_of_month=plan.day_of_month,
+            start_date=max(plan.start_date, today),
+            end_date=plan.end_date,
+            fixed_amount=plan.fixed_amount or "",
+            extra_amount=plan.extra_amount or "",
+        )
+    form = AutopayForm(
+        request.POST if request.method == "POST" else None,
+        methods=methods,
+        installment=loan.installment_amount,
+        today=today,
+        initial=initial,
+    )
     if request.method == "POST" and form.is_valid():
         request.session[draft_key] = terms_to_session(form.method_obj.pk, form.terms())
         return redirect(next_url)
-    return render(request, "payments/autopay/setup.html", {
-        "loan": loan, "form": form, "plan": plan, "has_methods": bool(methods)})
+    return render(
+        request,
+        "payments/autopay/setup.html",
+        {"loan": loan, "form": form, "plan": plan, "has_methods": bool(methods)},
+    )
 
 
 def _review_page(request, loan, *, draft_key, plan=None):
     draft = request.session.get(draft_key)
     if not draft:
         return None, None
-    method = next((m for m in _methods(request.user, _today(loan))
-                   if m.pk == draft["method"]), None)
+    method = next(
+        (m for m in _methods(request.user, _today(loan)) if m.pk == draft["method"]), None
+    )
     if method is None:
         return None, None
     terms = terms_from_session(draft)
     text, upcoming = services.preview(loan=loan, method=method, terms=terms, now=timezone.now())
-    return (method, terms), {"loan": loan, "plan": plan, "method": method, "text": text,
-                             "upcoming": upcoming, "terms": terms,
-                             "amount_label": services.describe_amount(terms),
-                             "schedule_label": services.describe_schedule(terms)}
+    return (method, terms), {
+        "loan": loan,
+        "plan": plan,
+        "method": method,
+        "text": text,
+        "upcoming": upcoming,
+        "terms": terms,
+        "amount_label": services.describe_amount(terms),
+        "schedule_label": services.describe_schedule(terms),
+    }
 
 
 @recent_login_required
@@ -82,8 +103,12 @@ def setup(request, loan_id):
     plan = live_plan_for_loan(loan)
     if plan is not None:
         return redirect("payments:autopay_manage", plan.pk)
-    return _form_page(request, loan, draft_key=f"{DRAFT}:{loan.pk}",
-                      next_url=_url("payments:autopay_review", loan.pk))
+    return _form_page(
+        request,
+        loan,
+        draft_key=f"{DRAFT}:{loan.pk}",
+        next_url=_url("payments:autopay_review", loan.pk),
+    )
 
 
 def _url(name, *args):
@@ -105,8 +130,14 @@ def review(request, loan_id):
         ip, agent = _client(request)
         try:
             plan = services.autopay_enroll(
-                user=request.user, loan_id=loan.pk, method=chosen[0], terms=chosen[1],
-                ip_address=ip, user_agent=agent, shown_text=request.POST.get("text_shown"))
+                user=request.user,
+                loan_id=loan.pk,
+                method=chosen[0],
+                terms=chosen[1],
+                ip_address=ip,
+                user_agent=agent,
+                shown_text=request.POST.get("text_shown"),
+            )
         except services.AutopayError as exc:
             context["error"] = str(exc)
             return render(request, "payments/autopay/review.html", context, status=409)
@@ -122,13 +153,25 @@ def manage(request, plan_id):
     today = _today(plan.loan)
     upcoming = []
     if plan.status == plan.Status.ACTIVE:
-        upcoming = project_debits(plan_terms(plan), plan.loan, today=today,
-                                  not_before=max(plan.charge_from, today), count=3,
-                                  after=_last_key(plan))
-    return render(request, "payments/autopay/manage.html", {
-        "plan": plan, "loan": plan.loan, "upcoming": upcoming,
-        "next": upcoming[0] if upcoming else None, "debits": debits_for_plan(plan),
-    })
+        upcoming = project_debits(
+            plan_terms(plan),
+            plan.loan,
+            today=today,
+            not_before=max(plan.charge_from, today),
+            count=3,
+            after=_last_key(plan),
+        )
+    return render(
+        request,
+        "payments/autopay/manage.html",
+        {
+            "plan": plan,
+            "loan": plan.loan,
+            "upcoming": upcoming,
+            "next": upcoming[0] if upcoming else None,
+            "debits": debits_for_plan(plan),
+        },
+    )
 
 
 def _last_key(plan):
@@ -140,8 +183,13 @@ def _last_key(plan):
 @require_http_methods(["GET", "POST"])
 def change(request, plan_id):
     plan = plan_get_for_user(request.user, plan_id)
-    return _form_page(request, plan.loan, plan=plan, draft_key=f"{DRAFT}:plan:{plan.pk}",
-                      next_url=_url("payments:autopay_change_review", plan.pk))
+    return _form_page(
+        request,
+        plan.loan,
+        plan=plan,
+        draft_key=f"{DRAFT}:plan:{plan.pk}",
+        next_url=_url("payments:autopay_change_review", plan.pk),
+    )
 
 
 @recent_login_required
@@ -156,9 +204,15 @@ def change_review(request, plan_id):
     if request.method == "POST":
         ip, agent = _client(request)
         try:
-            services.autopay_change(plan_id=plan.pk, user=request.user, method=chosen[0],
-                                    terms=chosen[1], ip_address=ip, user_agent=agent,
-                                    shown_text=request.POST.get("text_shown"))
+            services.autopay_change(
+                plan_id=plan.pk,
+                user=request.user,
+                method=chosen[0],
+                terms=chosen[1],
+                ip_address=ip,
+                user_agent=agent,
+                shown_text=request.POST.get("text_shown"),
+            )
         except services.AutopayError as exc:
             context["error"] = str(exc)
             return render(request, "payments/autopay/review.html", context, status=409)
@@ -184,8 +238,9 @@ def _action(request, plan_id, service, done: str):
 
 @recent_login_required
 def pause(request, plan_id):
-    return _action(request, plan_id, services.autopay_pause,
-                   "Autopay is paused. Remember to pay another way.")
+    return _action(
+        request, plan_id, services.autopay_pause, "Autopay is paused. Remember to pay another way."
+    )
 
 
 @recent_login_required
@@ -195,11 +250,19 @@ def resume(request, plan_id):
 
 @recent_login_required
 def skip_next(request, plan_id):
-    return _action(request, plan_id, services.autopay_skip_next,
-                   "Your next automatic payment is skipped. Pay that installment another way.")
+    return _action(
+        request,
+        plan_id,
+        services.autopay_skip_next,
+        "Your next automatic payment is skipped. Pay that installment another way.",
+    )
 
 
 @recent_login_required
 def cancel(request, plan_id):
-    return _action(request, plan_id, services.autopay_cancel,
-                   "Autopay is cancelled. No more automatic payments will be made.")
+    return _action(
+        request,
+        plan_id,
+        services.autopay_cancel,
+        "Autopay is cancelled. No more automatic payments will be made.",
+    )

@@ -27,7 +27,7 @@ MAX_DRAFTS = 5
 
 
 def _usable_methods(user, today: dt.date):
-    return [m for m in methods_for_user(user) if m.is_usable and not m.is_expired(on=today)]
+    return [m for m in methods_for_user(user) if m.can_debit(on=today)]
 
 
 def _amounts(loan, today: dt.date) -> dict[str, Decimal]:
@@ -69,6 +69,7 @@ def pay_start(request, loan_id):
             "form": form,
             "amounts": amounts,
             "has_methods": bool(methods),
+            "unverified": [m for m in methods_for_user(request.user) if m.needs_verification],
             "cutoff_left": time_left_before_cutoff(
                 now=now, lender_tz=loan.lender.timezone, cutoff=loan.lender.cutoff_time
             ),

@@ -361,3 +361,25 @@ def test_a_bank_payment_keeps_the_authorization_the_payer_confirmed(
     assert text in review
     pay(borrower_client, linked_loan, account)
     assert Payment.objects.get().authorization_text == text
+
+
+def test_an_unverified_bank_account_cannot_be_debited_until_its_deposits_are_confirmed(
+    borrower, borrower_client, linked_loan, add_bank
+):
+    from payments.errors import MethodNotUsable
+    from payments.services import payment_submit
+
+    account = add_bank("000123456789", verified=False)
+    page = borrower_client.get(reverse("payments:pay", args=[linked_loan.pk])).content.decode()
+    assert "can be used once you confirm the two small deposits" in page
+    assert f'value="{account.pk}"' not in page  # not offered as a choice
+    with pytest.raises(MethodNotUsable, match="Confirm the two small deposits"):
+        payment_submit(
+            loan_id=linked_loan.pk,
+            method=account,
+            amount=Decimal("10.00"),
+            idempotency_key="unverified",
+            payer=borrower,
+            payer_email=borrower.email,
+        )
+    assert not Payment.objects.exists() and not SandboxCharge.objects.exists()

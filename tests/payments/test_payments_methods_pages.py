@@ -196,7 +196,7 @@ def test_bad_bank_details_get_a_clear_field_error_and_nothing_is_added(
 
 
 def test_the_sandbox_deposits_verify_the_account(borrower_client, add_bank):
-    method = add_bank("000123456789")
+    method = add_bank("000123456789", verified=False)
     url = reverse("payments:verify_bank", args=[method.pk])
     response = borrower_client.post(url, {"amount_1": "0.45", "amount_2": ".32"})
     assert response["Location"] == "/payments/methods/"
@@ -205,7 +205,7 @@ def test_the_sandbox_deposits_verify_the_account(borrower_client, add_bank):
 
 
 def test_wrong_deposits_are_counted_and_lock_after_three(borrower_client, add_bank):
-    method = add_bank("000123456789")
+    method = add_bank("000123456789", verified=False)
     url = reverse("payments:verify_bank", args=[method.pk])
     wrong = {"amount_1": "0.12", "amount_2": "0.34"}
     assert "You have 2 tries left" in borrower_client.post(url, wrong).content.decode()
@@ -220,7 +220,7 @@ def test_wrong_deposits_are_counted_and_lock_after_three(borrower_client, add_ba
 
 @pytest.mark.parametrize("value", ["abc", "1.5", "-0.32", "0.321", "NaN", "1e-2", ""])
 def test_bad_deposit_amounts_are_field_errors_not_tries(borrower_client, add_bank, value):
-    method = add_bank("000123456789")
+    method = add_bank("000123456789", verified=False)
     url = reverse("payments:verify_bank", args=[method.pk])
     response = borrower_client.post(url, {"amount_1": value, "amount_2": "0.45"})
     assert response.status_code == 200 and 'id="id_amount_1_error"' in response.content.decode()
@@ -304,7 +304,7 @@ def test_signed_out_visitors_are_sent_to_sign_in(client):
 def test_another_borrowers_method_is_404_and_nothing_changes(
     other_client, add_bank, name, http_method
 ):
-    method = add_bank("000123456789")
+    method = add_bank("000123456789", verified=False)
     before = PaymentMethod.objects.values().get(pk=method.pk)
     data = {"amount_1": "0.32", "amount_2": "0.45"}
     response = getattr(other_client, http_method)(
@@ -504,7 +504,7 @@ def test_payments_pages_fit_a_phone(browser_page, live_server, borrower, add_car
     today = timezone.localdate()
     visa = add_card("4242424242424242", exp=(12, today.year + 4))
     add_card("5555555555554444", exp=(today.month, today.year))
-    unverified = add_bank("000123456789")
+    unverified = add_bank("000123456789", verified=False)
     closed = add_bank("000111111113")
     payments = {}
     for name, method, amount in [
