@@ -100,3 +100,6 @@ class ConfirmForm(forms.Form):
     confirm_duplicate = forms.BooleanField(
         label="Yes, I want to make another payment of this amount", required=False
     )
+    # The date the review page showed: if the cut-off passed meanwhile, the borrower sees the
+    # new date before anything is charged.
+    shown_effective = forms.DateField(widget=forms.HiddenInput, required=False)

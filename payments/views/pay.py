@@ -123,6 +123,15 @@ def pay_review(request, loan_id, key):
     authorization = _ach_authorization(loan, method, amount, effective)
     form = ConfirmForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
+        shown = form.cleaned_data["shown_effective"]
+        if shown is not None and shown != effective:
+            form.add_error(
+                None,
+                f"It's now past the {loan.lender.cutoff_time:%-I:%M %p} cut-off, so this payment "
+                f"would count on {effective:%A, %B} {effective.day}. Check the details and "
+                "confirm again.",
+            )
+    if request.method == "POST" and form.is_valid():
         try:
             payment = payment_submit(
                 loan_id=loan.pk,

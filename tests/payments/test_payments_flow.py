@@ -383,3 +383,24 @@ def test_an_unverified_bank_account_cannot_be_debited_until_its_deposits_are_con
             payer_email=borrower.email,
         )
     assert not Payment.objects.exists() and not SandboxCharge.objects.exists()
+
+
+def test_when_the_cut_off_passes_between_review_and_confirm_the_new_date_is_shown_first(
+    client, borrower, linked_loan, add_card
+):
+    card = add_card("4242424242424242")
+    at_4_58 = dt.datetime(2026, 11, 24, 21, 58, tzinfo=dt.UTC)  # 16:58 in New York
+    with time_machine.travel(at_4_58, tick=False):
+        client.force_login(borrower)
+        review_url = start(client, linked_loan, card)
+        review = client.get(review_url).content.decode()
+        assert "Tuesday, Nov 24, 2026" in review
+    with time_machine.travel(at_4_58 + dt.timedelta(minutes=2, seconds=15), tick=False):
+        response = client.post(review_url, {"shown_effective": "2026-11-24"})
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert "would count on Wednesday, November 25" in page
+        assert not Payment.objects.exists() and not SandboxCharge.objects.exists()
+        response = client.post(review_url, {"shown_effective": "2026-11-25"})
+    assert response.status_code == 302
+    assert Payment.objects.get().effective_date == dt.date(2026, 11, 25)
