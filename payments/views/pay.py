@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from loans.allocation import AllocationError, allocate, payoff_amount
+from loans.models import LoanPosting
 from loans.selectors import loan_balances_on, loan_get_for_user, loan_summary
 
 from ..declines import reason_for
@@ -22,6 +23,7 @@ from ..selectors import method_get_for_user, methods_for_user, payment_get_for_u
 from ..services import new_idempotency_key, payment_cancel_scheduled, payment_submit
 from ..timing import effective_date_for, effective_date_for_scheduled, time_left_before_cutoff
 
+S = Payment.Status
 DRAFTS = "payment_drafts"  # session: idempotency key -> the reviewed payment
 MAX_DRAFTS = 5
 
@@ -225,11 +227,18 @@ def _after_submit(request, loan, key, draft, payment):
 def payment_detail(request, reference):
     payment = payment_get_for_user(request.user, reference)
     code = payment.decline_code or payment.return_code
+    posting = (
+        LoanPosting.objects.filter(pk=payment.loan_posting_id).first()
+        if payment.loan_posting_id and payment.status in (S.POSTED, S.PENDING, S.SETTLED)
+        else None
+    )
     return render(
         request,
         "payments/detail.html",
         {
             "payment": payment,
+            "posting": posting,
+            "has_receipt": payment.status in (S.POSTED, S.PENDING, S.SETTLED),
             "loan": payment.loan,
             "timeline": payment_timeline(payment),
             "reason": reason_for(code) if code else None,
