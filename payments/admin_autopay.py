@@ -28,8 +28,15 @@ class EventInline(ReadOnlyInline):
 
 @admin.register(AutopayPlan)
 class AutopayPlanAdmin(admin.ModelAdmin):
-    list_display = ("pk", "loan", "status", "schedule", "amount_rule", "next_run_date",
-                    "last_amount")
+    list_display = (
+        "pk",
+        "loan",
+        "status",
+        "schedule",
+        "amount_rule",
+        "next_run_date",
+        "last_amount",
+    )
     list_filter = ("status", "schedule", "amount_rule")
     search_fields = ("loan__loan_number", "owner__email")
     raw_id_fields = ("loan", "owner", "method")
@@ -42,8 +49,16 @@ class AutopayPlanAdmin(admin.ModelAdmin):
 
 @admin.register(AutopayDebit)
 class AutopayDebitAdmin(admin.ModelAdmin):
-    list_display = ("pk", "plan", "period_key", "run_date", "amount", "status", "attempts",
-                    "reason")
+    list_display = (
+        "pk",
+        "plan",
+        "period_key",
+        "run_date",
+        "amount",
+        "status",
+        "attempts",
+        "reason",
+    )
     list_filter = ("status", "run_date")
     search_fields = ("plan__loan__loan_number", "idempotency_key")
     readonly_fields = [f.name for f in AutopayDebit._meta.fields]
@@ -57,8 +72,19 @@ class AutopayDebitAdmin(admin.ModelAdmin):
 
 @admin.register(JobRun)
 class JobRunAdmin(admin.ModelAdmin):
-    list_display = ("job", "business_date", "scope", "started_at", "duration_ms", "due",
-                    "charged", "failed", "skipped", "retried", "error")
+    list_display = (
+        "job",
+        "business_date",
+        "scope",
+        "started_at",
+        "duration_ms",
+        "due",
+        "charged",
+        "failed",
+        "skipped",
+        "retried",
+        "error",
+    )
     list_filter = ("job", "business_date")
     readonly_fields = [f.name for f in JobRun._meta.fields]
 

@@ -18,7 +18,8 @@ def _money(value: str, label: str) -> Decimal:
         amount = parse_money(value)
     except (ValueError, TypeError, ArithmeticError):
         raise forms.ValidationError(
-            f"Enter the {label} in dollars and cents, e.g. 500.00.") from None
+            f"Enter the {label} in dollars and cents, e.g. 500.00."
+        ) from None
     if amount <= 0:
         raise forms.ValidationError(f"Enter an {label} of at least $0.01.")
     return amount
@@ -26,27 +27,44 @@ def _money(value: str, label: str) -> Decimal:
 
 class AutopayForm(forms.Form):
     method = forms.ChoiceField(label="Pay from", widget=forms.RadioSelect)
-    amount_rule = forms.ChoiceField(label="How much each time?", widget=forms.RadioSelect,
-                                    choices=AutopayPlan.AmountRule.choices)
+    amount_rule = forms.ChoiceField(
+        label="How much each time?",
+        widget=forms.RadioSelect,
+        choices=AutopayPlan.AmountRule.choices,
+    )
     fixed_amount = forms.CharField(
-        label="Fixed amount", required=False, max_length=16,
+        label="Fixed amount",
+        required=False,
+        max_length=16,
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
-        help_text="At least your monthly payment (half of it every two weeks).")
+        help_text="At least your monthly payment (half of it every two weeks).",
+    )
     extra_amount = forms.CharField(
-        label="Extra toward principal", required=False, max_length=16,
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
-    schedule = forms.ChoiceField(label="When?", widget=forms.RadioSelect,
-                                 choices=AutopayPlan.Schedule.choices)
+        label="Extra toward principal",
+        required=False,
+        max_length=16,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    schedule = forms.ChoiceField(
+        label="When?", widget=forms.RadioSelect, choices=AutopayPlan.Schedule.choices
+    )
     day_of_month = forms.TypedChoiceField(
-        label="Day of the month", required=False, coerce=int, empty_value=None,
+        label="Day of the month",
+        required=False,
+        coerce=int,
+        empty_value=None,
         choices=[("", "Choose a day")] + [(d, str(d)) for d in range(1, 29)],
         error_messages={"invalid_choice": "Choose a day from 1 to 28."},
         help_text="On or before your due date. Weekends and holidays move to the business "
-        "day before.")
+        "day before.",
+    )
     start_date = forms.DateField(label="Start date", widget=forms.DateInput(attrs={"type": "date"}))
-    end_date = forms.DateField(label="End date", required=False,
-                               widget=forms.DateInput(attrs={"type": "date"}),
-                               help_text="Leave empty to keep paying until the loan is paid off.")
+    end_date = forms.DateField(
+        label="End date",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Leave empty to keep paying until the loan is paid off.",
+    )
 
     def __init__(self, *args, methods, installment: Decimal, today: dt.date, **kwargs):
         super().__init__(*args, **kwargs)
@@ -82,12 +100,16 @@ class AutopayForm(forms.Form):
                 self.add_error("fixed_amount", "Enter the fixed amount.")
             elif data["fixed_amount"] < minimum:
                 self.add_error("fixed_amount", f"Enter at least ${minimum:,}.")
-        if rule == sched.EXTRA and data.get("extra_amount") is None and (
-            "extra_amount" not in self.errors
+        if (
+            rule == sched.EXTRA
+            and data.get("extra_amount") is None
+            and ("extra_amount" not in self.errors)
         ):
             self.add_error("extra_amount", "Enter the extra amount toward principal.")
-        if schedule == sched.MONTHLY_DAY and not data.get("day_of_month") and (
-            "day_of_month" not in self.errors
+        if (
+            schedule == sched.MONTHLY_DAY
+            and not data.get("day_of_month")
+            and ("day_of_month" not in self.errors)
         ):
             self.add_error("day_of_month", "Choose a day from 1 to 28.")
         if schedule == sched.BIWEEKLY and rule == sched.AMOUNT_DUE:
@@ -104,7 +126,9 @@ class AutopayForm(forms.Form):
     def terms(self) -> sched.PlanTerms:
         d = self.cleaned_data
         return sched.PlanTerms(
-            schedule=d["schedule"], amount_rule=d["amount_rule"], start_date=d["start_date"],
+            schedule=d["schedule"],
+            amount_rule=d["amount_rule"],
+            start_date=d["start_date"],
             end_date=d.get("end_date"),
             day_of_month=d.get("day_of_month") if d["schedule"] == sched.MONTHLY_DAY else None,
             fixed_amount=d.get("fixed_amount") if d["amount_rule"] == sched.FIXED else None,
@@ -114,7 +138,9 @@ class AutopayForm(forms.Form):
 
 def terms_to_session(method_id: int, terms: sched.PlanTerms) -> dict:
     return {
-        "method": method_id, "schedule": terms.schedule, "amount_rule": terms.amount_rule,
+        "method": method_id,
+        "schedule": terms.schedule,
+        "amount_rule": terms.amount_rule,
         "start_date": terms.start_date.isoformat(),
         "end_date": terms.end_date.isoformat() if terms.end_date else None,
         "day_of_month": terms.day_of_month,
@@ -125,7 +151,8 @@ def terms_to_session(method_id: int, terms: sched.PlanTerms) -> dict:
 
 def terms_from_session(data: dict) -> sched.PlanTerms:
     return sched.PlanTerms(
-        schedule=data["schedule"], amount_rule=data["amount_rule"],
+        schedule=data["schedule"],
+        amount_rule=data["amount_rule"],
         start_date=dt.date.fromisoformat(data["start_date"]),
         end_date=dt.date.fromisoformat(data["end_date"]) if data.get("end_date") else None,
         day_of_month=data.get("day_of_month"),

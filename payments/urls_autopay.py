@@ -9,8 +9,11 @@ urlpatterns: list = [
     path("autopay/<int:loan_id>/review/", autopay.review, name="autopay_review"),
     path("autopay/plan/<int:plan_id>/", autopay.manage, name="autopay_manage"),
     path("autopay/plan/<int:plan_id>/change/", autopay.change, name="autopay_change"),
-    path("autopay/plan/<int:plan_id>/change/review/", autopay.change_review,
-         name="autopay_change_review"),
+    path(
+        "autopay/plan/<int:plan_id>/change/review/",
+        autopay.change_review,
+        name="autopay_change_review",
+    ),
     path("autopay/plan/<int:plan_id>/pause/", autopay.pause, name="autopay_pause"),
     path("autopay/plan/<int:plan_id>/resume/", autopay.resume, name="autopay_resume"),
     path("autopay/plan/<int:plan_id>/skip/", autopay.skip_next, name="autopay_skip"),

@@ -32,7 +32,7 @@ from ..errors import AmountNotAllowed, MethodNotUsable, PaymentError
 from ..models import AutopayAmountNotice, AutopayDebit, AutopayPlan, Payment
 from ..services import payment_recover, payment_submit
 from . import schedule as sched
-from .selectors import amount_for_period, loan_terms, plan_terms
+from .selectors import amount_and_payoff_for_period, loan_terms, plan_terms
 
 logger = logging.getLogger("ismartpay.autopay")
 D = AutopayDebit.Status
@@ -72,16 +72,25 @@ def autopay_schedule_due(*, on: dt.date, lender_timezone: str | None = None) -> 
             for plan in plans:
                 terms, lterms = plan_terms(plan), loan_terms(plan.loan)
                 last = None
-                for period in sched.periods(terms, lterms, from_key=plan.next_period_key,
-                                            run_through=on):
+                for period in sched.periods(
+                    terms, lterms, from_key=plan.next_period_key, run_through=on
+                ):
                     if period.run_date < plan.charge_from:
                         continue
-                    rows.append(AutopayDebit(plan_id=plan.pk, period_key=period.key,
-                                             run_date=period.run_date))
+                    rows.append(
+                        AutopayDebit(
+                            plan_id=plan.pk, period_key=period.key, run_date=period.run_date
+                        )
+                    )
                     last = period.key
                 after = last or (plan.next_period_key - dt.timedelta(days=1))
-                nxt = sched.next_period(terms, lterms, after=after, from_key=after,
-                                        not_before=max(plan.charge_from, on + dt.timedelta(1)))
+                nxt = sched.next_period(
+                    terms,
+                    lterms,
+                    after=after,
+                    from_key=after,
+                    not_before=max(plan.charge_from, on + dt.timedelta(1)),
+                )
                 cursors.append((plan.pk, nxt.key if nxt else None, nxt.run_date if nxt else None))
                 if nxt is None:
                     ended.append((plan.pk, "The plan's last payment date has passed."))
@@ -121,17 +130,24 @@ def autopay_suspend_returned() -> int:
     from .services import autopay_suspend
 
     codes = [code for code, reason in ACH_RETURNS.items() if reason.suspends_autopay]
-    hits = AutopayDebit.objects.filter(
-        plan__status=P.ACTIVE, payment__status=PS.RETURNED, payment__return_code__in=codes,
-        run_date__gte=F("plan__charge_from"),
-    ).values_list("plan_id", "payment__return_code").distinct()
+    hits = (
+        AutopayDebit.objects.filter(
+            plan__status=P.ACTIVE,
+            payment__status=PS.RETURNED,
+            payment__return_code__in=codes,
+            run_date__gte=F("plan__charge_from"),
+        )
+        .values_list("plan_id", "payment__return_code")
+        .distinct()
+    )
     for plan_id, code in hits:
         autopay_suspend(plan_id=plan_id, reason=f"Your bank returned a payment ({code}).")
     return len(hits)
 
 
-def due_debit_ids(*, on: dt.date, now: dt.datetime,
-                  lender_timezone: str | None = None) -> list[int]:
+def due_debit_ids(
+    *, on: dt.date, now: dt.datetime, lender_timezone: str | None = None
+) -> list[int]:
     rows = AutopayDebit.objects.filter(
         Q(status=D.DUE) | Q(status=D.RETRY, next_attempt_at__lte=now), run_date__lte=on
     )
@@ -144,7 +160,7 @@ def chunks(ids: list[int], size: int | None = None) -> list[list[int]]:
     """Debit ids in chunks (settings.AUTOPAY_CHUNK_SIZE, default 500): one Celery task each,
     so a task's connection set-up and claim are paid once per few hundred charges."""
     size = size or int(getattr(settings, "AUTOPAY_CHUNK_SIZE", CHUNK_SIZE))
-    return [ids[i:i + size] for i in range(0, len(ids), size)]
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
 
 
 # --- 2. claim and charge -----------------------------------------------------------------------
@@ -153,16 +169,20 @@ def autopay_claim(debit_ids: list[int], *, now: dt.datetime) -> list[int]:
     with transaction.atomic():
         claimed = list(
             AutopayDebit.objects.select_for_update(skip_locked=True)
-            .filter(Q(status=D.DUE) | Q(status=D.RETRY, next_attempt_at__lte=now),
-                    pk__in=debit_ids)
+            .filter(Q(status=D.DUE) | Q(status=D.RETRY, next_attempt_at__lte=now), pk__in=debit_ids)
             .values_list("pk", flat=True)
         )
         AutopayDebit.objects.filter(pk__in=claimed).update(status=D.CLAIMED, claimed_at=now)
     return claimed
 
 
-def autopay_charge_chunk(debit_ids: list[int], *, on: dt.date, now: dt.datetime | None = None,
-                         concurrency: int | None = None) -> Counter:
+def autopay_charge_chunk(
+    debit_ids: list[int],
+    *,
+    on: dt.date,
+    now: dt.datetime | None = None,
+    concurrency: int | None = None,
+) -> Counter:
     """Claim and charge up to a few hundred debits. Threads each use (and close) their own
     database connection; concurrency 1 runs inline on the caller's connection."""
     now = now or timezone.now()
@@ -197,16 +217,26 @@ def _ceiling(plan: AutopayPlan, debit: AutopayDebit):
         return None
     latest = (
         AutopayAmountNotice.objects.filter(
-            plan=plan, period_key=debit.period_key,
+            plan=plan,
+            period_key=debit.period_key,
             noticed_on__lte=debit.run_date - dt.timedelta(days=10),
-        ).order_by("-noticed_on", "-pk").values_list("amount", flat=True).first()
+        )
+        .order_by("-noticed_on", "-pk")
+        .values_list("amount", flat=True)
+        .first()
     )
     return max(plan.last_amount, latest) if latest is not None else plan.last_amount
 
 
-def autopay_charge_debit(debit_id: int, *, on: dt.date, now: dt.datetime,
-                         claimed_at: dt.datetime | None = None) -> str:
-    """Charge one claimed debit. Returns charged | failed | retry | skipped | pending."""
+def autopay_charge_debit(
+    debit_id: int, *, on: dt.date, now: dt.datetime, claimed_at: dt.datetime | None = None
+) -> str:
+    """Charge one claimed debit. Returns charged | failed | retry | skipped | pending.
+
+    One transaction locks the debit (with its plan, loan, method and owner in the same
+    SELECT), fixes the amount and commits the attempt's idempotency key; then the payment is
+    submitted under that key and the outcome recorded with conditional UPDATEs."""
+    closed = None
     with transaction.atomic():
         debit = (
             AutopayDebit.objects.select_for_update(of=("self",))
@@ -215,38 +245,35 @@ def autopay_charge_debit(debit_id: int, *, on: dt.date, now: dt.datetime,
         )
         if debit.status != D.CLAIMED or (claimed_at and debit.claimed_at != claimed_at):
             return "not_claimed"
-        plan = debit.plan
+        plan, loan = debit.plan, debit.plan.loan
         if plan.status != P.ACTIVE:
             return _close(debit, D.SKIPPED, f"autopay is {plan.get_status_display().lower()}")
-        loan = plan.loan
-        closed = None
         if loan.status in (Loan.Status.PAID_OFF, Loan.Status.CLOSED, Loan.Status.CHARGED_OFF):
             closed = _close(debit, D.SKIPPED, f"loan is {loan.get_status_display().lower()}")
+        else:
+            period = sched.Period(debit.period_key, debit.run_date)
+            amount, payoff = amount_and_payoff_for_period(plan_terms(plan), loan, period, on=on)
+            # The ceiling is never below the previous amount: only a higher amount needs the
+            # notice lookup (most debits repeat the previous amount and skip the query).
+            if plan.last_amount is not None and amount > plan.last_amount:
+                amount = min(amount, _ceiling(plan, debit))
+            if amount <= ZERO:
+                return _close(debit, D.SKIPPED, "nothing due")
+            debit.attempts += 1
+            debit.amount = amount
+            debit.idempotency_key = f"autopay:{plan.pk}:{debit.period_key:%Y%m%d}:{debit.attempts}"
+            debit.status = D.SUBMITTING
+            debit.save(
+                update_fields=["attempts", "amount", "idempotency_key", "status", "updated_at"]
+            )
     if closed:
         _end_if_paid_off(plan.pk, loan.pk, on)
         return closed
-    with transaction.atomic():
-        debit = AutopayDebit.objects.select_for_update(of=("self",)).select_related(
-            "plan__loan__lender", "plan__method", "plan__owner").get(pk=debit_id)
-        if debit.status != D.CLAIMED:
-            return "not_claimed"
-        plan, loan = debit.plan, debit.plan.loan
-        period = sched.Period(debit.period_key, debit.run_date)
-        amount = amount_for_period(plan_terms(plan), loan, period, on=on)
-        ceiling = _ceiling(plan, debit)
-        if ceiling is not None:
-            amount = min(amount, ceiling)
-        if amount <= ZERO:
-            return _close(debit, D.SKIPPED, "nothing due")
-        debit.attempts += 1
-        debit.amount = amount
-        debit.idempotency_key = (
-            f"autopay:{plan.pk}:{debit.period_key:%Y%m%d}:{debit.attempts}"
-        )
-        debit.status = D.SUBMITTING
-        debit.save(update_fields=["attempts", "amount", "idempotency_key", "status",
-                                  "updated_at"])
-    return _submit_and_finish(debit.pk, now=now, on=on)
+    # Only a debit that covers the payoff (as of `on`) can pay the loan off; the others skip
+    # the paid-off check. A payment dated before `on` has a payoff no higher than that.
+    return _submit_and_finish(
+        debit.pk, now=now, on=on, debit=debit, may_pay_off=debit.amount >= payoff
+    )
 
 
 def _close(debit: AutopayDebit, status: str, reason: str) -> str:
@@ -256,71 +283,112 @@ def _close(debit: AutopayDebit, status: str, reason: str) -> str:
     return "skipped" if status == D.SKIPPED else status
 
 
-def _submit_and_finish(debit_id: int, *, now: dt.datetime, on: dt.date,
-                       recovering: bool = False) -> str:
-    debit = AutopayDebit.objects.select_related("plan__method", "plan__owner").get(pk=debit_id)
+def _submit_and_finish(
+    debit_id: int,
+    *,
+    now: dt.datetime,
+    on: dt.date,
+    recovering: bool = False,
+    debit: AutopayDebit | None = None,
+    may_pay_off: bool = True,
+) -> str:
+    """Submit the debit's current attempt under its idempotency key. A fresh attempt (the
+    caller passes the debit it just committed) goes straight to `payment_submit`, which finds
+    an existing payment by key itself; recovery looks the payment up first and asks the
+    processor about it by key."""
+    if debit is None:
+        debit = AutopayDebit.objects.select_related("plan__method", "plan__owner").get(pk=debit_id)
     plan = debit.plan
-    payment = Payment.objects.filter(idempotency_key=debit.idempotency_key).first()
+    payment = None
+    if recovering:
+        payment = Payment.objects.filter(idempotency_key=debit.idempotency_key).first()
     try:
         if payment is None:
             payment = payment_submit(
-                loan_id=plan.loan_id, method=plan.method, amount=debit.amount,
-                idempotency_key=debit.idempotency_key, payer=plan.owner,
-                payer_email=plan.owner.email, confirm_duplicate=True,
-                source=Payment.Source.AUTOPAY, actor_label="system:autopay", now=now,
+                loan_id=plan.loan_id,
+                method=plan.method,
+                amount=debit.amount,
+                idempotency_key=debit.idempotency_key,
+                payer=plan.owner,
+                payer_email=plan.owner.email,
+                confirm_duplicate=True,
+                source=Payment.Source.AUTOPAY,
+                actor_label="system:autopay",
+                now=now,
             )
-        elif recovering and payment.status in (PS.SUBMITTING, PS.UNKNOWN):
+        elif payment.status in (PS.SUBMITTING, PS.UNKNOWN):
             payment = payment_recover(payment_id=payment.pk)
     except (MethodNotUsable, AmountNotAllowed, PaymentError) as exc:
         return _finish_refused(debit_id, str(exc), suspend=isinstance(exc, MethodNotUsable))
-    return autopay_finish(debit_id, payment, now=now, on=on)
+    return autopay_finish(debit_id, payment, now=now, on=on, may_pay_off=may_pay_off)
 
 
-def autopay_finish(debit_id: int, payment: Payment, *, now: dt.datetime, on: dt.date) -> str:
-    """Record the payment's outcome on the debit (idempotent)."""
-    notify = ended = None
+def autopay_finish(
+    debit_id: int, payment: Payment, *, now: dt.datetime, on: dt.date, may_pay_off: bool = True
+) -> str:
+    """Record the payment's outcome on the debit (idempotent). A success is two conditional
+    UPDATEs (the debit, only while it is still SUBMITTING under this key; the plan's last
+    amount); a decline locks the row to decide on a retry and email the borrower."""
+    notify = None
+    still_ours = Q(pk=debit_id, status=D.SUBMITTING, idempotency_key=payment.idempotency_key)
+    if payment.status in SUCCESS:
+        table = AutopayDebit._meta.db_table
+        with transaction.atomic(), connection.cursor() as cur:
+            cur.execute(
+                f"UPDATE {table} SET status = %s, reason = '', payment_id = %s, "  # noqa: S608
+                "updated_at = %s WHERE id = %s AND status = %s AND idempotency_key = %s "
+                "RETURNING plan_id, amount",
+                [
+                    D.CHARGED,
+                    payment.pk,
+                    timezone.now(),
+                    debit_id,
+                    D.SUBMITTING,
+                    payment.idempotency_key,
+                ],
+            )
+            row = cur.fetchone()
+            if row is None:
+                return "done"
+            plan_id, amount = row
+            AutopayPlan.objects.filter(pk=plan_id).update(last_amount=amount)
+        if may_pay_off:
+            _end_if_paid_off(plan_id, payment.loan_id, on)
+        return "charged"
+    if payment.status != PS.FAILED:  # SUBMITTING / UNKNOWN: the sweep asks the processor
+        AutopayDebit.objects.filter(still_ours).update(payment=payment, updated_at=timezone.now())
+        return "pending"
     with transaction.atomic():
         debit = (
             AutopayDebit.objects.select_for_update(of=("self",))
-            .select_related("plan__loan", "plan__owner").get(pk=debit_id)
+            .select_related("plan__loan", "plan__owner")
+            .get(pk=debit_id)
         )
         if debit.status != D.SUBMITTING or debit.idempotency_key != payment.idempotency_key:
             return "done"
         debit.payment = payment
-        if payment.status in SUCCESS:
-            debit.status = D.CHARGED
-            debit.reason = ""
-            AutopayPlan.objects.filter(pk=debit.plan_id).update(last_amount=debit.amount)
-            outcome = "charged"
-            ended = (debit.plan_id, debit.plan.loan_id)
-        elif payment.status == PS.FAILED:
-            reason = reason_for(payment.decline_code)
-            debit.reason = payment.decline_code
-            if reason.retryable and debit.attempts < MAX_ATTEMPTS:
-                debit.status = D.RETRY
-                debit.next_attempt_at = now + RETRY_BACKOFF * (4 ** (debit.attempts - 1))
-                outcome = "retry"
-            else:
-                debit.status = D.FAILED
-                outcome = "failed"
-            notify = (debit, reason, outcome == "retry")
-        else:  # SUBMITTING / UNKNOWN: the sweep asks the processor by key
-            debit.save(update_fields=["payment", "updated_at"])
-            return "pending"
-        debit.save(update_fields=["payment", "status", "reason", "next_attempt_at",
-                                  "updated_at"])
-    if notify:
-        _email_failure(*notify)
-    if ended:
-        _end_if_paid_off(*ended, on)
+        reason = reason_for(payment.decline_code)
+        debit.reason = payment.decline_code
+        if reason.retryable and debit.attempts < MAX_ATTEMPTS:
+            debit.status = D.RETRY
+            debit.next_attempt_at = now + RETRY_BACKOFF * (4 ** (debit.attempts - 1))
+            outcome = "retry"
+        else:
+            debit.status = D.FAILED
+            outcome = "failed"
+        notify = (debit, reason, outcome == "retry")
+        debit.save(update_fields=["payment", "status", "reason", "next_attempt_at", "updated_at"])
+    _email_failure(*notify)
     return outcome
 
 
 def _finish_refused(debit_id: int, message: str, *, suspend: bool) -> str:
     with transaction.atomic():
-        debit = AutopayDebit.objects.select_for_update().select_related("plan__owner",
-                                                                        "plan__loan").get(
-            pk=debit_id)
+        debit = (
+            AutopayDebit.objects.select_for_update()
+            .select_related("plan__owner", "plan__loan")
+            .get(pk=debit_id)
+        )
         if debit.status != D.SUBMITTING:
             return "done"
         debit.status = D.FAILED
@@ -346,9 +414,15 @@ def _email_failure(debit: AutopayDebit, reason, will_retry: bool, message: str =
         to=plan.owner.email,
         subject=f"Your automatic payment of ${debit.amount:,} didn't go through",
         template="payments/email/autopay_failed.txt",
-        context={"plan": plan, "loan": plan.loan, "debit": debit, "reason": reason,
-                 "message": message, "will_retry": will_retry,
-                 "pay_path": reverse("payments:pay", args=[plan.loan_id])},
+        context={
+            "plan": plan,
+            "loan": plan.loan,
+            "debit": debit,
+            "reason": reason,
+            "message": message,
+            "will_retry": will_retry,
+            "pay_path": reverse("payments:pay", args=[plan.loan_id]),
+        },
     )
 
 
@@ -359,8 +433,9 @@ def _end_if_paid_off(plan_id: int, loan_id: int, on: dt.date) -> None:
 
     loan = Loan.objects.get(pk=loan_id)
     if loan.status == Loan.Status.PAID_OFF or loan_position(loan, on).payoff == 0:
-        autopay_end(plan_id=plan_id, reason="Your loan is paid off. Congratulations!",
-                    kind="paid_off")
+        autopay_end(
+            plan_id=plan_id, reason="Your loan is paid off. Congratulations!", kind="paid_off"
+        )
 
 
 # --- 3. recovery -------------------------------------------------------------------------------

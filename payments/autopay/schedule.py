@@ -62,8 +62,13 @@ def contract_due_dates(loan: LoanTerms) -> Iterator[dt.date]:
     """Every due date of the contract. A due day of 29–31 falls on a shorter month's last day:
     `bymonthday` lists the candidates and `bysetpos=-1` takes the last one that exists."""
     days = tuple(range(min(loan.due_day, 28), loan.due_day + 1))
-    rule = rrule(MONTHLY, dtstart=_as_datetime(loan.first_due_date), count=loan.term_months,
-                 bymonthday=days, bysetpos=-1)
+    rule = rrule(
+        MONTHLY,
+        dtstart=_as_datetime(loan.first_due_date),
+        count=loan.term_months,
+        bymonthday=days,
+        bysetpos=-1,
+    )
     for occurrence in rule:
         yield occurrence.date()
 
@@ -76,8 +81,9 @@ def chosen_day_run_date(due: dt.date, day_of_month: int) -> dt.date:
     return (due - relativedelta(months=1)).replace(day=day_of_month)
 
 
-def _nominal_periods(plan: PlanTerms, loan: LoanTerms,
-                     from_key: dt.date | None = None) -> Iterator[tuple[dt.date, dt.date]]:
+def _nominal_periods(
+    plan: PlanTerms, loan: LoanTerms, from_key: dt.date | None = None
+) -> Iterator[tuple[dt.date, dt.date]]:
     """(period key, nominal run date) pairs, starting near `from_key` when given (a cursor:
     the rrule starts there instead of at the contract's first due date)."""
     if plan.schedule == BIWEEKLY:
@@ -89,12 +95,16 @@ def _nominal_periods(plan: PlanTerms, loan: LoanTerms,
         return
     dues = contract_due_dates(loan)
     if from_key is not None and from_key > loan.first_due_date:
-        months = (from_key.year - loan.first_due_date.year) * 12 + (
-            from_key.month - loan.first_due_date.month) - 1
+        months = (
+            (from_key.year - loan.first_due_date.year) * 12
+            + (from_key.month - loan.first_due_date.month)
+            - 1
+        )
         if 0 < months < loan.term_months:
             first = loan.first_due_date + relativedelta(months=months, day=loan.due_day)
-            dues = contract_due_dates(LoanTerms(first, loan.due_day, loan.term_months - months,
-                                                loan.installment))
+            dues = contract_due_dates(
+                LoanTerms(first, loan.due_day, loan.term_months - months, loan.installment)
+            )
     for due in dues:
         if plan.schedule == MONTHLY_DAY:
             yield due, chosen_day_run_date(due, plan.day_of_month or 1)
@@ -118,8 +128,10 @@ def periods(
         if plan.end_date is not None and nominal > plan.end_date:
             return
         run_date = previous_business_day(nominal)
-        if run_date < plan.start_date or (after is not None and key <= after) or (
-            from_key is not None and key < from_key
+        if (
+            run_date < plan.start_date
+            or (after is not None and key <= after)
+            or (from_key is not None and key < from_key)
         ):
             continue
         if run_through is not None and run_date > run_through:
@@ -130,9 +142,14 @@ def periods(
             return
 
 
-def next_period(plan: PlanTerms, loan: LoanTerms, *, after: dt.date | None = None,
-                not_before: dt.date | None = None,
-                from_key: dt.date | None = None) -> Period | None:
+def next_period(
+    plan: PlanTerms,
+    loan: LoanTerms,
+    *,
+    after: dt.date | None = None,
+    not_before: dt.date | None = None,
+    from_key: dt.date | None = None,
+) -> Period | None:
     """The first period after key `after` whose run date is on or after `not_before`."""
     for period in periods(plan, loan, after=after, from_key=from_key):
         if not_before is None or period.run_date >= not_before:
@@ -155,8 +172,9 @@ def base_amount(plan: PlanTerms, *, installment: Decimal, amount_due: Decimal) -
     raise ValueError(f"unknown amount rule {plan.amount_rule!r}")
 
 
-def debit_amount(plan: PlanTerms, *, installment: Decimal, amount_due: Decimal,
-                 payoff: Decimal) -> Decimal:
+def debit_amount(
+    plan: PlanTerms, *, installment: Decimal, amount_due: Decimal, payoff: Decimal
+) -> Decimal:
     """What one debit takes: the rule's amount, never more than the payoff (the final payment
     takes exactly the payoff), never negative."""
     amount = min(base_amount(plan, installment=installment, amount_due=amount_due), payoff)

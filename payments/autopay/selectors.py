@@ -82,14 +82,22 @@ def amount_for_period(
 ) -> Decimal:
     """The debit's amount if it were taken on `on`: the rule's amount from the loan as it is
     now (amount due as of the period's due date), capped at the payoff on `on`."""
+    return amount_and_payoff_for_period(terms, loan, period, on=on)[0]
+
+
+def amount_and_payoff_for_period(
+    terms: sched.PlanTerms, loan: Loan, period: sched.Period, *, on: dt.date
+) -> tuple[Decimal, Decimal]:
+    """`amount_for_period` and the payoff on `on` it was capped at."""
     position = loan_position(loan, on)
     if position.payoff == 0:
-        return ZERO
+        return ZERO, ZERO
     due_on = period.key if terms.schedule != sched.BIWEEKLY else on
     amount_due = delinquency.amount_due_now(contract_schedule(loan), position, due_on)
-    return sched.debit_amount(
+    amount = sched.debit_amount(
         terms, installment=loan.installment_amount, amount_due=amount_due, payoff=position.payoff
     )
+    return amount, position.payoff
 
 
 @dataclass(frozen=True)

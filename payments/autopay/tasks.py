@@ -28,8 +28,9 @@ def _day(on: str | None) -> dt.date:
 
 
 @shared_task(name="autopay.charge_chunk", **OPTS)
-def autopay_charge_chunk_task(debit_ids: list[int], on: str, job_run_id: int | None = None,
-                              concurrency: int | None = None) -> dict:
+def autopay_charge_chunk_task(
+    debit_ids: list[int], on: str, job_run_id: int | None = None, concurrency: int | None = None
+) -> dict:
     """Claim and charge a chunk of debits (a few hundred), with bounded concurrency."""
     outcomes = engine.autopay_charge_chunk(debit_ids, on=_day(on), concurrency=concurrency)
     if job_run_id:
@@ -44,7 +45,8 @@ def autopay_charge_chunk_task(debit_ids: list[int], on: str, job_run_id: int | N
         run = JobRun.objects.filter(pk=job_run_id).values_list("started_at", flat=True).first()
         if run:
             JobRun.objects.filter(pk=job_run_id).update(
-                duration_ms=int((now - run).total_seconds() * 1000))
+                duration_ms=int((now - run).total_seconds() * 1000)
+            )
     return dict(outcomes)
 
 
@@ -63,8 +65,9 @@ def autopay_sweep() -> dict:
     from ..models import AutopayDebit
 
     retry_ids = list(
-        AutopayDebit.objects.filter(status=AutopayDebit.Status.RETRY, next_attempt_at__lte=now)
-        .values_list("pk", flat=True)
+        AutopayDebit.objects.filter(
+            status=AutopayDebit.Status.RETRY, next_attempt_at__lte=now
+        ).values_list("pk", flat=True)
     )
     for batch in engine.chunks(retry_ids):
         autopay_charge_chunk_task.delay(batch, on.isoformat())
@@ -88,8 +91,7 @@ def run_daily_due() -> list[str]:
         if local.time() < RUN_AT:
             continue
         on = local.date()
-        done = JobRun.objects.filter(job="run_daily", business_date=on, scope=tz,
-                                     error="").exists()
+        done = JobRun.objects.filter(job="run_daily", business_date=on, scope=tz, error="").exists()
         if not done:
             run_daily_task.delay(on.isoformat(), tz)
             started.append(f"{tz}:{on}")

@@ -1,6 +1,8 @@
 """Autopay pages: set up (loan → method → amount → schedule → review → confirm), manage
 (next debit, change, pause, skip, resume, cancel). Thin: a form or a service each."""
 
+from zoneinfo import ZoneInfo
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseNotAllowed
@@ -169,6 +171,14 @@ def manage(request, plan_id):
             "loan": plan.loan,
             "upcoming": upcoming,
             "next": upcoming[0] if upcoming else None,
+            "deadline": (
+                timezone.localtime(
+                    services.change_deadline(upcoming[0].run_date, plan.loan.lender),
+                    ZoneInfo(plan.loan.lender.timezone),
+                )
+                if upcoming
+                else None
+            ),
             "debits": debits_for_plan(plan),
         },
     )

@@ -4,7 +4,6 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.urls import NoReverseMatch, reverse
 
 NY = ZoneInfo("America/New_York")
 
@@ -15,14 +14,10 @@ def at(day: dt.date, hour: int = 6, minute: int = 0) -> dt.datetime:
 
 
 @pytest.fixture(autouse=True)
-def autopay_urls(settings):
-    """Mount the autopay URLs if payments/urls.py does not include them yet. Charges run
-    inline (threads cannot see a test's uncommitted rows; the concurrency test sets it)."""
+def inline_charges(settings):
+    """Charges run inline: threads cannot see a test's uncommitted rows (the concurrency
+    test sets its own value)."""
     settings.AUTOPAY_CHARGE_CONCURRENCY = 1
-    try:
-        reverse("payments:autopay_setup", args=[1])
-    except NoReverseMatch:
-        settings.ROOT_URLCONF = "autopay_urls"
 
 
 @pytest.fixture
@@ -30,12 +25,24 @@ def enroll(borrower):
     from payments.autopay import schedule as sched
     from payments.autopay.services import autopay_enroll
 
-    def _enroll(loan, method, *, now, schedule="monthly_due", amount_rule="installment",
-                start=None, **extra):
-        terms = sched.PlanTerms(schedule=schedule, amount_rule=amount_rule,
-                                start_date=start or now.astimezone(NY).date(), **extra)
-        return autopay_enroll(user=borrower, loan_id=loan.pk, method=method, terms=terms,
-                              ip_address="203.0.113.9", user_agent="pytest", now=now)
+    def _enroll(
+        loan, method, *, now, schedule="monthly_due", amount_rule="installment", start=None, **extra
+    ):
+        terms = sched.PlanTerms(
+            schedule=schedule,
+            amount_rule=amount_rule,
+            start_date=start or now.astimezone(NY).date(),
+            **extra,
+        )
+        return autopay_enroll(
+            user=borrower,
+            loan_id=loan.pk,
+            method=method,
+            terms=terms,
+            ip_address="203.0.113.9",
+            user_agent="pytest",
+            now=now,
+        )
 
     return _enroll
 
@@ -55,25 +62,65 @@ def bulk_due_plans(count: int, *, prefix: str = "W") -> list[int]:
 
     user = User.objects.create(email=f"bulk-{prefix.lower()}@example.com")
     lender = Lender.objects.create(name=f"Bulk Lender {prefix}")
-    SandboxToken.objects.get_or_create(token=f"tok_bulk_{prefix}", defaults={
-        "kind": "card", "outcome": "ok", "brand": "visa", "last4": "4242", "funding": "credit"})
+    SandboxToken.objects.get_or_create(
+        token=f"tok_bulk_{prefix}",
+        defaults={
+            "kind": "card",
+            "outcome": "ok",
+            "brand": "visa",
+            "last4": "4242",
+            "funding": "credit",
+        },
+    )
     method = PaymentMethod.objects.create(
-        owner=user, processor_token=f"tok_bulk_{prefix}", kind="card", last4="4242",
-        brand="visa", exp_month=12, exp_year=2030)
-    loans = Loan.objects.bulk_create([
-        Loan(lender=lender, loan_number=f"{prefix}{i:07d}", vin=f"{prefix}BULK{i:012d}",
-             vehicle_year=2022, vehicle_make="Honda", vehicle_model="Accord",
-             billing_zip="10001", original_principal=Decimal("25000.00"),
-             apr_percent=Decimal("6.000"), term_months=60, contract_date=dt.date(2026, 1, 5),
-             first_due_date=dt.date(2026, 2, 5), due_day=5,
-             installment_amount=Decimal("483.32"), principal_balance=Decimal("21335.10"),
-             interest_accrued_through=dt.date(2026, 11, 5),
-             paid_toward_installments=Decimal("4833.20"))
-        for i in range(count)], batch_size=2000)
-    plans = AutopayPlan.objects.bulk_create([
-        AutopayPlan(loan=loan, owner=user, method=method, amount_rule="installment",
-                    schedule="monthly_due", start_date=dt.date(2026, 11, 24),
-                    charge_from=dt.date(2026, 11, 26), next_period_key=dt.date(2026, 12, 5),
-                    next_run_date=BULK_RUN_DATE)
-        for loan in loans], batch_size=2000)
+        owner=user,
+        processor_token=f"tok_bulk_{prefix}",
+        kind="card",
+        last4="4242",
+        brand="visa",
+        exp_month=12,
+        exp_year=2030,
+    )
+    loans = Loan.objects.bulk_create(
+        [
+            Loan(
+                lender=lender,
+                loan_number=f"{prefix}{i:07d}",
+                vin=f"{prefix}BULK{i:012d}",
+                vehicle_year=2022,
+                vehicle_make="Honda",
+                vehicle_model="Accord",
+                billing_zip="10001",
+                original_principal=Decimal("25000.00"),
+                apr_percent=Decimal("6.000"),
+                term_months=60,
+                contract_date=dt.date(2026, 1, 5),
+                first_due_date=dt.date(2026, 2, 5),
+                due_day=5,
+                installment_amount=Decimal("483.32"),
+                principal_balance=Decimal("21335.10"),
+                interest_accrued_through=dt.date(2026, 11, 5),
+                paid_toward_installments=Decimal("4833.20"),
+            )
+            for i in range(count)
+        ],
+        batch_size=2000,
+    )
+    plans = AutopayPlan.objects.bulk_create(
+        [
+            AutopayPlan(
+                loan=loan,
+                owner=user,
+                method=method,
+                amount_rule="installment",
+                schedule="monthly_due",
+                start_date=dt.date(2026, 11, 24),
+                charge_from=dt.date(2026, 11, 26),
+                next_period_key=dt.date(2026, 12, 5),
+                next_run_date=BULK_RUN_DATE,
+            )
+            for loan in loans
+        ],
+        batch_size=2000,
+    )
     return [p.pk for p in plans]

@@ -7,7 +7,7 @@ from decimal import Decimal
 from itertools import pairwise
 
 import pytest
-from autopay_fixtures import NY, at, autopay_urls, enroll  # noqa: F401
+from autopay_fixtures import NY, at, enroll, inline_charges  # noqa: F401
 from django.core import mail
 
 from loans.calendar import add_business_days, is_business_day

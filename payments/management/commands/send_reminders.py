@@ -1,26 +1,7 @@
 """`manage.py send_reminders [--date YYYY-MM-DD]`: the nightly job, as Celery beat runs it."""
 
-import datetime as dt
-import json
-
-from django.core.management.base import BaseCommand
-
-from payments import jobs
+from payments.management.job_command import JobCommand
 
 
-class Command(BaseCommand):
-    help = "Run the nightly job 'send_reminders' for a business date (default: today)."
-
-    def add_arguments(self, parser):
-        parser.add_argument(
-            "--date",
-            type=dt.date.fromisoformat,
-            default=None,
-            help="business date YYYY-MM-DD (default: today in the default lender time zone)",
-        )
-
-    def handle(self, *args, date=None, **options):
-        on = date or jobs.default_business_date()
-        result = jobs.send_reminders(on=on)
-        line = {"job": "send_reminders", "date": on.isoformat(), "result": result}
-        self.stdout.write(json.dumps(line, default=str))
+class Command(JobCommand):
+    job = "send_reminders"

@@ -1,0 +1,70 @@
+"""The autopay pages on a small phone (360 px): no sideways scrolling, 44 px tap targets.
+With AUTOPAY_SHOTS=/some/dir, each page is also saved as a screenshot at 390 and 360 wide."""
+
+import os
+from pathlib import Path
+
+import pytest
+from autopay_fixtures import inline_charges  # noqa: F401
+from django.urls import reverse
+from factories import TEST_PASSWORD
+
+SMALL_PHONE = {"width": 360, "height": 740}
+PHONE = {"width": 390, "height": 844}
+SMALL_TARGETS_JS = """
+() => [...document.querySelectorAll('a, button, input, select, summary')]
+  .filter(el => el.offsetParent !== null && el.type !== 'hidden')
+  .filter(el => !(el.tagName === 'A' && el.closest('p, li.alert, dd')))
+  .filter(el => el.type !== 'checkbox' && el.type !== 'radio')
+  .map(el => [el.outerHTML.slice(0, 80), el.getBoundingClientRect().height])
+  .filter(([, h]) => h < 44)
+"""
+SHOTS = os.environ.get("AUTOPAY_SHOTS")
+
+
+def _check(page, name: str) -> None:
+    for size in (PHONE, SMALL_PHONE):
+        page.set_viewport_size(size)
+        if SHOTS:
+            Path(SHOTS).mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=f"{SHOTS}/{name}-{size['width']}.png", full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= SMALL_PHONE["width"], name
+    assert page.evaluate(SMALL_TARGETS_JS) == [], name
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_autopay_pages_fit_a_360px_phone(
+    browser_page, live_server, borrower, linked_loan, add_card
+):
+    add_card("4242424242424242")
+    add_card("5555555555554444")
+    page, base = browser_page, live_server.url
+    page.goto(f"{base}/accounts/login/")  # the real sign-in form: a recent password sign-in
+    page.fill("input[name=login]", borrower.email)
+    page.fill("input[name=password]", TEST_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+
+    page.goto(base + reverse("payments:autopay_setup", args=[linked_loan.pk]))
+    _check(page, "setup")
+    page.check("input[name=amount_rule][value=fixed]")
+    page.fill("input[name=fixed_amount]", "12abc")
+    page.check("input[name=schedule][value=monthly_day]")
+    page.click("text=Review autopay")
+    assert page.locator(".field__error").count() >= 2
+    _check(page, "setup-errors")
+
+    page.check("input[name=amount_rule][value=installment]")
+    page.check("input[name=schedule][value=monthly_due]")
+    page.fill("input[name=fixed_amount]", "")
+    page.click("text=Review autopay")
+    page.wait_for_url("**/review/")
+    _check(page, "review")
+
+    page.click("text=I authorize autopay")
+    page.wait_for_url("**/autopay/plan/*/")
+    _check(page, "manage")
+    page.click("text=Pause autopay")
+    page.wait_for_url("**/autopay/plan/*/")
+    _check(page, "manage-paused")
