@@ -87,6 +87,7 @@ def run_autopay(
         recovered = engine.autopay_recover(now=now, on=on)
         counts["recovered"] = sum(v for k, v in recovered.items() if k != "released")
         engine.autopay_suspend_returned()
+        counts["represented"] = engine.autopay_represent_returned(now=now)
         counts["plans"] = engine.autopay_schedule_due(on=on, lender_timezone=lender_timezone)
         ids = engine.due_debit_ids(on=on, now=now, lender_timezone=lender_timezone)
         counts["due"] = len(ids)

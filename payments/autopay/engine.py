@@ -145,6 +145,34 @@ def autopay_suspend_returned() -> int:
     return len(hits)
 
 
+REPRESENT_AFTER = dt.timedelta(days=2)  # give the borrower's funds time to arrive
+REPRESENT_WINDOW = dt.timedelta(days=180)  # NACHA: re-present within 180 days of the entry
+
+
+def autopay_represent_returned(*, now: dt.datetime) -> int:
+    """A debit returned R01 (insufficient funds) or R09 (uncollected funds) goes back to RETRY
+    for a new presentment, under a new attempt key: at most twice (3 entries in all, the same
+    MAX_ATTEMPTS that bounds soft-decline retries), within 180 days of the first entry."""
+    from ..declines import ACH_RETURNS
+
+    codes = [code for code, reason in ACH_RETURNS.items() if reason.retryable]
+    candidates = AutopayDebit.objects.filter(
+        status=D.CHARGED,
+        attempts__lt=MAX_ATTEMPTS,
+        plan__status=P.ACTIVE,
+        payment__status=PS.RETURNED,
+        payment__return_code__in=codes,
+        created_at__gte=now - REPRESENT_WINDOW,
+    ).values_list("pk", "payment__return_code")
+    represented = 0
+    for debit_id, code in candidates:
+        # Conditional update: two runners cannot both re-present the same return.
+        represented += AutopayDebit.objects.filter(pk=debit_id, status=D.CHARGED).update(
+            status=D.RETRY, next_attempt_at=now + REPRESENT_AFTER, reason=f"re-present {code}"
+        )
+    return represented
+
+
 def due_debit_ids(
     *, on: dt.date, now: dt.datetime, lender_timezone: str | None = None
 ) -> list[int]:
