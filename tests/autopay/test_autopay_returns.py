@@ -5,6 +5,7 @@ borrower authorizes it again; every return reverses the posting and charges one 
 
 import datetime as dt
 from decimal import Decimal
+from itertools import pairwise
 
 import pytest
 import time_machine
@@ -40,9 +41,8 @@ def test_an_r01_return_is_re_presented_at_most_twice_each_time_with_one_nsf_fee(
     assert dates[0] == dt.date(2026, 12, 4), dates
     # Each re-presentment waits at least 2 days after the return was seen (2 business days
     # after the entry): Dec 4 → returned Dec 8 → re-presented from Dec 10.
-    assert all(
-        later - earlier >= dt.timedelta(days=4) for earlier, later in zip(dates, dates[1:])
-    ), dates
+    gaps = [later - earlier for earlier, later in pairwise(dates)]
+    assert all(gap >= dt.timedelta(days=4) for gap in gaps), dates
     assert debit.attempts == 3
     linked_loan.refresh_from_db()
     assert linked_loan.principal_balance == Decimal("21335.10")  # every posting reversed
