@@ -270,6 +270,9 @@ def skip_next(request, plan_id):
 
 @recent_login_required
 def cancel(request, plan_id):
+    if request.method == "GET":  # one tap shows what cancelling means; the second one does it
+        plan = plan_get_for_user(request.user, plan_id)
+        return render(request, "payments/autopay/cancel_confirm.html", {"plan": plan})
     return _action(
         request,
         plan_id,

@@ -345,8 +345,17 @@ def test_resume_is_refused_inside_the_cutoff_of_a_debit_already_scheduled(web, c
 
 
 def test_actions_are_post_only_for_the_owner(web, plan):
-    for action in ("pause", "skip", "cancel", "resume"):
+    for action in ("pause", "skip", "resume"):
         assert web.get(reverse(f"payments:autopay_{action}", args=[plan.pk])).status_code == 405
+
+
+def test_cancelling_asks_for_confirmation_first_and_the_get_changes_nothing(web, plan):
+    page = web.get(reverse("payments:autopay_cancel", args=[plan.pk])).content.decode()
+    assert "Cancel autopay?" in page and "Yes, cancel autopay" in page
+    plan.refresh_from_db()
+    assert plan.status == "active"
+    manage = web.get(reverse("payments:autopay_manage", args=[plan.pk])).content.decode()
+    assert f'href="{reverse("payments:autopay_cancel", args=[plan.pk])}"' in manage
 
 
 def test_a_stale_sign_in_must_reauthenticate_before_changing(clock, client, borrower, plan):
