@@ -99,8 +99,28 @@ def _link_owner(user, loan: Loan) -> LoanLink | AccessError:
     if mine is not None:  # an invited third party who turns out to be a borrower
         mine.role = free[0]
         mine.save(update_fields=["role", "updated_at"])
-        return mine
-    return LoanLink.objects.create(user=user, loan=loan, role=free[0])
+        link = mine
+    else:
+        link = LoanLink.objects.create(user=user, loan=loan, role=free[0])
+    others = [existing.user for existing in links.values() if existing.role in LoanLink.OWNER_ROLES]
+    if others:
+        # Someone else proved the facts on file: the people already on the loan must know.
+        transaction.on_commit(lambda: _notify_linked(loan, newcomer=user, recipients=others))
+    return link
+
+
+def _notify_linked(loan: Loan, *, newcomer, recipients) -> None:
+    body = render_to_string(
+        "loans/email/co_borrower_linked.txt",
+        {"loan": loan, "newcomer": newcomer, "site_url": settings.SITE_URL},
+    )
+    for recipient in recipients:
+        send_mail(
+            f"Someone linked your loan {loan.loan_number} on iSmartPay",
+            body,
+            None,
+            [recipient.email],
+        )
 
 
 # --- Authorized third parties -------------------------------------------------------------

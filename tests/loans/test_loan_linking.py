@@ -47,6 +47,22 @@ def test_second_person_becomes_co_borrower_and_nobody_else_can_link():
     assert loan.links.count() == 2
 
 
+def test_the_borrower_is_told_when_someone_else_links_their_loan(
+    django_capture_on_commit_callbacks, mailoutbox
+):
+    loan = LoanFactory()
+    borrower, newcomer = UserFactory(full_name="Dana Demo"), UserFactory(full_name="Sam Other")
+    with django_capture_on_commit_callbacks(execute=True):
+        _link(borrower, loan)
+    assert mailoutbox == []  # the first person to link is told nothing new
+    with django_capture_on_commit_callbacks(execute=True):
+        _link(newcomer, loan)
+    [notice] = mailoutbox
+    assert notice.to == [borrower.email]
+    assert notice.subject == f"Someone linked your loan {loan.loan_number} on iSmartPay"
+    assert f"Sam Other ({newcomer.email}) has linked your loan" in notice.body
+
+
 @pytest.mark.parametrize(
     "wrong",
     [{"zip_code": "10002"}, {"vin6": "ZZZZZZ"}, {"number": "NO-SUCH-LOAN"}],
