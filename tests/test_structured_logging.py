@@ -53,3 +53,7 @@ def test_one_request_line_per_request_without_the_query_string(client, caplog):
     assert lines[0].path == "/help/"
     assert lines[0].status == 200
     assert "secret-reset-token" not in caplog.text
+
+
+def test_durations_with_many_decimals_are_not_mistaken_for_card_numbers():
+    assert redact("succeeded in 0.07652824300021166s") == "succeeded in 0.07652824300021166s"

@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 _RESERVED = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
 # Runs of 8+ digits (optionally split by spaces or dashes) look like card or account numbers.
-_LONG_NUMBER = re.compile(r"(?<!\d)(?:\d[ -]?){7,}\d(?!\d)")
+# Not after a decimal point: "0.0765282430002" is a duration, not a card number.
+_LONG_NUMBER = re.compile(r"(?<![\d.])(?:\d[ -]?){7,}\d(?!\d)")
 _SECRET_FIELD = re.compile(
     r"(?i)(password|passwd|secret|token|cvc|cvv|card_number|account_number|otp|api_key)"
     r"(['\"]?\s*[:=]\s*['\"]?)([^'\"&\s,}]+)"
