@@ -55,5 +55,10 @@ def test_one_request_line_per_request_without_the_query_string(client, caplog):
     assert "secret-reset-token" not in caplog.text
 
 
-def test_durations_with_many_decimals_are_not_mistaken_for_card_numbers():
-    assert redact("succeeded in 0.07652824300021166s") == "succeeded in 0.07652824300021166s"
+def test_long_decimal_fractions_are_shortened_not_left_as_long_digit_runs():
+    assert redact("succeeded in 0.01216331999967224s") == "succeeded in 0.012163s"
+
+
+def test_non_string_extras_are_redacted_in_the_json_line():
+    line = _emit("task done", data={"return_value": "card 4242424242424242", "runtime": 0.5})
+    assert line["data"] == {"return_value": "card [redacted …4242]", "runtime": 0.5}

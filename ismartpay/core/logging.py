@@ -9,11 +9,13 @@ from datetime import UTC, datetime
 _RESERVED = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
 # Runs of 8+ digits (optionally split by spaces or dashes) look like card or account numbers.
-# Not after a decimal point: "0.0765282430002" is a duration, not a card number.
-_LONG_NUMBER = re.compile(r"(?<![\d.])(?:\d[ -]?){7,}\d(?!\d)")
+_LONG_NUMBER = re.compile(r"(?<!\d)(?:\d[ -]?){7,}\d(?!\d)")
+# Durations like 0.07652824300021166: six decimals are plenty, and the long tail would read
+# as a card-number-like run of digits to any scanner.
+_LONG_FRACTION = re.compile(r"(?<=\d\.)(\d{6})\d+")
 _SECRET_FIELD = re.compile(
     r"(?i)(password|passwd|secret|token|cvc|cvv|card_number|account_number|otp|api_key)"
-    r"(['\"]?\s*[:=]\s*['\"]?)([^'\"&\s,}]+)"
+    r"(['\"]?\s*[:=]\s*['\"]?)(?!\[redacted)([^'\"&\s,}]+)"
 )
 
 
@@ -27,6 +29,7 @@ def redact(text: str) -> str:
             return run  # dates and phone numbers: separated, and too short for a card
         return f"[redacted …{digits[-4:]}]"
 
+    text = _LONG_FRACTION.sub(r"\1", text)
     text = _LONG_NUMBER.sub(_mask_number, text)
     return _SECRET_FIELD.sub(lambda m: f"{m.group(1)}{m.group(2)}[redacted]", text)
 
@@ -61,4 +64,5 @@ class JsonFormatter(logging.Formatter):
             payload["exception"] = self.formatException(record.exc_info)
         elif record.exc_text:
             payload["exception"] = record.exc_text
-        return json.dumps(payload, default=str)
+        # Extras that are not strings (dicts, numbers) skipped the filter: redact the line.
+        return redact(json.dumps(payload, default=str, ensure_ascii=False))
