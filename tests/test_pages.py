@@ -80,11 +80,15 @@ def test_dashboard_shows_autopay_on_with_a_manage_link_in_the_same_queries(
     for _ in range(3):
         LoanLinkFactory(user=borrower)
     autopay_enroll(
-        user=borrower, loan_id=linked_loan.pk, method=add_card("4242424242424242"),
-        ip_address="203.0.113.9", user_agent="pytest",
+        user=borrower,
+        loan_id=linked_loan.pk,
+        method=add_card("4242424242424242"),
+        ip_address="203.0.113.9",
+        user_agent="pytest",
         now=dt.datetime(2026, 11, 24, 15, tzinfo=dt.UTC),
-        terms=PlanTerms(schedule="monthly_due", amount_rule="installment",
-                        start_date=dt.date(2026, 11, 24)),
+        terms=PlanTerms(
+            schedule="monthly_due", amount_rule="installment", start_date=dt.date(2026, 11, 24)
+        ),
     )
     with django_assert_max_num_queries(6):  # session, user, loans + autopay subquery, session save
         text = borrower_client.get("/loans/").content.decode()
