@@ -100,13 +100,10 @@ def _create(
     now,
     extra,
 ) -> Payment:
-    existing = Payment.objects.filter(idempotency_key=idempotency_key).first()
-    if existing is not None:
-        return existing
     try:
         with transaction.atomic():
-            # The loan's row lock serializes payments on one loan: the duplicate check and the
-            # payoff check cannot race with another tab or device.
+            # The loan's row lock serializes payments on one loan: the key check, the duplicate
+            # check and the payoff check cannot race with another tab or device.
             loan = loan_locks.loan_for_update(loan_id)
             existing = Payment.objects.filter(idempotency_key=idempotency_key).first()
             if existing is not None:
