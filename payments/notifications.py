@@ -85,3 +85,11 @@ def payment_notice(payment_id: int, kind: str) -> bool:
             "receipt_path": _receipt_path(payment),
         },
     )
+
+
+def payment_notice_queue(payment: Payment, kind: str) -> None:
+    """Owe the payer the `kind` email about `payment`. Call it inside the transaction that
+    changed the payment, so the notice exists exactly when the change does."""
+    from .tasks import send_payment_notice
+
+    send_payment_notice.delay_on_commit(payment.pk, kind)

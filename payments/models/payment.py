@@ -17,6 +17,7 @@ class PaymentStatus(models.TextChoices):
     SETTLED = "settled", "Settled"  # bank debit settled
     FAILED = "failed", "Declined"
     RETURNED = "returned", "Returned"  # bank debit returned after posting
+    REFUNDING = "refunding", "Refund under way"  # staff refund claimed; processor call next
     REFUNDED = "refunded", "Refunded"
     REVERSED = "reversed", "Reversed"
     CANCELLED = "cancelled", "Cancelled"
@@ -59,6 +60,14 @@ class Payment(TimeStampedModel):
     scheduled_for = models.DateField()  # the date the borrower chose
     effective_date = models.DateField()  # business date it counts (cut-off applied)
     status = models.CharField(max_length=10, choices=Status.choices)
+    # Why it ended as it did, in words for the payer (e.g. the charge gate's refusal).
+    status_reason = models.CharField(max_length=200, blank=True)
+    # Captured money the loan could not take (paid down meanwhile, or a payoff quote paid above
+    # the payoff on its date), in dollars. It is given back through the processor under its own
+    # key, `refund:unapplied:<idempotency_key>`; refunded_at is set once the processor agreed.
+    unapplied_amount = money_field(default=0)
+    unapplied_refund_ref = models.CharField(max_length=80, blank=True)
+    unapplied_refunded_at = models.DateTimeField(null=True, blank=True)
     processor_ref = models.CharField(max_length=80, blank=True)
     risk_flags = models.JSONField(default=list, blank=True)  # why it was held, if it was
     decline_code = models.CharField(max_length=40, blank=True)
@@ -82,6 +91,10 @@ class Payment(TimeStampedModel):
                 condition=Q(amount__gt=0, fee_amount__gte=0), name="payment_amount_positive"
             ),
             models.CheckConstraint(
+                condition=Q(unapplied_amount__gte=0, unapplied_amount__lte=models.F("amount")),
+                name="payment_unapplied_within_amount",
+            ),
+            models.CheckConstraint(
                 condition=Q(source__in=PaymentSource.values), name="payment_source_valid"
             ),
         ]
@@ -92,6 +105,11 @@ class Payment(TimeStampedModel):
     @property
     def total_charged(self):
         return self.amount + self.fee_amount
+
+    @property
+    def applied_amount(self):
+        """What reached the loan (the rest, if any, is refunded)."""
+        return self.amount - self.unapplied_amount
 
     @property
     def is_bank(self) -> bool:

@@ -14,6 +14,7 @@ from ..errors import PaymentError, TooLateToCancel
 from ..gateways import get_gateway
 from ..gateways.base import SettlementStatus
 from ..models import Payment, PaymentMethod
+from ..notifications import payment_notice_queue
 from ..timing import lender_local
 from .events import transition
 
@@ -42,8 +43,6 @@ def payment_settle_or_return(*, payment_id: int, on: dt.date) -> Payment:
 def payment_return(*, payment_id: int, return_code: str, on: dt.date) -> Payment:
     """An ACH return: un-apply the posting to the cent, assess the lender's returned-payment
     fee once, and act on the code (disable the account, or suspend autopay)."""
-    from ..tasks import send_payment_notice
-
     reason = ACH_RETURNS.get(return_code)
     with transaction.atomic():
         payment = Payment.objects.select_for_update().get(pk=payment_id)
@@ -68,7 +67,7 @@ def payment_return(*, payment_id: int, return_code: str, on: dt.date) -> Payment
             PaymentMethod.objects.filter(pk=payment.method_id).update(
                 disabled_reason=f"{return_code} {reason.title}", is_default=False
             )
-        send_payment_notice.delay_on_commit(payment.pk, "returned")
+        payment_notice_queue(payment, "returned")
     return payment
 
 
@@ -181,8 +180,6 @@ def payment_review_approve(*, payment_id: int, actor, reason: str = "") -> Payme
 
 def payment_review_reject(*, payment_id: int, actor, reason: str) -> Payment:
     """Staff reject a held payment: nothing is charged and the payer is told."""
-    from ..tasks import send_payment_notice
-
     with transaction.atomic():
         payment = Payment.objects.select_for_update().get(pk=payment_id)
         if payment.status != S.HELD:
@@ -194,7 +191,7 @@ def payment_review_reject(*, payment_id: int, actor, reason: str) -> Payment:
             actor_label="staff",
             detail={"review": "rejected", "reason": reason},
         )
-        send_payment_notice.delay_on_commit(payment.pk, "rejected")
+        payment_notice_queue(payment, "rejected")
     return payment
 
 

@@ -25,6 +25,7 @@ from ..gateways.base import (
     TemporaryGatewayError,
 )
 from ..models import Payment, PaymentMethod
+from ..notifications import payment_notice_queue
 from ..risk import risk_flags
 from ..timing import effective_date_for, effective_date_for_scheduled
 from .events import record_created, transition
@@ -60,9 +61,13 @@ def payment_submit(
     source: str = Payment.Source.ONE_TIME,
     actor_label: str = "borrower",
     now: dt.datetime | None = None,
+    business_date: dt.date | None = None,
 ) -> Payment:
     """Create (or find, by idempotency key) the payment and, unless it is scheduled for a later
-    day, charge it now. Returns the payment in its resulting state."""
+    day, charge it now. Returns the payment in its resulting state.
+
+    `business_date` is a nightly run's date: the payment counts on that date whatever the
+    clock says, so a catch-up run for a missed night costs the borrower no interest or fee."""
     now = now or timezone.now()
     payment = _create(
         loan_id=loan_id,
@@ -77,6 +82,7 @@ def payment_submit(
         source=source,
         actor_label=actor_label,
         now=now,
+        business_date=business_date,
         extra={"is_payoff": is_payoff, "authorization_text": authorization_text},
     )
     if payment.status == S.SUBMITTING:
@@ -98,6 +104,7 @@ def _create(
     source,
     actor_label,
     now,
+    business_date,
     extra,
 ) -> Payment:
     try:
@@ -108,9 +115,11 @@ def _create(
             existing = Payment.objects.filter(idempotency_key=idempotency_key).first()
             if existing is not None:
                 return existing
-            today = timezone.localdate(now)
+            today = business_date or timezone.localdate(now)
             later = scheduled_for is not None and scheduled_for > today
-            if later:
+            if business_date is not None and not later:
+                effective = business_date
+            elif later:
                 effective = effective_date_for_scheduled(scheduled_for)
             else:
                 effective = effective_date_for(
@@ -143,9 +152,7 @@ def _create(
             )
             record_created(payment, actor=payer, actor_label=actor_label)
             if flags:
-                from ..tasks import send_payment_notice
-
-                send_payment_notice.delay_on_commit(payment.pk, "held")
+                payment_notice_queue(payment, "held")
             return payment
     except IntegrityError:
         # The same key committed by a concurrent request: that request owns the charge.
@@ -220,8 +227,6 @@ def payment_charge(*, payment_id: int, actor_label: str = "system") -> Payment:
 def payment_record_result(*, payment_id: int, result: ChargeResult, actor_label: str) -> Payment:
     """Apply the processor's answer: decline, or post to the loan (card: POSTED; bank: PENDING
     until it settles). Idempotent: an already-resolved payment is returned unchanged."""
-    from ..tasks import send_payment_notice
-
     with transaction.atomic():
         payment = Payment.objects.select_for_update().get(pk=payment_id)
         if payment.status not in (S.SUBMITTING, S.UNKNOWN):
@@ -236,7 +241,7 @@ def payment_record_result(*, payment_id: int, result: ChargeResult, actor_label:
                 fields=("processor_ref", "decline_code"),
                 detail={"decline_code": result.decline_code},
             )
-            send_payment_notice.delay_on_commit(payment.pk, "failed")
+            payment_notice_queue(payment, "failed")
             return payment
         detail = {}
         try:
@@ -267,13 +272,11 @@ def payment_record_result(*, payment_id: int, result: ChargeResult, actor_label:
             fields=("processor_ref", "loan_posting_id"),
             detail=detail,
         )
-        send_payment_notice.delay_on_commit(payment.pk, "received")
+        payment_notice_queue(payment, "received")
     return payment
 
 
 def _record_failure(payment_id: int, *, decline_code: str) -> Payment:
-    from ..tasks import send_payment_notice
-
     with transaction.atomic():
         payment = Payment.objects.select_for_update().get(pk=payment_id)
         if payment.status in (S.SUBMITTING, S.UNKNOWN):
@@ -285,7 +288,7 @@ def _record_failure(payment_id: int, *, decline_code: str) -> Payment:
                 fields=("decline_code",),
                 detail={"decline_code": decline_code},
             )
-            send_payment_notice.delay_on_commit(payment.pk, "failed")
+            payment_notice_queue(payment, "failed")
     return payment
 
 
