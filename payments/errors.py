@@ -23,3 +23,7 @@ class MethodNotUsable(PaymentError):
 
 class TooLateToCancel(PaymentError):
     pass
+
+
+class NotAllowed(PaymentError):
+    """The person's role on the loan does not allow this."""

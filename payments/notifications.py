@@ -22,6 +22,8 @@ PAYMENT_SUBJECTS = {
     "returned": "Your bank returned your payment of ${amount}",
     "held": "Your payment of ${amount} is being checked",
     "rejected": "Your payment of ${amount} was not processed",
+    "cancelled": "Your payment of ${amount} was cancelled",
+    "refunded": "We refunded money from your payment of ${amount}",
 }
 
 

@@ -40,7 +40,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='payment',
             name='status',
-            field=models.CharField(choices=[('scheduled', 'Scheduled'), ('held', 'Held for review'), ('submitting', 'Submitting'), ('unknown', 'Checking with the processor'), ('pending', 'At the bank'), ('posted', 'Posted'), ('settled', 'Settled'), ('failed', 'Declined'), ('returned', 'Returned'), ('refunding', 'Refund under way'), ('refunded', 'Refunded'), ('reversed', 'Reversed'), ('cancelled', 'Cancelled')], max_length=10),
+            field=models.CharField(choices=[('scheduled', 'Scheduled'), ('held', 'Held for review'), ('submitting', 'Submitting'), ('unknown', 'Checking with the processor'), ('pending', 'At the bank'), ('posted', 'Posted'), ('settled', 'Settled'), ('failed', 'Declined'), ('returned', 'Returned'), ('refunding', 'Being refunded'), ('refunded', 'Refunded'), ('reversed', 'Reversed'), ('cancelled', 'Cancelled')], max_length=10),
         ),
         migrations.AddConstraint(
             model_name='payment',

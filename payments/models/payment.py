@@ -17,7 +17,7 @@ class PaymentStatus(models.TextChoices):
     SETTLED = "settled", "Settled"  # bank debit settled
     FAILED = "failed", "Declined"
     RETURNED = "returned", "Returned"  # bank debit returned after posting
-    REFUNDING = "refunding", "Refund under way"  # staff refund claimed; processor call next
+    REFUNDING = "refunding", "Being refunded"  # staff refund claimed; processor call next
     REFUNDED = "refunded", "Refunded"
     REVERSED = "reversed", "Reversed"
     CANCELLED = "cancelled", "Cancelled"

@@ -2,7 +2,6 @@
 
 from .lifecycle import (
     payment_cancel_scheduled,
-    payment_refund,
     payment_return,
     payment_reverse,
     payment_review_approve,
@@ -18,6 +17,7 @@ from .methods import (
     payment_method_set_default,
     payment_method_verify_bank,
 )
+from .refunds import payment_refund, payment_refund_finish, payment_refund_unapplied, refunds_resume
 from .submission import (
     new_idempotency_key,
     payment_charge,
@@ -38,12 +38,15 @@ __all__ = [
     "payment_record_result",
     "payment_recover",
     "payment_refund",
+    "payment_refund_finish",
+    "payment_refund_unapplied",
     "payment_return",
     "payment_reverse",
     "payment_review_approve",
     "payment_review_reject",
     "payment_settle_or_return",
     "payment_submit",
+    "refunds_resume",
     "settle_payments",
     "submit_scheduled_payments",
 ]

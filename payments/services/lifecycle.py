@@ -17,6 +17,7 @@ from ..models import Payment, PaymentMethod
 from ..notifications import payment_notice_queue
 from ..timing import lender_local
 from .events import transition
+from .submission import payment_for_update
 
 logger = logging.getLogger("ismartpay.payments")
 S = Payment.Status
@@ -45,7 +46,7 @@ def payment_return(*, payment_id: int, return_code: str, on: dt.date) -> Payment
     fee once, and act on the code (disable the account, or suspend autopay)."""
     reason = ACH_RETURNS.get(return_code)
     with transaction.atomic():
-        payment = Payment.objects.select_for_update().get(pk=payment_id)
+        _loan, payment = payment_for_update(payment_id)
         if payment.status != S.PENDING:
             return payment
         if payment.loan_posting_id:
@@ -71,39 +72,16 @@ def payment_return(*, payment_id: int, return_code: str, on: dt.date) -> Payment
     return payment
 
 
-def payment_refund(*, payment_id: int, reason: str, actor) -> Payment:
-    """Staff refund of a posted or settled payment: the processor gives the money back under a
-    key derived from the payment (so a retry never refunds twice), then the posting is undone."""
-    payment = Payment.objects.get(pk=payment_id)
-    if payment.status not in (S.POSTED, S.SETTLED):
-        raise PaymentError("Only a posted or settled payment can be refunded.")
-    get_gateway().refund(
-        idempotency_key=f"refund:{payment.idempotency_key}",
-        processor_ref=payment.processor_ref,
-        amount=payment.total_charged,
-    )
-    with transaction.atomic():
-        payment = Payment.objects.select_for_update().get(pk=payment_id)
-        if payment.status not in (S.POSTED, S.SETTLED):
-            return payment
-        if payment.loan_posting_id:
-            loan_reverse_posting(
-                posting_id=payment.loan_posting_id,
-                reason=f"Refund: {reason}",
-                actor=actor,
-                actor_label="staff",
-            )
-        transition(payment, S.REFUNDED, actor=actor, actor_label="staff", detail={"reason": reason})
-    return payment
-
-
 def payment_reverse(*, payment_id: int, reason: str, actor) -> Payment:
     """Staff reversal: un-apply a payment from the loan without moving money (e.g. posted to the
     wrong loan, or a chargeback the processor already took back)."""
     with transaction.atomic():
-        payment = Payment.objects.select_for_update().get(pk=payment_id)
+        _loan, payment = payment_for_update(payment_id)
         if payment.status not in (S.POSTED, S.SETTLED, S.PENDING):
-            raise PaymentError("Only a posted, pending or settled payment can be reversed.")
+            raise PaymentError(
+                f"This payment is {payment.get_status_display().lower()}; only a posted, "
+                "pending or settled payment can be reversed."
+            )
         if payment.loan_posting_id:
             loan_reverse_posting(
                 posting_id=payment.loan_posting_id,
@@ -162,9 +140,12 @@ def payment_review_approve(*, payment_id: int, actor, reason: str = "") -> Payme
     from .submission import payment_charge
 
     with transaction.atomic():
-        payment = Payment.objects.select_for_update().get(pk=payment_id)
+        _loan, payment = payment_for_update(payment_id)
         if payment.status != S.HELD:
-            raise PaymentError("Only a payment held for review can be approved.")
+            raise PaymentError(
+                f"This payment is {payment.get_status_display().lower()}; only a payment held "
+                "for review can be approved."
+            )
         later = payment.scheduled_for > timezone.localdate()
         transition(
             payment,
@@ -181,9 +162,12 @@ def payment_review_approve(*, payment_id: int, actor, reason: str = "") -> Payme
 def payment_review_reject(*, payment_id: int, actor, reason: str) -> Payment:
     """Staff reject a held payment: nothing is charged and the payer is told."""
     with transaction.atomic():
-        payment = Payment.objects.select_for_update().get(pk=payment_id)
+        _loan, payment = payment_for_update(payment_id)
         if payment.status != S.HELD:
-            raise PaymentError("Only a payment held for review can be rejected.")
+            raise PaymentError(
+                f"This payment is {payment.get_status_display().lower()}; only a payment held "
+                "for review can be rejected."
+            )
         transition(
             payment,
             S.CANCELLED,

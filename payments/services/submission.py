@@ -9,12 +9,15 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from ismartpay.core.money import ZERO
 from loans import lock_objects as loan_locks
-from loans.allocation import AllocationError, payoff_amount
+from loans.allocation import payoff_amount
+from loans.models import Loan
 from loans.selectors import loan_balances_on
 from loans.services import loan_post_payment
 
-from ..errors import AmountNotAllowed, DuplicateSuspected, MethodNotUsable
+from .. import rules
+from ..errors import DuplicateSuspected
 from ..gateways import get_gateway
 from ..gateways.base import (
     ChargeRequest,
@@ -29,6 +32,8 @@ from ..notifications import payment_notice_queue
 from ..risk import risk_flags
 from ..timing import effective_date_for, effective_date_for_scheduled
 from .events import record_created, transition
+from .gate import OPEN_LOAN, charge_refusal, raise_refusal
+from .payoff import loan_paid_off_followups
 
 logger = logging.getLogger("ismartpay.payments")
 S = Payment.Status
@@ -125,12 +130,23 @@ def _create(
                 effective = effective_date_for(
                     now=now, lender_tz=loan.lender.timezone, cutoff=loan.lender.cutoff_time
                 )
-            _check_method(method, payer=payer, on=today)
-            _check_amount(loan, amount, effective, principal_only)
+            refusal = charge_refusal(
+                loan=loan,
+                method=method,
+                payer=payer,
+                amount=amount,
+                principal_only=principal_only,
+                effective=effective,
+                on=today,
+            )
+            if refusal is not None:
+                raise_refusal(refusal)
             if not confirm_duplicate:
                 _check_duplicate(loan_id, amount, now)
             flags = risk_flags(loan=loan, method=method, amount=amount, payer=payer, now=now)
-            fee = loan.lender.card_convenience_fee if method.kind == PaymentMethod.Kind.CARD else 0
+            fee = rules.card_fee(
+                method_kind=method.kind, lender_card_fee=loan.lender.card_convenience_fee
+            )
             payment = Payment.objects.create(
                 reference=new_reference(),
                 idempotency_key=idempotency_key,
@@ -159,29 +175,6 @@ def _create(
         return Payment.objects.get(idempotency_key=idempotency_key)
 
 
-def _check_method(method: PaymentMethod, *, payer, on: dt.date) -> None:
-    if not method.is_usable:
-        raise MethodNotUsable(f"{method.label} can no longer be used. Choose another method.")
-    if method.is_expired(on=on):
-        raise MethodNotUsable(f"{method.label} has expired. Add the new card or choose another.")
-    if method.needs_verification:
-        raise MethodNotUsable(
-            f"Confirm the two small deposits we sent to {method.label} before paying from it."
-        )
-    if payer is not None and method.owner_id != payer.pk:
-        raise MethodNotUsable("Choose one of your own payment methods.")
-
-
-def _check_amount(loan, amount: Decimal, effective: dt.date, principal_only: bool) -> None:
-    balances = loan_balances_on(loan, effective)
-    ceiling = balances.principal if principal_only else payoff_amount(balances)
-    if amount <= 0:
-        raise AmountNotAllowed("Enter an amount of at least $0.01.")
-    if amount > ceiling:
-        what = "principal balance" if principal_only else "payoff amount"
-        raise AmountNotAllowed(f"The most you can pay is the {what}, ${ceiling:,}.")
-
-
 def _check_duplicate(loan_id: int, amount: Decimal, now: dt.datetime) -> None:
     recent = Payment.objects.filter(
         loan_id=loan_id, amount=amount, created_at__gte=now - DUPLICATE_WINDOW
@@ -193,18 +186,58 @@ def _check_duplicate(loan_id: int, amount: Decimal, now: dt.datetime) -> None:
         )
 
 
-def payment_charge(*, payment_id: int, actor_label: str = "system") -> Payment:
-    """Send a SUBMITTING payment to the processor under its stored idempotency key and record
-    the outcome. Safe to call again: a settled outcome is never charged twice."""
+def payment_for_update(payment_id: int) -> tuple[Loan, Payment]:
+    """Lock the payment's loan, then the payment: always in this order, so a charge, a refund
+    and a reversal of payments on one loan can never wait on each other in a cycle."""
+    loan_id = Payment.objects.values_list("loan_id", flat=True).get(pk=payment_id)
+    loan = loan_locks.loan_for_update(loan_id)
+    payment = (
+        Payment.objects.select_for_update(of=("self",))
+        .select_related("method", "payer")
+        .get(pk=payment_id)
+    )
+    return loan, payment
+
+
+def payment_charge(
+    *, payment_id: int, actor_label: str = "system", now: dt.datetime | None = None
+) -> Payment:
+    """Send a SUBMITTING (or due SCHEDULED) payment to the processor under its stored
+    idempotency key and record the outcome. The charge gate runs first, under the loan's lock,
+    in the transaction that claims the call: a payment the loan can no longer take, from a
+    method no longer usable, or by a payer who lost access, ends CANCELLED with the reason and
+    the processor is never called. Safe to call again: a settled outcome is never charged twice."""
+    now = now or timezone.now()
     with transaction.atomic():
-        payment = Payment.objects.select_for_update().select_related("method").get(pk=payment_id)
+        loan, payment = payment_for_update(payment_id)
         if payment.status == S.SCHEDULED:
             transition(payment, S.SUBMITTING, actor_label=actor_label)
         if payment.status != S.SUBMITTING or payment.submitted_at is not None:
             # Resolved, or another request or worker has claimed the processor call; a claim
             # left by a crash is the recovery sweep's to resolve (payment_recover).
             return payment
-        payment.submitted_at = timezone.now()
+        refusal = charge_refusal(
+            loan=loan,
+            method=payment.method,
+            payer=payment.payer,
+            amount=payment.amount,
+            principal_only=payment.principal_only,
+            effective=payment.effective_date,
+            on=timezone.localdate(now),
+            exclude_payment_id=payment.pk,
+        )
+        if refusal is not None:
+            payment.status_reason = refusal.message[:200]
+            transition(
+                payment,
+                S.CANCELLED,
+                actor_label=actor_label,
+                fields=("status_reason",),
+                detail={"refused": refusal.code, "reason": refusal.message},
+            )
+            payment_notice_queue(payment, "cancelled")
+            return payment
+        payment.submitted_at = now
         payment.save(update_fields=["submitted_at", "updated_at"])
     request = ChargeRequest(
         idempotency_key=payment.idempotency_key,
@@ -226,9 +259,13 @@ def payment_charge(*, payment_id: int, actor_label: str = "system") -> Payment:
 
 def payment_record_result(*, payment_id: int, result: ChargeResult, actor_label: str) -> Payment:
     """Apply the processor's answer: decline, or post to the loan (card: POSTED; bank: PENDING
-    until it settles). Idempotent: an already-resolved payment is returned unchanged."""
+    until it settles). Money the loan cannot take any more (paid down since the gate let the
+    charge through, or a payoff quote paid above the payoff on its date) is never left as
+    posted: what fits is posted, the rest is recorded as unapplied in the same transaction and
+    refunded through the processor under its own key right after (refunds.py). Idempotent: an
+    already-resolved payment is returned unchanged."""
     with transaction.atomic():
-        payment = Payment.objects.select_for_update().get(pk=payment_id)
+        loan, payment = payment_for_update(payment_id)
         if payment.status not in (S.SUBMITTING, S.UNKNOWN):
             return payment
         payment.processor_ref = result.processor_ref
@@ -243,11 +280,23 @@ def payment_record_result(*, payment_id: int, result: ChargeResult, actor_label:
             )
             payment_notice_queue(payment, "failed")
             return payment
-        detail = {}
-        try:
+        applied = _applicable(loan, payment)
+        payment.unapplied_amount = payment.amount - applied
+        detail = {"unapplied": str(payment.unapplied_amount)} if payment.unapplied_amount else {}
+        if applied == 0:
+            # Nothing of it can reach the loan: the whole charge, fee included, goes back.
+            payment.status_reason = "Your loan could not take this payment, so it was refunded."
+            transition(
+                payment,
+                S.REFUNDING,
+                actor_label=actor_label,
+                fields=("processor_ref", "unapplied_amount", "status_reason"),
+                detail=detail,
+            )
+        else:
             posting = loan_post_payment(
                 loan_id=payment.loan_id,
-                amount=payment.amount,
+                amount=applied,
                 effective_date=payment.effective_date,
                 principal_only=payment.principal_only,
                 payoff=payment.is_payoff,
@@ -257,23 +306,31 @@ def payment_record_result(*, payment_id: int, result: ChargeResult, actor_label:
                 actor_label=f"payment:{payment.reference}",
             )
             payment.loan_posting_id = posting.pk
-            if posting.unapplied:
-                # A payoff quote paid above the payoff on its date: the excess is owed back.
-                detail = {"needs_review": f"refund unapplied ${posting.unapplied}"}
-        except AllocationError as exc:
-            # Captured money the loan can no longer take (paid down meanwhile): staff refunds.
-            detail = {"needs_review": f"not posted: {exc}"}
-            logger.error("payment %s captured but not posted: %s", payment.reference, exc)
-        to = S.PENDING if result.status == ChargeStatus.PENDING else S.POSTED
-        transition(
-            payment,
-            to,
-            actor_label=actor_label,
-            fields=("processor_ref", "loan_posting_id"),
-            detail=detail,
-        )
-        payment_notice_queue(payment, "received")
+            to = S.PENDING if result.status == ChargeStatus.PENDING else S.POSTED
+            transition(
+                payment,
+                to,
+                actor_label=actor_label,
+                fields=("processor_ref", "loan_posting_id", "unapplied_amount"),
+                detail=detail,
+            )
+            payment_notice_queue(payment, "received")
+            loan_paid_off_followups(loan_id=payment.loan_id, paid_by=payment)
+    if payment.unapplied_amount:
+        from .refunds import payment_refund_unapplied
+
+        return payment_refund_unapplied(payment_id=payment.pk)
     return payment
+
+
+def _applicable(loan: Loan, payment: Payment) -> Decimal:
+    """How much of a captured payment the (locked) loan can take on its effective date: all of
+    it, or the payoff (principal, for principal-only) when that is smaller."""
+    balances = loan_balances_on(loan, payment.effective_date)
+    if loan.status not in OPEN_LOAN:
+        return ZERO
+    ceiling = balances.principal if payment.principal_only else payoff_amount(balances)
+    return min(payment.amount, ceiling)
 
 
 def _record_failure(payment_id: int, *, decline_code: str) -> Payment:

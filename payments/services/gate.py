@@ -1,0 +1,87 @@
+"""The charge gate: the one place that decides whether a payment may take money now.
+
+Every path that sends money to the processor — pay now, a scheduled payment on its day, a held
+payment after approval, autopay, re-presentment, recovery — calls `charge_refusal` with the
+loan's row locked, right before the processor call, and claims the call in the same
+transaction. The checks, in order: the loan is open; the payer may still pay it; the method is
+still on file, usable and the payer's; principal-only only while the loan is up to date; the
+amount fits what the loan can take on the effective date minus the money already on its way
+to it (payments submitting or whose outcome is unknown). Creating a payment runs the same
+function, so the borrower hears a refusal next to the form instead of a cancelled payment.
+"""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db.models import Sum
+
+from ismartpay.core.money import ZERO
+from loans import delinquency, permissions
+from loans.allocation import payoff_amount
+from loans.models import Loan
+from loans.selectors import contract_schedule, loan_balances_on, loan_position
+
+from .. import rules
+from ..errors import AmountNotAllowed, MethodNotUsable, NotAllowed
+from ..models import Payment, PaymentMethod
+
+S = Payment.Status
+IN_FLIGHT = (S.SUBMITTING, S.UNKNOWN)
+OPEN_LOAN = (Loan.Status.CURRENT, Loan.Status.PAST_DUE)
+
+
+def money_in_flight(loan_id: int, *, exclude_payment_id: int | None = None) -> Decimal:
+    """Dollars on their way to the loan: payments created to be charged now, being charged, or
+    charged with no answer yet. (Bank debits the processor accepted are already posted.)"""
+    rows = Payment.objects.filter(loan_id=loan_id, status__in=IN_FLIGHT)
+    if exclude_payment_id is not None:
+        rows = rows.exclude(pk=exclude_payment_id)
+    return rows.aggregate(total=Sum("amount"))["total"] or ZERO
+
+
+def charge_refusal(
+    *,
+    loan: Loan,
+    method: PaymentMethod | None,
+    payer,
+    amount: Decimal,
+    principal_only: bool,
+    effective: dt.date,
+    on: dt.date,
+    exclude_payment_id: int | None = None,
+) -> rules.Refusal | None:
+    """Why this payment may not take money now, or None. Call with `loan` locked
+    (loans.lock_objects.loan_for_update): the answer holds until that transaction ends."""
+    if loan.status not in OPEN_LOAN:
+        state = loan.get_status_display().lower()
+        return rules.Refusal(rules.LOAN_CLOSED, f"This loan is {state}, so nothing was charged.")
+    payer_id = payer.pk if payer is not None else None
+    if payer_id is not None and not permissions.can_pay(
+        permissions.loan_role(user_id=payer_id, loan_id=loan.pk)
+    ):
+        return rules.Refusal(rules.ACCESS, "You no longer have permission to pay this loan.")
+    refusal = rules.method_refusal(method, payer_id=payer_id, on=on)
+    if refusal is not None:
+        return refusal
+    balances = loan_balances_on(loan, effective)
+    if principal_only:
+        position = loan_position(loan, on)
+        past_due = delinquency.past_due_amount(contract_schedule(loan), position, on)
+        refusal = rules.principal_only_refusal(past_due=past_due, unpaid_fees=balances.fees)
+        if refusal is not None:
+            return refusal
+    return rules.amount_refusal(
+        amount=amount,
+        ceiling=balances.principal if principal_only else payoff_amount(balances),
+        in_flight=money_in_flight(loan.pk, exclude_payment_id=exclude_payment_id),
+        principal_only=principal_only,
+    )
+
+
+def raise_refusal(refusal: rules.Refusal) -> None:
+    """A refusal before any row exists, as the domain error the forms show."""
+    if refusal.code == rules.METHOD:
+        raise MethodNotUsable(refusal.message)
+    if refusal.code == rules.ACCESS:
+        raise NotAllowed(refusal.message)
+    raise AmountNotAllowed(refusal.message)

@@ -1,0 +1,55 @@
+"""What paying off a loan sets in motion: its scheduled and held one-time payments are
+cancelled and its autopay ends, and the people who set them up are told."""
+
+from django.db import transaction
+
+from loans.models import Loan
+
+from ..models import AutopayPlan, Payment
+from ..notifications import payment_notice_queue
+from .events import transition
+
+S = Payment.Status
+PAID_OFF_REASON = "Your loan is paid off, so this payment was cancelled. Nothing was charged."
+
+
+def loan_paid_off_followups(*, loan_id: int, paid_by: Payment | None = None) -> int:
+    """Call inside the transaction that posted the payment, with the loan locked. When the loan
+    is now paid off, cancel every scheduled or held payment on it (each payer is emailed) and,
+    once this commits, end its autopay. Returns how many payments were cancelled."""
+    if not Loan.objects.filter(pk=loan_id, status=Loan.Status.PAID_OFF).exists():
+        return 0
+    waiting = (
+        Payment.objects.select_for_update()
+        .filter(loan_id=loan_id, status__in=[S.SCHEDULED, S.HELD])
+        .order_by("pk")
+    )
+    cancelled = 0
+    for payment in waiting:
+        payment.status_reason = PAID_OFF_REASON
+        transition(
+            payment,
+            S.CANCELLED,
+            actor_label="system:payoff",
+            fields=("status_reason",),
+            detail={"refused": "loan_closed", "paid_off_by": paid_by.reference if paid_by else ""},
+        )
+        payment_notice_queue(payment, "cancelled")
+        cancelled += 1
+    plan_ids = list(
+        AutopayPlan.objects.filter(
+            loan_id=loan_id, status__in=AutopayPlan.LIVE_STATUSES
+        ).values_list("pk", flat=True)
+    )
+    if plan_ids:
+        transaction.on_commit(lambda: _end_plans(plan_ids))
+    return cancelled
+
+
+def _end_plans(plan_ids: list[int]) -> None:
+    from ..autopay.services import autopay_end
+
+    for plan_id in plan_ids:
+        autopay_end(
+            plan_id=plan_id, reason="Your loan is paid off. Congratulations!", kind="paid_off"
+        )
