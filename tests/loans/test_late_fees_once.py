@@ -26,9 +26,9 @@ DEC_15 = dt.date(2026, 12, 15)  # last day of installment 11's 10-day grace peri
 DEC_16 = dt.date(2026, 12, 16)  # first day its late fee is due
 # $25,000 at 6 % for 60 months, due the 5th from Feb 5, 2026: installment 10 is due Nov 5.
 # The lender's record: installments 1-9 paid, 10 missed and its $25 late fee already owed.
-PAID_9 = amortization_schedule(
-    Decimal("25000.00"), Decimal("6.00"), 60, dt.date(2026, 2, 5), 5
-)[8].balance_after
+PAID_9 = amortization_schedule(Decimal("25000.00"), Decimal("6.00"), 60, dt.date(2026, 2, 5), 5)[
+    8
+].balance_after
 ROW = {
     "lender_name": "Acme Auto",
     "loan_number": "A-1",
@@ -152,6 +152,17 @@ def test_the_sample_file_documents_the_column():
     sample = Path(__file__).resolve().parents[2] / "loans" / "sample_data" / "loans_sample.csv"
     header = sample.read_text().splitlines()[0].split(",")
     assert header == [*COLUMNS, "late_fees_assessed_through"]
+    assert import_loans(sample.read_text(), today=IMPORTED_ON).errors == []
+    through = dict(Loan.objects.values_list("loan_number", "late_fees_assessed_through"))
+    # 200102: installment 28's fee is the $25 owed, 29's is left to the nightly job;
+    # 200103 leaves it blank: all 45 installments due (grace ended Nov 10) are the lender's.
+    assert through == {"SAC-200101": 19, "SAC-200102": 28, "SAC-200103": 45, "SAC-200104": 48}
+    jobs.assess_late_fees(on=IMPORTED_ON)
+    assert list(
+        LoanPosting.objects.filter(kind="late_fee").values_list(
+            "loan__loan_number", "installment_number", "fees"
+        )
+    ) == [("SAC-200102", 29, Decimal("-25.00"))]
 
 
 def test_a_loan_made_without_the_field_starts_with_no_installment_assessed():
