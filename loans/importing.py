@@ -3,7 +3,9 @@
 Every row is validated first; any bad row is reported by its line number and nothing at all is
 written. Good files are written in one transaction. An existing `(lender_name, loan_number)`
 is updated; a change to its balances is recorded on the ledger as an `adjustment` posting, so
-balances still equal the opening balances plus the postings.
+balances still equal the opening balances plus the postings. The optional column
+`late_fees_assessed_through` says which installments' late fees the lender already dealt with
+(README, "Servicing import columns"), so the nightly job never assesses them a second time.
 """
 
 import csv
