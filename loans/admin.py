@@ -77,6 +77,7 @@ class LoanAdmin(admin.ModelAdmin):
         "unpaid_fees",
         "paid_toward_installments",
         "status",
+        "late_fees_assessed_through",  # only the lender's record (import) raises it
     )
 
     def get_urls(self):

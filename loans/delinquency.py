@@ -93,6 +93,17 @@ def installments_due_count(schedule: ContractSchedule, on: dt.date) -> int:
     return schedule.due_count(on)
 
 
+def late_fee_due_count(schedule: ContractSchedule, grace_days: int, on: dt.date) -> int:
+    """Count installments whose grace period (due date + `grace_days` days) ended before `on`.
+
+    These are the installments a late fee may be assessed for on business date `on`: due the
+    5th with 10 grace days, the 15th is still grace and the 16th is the first late-fee day.
+    """
+    if grace_days < 0:
+        raise ValueError("grace_days cannot be negative")
+    return schedule.due_count(on - dt.timedelta(days=grace_days + 1))
+
+
 def next_payment_due_date(schedule: ContractSchedule, position: LoanPosition) -> dt.date | None:
     """Return the due date of the first installment not yet covered, or None when all are."""
     covered = covered_installments(schedule, position)

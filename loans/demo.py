@@ -130,6 +130,9 @@ def _loan_fields(spec: DemoLoanSpec, today: dt.date) -> dict:
         "principal_balance": paid.balance_after,
         "interest_accrued_through": paid.due_date,
         "unpaid_fees": spec.unpaid_fees,
+        # The lender dealt with the late fee of every installment due so far: paid in time, or
+        # missed with its fee in `unpaid_fees` (the past-due loan's $25 is installment 21's).
+        "late_fees_assessed_through": spec.months_since_first_due,
         "paid_toward_installments": sum(
             (row.payment for row in schedule[: spec.installments_paid]), Decimal("0.00")
         ),

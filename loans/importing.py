@@ -3,7 +3,9 @@
 Every row is validated first; any bad row is reported by its line number and nothing at all is
 written. Good files are written in one transaction. An existing `(lender_name, loan_number)`
 is updated; a change to its balances is recorded on the ledger as an `adjustment` posting, so
-balances still equal the opening balances plus the postings.
+balances still equal the opening balances plus the postings. The optional column
+`late_fees_assessed_through` says which installments' late fees the lender already dealt with
+(README, "Servicing import columns"), so the nightly job never assesses them a second time.
 """
 
 import csv
@@ -19,10 +21,10 @@ from django.db import IntegrityError, transaction
 
 from ismartpay.core.money import ZERO, parse_money
 
-from .calendar import due_date
+from .calendar import due_date, due_dates_through
 from .models import Lender, Loan
 from .schedule import amortization_schedule, installment_amount
-from .services import loan_apply_lender_record, loan_status_for
+from .services import loan_apply_lender_record, loan_create_from_lender_record
 
 COLUMNS = (
     "lender_name",
@@ -43,6 +45,11 @@ COLUMNS = (
     "interest_paid_through",
     "unpaid_fees",
 )
+# Optional columns: a file without them means what it meant before they existed.
+#   late_fees_assessed_through  the last installment number whose late fee the lender already
+#       dealt with (assessed, or not owed); blank or absent = every installment whose grace
+#       period ended before the import date. A re-import never lowers it.
+OPTIONAL_COLUMNS = ("late_fees_assessed_through",)
 MAX_ROWS = 50_000
 _VIN_RE = re.compile(r"[A-HJ-NPR-Z0-9]{17}")  # no I, O or Q in a VIN
 _ZIP_RE = re.compile(r"[0-9]{5}(-[0-9]{4})?")
@@ -105,8 +112,24 @@ def _date(row: dict, name: str) -> dt.date:
         raise _RowInvalid(f"{name} must be a date like 2026-01-31, not {value!r}") from None
 
 
-def _parse_row(row: dict) -> dict:
-    """Validate one CSV row and return the Loan fields (plus `lender_name`)."""
+def _late_fees_through(row: dict, fields: dict, today: dt.date) -> int | None:
+    """The optional `late_fees_assessed_through`: None when blank or absent."""
+    value = _text(row, "late_fees_assessed_through", 3, required=False)
+    if not value:
+        return None
+    due = due_dates_through(
+        fields["first_due_date"], fields["due_day"], fields["term_months"], today
+    )
+    if not (value.isascii() and value.isdigit()) or int(value) > due:
+        raise _RowInvalid(
+            f"late_fees_assessed_through must be a whole number from 0 to {due} (the "
+            f"installments due by {today}), not {value!r}"
+        )
+    return int(value)
+
+
+def _parse_row(row: dict, today: dt.date) -> dict:
+    """Validate one CSV row (a record dated `today`); return the Loan fields + `lender_name`."""
     if None in row or any(value is None for value in row.values()):
         raise _RowInvalid("the row does not have the header's number of columns")
     vin = _text(row, "vin", 17).upper()
@@ -151,7 +174,7 @@ def _parse_row(row: dict) -> dict:
     covered = sum(1 for line in schedule if line.balance_after >= principal)
     if principal > 0:
         covered = min(covered, term - 1)
-    return {
+    fields = {
         "lender_name": _text(row, "lender_name", 120),
         "loan_number": _text(row, "loan_number", 32),
         "vin": vin,
@@ -175,13 +198,15 @@ def _parse_row(row: dict) -> dict:
             (line.payment for line in schedule[:covered]), Decimal("0.00")
         ),
     }
+    fields["late_fees_assessed_through"] = _late_fees_through(row, fields, today)
+    return fields
 
 
-def _read(text: str, result: ImportResult) -> list[tuple[int, dict]]:
+def _read(text: str, result: ImportResult, today: dt.date) -> list[tuple[int, dict]]:
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [name.strip() for name in (reader.fieldnames or [])]
     missing = [name for name in COLUMNS if name not in header]
-    unknown = [name for name in header if name not in COLUMNS]
+    unknown = [name for name in header if name not in (*COLUMNS, *OPTIONAL_COLUMNS)]
     if missing or unknown:
         parts = []
         if missing:
@@ -202,7 +227,7 @@ def _read(text: str, result: ImportResult) -> list[tuple[int, dict]]:
             if not any((value or "").strip() for value in row.values() if isinstance(value, str)):
                 continue  # blank line
             try:
-                fields = _parse_row(row)
+                fields = _parse_row(row, today)
             except _RowInvalid as exc:
                 result.errors.append(RowError(line, str(exc)))
                 continue
@@ -224,7 +249,7 @@ def import_loans(text: str, *, today: dt.date, actor=None) -> ImportResult:
     result = ImportResult()
     if text.startswith("\ufeff"):
         text = text[1:]  # Excel's UTF-8 byte-order mark
-    rows = _read(text, result)
+    rows = _read(text, result, today)
     if result.errors:
         return result
     if not rows:
@@ -242,9 +267,9 @@ def import_loans(text: str, *, today: dt.date, actor=None) -> ImportResult:
                         lender=lenders[name], loan_number=fields["loan_number"]
                     ).first()
                     if loan is None:
-                        loan = Loan(lender=lenders[name], **fields)
-                        loan.status = loan_status_for(loan, today)
-                        loan.save()
+                        loan_create_from_lender_record(
+                            lender=lenders[name], record=fields, on=today
+                        )
                         result.created += 1
                     else:
                         loan_apply_lender_record(

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from ismartpay.core.models import TimeStampedModel, money_field
 
@@ -84,6 +84,10 @@ class Loan(TimeStampedModel):
     unpaid_fees = money_field(default=Decimal("0.00"))
     # Sum of payments credited toward scheduled installments: drives amount due and delinquency.
     paid_toward_installments = money_field(default=Decimal("0.00"))
+    # Installments 1..N had their late fee dealt with before the ledger (assessed by the lender,
+    # in `unpaid_fees` or paid, or not owed): the lender's record says so. Late fees on our
+    # ledger are LATE_FEE postings; `services._assess_late_fee` honours both. Never lowered.
+    late_fees_assessed_through = models.PositiveSmallIntegerField(default=0)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.CURRENT)
     borrowers = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="LoanLink", related_name="loans", blank=True
@@ -108,6 +112,10 @@ class Loan(TimeStampedModel):
             ),
             models.CheckConstraint(
                 condition=Q(term_months__gte=1, term_months__lte=120), name="loan_term_1_to_120"
+            ),
+            models.CheckConstraint(
+                condition=Q(late_fees_assessed_through__lte=F("term_months")),
+                name="loan_late_fees_assessed_within_term",
             ),
             models.CheckConstraint(
                 condition=Q(

@@ -14,6 +14,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Max
 
 from ismartpay.core.money import ZERO, is_cents, math_context, to_cents
 
@@ -32,6 +33,7 @@ __all__ = [
     "loan_assess_late_fee",
     "loan_assess_late_fees",
     "loan_assess_nsf_fee",
+    "loan_create_from_lender_record",
     "loan_post_payment",
     "loan_reverse_posting",
     "loan_waive_fee",
@@ -298,7 +300,18 @@ def late_fee_amount(lender: Lender, installment: Decimal) -> Decimal:
     return min(to_cents(percent), lender.late_fee_cap)
 
 
-def _assess_late_fee(loan: Loan, installment_number: int, on: dt.date) -> LoanPosting | None:
+def _assess_late_fee(
+    loan: Loan, installment_number: int, on: dt.date
+) -> tuple[LoanPosting | None, bool]:
+    """The one rule for late fees: at most once per installment, only after its grace period.
+
+    No fee when the lender's record says this installment's late fee was dealt with before the
+    ledger (`loan.late_fees_assessed_through`), and never a second one: an existing LATE_FEE
+    posting for it (even a reversed one) is returned. Otherwise the fee is assessed on the
+    run's business date `on` (its effective date) when `on` is past the due date plus
+    `lender.grace_days` days and the installment is still not covered. Returns
+    (the posting or None, whether this call made it).
+    """
     schedule = contract_schedule(loan)
     if not 1 <= installment_number <= schedule.term_months:
         raise LoanPostingError(f"Installment {installment_number} is outside the loan's term.")
@@ -306,19 +319,21 @@ def _assess_late_fee(loan: Loan, installment_number: int, on: dt.date) -> LoanPo
         kind=Kind.LATE_FEE, installment_number=installment_number
     ).first()
     if existing is not None:
-        return existing
+        return existing, False
+    if installment_number <= loan.late_fees_assessed_through:
+        return None, False  # assessed (or not owed) under the lender, before our ledger
     grace_ends = schedule.due_date(installment_number) + dt.timedelta(days=loan.lender.grace_days)
     if on <= grace_ends or loan.status in CLOSED_STATUSES:
-        return None
+        return None, False
     position = loan_position(loan, on)
     if position.payoff == 0:
-        return None
+        return None, False
     if delinquency.covered_installments(schedule, position) >= installment_number:
-        return None
+        return None, False
     fee = late_fee_amount(loan.lender, loan.installment_amount)
     if fee <= 0:
-        return None
-    return _post(
+        return None, False
+    posting = _post(
         loan,
         kind=Kind.LATE_FEE,
         effective_date=on,
@@ -328,6 +343,7 @@ def _assess_late_fee(loan: Loan, installment_number: int, on: dt.date) -> LoanPo
         "its due date",
         actor_label="system:late_fees",
     )
+    return posting, True
 
 
 def loan_assess_late_fee(
@@ -337,26 +353,30 @@ def loan_assess_late_fee(
 
     The grace period covers the due date plus `lender.grace_days` days: an installment due on
     the 5th with 10 grace days is late-feed from the 16th. Returns the new posting, the existing
-    one if this installment was already charged (never twice), or None when no fee is due.
+    one if this installment was already charged (never twice), or None when no fee is due
+    (including an installment whose fee the lender's record says was already assessed).
     """
     with transaction.atomic():
         loan = lock_objects.loan_for_update(loan_id)
-        return _assess_late_fee(loan, installment_number, on)
+        return _assess_late_fee(loan, installment_number, on)[0]
 
 
 def loan_assess_late_fees(*, loan_id: int, on: dt.date) -> list[LoanPosting]:
-    """Assess every late fee due on `on` (the nightly job's entry point); safe to run again."""
+    """Assess every late fee due on business date `on` (the nightly job's entry point).
+
+    Returns the postings this call made, dated `on`; a second call for any date makes none.
+    """
     with transaction.atomic():
         loan = lock_objects.loan_for_update(loan_id)
         schedule = contract_schedule(loan)
-        last_due = schedule.due_count(on - dt.timedelta(days=loan.lender.grace_days + 1))
+        last_due = delinquency.late_fee_due_count(schedule, loan.lender.grace_days, on)
         first_unpaid = delinquency.covered_installments(schedule, loan_position(loan, on)) + 1
-        postings = []
+        made = []
         for number in range(first_unpaid, last_due + 1):
-            posting = _assess_late_fee(loan, number, on)
-            if posting is not None:
-                postings.append(posting)
-        return postings
+            posting, created = _assess_late_fee(loan, number, on)
+            if created:
+                made.append(posting)
+        return made
 
 
 def loan_assess_nsf_fee(*, loan_id: int, external_ref: str, on: dt.date) -> LoanPosting | None:
@@ -428,20 +448,63 @@ BALANCE_FIELDS = (
 )
 
 
+def _late_fees_through_for_record(loan: Loan, recorded: int | None, on: dt.date) -> int:
+    """`late_fees_assessed_through` once a lender record dated `on` is applied to `loan`.
+
+    `recorded` None (the import's column absent or blank): the record is complete as of `on`,
+    so every installment whose grace period ended before `on` is the lender's. The result is
+    never below the loan's current value nor below the highest installment with a late fee on
+    our ledger: a record can add installments to it, never take them back.
+    """
+    if recorded is None:
+        recorded = delinquency.late_fee_due_count(
+            contract_schedule(loan), loan.lender.grace_days, on
+        )
+    if loan.pk is not None:
+        on_ledger = loan.postings.filter(kind=Kind.LATE_FEE).aggregate(
+            highest=Max("installment_number", default=0)
+        )["highest"]
+        recorded = max(recorded, loan.late_fees_assessed_through, on_ledger)
+    return min(recorded, loan.term_months)
+
+
+def loan_create_from_lender_record(*, lender: Lender, record: dict, on: dt.date) -> Loan:
+    """Create a loan from the lender's servicing record (staff import), dated `on`.
+
+    `record` holds the Loan fields; its `late_fees_assessed_through` may be None (see
+    `_late_fees_through_for_record`). The opening balances are the record's: no posting.
+    """
+    fields = dict(record)
+    recorded = fields.pop("late_fees_assessed_through", None)
+    loan = Loan(lender=lender, **fields)
+    loan.late_fees_assessed_through = _late_fees_through_for_record(loan, recorded, on)
+    loan.status = loan_status_for(loan, on)
+    loan.save()
+    return loan
+
+
 def loan_apply_lender_record(
     *, loan_id: int, record: dict, on: dt.date, actor=None, memo: str = ""
 ) -> LoanPosting | None:
     """Apply the lender's updated servicing record (staff import) to an existing loan.
 
-    Contract facts are overwritten; a change to the balances (or to the interest paid-through
+    Contract facts are overwritten; `late_fees_assessed_through` only ever rises (see
+    `_late_fees_through_for_record`); a change to the balances (or to the interest paid-through
     date) is recorded as one `adjustment` posting, returned; None when balances are unchanged.
     """
     with transaction.atomic():
         loan = lock_objects.loan_for_update(loan_id)
-        contract = {name: value for name, value in record.items() if name not in BALANCE_FIELDS}
+        contract = {
+            name: value
+            for name, value in record.items()
+            if name not in BALANCE_FIELDS and name != "late_fees_assessed_through"
+        }
         for name, value in contract.items():
             setattr(loan, name, value)
-        loan.save(update_fields=[*contract, "updated_at"])
+        loan.late_fees_assessed_through = _late_fees_through_for_record(
+            loan, record.get("late_fees_assessed_through"), on
+        )
+        loan.save(update_fields=[*contract, "late_fees_assessed_through", "updated_at"])
         deltas = {
             "principal": loan.principal_balance - record["principal_balance"],
             "interest": loan.accrued_interest - record["accrued_interest"],

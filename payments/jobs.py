@@ -120,9 +120,8 @@ def assess_late_fees(*, on: dt.date, lender_timezone: str | None = None) -> dict
                 logger.exception("late fees for loan %s failed; next run retries", loan_id)
                 counts["failed"] += 1
                 continue
-            new = [p for p in postings if p.effective_date == on]
-            counts["charged"] += len(new)
-            for posting in new:
+            counts["charged"] += len(postings)  # only fees this run made, each dated `on`
+            for posting in postings:
                 _late_fee_notice(loan_id, posting)
         result = dict(counts)
     result.pop("_job_run_id", None)
@@ -140,7 +139,9 @@ def _profile(user):
 
 
 def _late_fee_notice(loan_id: int, posting) -> None:
+    """Tell the owners, naming the fee's date (the run's business date) and the installment."""
     loan = Loan.objects.select_related("lender").get(pk=loan_id)
+    due = contract_schedule(loan).due_date(posting.installment_number)
     for link in _recipients(loan):
         notice_send(
             kind="reminder_late_fee",
@@ -151,6 +152,9 @@ def _late_fee_notice(loan_id: int, posting) -> None:
             context={
                 "loan": loan,
                 "fee": -posting.fees,
+                "assessed_on": posting.effective_date,
+                "due_date": due,
+                "grace_days": loan.lender.grace_days,
                 "pay_path": reverse("payments:pay", args=[loan.pk]),
             },
         )
