@@ -33,8 +33,18 @@ class PayForm(forms.Form):
         help_text=f"Today, or up to {MAX_DAYS_AHEAD} days ahead.",
     )
 
-    def __init__(self, *args, amounts: dict[str, Decimal], methods, today: dt.date, **kwargs):
+    def __init__(
+        self,
+        *args,
+        amounts: dict[str, Decimal],
+        methods,
+        today: dt.date,
+        principal_only_allowed: bool = True,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
+        if not principal_only_allowed:  # past due: the page says why (rules.py)
+            del self.fields["principal_only"]
         self.amounts, self.today = amounts, today
         labels = {
             "due": "Amount due",

@@ -30,6 +30,7 @@ from ismartpay.core.templatetags.ui import usd
 from loans.models import Loan
 from loans.selectors import loan_summary
 
+from .. import rules
 from ..declines import reason_for
 from ..errors import DuplicateSuspected, PaymentError
 from ..forms_guest import (
@@ -264,7 +265,7 @@ def guest_review(request, key: str):
             error = str(exc)
         else:
             return redirect(_remember_receipt(request, payment, key=key))
-    fee = loan.lender.card_convenience_fee if method.kind == PaymentMethod.Kind.CARD else 0
+    fee = rules.card_fee(method_kind=method.kind, lender_card_fee=loan.lender.card_convenience_fee)
     context = {
         "review": review,
         "method": method,

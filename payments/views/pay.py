@@ -14,6 +14,7 @@ from loans.allocation import AllocationError, allocate, payoff_amount
 from loans.models import LoanPosting
 from loans.selectors import loan_balances_on, loan_get_for_user, loan_summary
 
+from .. import rules
 from ..declines import reason_for
 from ..errors import AmountNotAllowed, DuplicateSuspected, MethodNotUsable, PaymentError
 from ..forms import ConfirmForm, PayForm
@@ -38,7 +39,15 @@ def _amounts(loan, today: dt.date) -> dict[str, Decimal]:
         "due": summary.amount_due,
         "installment": min(loan.installment_amount, summary.payoff_today),
         "payoff": summary.payoff_today,
+        "past_due": summary.past_due_amount,
     }
+
+
+def _principal_only_refusal(loan, amounts) -> str | None:
+    refusal = rules.principal_only_refusal(
+        past_due=amounts["past_due"], unpaid_fees=loan.unpaid_fees
+    )
+    return refusal.message if refusal else None
 
 
 @login_required
@@ -55,6 +64,7 @@ def pay_start(request, loan_id):
         methods=methods,
         today=today,
         initial=_initial(request, loan, amounts, methods, today),
+        principal_only_allowed=_principal_only_refusal(loan, amounts) is None,
     )
     if request.method == "POST" and form.is_valid():
         key = new_idempotency_key()
@@ -71,6 +81,7 @@ def pay_start(request, loan_id):
             "form": form,
             "amounts": amounts,
             "has_methods": bool(methods),
+            "principal_only_refusal": _principal_only_refusal(loan, amounts),
             "unverified": [m for m in methods_for_user(request.user) if m.needs_verification],
             "cutoff_left": time_left_before_cutoff(
                 now=now, lender_tz=loan.lender.timezone, cutoff=loan.lender.cutoff_time
@@ -163,7 +174,7 @@ def pay_review(request, loan_id, key):
     except AllocationError as exc:
         messages.error(request, str(exc))
         return redirect("payments:pay", loan_id=loan.pk)
-    fee = loan.lender.card_convenience_fee if method.kind == "card" else Decimal("0.00")
+    fee = rules.card_fee(method_kind=method.kind, lender_card_fee=loan.lender.card_convenience_fee)
     return render(
         request,
         "payments/review.html",

@@ -361,3 +361,25 @@ def test_principal_only_is_refused_while_the_loan_is_past_due(borrower, add_card
     )
     assert Payment.objects.count() == 0
     assert SandboxCharge.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_the_pay_page_offers_principal_only_only_while_the_loan_is_current(
+    borrower, borrower_client, linked_loan, add_card
+):
+    from factories import LoanFactory, LoanLinkFactory
+
+    add_card("4242424242424242")
+    behind = LoanFactory(
+        principal_balance=Decimal("21335.10"),
+        interest_accrued_through=dt.date(2026, 10, 5),
+        paid_toward_installments=Decimal("4349.88"),
+        unpaid_fees=Decimal("25.00"),
+    )
+    LoanLinkFactory(user=borrower, loan=behind)
+    with time_machine.travel(NOW, tick=False):
+        current_page = borrower_client.get(f"/payments/pay/{linked_loan.pk}/").content.decode()
+        behind_page = borrower_client.get(f"/payments/pay/{behind.pk}/").content.decode()
+    assert 'name="principal_only"' in current_page
+    assert 'name="principal_only"' not in behind_page
+    assert "First pay the $508.32 that is past due (including $25.00 of fees)" in behind_page
