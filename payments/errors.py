@@ -23,3 +23,8 @@ class MethodNotUsable(PaymentError):
 
 class TooLateToCancel(PaymentError):
     pass
+
+
+class NotAllowed(PaymentError):
+    """The person's role on the loan does not allow this (loans/permissions.py). The view
+    decides whether that is a 404, a 403 or a message."""

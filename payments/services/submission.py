@@ -151,6 +151,10 @@ def _create(
                 **extra,
             )
             record_created(payment, actor=payer, actor_label=actor_label)
+            from loans.permissions import is_third_party
+
+            if is_third_party(actor_label):  # actor_label is the payer's role on the loan
+                payment_notice_queue(payment, "third_party_paid")  # the owners are told
             if flags:
                 payment_notice_queue(payment, "held")
             return payment

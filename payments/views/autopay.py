@@ -101,7 +101,7 @@ def _review_page(request, loan, *, draft_key, plan=None):
 @payments_access_required
 @require_http_methods(["GET", "POST"])
 def setup(request, loan_id):
-    loan = loan_get_for_user(request.user, loan_id, need="pay")
+    loan = loan_get_for_user(request.user, loan_id, need="autopay")
     plan = live_plan_for_loan(loan)
     if plan is not None:
         return redirect("payments:autopay_manage", plan.pk)
@@ -123,7 +123,7 @@ def _url(name, *args):
 @payments_access_required
 @require_http_methods(["GET", "POST"])
 def review(request, loan_id):
-    loan = loan_get_for_user(request.user, loan_id, need="pay")
+    loan = loan_get_for_user(request.user, loan_id, need="autopay")
     key = f"{DRAFT}:{loan.pk}"
     chosen, context = _review_page(request, loan, draft_key=key)
     if chosen is None:
