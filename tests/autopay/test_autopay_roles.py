@@ -6,6 +6,7 @@ or cancel it; a "view and pay" third party is refused by the pages (404) and by 
 that is not its owner's. Every AutopayEvent names the actual actor and their role."""
 
 import datetime as dt
+import html
 import time
 
 import pytest
@@ -104,6 +105,10 @@ def snapshot() -> dict:
     }
 
 
+def html_text(response) -> str:
+    return html.unescape(response.content.decode())
+
+
 def plan_urls(plan) -> list[str]:
     return [
         reverse(f"payments:autopay_{name}", args=[plan.pk])
@@ -158,10 +163,17 @@ def test_third_parties_see_no_autopay_controls_owners_do(people, plan, linked_lo
         assert summary.can_manage_autopay is False
         assert setup not in dashboard.content.decode(), who
     for who in ("borrower", "co_borrower"):
-        html = web_for(people[who]).get(reverse("dashboard")).content.decode()
-        assert f'href="{setup}">Manage</a>' in html, who
-    manage = web_for(people["co_borrower"]).get(reverse("payments:autopay_manage", args=[plan.pk]))
-    assert manage.status_code == 200 and "Pause autopay" in manage.content.decode()
+        page = web_for(people[who]).get(reverse("dashboard")).content.decode()
+        assert f'href="{setup}">Manage</a>' in page, who
+    co = web_for(people["co_borrower"])
+    manage = co.get(reverse("payments:autopay_manage", args=[plan.pk]))
+    page = manage.content.decode()
+    assert manage.status_code == 200 and "Pause autopay" in page and "Cancel autopay" in page
+    # A change re-authorizes the plan owner's method: only the plan owner is offered it.
+    assert manage.context["can_change"] is False
+    assert reverse("payments:autopay_change", args=[plan.pk]) not in page
+    change = co.get(reverse("payments:autopay_change", args=[plan.pk]), follow=True)
+    assert "who set up this autopay, can change it" in html_text(change)
 
 
 # --- the services ------------------------------------------------------------------------------
