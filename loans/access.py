@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from .models import CalendarFeed, LinkAttempt, Loan, LoanInvitation, LoanLink
+from .permissions import OWNER_ROLES, OWNER_ROLES_IN_LINK_ORDER, is_owner
 
 MAX_LINK_FAILURES_PER_DAY = 5
 INVITATION_MAX_AGE = dt.timedelta(days=7)
@@ -88,9 +89,9 @@ def loan_link(
 def _link_owner(user, loan: Loan) -> LoanLink | AccessError:
     links = {link.role: link for link in loan.links.all()}
     mine = next((link for link in links.values() if link.user_id == user.pk), None)
-    if mine is not None and mine.role in LoanLink.OWNER_ROLES:
+    if mine is not None and is_owner(mine.role):
         return mine
-    free = [role for role in LoanLink.OWNER_ROLES if role not in links]
+    free = [role for role in OWNER_ROLES_IN_LINK_ORDER if role not in links]
     if not free:
         return AccessError(
             "This loan is already linked to its borrower and co-borrower. If that is not "
@@ -102,7 +103,7 @@ def _link_owner(user, loan: Loan) -> LoanLink | AccessError:
         link = mine
     else:
         link = LoanLink.objects.create(user=user, loan=loan, role=free[0])
-    others = [existing.user for existing in links.values() if existing.role in LoanLink.OWNER_ROLES]
+    others = [existing.user for existing in links.values() if is_owner(existing.role)]
     if others:
         # Someone else proved the facts on file: the people already on the loan must know.
         transaction.on_commit(lambda: _notify_linked(loan, newcomer=user, recipients=others))
@@ -136,7 +137,7 @@ def loan_invite(*, loan: Loan, invited_by, email: str, name: str, role: str) -> 
     The email carries a signed link valid for 7 days; the invitee signs in (any account) and
     accepts. Only the borrower or co-borrower can invite.
     """
-    if getattr(loan, "link_role", None) not in LoanLink.OWNER_ROLES:
+    if not is_owner(getattr(loan, "link_role", None)):
         raise AccessError("Only the borrower or co-borrower can invite someone.")
     if email.strip().lower() == invited_by.email.lower():
         raise AccessError("You already have access to this loan.")
@@ -197,7 +198,7 @@ def loan_invitation_accept(*, token: str, user) -> LoanLink:
         if invitation.invited_by_id == user.pk:
             raise AccessError("You cannot accept your own invitation.")
         link = LoanLink.objects.filter(user=user, loan_id=invitation.loan_id).first()
-        if link is not None and link.role in LoanLink.OWNER_ROLES:
+        if link is not None and is_owner(link.role):
             raise AccessError("You already have this loan on your account.")
         if link is None:
             link = LoanLink.objects.create(
@@ -214,7 +215,7 @@ def loan_invitation_accept(*, token: str, user) -> LoanLink:
 
 def loan_invitation_revoke(*, loan: Loan, invitation_id: int, by) -> LoanInvitation:
     """Withdraw an invitation; an accepted one loses its access at once."""
-    if getattr(loan, "link_role", None) not in LoanLink.OWNER_ROLES:
+    if not is_owner(getattr(loan, "link_role", None)):
         raise AccessError("Only the borrower or co-borrower can change who has access.")
     with transaction.atomic():
         invitation = LoanInvitation.objects.select_for_update().get(pk=invitation_id, loan=loan)
@@ -222,10 +223,8 @@ def loan_invitation_revoke(*, loan: Loan, invitation_id: int, by) -> LoanInvitat
             invitation.revoked_at = timezone.now()
             invitation.save(update_fields=["revoked_at", "updated_at"])
         if invitation.accepted_by_id is not None:
-            LoanLink.objects.filter(
-                loan=loan,
-                user_id=invitation.accepted_by_id,
-                role__in=[LoanInvitation.Role.VIEWER, LoanInvitation.Role.PAYER],
+            LoanLink.objects.filter(loan=loan, user_id=invitation.accepted_by_id).exclude(
+                role__in=OWNER_ROLES
             ).delete()
         return invitation
 

@@ -147,8 +147,7 @@ class LoanLink(TimeStampedModel):
         VIEWER = "viewer", "Can view"
         PAYER = "payer", "Can view and pay"
 
-    OWNER_ROLES = ("borrower", "co_borrower")
-    PAY_ROLES = ("borrower", "co_borrower", "payer")
+    # Who may do what with each role: loans/permissions.py (the one home of those rules).
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="loan_links"

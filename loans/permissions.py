@@ -11,8 +11,11 @@ Views, services, the charge gate and the admin call these; none of them compares
 from .models import LoanLink
 
 R = LoanLink.Role
-OWNER_ROLES = frozenset({R.BORROWER, R.CO_BORROWER})
+# The first person to prove the facts on file becomes the borrower, the second the co-borrower.
+OWNER_ROLES_IN_LINK_ORDER = (R.BORROWER, R.CO_BORROWER)
+OWNER_ROLES = frozenset(OWNER_ROLES_IN_LINK_ORDER)
 PAY_ROLES = OWNER_ROLES | {R.PAYER}
+THIRD_PARTY_ROLES = frozenset({R.VIEWER, R.PAYER})  # invited by an owner; never owners
 
 
 def loan_role(*, user_id: int | None, loan_id: int) -> str | None:
@@ -24,6 +27,16 @@ def loan_role(*, user_id: int | None, loan_id: int) -> str | None:
         .values_list("role", flat=True)
         .first()
     )
+
+
+def is_owner(role: str | None) -> bool:
+    """Borrower or co-borrower: shares the debt, decides who else sees or pays the loan."""
+    return role in OWNER_ROLES
+
+
+def is_third_party(role: str | None) -> bool:
+    """An invited viewer or payer: what they do to the loan's payments, its owners are told."""
+    return role in THIRD_PARTY_ROLES
 
 
 def can_view(role: str | None) -> bool:

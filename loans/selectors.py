@@ -19,7 +19,7 @@ from django.http import Http404
 
 from ismartpay.core.money import ZERO, to_cents
 
-from . import calendar, delinquency, interest, schedule, simulation
+from . import calendar, delinquency, interest, permissions, schedule, simulation
 from .allocation import Balances, accrue_interest, payoff_amount
 from .models import Loan, LoanLink, LoanPosting
 
@@ -51,6 +51,7 @@ class LoanSummary:
     last_payment_amount: Decimal | None = None
     role: str = LoanLink.Role.BORROWER  # the viewing user's link role
     can_pay: bool = True
+    can_manage_autopay: bool = True
 
     @property
     def is_paid_off(self) -> bool:
@@ -107,6 +108,7 @@ def loan_summary(
     next_due = delinquency.next_payment_due_date(schedule, position)
     made = delinquency.covered_installments(schedule, position)
     repaid = loan.original_principal - loan.principal_balance
+    role = getattr(loan, "link_role", LoanLink.Role.BORROWER)
     return LoanSummary(
         loan=loan,
         next_due_date=next_due,
@@ -121,8 +123,9 @@ def loan_summary(
         autopay_on=loan.pk in autopay_loan_ids,
         last_payment_date=getattr(loan, "last_payment_date", None),
         last_payment_amount=getattr(loan, "last_payment_amount", None),
-        role=getattr(loan, "link_role", LoanLink.Role.BORROWER),
-        can_pay=getattr(loan, "link_role", LoanLink.Role.BORROWER) in LoanLink.PAY_ROLES,
+        role=role,
+        can_pay=permissions.can_pay(role),
+        can_manage_autopay=permissions.can_manage_autopay(role),
     )
 
 
@@ -167,29 +170,38 @@ def dashboard_for_user(
     return [loan_summary(loan, today=today, autopay_loan_ids=autopay_loan_ids) for loan in loans]
 
 
+# What a page needs to do with the loan -> the rule (loans/permissions.py) that allows it.
+_NEEDS = {
+    "view": permissions.can_view,
+    "pay": permissions.can_pay,
+    "autopay": permissions.can_manage_autopay,
+    "owner": permissions.is_owner,
+}
+
+
 def loan_get_for_user(user, loan_id: int | str, *, need: str = "view") -> Loan:
-    """The loan if `user` may see it (`need="view"`) or pay it (`need="pay"`), else Http404.
+    """The loan if `user` may see it (`need="view"`), pay it (`"pay"`), manage its autopay
+    (`"autopay"`) or decide who shares it (`"owner"`), else Http404.
 
     Every page and action that takes a loan id goes through here: another borrower, an
-    anonymous visitor, a revoked or view-only third party (for "pay") all get the same 404.
-    The loan comes with its lender and `link_role` (the user's role on it).
+    anonymous visitor, a revoked third party, or one whose role does not allow `need` all get
+    the same 404. The loan comes with its lender and `link_role` (the user's role on it).
     """
-    if need not in ("view", "pay"):
-        raise ValueError(f"need must be 'view' or 'pay', not {need!r}")
+    if need not in _NEEDS:
+        raise ValueError(f"need must be one of {sorted(_NEEDS)}, not {need!r}")
     if not getattr(user, "is_authenticated", False):
         raise Http404("No such loan")
     try:
         loan_pk = int(loan_id)
     except (TypeError, ValueError):
         raise Http404("No such loan") from None
-    roles = LoanLink.PAY_ROLES if need == "pay" else [choice for choice, _ in LoanLink.Role.choices]
     loan = (
-        Loan.objects.filter(pk=loan_pk, links__user=user, links__role__in=roles)
+        Loan.objects.filter(pk=loan_pk, links__user=user)
         .select_related("lender")
         .annotate(link_role=F("links__role"))
         .first()
     )
-    if loan is None:
+    if loan is None or not _NEEDS[need](loan.link_role):
         raise Http404("No such loan")
     return loan
 
@@ -328,7 +340,7 @@ def calendar_events_for_user(
     """
     autopay_dates = autopay_dates or {}
     loans = Loan.objects.filter(
-        links__user=user, links__role__in=LoanLink.OWNER_ROLES
+        links__user=user, links__role__in=permissions.OWNER_ROLES
     ).select_related("lender")
     events = []
     for loan in loans:

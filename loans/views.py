@@ -19,7 +19,8 @@ from payments.autopay.selectors import autopay_loan_ids_for_user
 from . import access, ical
 from .forms import InviteForm, LinkLoanForm, PayoffQuoteForm, SimulatorForm
 from .letters import payoff_letter_pdf
-from .models import CalendarFeed, LoanInvitation, LoanLink
+from .models import CalendarFeed, LoanInvitation
+from .permissions import is_owner
 from .selectors import (
     amortization_for,
     calendar_events_for_user,
@@ -102,7 +103,7 @@ def loan_detail(request, loan_id: int):
             "schedule_page": page,
             "quote_form": quote_form,
             "quote": quote,
-            "can_share": loan.link_role in LoanLink.OWNER_ROLES,
+            "can_share": is_owner(loan.link_role),
         },
     )
 
@@ -153,9 +154,7 @@ def what_if(request, loan_id: int):
 
 @login_required
 def sharing(request, loan_id: int):
-    loan = loan_get_for_user(request.user, loan_id)
-    if loan.link_role not in LoanLink.OWNER_ROLES:
-        raise Http404("No such loan")
+    loan = loan_get_for_user(request.user, loan_id, need="owner")
     if response := _only(request, "GET", "HEAD", "POST"):
         return response
     form = InviteForm(request.POST or None)
@@ -185,9 +184,7 @@ def sharing(request, loan_id: int):
 
 @login_required
 def sharing_revoke(request, loan_id: int, invitation_id: int):
-    loan = loan_get_for_user(request.user, loan_id)
-    if loan.link_role not in LoanLink.OWNER_ROLES:
-        raise Http404("No such loan")
+    loan = loan_get_for_user(request.user, loan_id, need="owner")
     if response := _only(request, "POST"):
         return response
     try:

@@ -26,4 +26,5 @@ class TooLateToCancel(PaymentError):
 
 
 class NotAllowed(PaymentError):
-    """The person's role on the loan does not allow this."""
+    """The person's role on the loan does not allow this (loans/permissions.py). The view
+    decides whether that is a 404, a 403 or a message."""

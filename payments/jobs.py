@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from loans import delinquency
 from loans.models import Loan, LoanLink
+from loans.permissions import OWNER_ROLES
 from loans.selectors import contract_schedule, loan_position
 from loans.services import loan_assess_late_fees
 
@@ -129,9 +130,7 @@ def assess_late_fees(*, on: dt.date, lender_timezone: str | None = None) -> dict
 
 
 def _recipients(loan: Loan):
-    return LoanLink.objects.filter(loan=loan, role__in=LoanLink.OWNER_ROLES).select_related(
-        "user__profile"
-    )
+    return LoanLink.objects.filter(loan=loan, role__in=OWNER_ROLES).select_related("user__profile")
 
 
 def _profile(user):

@@ -10,6 +10,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from loans.models import LoanLink
+from loans.permissions import OWNER_ROLES
+
 from .declines import reason_for
 from .models import Notice, Payment
 
@@ -72,6 +75,8 @@ def _receipt_path(payment: Payment) -> str:
 
 
 def payment_notice(payment_id: int, kind: str) -> bool:
+    if kind in OWNER_SUBJECTS:
+        return payment_owner_notices(payment_id, kind)
     payment = Payment.objects.select_related("loan__lender").get(pk=payment_id)
     code = payment.decline_code or payment.return_code
     return notice_send(
@@ -89,9 +94,48 @@ def payment_notice(payment_id: int, kind: str) -> bool:
     )
 
 
+# A third party (loans.permissions.is_third_party) paid or cancelled: the loan's owners are told.
+OWNER_SUBJECTS = {
+    "third_party_paid": "{name} made a payment of ${amount} on your loan",
+    "third_party_cancelled": "{name} cancelled a payment of ${amount} on your loan",
+}
+
+
+def payment_owner_notices(payment_id: int, kind: str) -> bool:
+    """Email each owner of the payment's loan (borrower, co-borrower) what the third party who
+    made the payment did with it: one notice per owner, each claimed once by its key
+    (`payment:<id>:<kind>:owner:<user id>`), so a retried task sends only the ones missing."""
+    payment = Payment.objects.select_related("loan__lender", "payer").get(pk=payment_id)
+    name = payment.payer.get_full_name() if payment.payer else payment.payer_email
+    subject = (
+        OWNER_SUBJECTS[kind].replace("{name}", name).replace("{amount}", f"{payment.amount:,}")
+    )
+    owners = LoanLink.objects.filter(loan_id=payment.loan_id, role__in=OWNER_ROLES).select_related(
+        "user"
+    )
+    sent = False
+    for link in owners.order_by("pk"):
+        sent |= notice_send(
+            kind=f"payment_{kind}",
+            dedupe_key=f"payment:{payment.pk}:{kind}:owner:{link.user_id}",
+            to=link.user.email,
+            subject=subject,
+            template=f"payments/email/payment_{kind}.txt",
+            context={
+                "payment": payment,
+                "loan": payment.loan,
+                "payer_name": name,
+                "receipt_path": _receipt_path(payment),
+                "sharing_path": reverse("loan_sharing", args=[payment.loan_id]),
+            },
+        )
+    return sent
+
+
 def payment_notice_queue(payment: Payment, kind: str) -> None:
-    """Owe the payer the `kind` email about `payment`. Call it inside the transaction that
-    changed the payment, so the notice exists exactly when the change does."""
+    """Owe the payer the `kind` email about `payment` (for an OWNER_SUBJECTS kind: the loan's
+    owners). Call it inside the transaction that changed the payment, so the notice exists
+    exactly when the change does."""
     from .tasks import send_payment_notice
 
     send_payment_notice.delay_on_commit(payment.pk, kind)

@@ -4,12 +4,13 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.http import Http404
 
 from ismartpay.core.money import ZERO
 from loans import delinquency
 from loans.models import Loan
+from loans.permissions import can_manage_autopay
 from loans.selectors import contract_schedule, loan_position
 
 from ..models import AutopayDebit, AutopayPlan
@@ -27,7 +28,10 @@ def autopay_loan_ids_for_user(user) -> QuerySet:
 
 
 def plan_get_for_user(user, plan_id) -> AutopayPlan:
-    """The plan if `user` may pay its loan (borrower, co-borrower, payer), else 404."""
+    """The plan if `user` may manage its loan's autopay (an owner: loans.permissions), else 404.
+
+    A third party, even one who may pay, gets 404 like a stranger: the plan is the owner's
+    authorization, not theirs to read or change (issue 9, rule Roles)."""
     if not getattr(user, "is_authenticated", False):
         raise Http404
     try:
@@ -35,15 +39,12 @@ def plan_get_for_user(user, plan_id) -> AutopayPlan:
     except (TypeError, ValueError):
         raise Http404 from None
     plan = (
-        AutopayPlan.objects.filter(
-            pk=pk,
-            loan__links__user=user,
-            loan__links__role__in=["borrower", "co_borrower", "payer"],
-        )
+        AutopayPlan.objects.filter(pk=pk, loan__links__user=user)
         .select_related("loan__lender", "method", "owner")
+        .annotate(link_role=F("loan__links__role"))
         .first()
     )
-    if plan is None:
+    if plan is None or not can_manage_autopay(plan.link_role):
         raise Http404
     return plan
 

@@ -2,6 +2,11 @@
 payment, cancel, end. Each one locks the plan, records an AutopayEvent (and an
 AutopayAuthorization when the borrower authorizes), and emails the borrower.
 
+Only an owner of the loan (borrower or co-borrower) may enrol, change, pause, resume, skip or
+cancel: the plan is the owner's standing authorization (Regulation E, 12 CFR 1005.10(b)), so a
+third party, even one who may pay, is refused here whatever the page did
+(loans.permissions.can_manage_autopay). Each event records the actor and their role.
+
 Emails go out after the transaction (notice_send claims a Notice row first, so each one is
 sent once; the sweep resends a claimed one whose sender died).
 
@@ -20,9 +25,10 @@ from django.utils import timezone
 
 from loans.calendar import add_business_days, is_business_day, previous_business_day
 from loans.models import Loan
-from loans.selectors import loan_get_for_user, loan_position
+from loans.permissions import can_manage_autopay, loan_role
+from loans.selectors import loan_position
 
-from ..errors import PaymentError
+from ..errors import NotAllowed, PaymentError
 from ..models import AutopayAuthorization, AutopayDebit, AutopayEvent, AutopayPlan, PaymentMethod
 from ..notifications import notice_send
 from ..timing import lender_local
@@ -35,6 +41,20 @@ P = AutopayPlan.Status
 
 class AutopayError(PaymentError):
     """Refused, with a reason the borrower can read."""
+
+
+class AutopayNotAllowed(AutopayError, NotAllowed):
+    """The person's role on the loan does not let them do this to its autopay."""
+
+
+def _owner_role(user, loan_id: int) -> str:
+    """The user's role on the loan, if it lets them manage its autopay; else AutopayNotAllowed."""
+    role = loan_role(user_id=user.pk, loan_id=loan_id)
+    if not can_manage_autopay(role):
+        raise AutopayNotAllowed(
+            "Only the borrower or co-borrower can set up or change this loan's autopay."
+        )
+    return role
 
 
 # --- cut-off -----------------------------------------------------------------------------------
@@ -231,7 +251,8 @@ def autopay_enroll(
     """Turn autopay on: the plan and the borrower's authorization, in one transaction; the
     borrower gets a copy of the authorization by email (Regulation E)."""
     now = now or timezone.now()
-    loan = loan_get_for_user(user, loan_id, need="pay")
+    role = _owner_role(user, loan_id)
+    loan = Loan.objects.select_related("lender").get(pk=loan_id)
     today = lender_local(now, loan.lender.timezone).date()
     validate_terms(loan=loan, method=method, terms=terms, user=user, today=today)
     text, upcoming = preview(loan=loan, method=method, terms=terms, now=now)
@@ -258,7 +279,7 @@ def autopay_enroll(
             auth = _authorize(
                 plan, user, text, method, terms, upcoming, now, ip_address, user_agent
             )
-            _event(plan, "enrolled", actor=user, actor_label="borrower", authorization=auth.pk)
+            _event(plan, "enrolled", actor=user, actor_label=role, authorization=auth.pk)
     except IntegrityError:
         raise AutopayError("This loan already has autopay. Manage it instead.") from None
     _email(
@@ -285,16 +306,17 @@ def _authorize(plan, user, text, method, terms, upcoming, now, ip_address, user_
     )
 
 
-def _lock(plan_id: int, user) -> AutopayPlan:
+def _lock(plan_id: int, user) -> tuple[AutopayPlan, str]:
+    """The plan, locked, and the actor's label: the user's role on the loan (refused unless
+    it lets them manage autopay, whatever the page checked before), or "system" for none."""
     plan = (
         AutopayPlan.objects.select_for_update(of=("self",))
         .select_related("loan__lender", "method", "owner")
         .get(pk=plan_id)
     )
-    if user is not None:
-        # Access was checked by the selector; a user who lost access since gets refused here.
-        loan_get_for_user(user, plan.loan_id, need="pay")
-    return plan
+    if user is None:
+        return plan, "system"
+    return plan, _owner_role(user, plan.loan_id)
 
 
 def autopay_change(
@@ -312,9 +334,16 @@ def autopay_change(
     a suspended plan is re-authorized."""
     now = now or timezone.now()
     with transaction.atomic():
-        plan = _lock(plan_id, user)
+        plan, role = _lock(plan_id, user)
         if not plan.is_live:
             raise AutopayError("This autopay plan has ended. Set up a new one.")
+        if method.owner_id != plan.owner_id:
+            # The nightly run debits the plan owner's authorization: another person's method
+            # would be refused then, and the plan suspended (issue 9, finding 5).
+            raise AutopayNotAllowed(
+                "Autopay can only debit a payment method of the person who set it up. To pay "
+                "from your own, cancel this autopay and set up your own."
+            )
         today = lender_local(now, plan.loan.lender.timezone).date()
         if terms.start_date < today and terms.start_date == plan.start_date:
             terms = sched.PlanTerms(**{**terms.__dict__, "start_date": today})
@@ -339,7 +368,7 @@ def autopay_change(
         _reset_cursor(plan)
         plan.save()
         auth = _authorize(plan, user, text, method, terms, upcoming, now, ip_address, user_agent)
-        event = _event(plan, "changed", actor=user, actor_label="borrower", authorization=auth.pk)
+        event = _event(plan, "changed", actor=user, actor_label=role, authorization=auth.pk)
     _email(
         plan,
         "changed",
@@ -365,7 +394,7 @@ def _simple(
 ) -> AutopayPlan:
     now = now or timezone.now()
     with transaction.atomic():
-        plan = _lock(plan_id, user)
+        plan, role = _lock(plan_id, user)
         if plan.status not in allowed:
             raise AutopayError(
                 f"Autopay is {plan.get_status_display().lower()}; you can't {what} it."
@@ -373,9 +402,7 @@ def _simple(
         _check_window(plan, now, what)
         detail = apply(plan, now) or {}
         plan.save()
-        event = _event(
-            plan, kind, actor=user, actor_label="borrower" if user else "system", **detail
-        )
+        event = _event(plan, kind, actor=user, actor_label=role, **detail)
     _email(plan, "changed", str(event.pk), subject, what=kind, detail=detail)
     return plan
 
@@ -474,7 +501,7 @@ def autopay_cancel(*, plan_id: int, user, now: dt.datetime | None = None) -> Aut
 def autopay_end(*, plan_id: int, reason: str, kind: str = "ended") -> AutopayPlan | None:
     """System: end a plan (the loan is paid off, the end date passed) and tell the borrower."""
     with transaction.atomic():
-        plan = _lock(plan_id, None)
+        plan, _ = _lock(plan_id, None)
         if not plan.is_live:
             return None
         plan.status = P.ENDED
@@ -497,7 +524,7 @@ def autopay_end(*, plan_id: int, reason: str, kind: str = "ended") -> AutopayPla
 def autopay_suspend(*, plan_id: int, reason: str) -> AutopayPlan | None:
     """System: stop debits until the borrower authorizes again (e.g. an R10 return)."""
     with transaction.atomic():
-        plan = _lock(plan_id, None)
+        plan, _ = _lock(plan_id, None)
         if plan.status != P.ACTIVE:
             return None
         plan.status = P.SUSPENDED

@@ -94,12 +94,25 @@ def payment_reverse(*, payment_id: int, reason: str, actor) -> Payment:
 
 
 def payment_cancel_scheduled(*, payment_id: int, actor, now: dt.datetime | None = None) -> Payment:
-    """A scheduled payment can be cancelled until the lender's cut-off on its date."""
+    """A scheduled payment can be cancelled until the lender's cut-off on its date, by whom
+    loans.permissions.can_cancel_payment allows (checked under the payment's lock, so a role
+    revoked meanwhile counts). The event records the actor and their role on the loan; when a
+    third party cancels, the loan's owners are emailed (issue 9, rule Roles)."""
+    from loans.permissions import can_cancel_payment, is_third_party, loan_role
+
+    from ..errors import NotAllowed
+
     now = now or timezone.now()
     with transaction.atomic():
         payment = (
             Payment.objects.select_for_update().select_related("loan__lender").get(pk=payment_id)
         )
+        role = loan_role(user_id=actor.pk, loan_id=payment.loan_id)
+        payer_role = loan_role(user_id=payment.payer_id, loan_id=payment.loan_id)
+        if not can_cancel_payment(
+            role=role, user_id=actor.pk, payer_id=payment.payer_id, payer_role=payer_role
+        ):
+            raise NotAllowed("You can't cancel this payment. Ask the person who made it.")
         if payment.status != S.SCHEDULED:
             raise TooLateToCancel("This payment is already on its way and can't be cancelled.")
         lender = payment.loan.lender
@@ -108,7 +121,9 @@ def payment_cancel_scheduled(*, payment_id: int, actor, now: dt.datetime | None 
             raise TooLateToCancel(
                 "It's past the cut-off on the payment's date; it can't be cancelled."
             )
-        transition(payment, S.CANCELLED, actor=actor, actor_label="borrower")
+        transition(payment, S.CANCELLED, actor=actor, actor_label=role)
+        if is_third_party(role):
+            payment_notice_queue(payment, "third_party_cancelled")  # the owners are told
     return payment
 
 

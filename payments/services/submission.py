@@ -13,6 +13,7 @@ from ismartpay.core.money import ZERO
 from loans import lock_objects as loan_locks
 from loans.allocation import payoff_amount
 from loans.models import Loan
+from loans.permissions import is_third_party
 from loans.selectors import loan_balances_on
 from loans.services import loan_post_payment
 
@@ -167,6 +168,8 @@ def _create(
                 **extra,
             )
             record_created(payment, actor=payer, actor_label=actor_label)
+            if is_third_party(actor_label):  # actor_label is the payer's role on the loan
+                payment_notice_queue(payment, "third_party_paid")  # the owners are told
             if flags:
                 payment_notice_queue(payment, "held")
             return payment

@@ -26,6 +26,10 @@ from ..selectors import methods_for_user
 from ..timing import lender_local
 
 DRAFT = "autopay_draft"
+_ONLY_THE_PLAN_OWNER = (
+    "Only {owner}, who set up this autopay, can change it. You can pause, skip or cancel it, "
+    "or cancel it and set up your own."
+)
 
 
 def _today(loan):
@@ -101,7 +105,7 @@ def _review_page(request, loan, *, draft_key, plan=None):
 @payments_access_required
 @require_http_methods(["GET", "POST"])
 def setup(request, loan_id):
-    loan = loan_get_for_user(request.user, loan_id, need="pay")
+    loan = loan_get_for_user(request.user, loan_id, need="autopay")
     plan = live_plan_for_loan(loan)
     if plan is not None:
         return redirect("payments:autopay_manage", plan.pk)
@@ -123,7 +127,7 @@ def _url(name, *args):
 @payments_access_required
 @require_http_methods(["GET", "POST"])
 def review(request, loan_id):
-    loan = loan_get_for_user(request.user, loan_id, need="pay")
+    loan = loan_get_for_user(request.user, loan_id, need="autopay")
     key = f"{DRAFT}:{loan.pk}"
     chosen, context = _review_page(request, loan, draft_key=key)
     if chosen is None:
@@ -180,6 +184,9 @@ def manage(request, plan_id):
                 else None
             ),
             "debits": debits_for_plan(plan),
+            # A change re-authorizes debits from the plan owner's method: theirs to make. The
+            # other owner may pause, skip, resume or cancel (autopay_change refuses them too).
+            "can_change": plan.owner_id == request.user.pk,
         },
     )
 
@@ -193,6 +200,9 @@ def _last_key(plan):
 @require_http_methods(["GET", "POST"])
 def change(request, plan_id):
     plan = plan_get_for_user(request.user, plan_id)
+    if plan.owner_id != request.user.pk:
+        messages.error(request, _ONLY_THE_PLAN_OWNER.format(owner=plan.owner.get_full_name()))
+        return redirect("payments:autopay_manage", plan.pk)
     return _form_page(
         request,
         plan.loan,

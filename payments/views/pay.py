@@ -6,17 +6,25 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from loans.allocation import AllocationError, allocate, payoff_amount
 from loans.models import LoanPosting
+from loans.permissions import can_cancel_payment, loan_role
 from loans.selectors import loan_balances_on, loan_get_for_user, loan_summary
 
 from .. import rules
 from ..declines import reason_for
-from ..errors import AmountNotAllowed, DuplicateSuspected, MethodNotUsable, PaymentError
+from ..errors import (
+    AmountNotAllowed,
+    DuplicateSuspected,
+    MethodNotUsable,
+    NotAllowed,
+    PaymentError,
+)
 from ..forms import ConfirmForm, PayForm
 from ..models import Payment
 from ..presenters import payment_timeline
@@ -158,6 +166,7 @@ def pay_review(request, loan_id, key):
                 is_payoff=is_payoff,
                 authorization_text=authorization,
                 confirm_duplicate=form.cleaned_data["confirm_duplicate"],
+                actor_label=loan.link_role,  # borrower, co_borrower or payer: on every event
                 now=now,
             )
         except DuplicateSuspected as exc:
@@ -253,8 +262,19 @@ def payment_detail(request, reference):
             "loan": payment.loan,
             "timeline": payment_timeline(payment),
             "reason": reason_for(code) if code else None,
-            "can_cancel": payment.status == Payment.Status.SCHEDULED,
+            "can_cancel": payment.status == Payment.Status.SCHEDULED
+            and _may_cancel(request.user, payment),
         },
+    )
+
+
+def _may_cancel(user, payment: Payment) -> bool:
+    """Whether to offer the cancel button: the rule the cancel service enforces."""
+    return can_cancel_payment(
+        role=loan_role(user_id=user.pk, loan_id=payment.loan_id),
+        user_id=user.pk,
+        payer_id=payment.payer_id,
+        payer_role=loan_role(user_id=payment.payer_id, loan_id=payment.loan_id),
     )
 
 
@@ -264,6 +284,9 @@ def payment_cancel(request, reference):
     payment = payment_get_for_user(request.user, reference)
     try:
         payment_cancel_scheduled(payment_id=payment.pk, actor=request.user)
+    except NotAllowed as exc:
+        # They may see the payment (else 404 above) but not cancel it; no button offered it.
+        raise PermissionDenied(str(exc)) from exc
     except PaymentError as exc:
         messages.error(request, str(exc))
     else:

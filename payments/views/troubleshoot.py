@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from accounts.decorators import payments_access_required
-from loans.models import LoanLink
+from loans.permissions import can_pay, loan_role
 
 from ..declines import ACH_RETURNS, Reason, reason_for
 from ..models import Payment
@@ -76,9 +76,7 @@ def troubleshooting_for(payment: Payment, *, can_pay: bool) -> Troubleshooting:
 
 
 def _can_pay(user, payment: Payment) -> bool:
-    return LoanLink.objects.filter(
-        user=user, loan_id=payment.loan_id, role__in=LoanLink.PAY_ROLES
-    ).exists()
+    return can_pay(loan_role(user_id=user.pk, loan_id=payment.loan_id))
 
 
 @payments_access_required
