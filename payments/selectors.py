@@ -37,3 +37,18 @@ def payment_get_for_user(user, reference: str) -> Payment:
     if payment is None:
         raise Http404
     return payment
+
+
+def method_waiting_payments(method: PaymentMethod):
+    """One-time payments that will still take money from `method`: scheduled or held."""
+    return Payment.objects.filter(
+        method=method, status__in=[Payment.Status.SCHEDULED, Payment.Status.HELD]
+    )
+
+
+def method_live_plans(method: PaymentMethod):
+    """Autopay plans that pay with `method` and may debit it again (active, paused,
+    suspended)."""
+    from .models import AutopayPlan
+
+    return AutopayPlan.objects.filter(method=method, status__in=AutopayPlan.LIVE_STATUSES)

@@ -8,7 +8,8 @@ from django.utils import timezone
 from ..errors import MethodNotUsable, PaymentError
 from ..gateways import get_gateway
 from ..gateways.base import BankAccountInput, CardInput
-from ..models import PaymentMethod
+from ..models import Payment, PaymentMethod
+from ..selectors import method_live_plans, method_waiting_payments
 
 MAX_VERIFICATION_ATTEMPTS = 3
 
@@ -84,12 +85,36 @@ def payment_method_set_default(*, method: PaymentMethod) -> PaymentMethod:
     return method
 
 
-def payment_method_remove(*, method: PaymentMethod, autopay_uses_it: bool = False) -> None:
-    """Soft-remove (payments keep pointing at it). Refused while an autopay plan uses it."""
-    if autopay_uses_it:
-        raise PaymentError(
-            "Autopay uses this method. Switch autopay to another method first, then remove it."
+def payment_method_remove(*, method: PaymentMethod, actor=None) -> list[Payment]:
+    """Soft-remove a method (payments keep pointing at it). Refused while a live autopay plan
+    pays with it (the borrower switches the plan first). Its scheduled and held one-time
+    payments are cancelled with it, each payer told; returns them."""
+    from ..notifications import payment_notice_queue
+    from .events import transition
+
+    with transaction.atomic():
+        method = PaymentMethod.objects.select_for_update().get(pk=method.pk)
+        if method_live_plans(method).exists():
+            raise PaymentError(
+                "Autopay uses this method. Switch autopay to another method first, then remove it."
+            )
+        cancelled = list(
+            method_waiting_payments(method).select_for_update(of=("self",)).order_by("pk")
         )
-    method.removed_at = timezone.now()
-    method.is_default = False
-    method.save(update_fields=["removed_at", "is_default", "updated_at"])
+        for payment in cancelled:
+            payment.status_reason = (
+                f"{method.label} was removed, so this payment was cancelled. Nothing was charged."
+            )
+            transition(
+                payment,
+                Payment.Status.CANCELLED,
+                actor=actor,
+                actor_label="method_removed",
+                fields=("status_reason",),
+                detail={"refused": "method"},
+            )
+            payment_notice_queue(payment, "cancelled")
+        method.removed_at = timezone.now()
+        method.is_default = False
+        method.save(update_fields=["removed_at", "is_default", "updated_at"])
+    return cancelled

@@ -18,7 +18,12 @@ from ..forms_methods import BankAccountForm, VerifyBankForm, scrub_card_form
 from ..gateways import get_gateway
 from ..gateways.base import CardRejected, GatewayError
 from ..models import PaymentMethod
-from ..selectors import method_get_for_user, methods_for_user
+from ..selectors import (
+    method_get_for_user,
+    method_live_plans,
+    method_waiting_payments,
+    methods_for_user,
+)
 from ..services import (
     payment_method_add_bank,
     payment_method_add_card,
@@ -68,15 +73,6 @@ def method_rows(methods, *, today) -> list[MethodRow]:
             )
         )
     return rows
-
-
-def _autopay_uses(method: PaymentMethod) -> bool:
-    """Whether an active or paused autopay plan pays with `method` (removal is then refused)."""
-    from ..models import AutopayPlan
-
-    return AutopayPlan.objects.filter(
-        method=method, status__in=[AutopayPlan.Status.ACTIVE, AutopayPlan.Status.PAUSED]
-    ).exists()
 
 
 def _next_url(request, default: str) -> str:
@@ -244,12 +240,21 @@ def _remove_with_recent_sign_in(request, method: PaymentMethod):
     error = ""
     if request.method == "POST":
         try:
-            payment_method_remove(method=method, autopay_uses_it=_autopay_uses(method))
+            cancelled = payment_method_remove(method=method, actor=request.user)
         except PaymentError as exc:
             error = str(exc)
         else:
-            messages.success(request, f"{method.label} was removed.")
+            note = (
+                f" {len(cancelled)} scheduled payment(s) from it were cancelled."
+                if cancelled
+                else ""
+            )
+            messages.success(request, f"{method.label} was removed.{note}")
             return redirect("payments:methods")
-    return render(
-        request, "payments/methods/remove.html", {"method": method, "error": error}, status=200
-    )
+    context = {
+        "method": method,
+        "error": error,
+        "waiting": method_waiting_payments(method).select_related("loan").order_by("scheduled_for"),
+        "plans": method_live_plans(method).select_related("loan"),
+    }
+    return render(request, "payments/methods/remove.html", context, status=200)

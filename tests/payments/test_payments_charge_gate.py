@@ -383,3 +383,39 @@ def test_the_pay_page_offers_principal_only_only_while_the_loan_is_current(
     assert 'name="principal_only"' in current_page
     assert 'name="principal_only"' not in behind_page
     assert "First pay the $508.32 that is past due (including $25.00 of fees)" in behind_page
+
+
+@pytest.mark.django_db
+def test_removing_a_card_lists_and_cancels_the_payments_still_to_come_from_it(
+    borrower, linked_loan, add_card, django_capture_on_commit_callbacks
+):
+    from django.test import Client
+
+    from payments.models import PaymentMethod
+
+    card = add_card("4242424242424242")
+    with time_machine.travel(NOW, tick=True):
+        scheduled = _submit(linked_loan, card, "483.32", borrower, scheduled_for=LATER)
+        client = Client()
+        client.force_login(borrower)
+        session = client.session
+        session["account_authentication_methods"] = [
+            {"method": "password", "at": NOW.timestamp(), "email": borrower.email}
+        ]
+        session["account_authentication_methods_user"] = str(borrower.pk)
+        session.save()
+        page = client.get(f"/payments/methods/{card.pk}/remove/").content.decode()
+        assert "$483.32 on Nov 30" in page and "will be cancelled when you remove it" in page
+        scheduled.refresh_from_db()
+        assert scheduled.status == S.SCHEDULED  # showing the page changes nothing
+        mail.outbox.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(f"/payments/methods/{card.pk}/remove/")
+    assert response.status_code == 302
+    scheduled.refresh_from_db()
+    assert scheduled.status == S.CANCELLED
+    assert scheduled.status_reason == (
+        "Visa •••• 4242 was removed, so this payment was cancelled. Nothing was charged."
+    )
+    assert PaymentMethod.objects.get(pk=card.pk).removed_at is not None
+    assert [m.subject for m in mail.outbox] == ["Your payment of $483.32 was cancelled"]
