@@ -37,6 +37,10 @@ def payment_settle_or_return(*, payment_id: int, on: dt.date) -> Payment:
             if payment.status == S.PENDING:
                 payment.settled_at = timezone.now()
                 transition(payment, S.SETTLED, actor_label="system:settle", fields=("settled_at",))
+        if payment.unapplied_amount:  # the part the loan could not take goes back now
+            from .refunds import payment_refund_unapplied
+
+            return payment_refund_unapplied(payment_id=payment_id)
         return payment
     return payment_return(payment_id=payment_id, return_code=result.return_code, on=on)
 

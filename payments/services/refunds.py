@@ -22,6 +22,9 @@ from .submission import payment_for_update
 logger = logging.getLogger("ismartpay.payments")
 S = Payment.Status
 REFUNDABLE = (S.POSTED, S.SETTLED)
+# Where an unapplied part can go back: captured and final (a card), settled (a bank debit), or
+# the whole payment being refunded. Not PENDING (an ACH debit is refunded after it settles).
+UNAPPLIED_REFUNDABLE = (S.POSTED, S.SETTLED, S.REFUNDING, S.REFUNDED, S.REVERSED)
 
 
 def payment_refund(*, payment_id: int, reason: str, actor) -> Payment:
@@ -89,6 +92,10 @@ def payment_refund_unapplied(*, payment_id: int) -> Payment:
     payment = Payment.objects.get(pk=payment_id)
     if not payment.unapplied_amount or payment.unapplied_refunded_at is not None:
         return payment
+    if payment.status not in UNAPPLIED_REFUNDABLE:
+        # A bank debit is refunded once it settled (settlement calls this again); a returned
+        # one never brought the money, so there is nothing to give back.
+        return payment
     nothing_applied = payment.loan_posting_id is None
     amount = payment.total_charged if nothing_applied else payment.unapplied_amount
     try:
@@ -126,9 +133,11 @@ def refunds_resume(*, now: dt.datetime | None = None, older_than_seconds: int = 
     stale = Payment.objects.filter(updated_at__lt=cutoff)
     ids = list(stale.filter(status=S.REFUNDING).values_list("pk", flat=True))
     ids += list(
-        stale.filter(unapplied_amount__gt=0, unapplied_refunded_at__isnull=True)
-        .exclude(status=S.REFUNDING)
-        .values_list("pk", flat=True)
+        stale.filter(
+            unapplied_amount__gt=0,
+            unapplied_refunded_at__isnull=True,
+            status__in=[s for s in UNAPPLIED_REFUNDABLE if s != S.REFUNDING],
+        ).values_list("pk", flat=True)
     )
     for payment_id in ids:
         try:

@@ -419,3 +419,39 @@ def test_removing_a_card_lists_and_cancels_the_payments_still_to_come_from_it(
     )
     assert PaymentMethod.objects.get(pk=card.pk).removed_at is not None
     assert [m.subject for m in mail.outbox] == ["Your payment of $483.32 was cancelled"]
+
+
+@pytest.mark.django_db
+def test_a_bank_debits_unapplied_part_is_refunded_once_it_settles_not_while_pending(
+    borrower, linked_loan, add_bank, monkeypatch
+):
+    from payments.gateways.sandbox import SandboxGateway
+    from payments.services import settle_payments
+
+    account = add_bank("000123456789")
+    type(account).objects.filter(pk=account.pk).update(created_at=NOW - dt.timedelta(days=30))
+    account.refresh_from_db()
+    real_charge = SandboxGateway.charge
+
+    def charge_while_a_wire_lands(self, request):
+        loan_post_payment(
+            loan_id=linked_loan.pk,
+            amount=PAYOFF - Decimal("300.00"),
+            effective_date=TODAY,
+            idempotency_key="wire:4",
+        )
+        return real_charge(self, request)
+
+    monkeypatch.setattr(SandboxGateway, "charge", charge_while_a_wire_lands)
+    with time_machine.travel(NOW, tick=False):
+        payment = _submit(linked_loan, account, "483.32", borrower)
+    payment.refresh_from_db()
+    assert (payment.status, payment.unapplied_amount) == (S.PENDING, Decimal("183.32"))
+    assert payment.unapplied_refunded_at is None
+    assert SandboxRefund.objects.count() == 0  # an ACH debit is refunded after it settles
+    with time_machine.travel(dt.datetime(2026, 11, 27, 12, tzinfo=dt.UTC), tick=False):
+        settle_payments(on=dt.date(2026, 11, 27))
+    payment.refresh_from_db()
+    assert payment.status == S.SETTLED
+    assert payment.unapplied_refunded_at is not None
+    assert SandboxRefund.objects.get().amount_cents == 18332
