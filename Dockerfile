@@ -15,8 +15,14 @@ COPY loans loans
 COPY payments payments
 RUN pip install .
 COPY . .
-# Static files are collected at build time and served by whitenoise.
-RUN SECRET_KEY=build-only DEBUG=true python manage.py collectstatic --noinput
+# Static files are collected at build time and served by whitenoise, with DEBUG off as the
+# containers run: only then is the hashed-name manifest (staticfiles.json) written, and without
+# it every page is a 500. The two keys only let settings load (collectstatic uses neither; the
+# Fernet key is base64 of "build-only-never-used-at-runtime"); docker-compose.yml sets real ones.
+RUN SECRET_KEY=build-only-never-used-at-runtime \
+    FIELD_ENCRYPTION_KEYS=YnVpbGQtb25seS1uZXZlci11c2VkLWF0LXJ1bnRpbWU= \
+    DEBUG=false python manage.py collectstatic --noinput \
+    && test -f staticfiles/staticfiles.json
 USER ismartpay
 EXPOSE 8000
 CMD ["gunicorn", "ismartpay.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

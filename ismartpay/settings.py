@@ -155,7 +155,12 @@ CELERY_BEAT_SCHEDULE: dict = {
 PAYMENT_SANDBOX_LATENCY_MS = env.int("PAYMENT_SANDBOX_LATENCY_MS", default=0)
 
 # --- Email ---
-vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+_email = env.email_url("EMAIL_URL", default="consolemail://")
+if _email["EMAIL_BACKEND"] == "django.core.mail.backends.filebased.EmailBackend":
+    # filemail:///var/mail is the folder /var/mail, as in a file:/// URL; django-environ drops
+    # the leading slash, which would write under whatever folder the process started in.
+    _email["EMAIL_FILE_PATH"] = "/" + urlsplit(env.str("EMAIL_URL")).path.lstrip("/")
+vars().update(_email)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="iSmartPay <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

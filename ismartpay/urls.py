@@ -2,7 +2,11 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
 
+from ismartpay.core import converters
 from ismartpay.core.health import healthz
+
+# Before any include(): the apps' patterns use <id:…>, <payment_ref:…>, <idem_key:…>, ….
+converters.register_all()
 
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),

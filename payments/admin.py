@@ -80,22 +80,22 @@ class PaymentAdmin(AuditedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     def get_urls(self):
         return [
             path(
-                "<int:pk>/refund/",
+                "<id:pk>/refund/",
                 self.admin_site.admin_view(self.refund_view),
                 name="payments_payment_refund",
             ),
             path(
-                "<int:pk>/reverse/",
+                "<id:pk>/reverse/",
                 self.admin_site.admin_view(self.reverse_view),
                 name="payments_payment_reverse",
             ),
             path(
-                "<int:pk>/approve/",
+                "<id:pk>/approve/",
                 self.admin_site.admin_view(self.approve_view),
                 name="payments_payment_approve",
             ),
             path(
-                "<int:pk>/reject/",
+                "<id:pk>/reject/",
                 self.admin_site.admin_view(self.reject_view),
                 name="payments_payment_reject",
             ),

@@ -177,8 +177,15 @@ def _csv_row(payment: Payment) -> list[str]:
     ]
 
 
+# Excel opens a CSV without a byte order mark in the local code page, turning "••••" into
+# "â€¢â€¢â€¢â€¢"; with it, as UTF-8. Other readers (csv, pandas with utf-8-sig) skip it.
+CSV_BOM = "\ufeff"
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+
+
 def history_csv_lines(payments: QuerySet[Payment]) -> Iterator[str]:
-    """The CSV, one line at a time (a header, then one row per payment), for streaming."""
+    """The CSV, one line at a time (the BOM, a header, then one row per payment), for
+    streaming as CSV_CONTENT_TYPE."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
 
@@ -189,7 +196,7 @@ def history_csv_lines(payments: QuerySet[Payment]) -> Iterator[str]:
         return text
 
     writer.writerow(CSV_COLUMNS)
-    yield flush()
+    yield CSV_BOM + flush()
     for payment in payments.iterator(chunk_size=500):
         writer.writerow(_csv_row(payment))
         yield flush()

@@ -7,10 +7,10 @@ from .views import pay
 app_name = "payments"
 
 urlpatterns = [
-    path("pay/<int:loan_id>/", pay.pay_start, name="pay"),
-    path("pay/<int:loan_id>/review/<str:key>/", pay.pay_review, name="review"),
-    path("p/<str:reference>/", pay.payment_detail, name="detail"),
-    path("p/<str:reference>/cancel/", pay.payment_cancel, name="cancel"),
+    path("pay/<id:loan_id>/", pay.pay_start, name="pay"),
+    path("pay/<id:loan_id>/review/<idem_key:key>/", pay.pay_review, name="review"),
+    path("p/<payment_ref:reference>/", pay.payment_detail, name="detail"),
+    path("p/<payment_ref:reference>/cancel/", pay.payment_cancel, name="cancel"),
     *more_urlpatterns,
     *autopay_urlpatterns,
 ]

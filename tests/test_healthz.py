@@ -1,4 +1,6 @@
 import pytest
+from django.core.management import call_command
+from django.test import override_settings
 
 from ismartpay.core import health
 
@@ -19,6 +21,7 @@ def test_healthz_is_200_when_database_cache_broker_and_migrations_are_fine(clien
         "migrations",
         "cache",
         "broker",
+        "static",
     }
     assert "no-cache" in response["Cache-Control"]
 
@@ -62,3 +65,40 @@ def test_healthz_is_exempt_from_the_https_redirect_used_by_load_balancers(settin
     import re
 
     assert any(re.match(pattern, "healthz") for pattern in settings.SECURE_REDIRECT_EXEMPT)
+
+
+def _production_static(settings, root):
+    """The storage the image runs with (DEBUG off), over `root` as STATIC_ROOT."""
+    return override_settings(
+        STATIC_ROOT=root,
+        STORAGES={
+            **settings.STORAGES,
+            "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+        },
+        WHITENOISE_USE_FINDERS=False,
+    )
+
+
+@pytest.mark.django_db
+def test_healthz_is_503_naming_the_static_check_when_the_manifest_is_missing(
+    client, settings, tmp_path
+):
+    with _production_static(settings, tmp_path):  # an image built without collectstatic's manifest
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["checks"]["static"] == {"ok": False, "error": "RuntimeError"}
+    assert [name for name, check in body["checks"].items() if not check["ok"]] == ["static"]
+    assert "manifest" not in response.content.decode()  # named, no details
+
+
+@pytest.mark.django_db
+def test_healthz_static_check_passes_once_collectstatic_wrote_the_manifest(
+    client, settings, tmp_path
+):
+    with _production_static(settings, tmp_path):
+        call_command("collectstatic", "--noinput", verbosity=0)
+    with _production_static(settings, tmp_path):  # a new process: the manifest is read at start
+        response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["checks"]["static"]["ok"] is True

@@ -129,3 +129,41 @@ def test_check_deploy_passes_with_production_settings():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+SEND_ONE_MAIL = """
+import django
+from django.conf import settings
+from django.core.mail import send_mail
+django.setup()
+send_mail("Filed", "A mail on disk.", "from@example.com", ["to@example.com"])
+print(settings.EMAIL_FILE_PATH)
+"""
+
+
+@pytest.mark.parametrize("slashes", ["///", "////"])
+def test_filemail_url_writes_to_the_absolute_folder_it_names(tmp_path, slashes):
+    """filemail:///var/mail names /var/mail, as a file:/// URL does; django-environ alone made
+    it the relative "var/mail", under whatever folder the process started in."""
+    mail_dir, started_in = tmp_path / "mail", tmp_path / "cwd"
+    started_in.mkdir()
+    url = f"filemail:{slashes}{str(mail_dir).lstrip('/')}"
+    result = subprocess.run(
+        [sys.executable, "-c", SEND_ONE_MAIL],
+        cwd=started_in,
+        env=_clean_env(
+            DEBUG="true",
+            EMAIL_URL=url,
+            PYTHONPATH=str(ROOT),
+            DJANGO_SETTINGS_MODULE="ismartpay.settings",
+        ),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(mail_dir)
+    (written,) = mail_dir.iterdir()
+    assert "Subject: Filed" in written.read_text()
+    assert list(started_in.iterdir()) == []  # nothing under a relative path

@@ -1,8 +1,9 @@
-"""/healthz: is this instance fit to take traffic? 200 when database, cache, broker and
-migrations are all fine, else 503. Used by docker compose and load balancers."""
+"""/healthz: is this instance fit to take traffic? 200 when database, cache, broker,
+migrations and static files are all fine, else 503. Used by docker compose and load balancers."""
 
 import time
 
+from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_storage
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
@@ -42,11 +43,19 @@ def _check_broker() -> None:
         conn.ensure_connection(max_retries=1, timeout=2)
 
 
+def _check_static() -> None:
+    """With DEBUG off every page links hashed names from staticfiles.json, read once when the
+    storage starts; an image built without it answers 500 on every page."""
+    if isinstance(staticfiles_storage, ManifestFilesMixin) and not staticfiles_storage.hashed_files:
+        raise RuntimeError("static files manifest missing or empty: run collectstatic")
+
+
 CHECKS = {
     "database": _check_database,
     "migrations": _check_migrations,
     "cache": _check_cache,
     "broker": _check_broker,
+    "static": _check_static,
 }
 
 

@@ -10,6 +10,7 @@ from accounts.decorators import payments_access_required
 
 from ..forms_history import HistoryFilterForm
 from ..history import (
+    CSV_CONTENT_TYPE,
     PAGE_SIZE,
     history_csv_lines,
     history_loans_for_user,
@@ -50,7 +51,7 @@ def history(request):
 def history_csv(request):
     form = _filter_form(request)
     payments = payment_history_for_user(request.user, form.filters())
-    response = StreamingHttpResponse(history_csv_lines(payments), content_type="text/csv")
+    response = StreamingHttpResponse(history_csv_lines(payments), content_type=CSV_CONTENT_TYPE)
     day = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="ismartpay-payments-{day}.csv"'
     return response

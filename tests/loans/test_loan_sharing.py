@@ -110,7 +110,9 @@ def test_a_revoked_or_expired_invitation_link_cannot_be_accepted(client, owner_l
     assert response.status_code == 400
     assert "expired" in response.content.decode()
     assert not LoanLink.objects.filter(user=invitee).exists()
-    assert client.post("/loans/invitations/forged-token/").status_code == 400
+    # Shaped like a signed link but not signed by us: the page explains; any other junk is 404.
+    assert client.post("/loans/invitations/eyJpIjoxfQ:1tXyZa:forged-signature/").status_code == 400
+    assert client.post("/loans/invitations/forged-token/").status_code == 404
 
 
 def test_invite_form_errors_show_next_to_the_field(client, owner_link):

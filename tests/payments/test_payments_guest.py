@@ -80,8 +80,11 @@ def pay_as_guest(client, loan, method_data, amount="100.00", capture=None):
 
 def test_urls_are_the_documented_ones():
     assert reverse("payments:guest_pay") == GUEST
-    assert reverse("payments:guest_review", args=["k"]) == "/payments/guest/review/k/"
-    assert reverse("payments:guest_receipt", args=["P1"]) == "/payments/guest/receipt/P1/"
+    key = "pay_" + "k" * 32  # the shape new_idempotency_key() makes
+    assert reverse("payments:guest_review", args=[key]) == f"/payments/guest/review/{key}/"
+    assert reverse("payments:guest_receipt", args=["PABCDE-FGHJK"]) == (
+        "/payments/guest/receipt/PABCDE-FGHJK/"
+    )
 
 
 def test_the_right_facts_show_the_amount_due_and_nothing_else(client, guest_loan):

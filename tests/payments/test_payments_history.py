@@ -16,6 +16,7 @@ from payments.models import Payment
 pytestmark = pytest.mark.django_db
 
 HISTORY = "/payments/history/"
+BOM = b"\xef\xbb\xbf"  # UTF-8 byte order mark: Excel reads the file as UTF-8
 
 
 def page_of(client, **params) -> str:
@@ -25,9 +26,10 @@ def page_of(client, **params) -> str:
 
 
 def csv_rows(response) -> list[list[str]]:
-    assert response.streaming and response["Content-Type"] == "text/csv"
-    text = b"".join(response.streaming_content).decode()
-    return list(csv.reader(io.StringIO(text)))
+    assert response.streaming and response["Content-Type"] == "text/csv; charset=utf-8"
+    body = b"".join(response.streaming_content)
+    assert body.startswith(BOM) and body.count(BOM) == 1
+    return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
 
 
 def test_urls_are_the_documented_ones():
@@ -216,6 +218,19 @@ def test_csv_follows_the_filters_and_queries_do_not_grow(
         rows = csv_rows(borrower_client.get("/payments/history.csv"))
     assert len(rows) == 1 + 34
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_csv_is_utf8_with_a_bom_so_excel_shows_the_card_bullets(
+    borrower_client, borrower, loan, add_card, pay
+):
+    payment = pay(loan, add_card("4242424242424242"), "300.00", payer=borrower)
+    response = borrower_client.get("/payments/history.csv")
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    body = b"".join(response.streaming_content)
+    assert body.startswith(b"\xef\xbb\xbfreference,created_at,effective_date,loan_number,")
+    assert body.count(b"\xef\xbb\xbf") == 1  # once, at the start, not per streamed chunk
+    assert f"{payment.reference},".encode() in body
+    assert b",Visa \xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2 4242,posted," in body
 
 
 def test_csv_neutralises_spreadsheet_formulas():
