@@ -23,3 +23,7 @@ class MethodNotUsable(PaymentError):
 
 class TooLateToCancel(PaymentError):
     pass
+
+
+class BankAccountLocked(PaymentError):
+    """Too many wrong micro-deposit amounts: this account is locked for this borrower."""
