@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django import forms
 
+from ismartpay.core.digits import refuse_non_ascii_digits
 from ismartpay.core.money import parse_money
 
 from .models import Lender, LoanInvitation
@@ -28,6 +29,7 @@ class MoneyField(forms.CharField):
         text = super().to_python(value)
         if text in self.empty_values:
             return None
+        refuse_non_ascii_digits(text)
         try:
             amount = parse_money(text)
         except ValueError as exc:
@@ -80,13 +82,13 @@ class LinkLoanForm(forms.Form):
         return self.cleaned_data["loan_number"].strip()
 
     def clean_billing_zip(self):
-        value = self.cleaned_data["billing_zip"].strip()
+        value = refuse_non_ascii_digits(self.cleaned_data["billing_zip"].strip())
         if not re.fullmatch(r"[0-9]{5}(-?[0-9]{4})?", value):
             raise forms.ValidationError("Enter a 5-digit ZIP code, like 10001.")
         return value[:5]
 
     def clean_vin_last6(self):
-        value = self.cleaned_data["vin_last6"].strip().upper()
+        value = refuse_non_ascii_digits(self.cleaned_data["vin_last6"].strip().upper())
         if not re.fullmatch(r"[A-Z0-9]{6}", value):
             raise forms.ValidationError("Enter 6 letters or digits.")
         return value
