@@ -148,12 +148,33 @@ class SimulatorForm(forms.Form):
         return cleaned
 
 
+INVITEE_NAME_MAX = 60
+# A person's name, in any alphabet: letters (with marks), spaces, hyphens, apostrophes, dots.
+# No digits, no URLs, no line breaks: it goes into an email to an address the inviter chose.
+_PERSON_NAME = re.compile(r"[^\W\d_]+(?:[ '’.-]+[^\W\d_]+)*\.?")
+
+
 class InviteForm(forms.Form):
     email = forms.EmailField(label="Their email address", max_length=254)
-    name = forms.CharField(label="Their name", max_length=100, required=False)
+    name = forms.CharField(
+        label="Their name",
+        max_length=100,  # longer is refused below with the plain-name message
+        required=False,
+        strip=False,
+    )
     role = forms.ChoiceField(
         label="They can",
         choices=LoanInvitation.Role.choices,
         widget=forms.RadioSelect,
         initial=LoanInvitation.Role.VIEWER,
     )
+
+    def clean_name(self) -> str:
+        raw = self.cleaned_data["name"]
+        name = raw.strip(" ")
+        if name and (len(name) > INVITEE_NAME_MAX or not _PERSON_NAME.fullmatch(name)):
+            raise forms.ValidationError(
+                "Enter just their name (letters, spaces, hyphens and apostrophes; up to "
+                f"{INVITEE_NAME_MAX})."
+            )
+        return name
