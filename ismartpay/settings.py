@@ -195,9 +195,14 @@ ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = True  # reset for an unknown address answers th
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 5 * 60  # seconds: email, 2nd factor, bank, autopay changes
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "iSmartPay: "
+# Proxies in front of gunicorn that append to X-Forwarded-For (1 behind the TLS proxy): every
+# per-IP limit, allauth's and the portal's (ismartpay/core/client_ip.py), counts the visitor's
+# own address. 0 ignores the header (it could be forged).
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("ALLAUTH_TRUSTED_PROXY_COUNT", default=0)
 # allauth's limits plus ours; the 6th wrong password for one email within 5 minutes is refused.
+# Per IP: 30 failures in 5 minutes, so one person's typos never lock out their household.
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": "10/m/ip,5/5m/key",
+    "login_failed": "30/5m/ip,5/5m/key",
     "otp_verify": "20/m/ip,10/5m/user",  # security-code tries (device throttling adds waits)
 }
 PASSWORD_RESET_TIMEOUT = 60 * 60  # seconds: reset links expire after 1 hour (and work once)
