@@ -203,11 +203,15 @@ ALLAUTH_TRUSTED_PROXY_COUNT = env.int("ALLAUTH_TRUSTED_PROXY_COUNT", default=0)
 # Per IP: 30 failures in 5 minutes, so one person's typos never lock out their household.
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "30/5m/ip,5/5m/key",
-    "otp_verify": "20/m/ip,10/5m/user",  # security-code tries (device throttling adds waits)
+    # Security-code tries per IP and per device (key): app-code guesses never block a recovery
+    # code (issue 10, item 7); device throttling adds the waits.
+    "otp_verify": "20/m/ip,10/5m/key",
 }
 PASSWORD_RESET_TIMEOUT = 60 * 60  # seconds: reset links expire after 1 hour (and work once)
-# django-otp: after 5 wrong codes, wait 1 s, 2 s, 4 s, … before the next try.
+# django-otp: after 5 wrong codes, wait 1 s, 2 s, 4 s, … before the next try, per device, at
+# most OTP_THROTTLE_MAX_DELAY (ours: django-otp's own doubling has no practical cap).
 OTP_THROTTLE_FACTOR = 1
+OTP_THROTTLE_MAX_DELAY = 15 * 60  # seconds
 OTP_TOTP_ISSUER = "iSmartPay"
 # Product decision (docs/accounts.md): off by default, so enrolling stays optional for
 # borrowers; turn on to make payments wait until a second factor is set up.
