@@ -7,40 +7,35 @@ this module may import allauth.account.forms, and accounts.forms must not.
 import secrets
 
 from allauth.account.forms import SignupForm as AllauthSignupForm
-from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 SIGNUP_EMAIL_ATTR = "_ismartpay_signup_email"  # set on the request: "the flash is due"
-
-
-class SignupForm(AllauthSignupForm):
-    def try_save(self, request):
-        """A taken email creates nothing, but hashes the password and writes the same rows as
-        a new account (rolled back), so the answer's timing does not tell the two apart."""
-        setattr(request, SIGNUP_EMAIL_ATTR, self.cleaned_data.get("email"))
-        if self.account_already_exists:
-            _same_work_as_a_new_account(self.cleaned_data.get("password1") or "")
-        return super().try_save(request)
 
 
 class _Discard(Exception):
     pass
 
 
-def _same_work_as_a_new_account(password: str) -> None:
-    """Mirror a new account's cost: one password hash and the user + email-address inserts,
-    inside a savepoint that is always rolled back."""
-    from allauth.account.models import EmailAddress
+class SignupForm(AllauthSignupForm):
+    def try_save(self, request):
+        """A taken email creates nothing, but runs the very same account creation as a new
+        one (password hash, user, details, email address) under a placeholder address, in a
+        savepoint that is rolled back, so the answer's timing does not tell the two apart."""
+        setattr(request, SIGNUP_EMAIL_ATTR, self.cleaned_data.get("email"))
+        if self.account_already_exists:
+            self._same_work_as_a_new_account(request)
+        return super().try_save(request)
 
-    from .models import User
-
-    encoded = make_password(password)
-    try:
-        with transaction.atomic():
-            email = f"discarded-{secrets.token_hex(8)}@invalid"
-            user = User.objects.create(email=email, password=encoded)
-            user.save(update_fields=["full_name", "phone"])
-            EmailAddress.objects.create(user=user, email=user.email, primary=True)
-            raise _Discard
-    except _Discard:
-        pass
+    def _same_work_as_a_new_account(self, request) -> None:
+        real_email = self.cleaned_data["email"]
+        self.cleaned_data["email"] = f"discarded-{secrets.token_hex(8)}@invalid"
+        self.account_already_exists = False
+        try:
+            with transaction.atomic():
+                self.save(request)
+                raise _Discard
+        except _Discard:
+            pass
+        finally:
+            self.cleaned_data["email"] = real_email
+            self.account_already_exists = True
