@@ -1,11 +1,23 @@
-"""allauth customisation: sign-in recording, session start, re-authentication window."""
+"""allauth customisation: sign-in recording, session start, re-authentication window, and a
+sign-up that answers a new and a taken email alike (same flash, same mail work, same time)."""
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context
 from django.conf import settings
+from django.contrib import messages
 
 from .activity import sign_in_record
 from .sessions import session_mark_signed_in, signed_in_within
+from .signup import SIGNUP_EMAIL_ATTR
+from .tasks import send_account_email
+
+# Sign-up's two possible mails (new address / taken address): rendered in the request, sent by
+# a Celery task after commit, so neither answer waits for the mail server.
+SIGNUP_MAIL_TEMPLATES = {
+    "account/email/email_confirmation_signup",
+    "account/email/account_already_exists",
+}
+VERIFICATION_SENT_MESSAGE = "account/messages/email_confirmation_sent.txt"
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -25,6 +37,8 @@ class AccountAdapter(DefaultAccountAdapter):
     ):
         # "Signed in" would be premature while the security code is still to come.
         user = getattr(request, "user", None)
+        if message_template == VERIFICATION_SENT_MESSAGE and (message_context or {}).get("signup"):
+            return  # sign-up adds it itself, whether or not a mail went (see below)
         if message_template == "account/messages/logged_in.txt" and getattr(
             user, "has_second_factor", False
         ):
@@ -36,3 +50,28 @@ class AccountAdapter(DefaultAccountAdapter):
         request = context.request
         timeout = settings.ACCOUNT_REAUTHENTICATION_TIMEOUT
         return request is None or not signed_in_within(request, timeout)
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        if template_prefix not in SIGNUP_MAIL_TEMPLATES:
+            return super().send_mail(template_prefix, email, context)
+        request = globals()["context"].request
+        msg = self.render_mail(
+            template_prefix, email, {"request": request, "email": email, **context}
+        )
+        html = next(
+            (content for content, mime in getattr(msg, "alternatives", []) if mime == "text/html"),
+            "",
+        )
+        send_account_email.delay_on_commit(
+            subject=msg.subject, body=msg.body, from_email=msg.from_email, to=msg.to, html=html
+        )
+
+    def respond_email_verification_sent(self, request, user):
+        # The same flash after every sign-up: new address, taken address, or a repeat whose
+        # mail the per-address limit held back.
+        email = getattr(request, SIGNUP_EMAIL_ATTR, None)
+        if email:
+            super().add_message(
+                request, messages.INFO, VERIFICATION_SENT_MESSAGE, {"email": email, "signup": True}
+            )
+        return super().respond_email_verification_sent(request, user)

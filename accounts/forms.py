@@ -2,17 +2,19 @@ import re
 
 from django import forms
 
+from ismartpay.core.digits import refuse_non_ascii_digits
+
 from .models.profile import US_TIME_ZONES
 
 PHONE_HELP = "US mobile number, for payment reminders by text if you turn them on."
 
 
 def clean_phone_number(value: str) -> str:
-    value = value.strip()
+    value = refuse_non_ascii_digits(value.strip())
     if not value:
         return ""
-    digits = re.sub(r"\D", "", value)
-    if not re.fullmatch(r"[\d\s().+-]+", value) or not 10 <= len(digits) <= 15:
+    digits = re.sub(r"[^0-9]", "", value)
+    if not re.fullmatch(r"[0-9\s().+-]+", value) or not 10 <= len(digits) <= 15:
         raise forms.ValidationError("Enter a phone number like 555-123-4567.")
     return value
 
@@ -69,6 +71,9 @@ class SecurityCodeForm(forms.Form):
         else:
             self.fields["code"].help_text = "The 6-digit code in your authenticator app."
 
+    def clean_code(self) -> str:
+        return refuse_non_ascii_digits(self.cleaned_data["code"])
+
 
 class TOTPConfirmForm(forms.Form):
     code = forms.CharField(
@@ -78,6 +83,9 @@ class TOTPConfirmForm(forms.Form):
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autocapitalize": "off"}
         ),
     )
+
+    def clean_code(self) -> str:
+        return refuse_non_ascii_digits(self.cleaned_data["code"])
 
 
 class ProfileForm(forms.Form):
@@ -143,8 +151,8 @@ class ProfileForm(forms.Form):
         return state
 
     def clean_postal_code(self):
-        code = self.cleaned_data["postal_code"].strip()
-        if code and not re.fullmatch(r"\d{5}(-\d{4})?", code):
+        code = refuse_non_ascii_digits(self.cleaned_data["postal_code"].strip())
+        if code and not re.fullmatch(r"[0-9]{5}(-[0-9]{4})?", code):
             raise forms.ValidationError("Enter a 5-digit ZIP code.")
         return code
 

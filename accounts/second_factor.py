@@ -14,7 +14,7 @@ from django_otp_webauthn.models import WebAuthnCredential
 
 from .emails import security_notice_send
 from .models import RecoveryCode, RecoveryCodeDevice, TOTPDevice, User
-from .models.devices import RECOVERY_ALPHABET
+from .models.devices import FREE_FAILURES, RECOVERY_ALPHABET
 from .sessions import sessions_end_others
 
 RECOVERY_CODE_COUNT = 10
@@ -133,22 +133,33 @@ def _looks_like_totp(code: str) -> bool:
 def second_factor_verify(*, request: HttpRequest, user: User, code: str):
     """Check `code` against the user's authenticator (digits) or recovery codes (letters).
 
-    Returns the device that accepted it, or None. Raises SecondFactorLocked while the account
-    or the client's IP is cooling off.
+    Returns the device that accepted it, or None. Raises SecondFactorLocked while that device
+    or the client's IP is cooling off. Tries are counted per device, so guessing app codes
+    never stops the owner's recovery code; a right recovery code also clears the app's count.
+    The owner is emailed when a burst of wrong codes starts the waits.
     """
-    if not ratelimit.consume(request, action="otp_verify", user=user):
-        raise SecondFactorLocked()
     code = code.strip().replace(" ", "")
     model = TOTPDevice if _looks_like_totp(code) else RecoveryCodeDevice
+    device = model.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        return None
+    if not ratelimit.consume(request, action="otp_verify", key=device.persistent_id):
+        raise SecondFactorLocked()
     with transaction.atomic():
-        device = model.objects.select_for_update().filter(user=user, confirmed=True).first()
-        if device is None:
-            return None
+        device = model.objects.select_for_update().get(pk=device.pk)
         allowed, data = device.verify_is_allowed()
         if not allowed:
             raise SecondFactorLocked((data or {}).get("locked_until"))
-        if not device.verify_token(code):
-            return None
+        verified = device.verify_token(code)
+        if verified and model is RecoveryCodeDevice:
+            for app in TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True):
+                app.throttle_reset()
+    if not verified:
+        # Once per burst: the wrong code that starts the waits (the count only goes back to 0
+        # after a right code), never on every try.
+        if device.throttling_failure_count == FREE_FAILURES:
+            security_notice_send(request, user, "second_factor_guessing")
+        return None
     return device
 
 

@@ -192,20 +192,31 @@ ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupDetailsForm"
+# Sign-up does the same work for a taken email as for a new one (no enumeration by timing).
+ACCOUNT_FORMS = {"signup": "accounts.signup.SignupForm"}
 ACCOUNT_CHANGE_EMAIL = True  # one address; a new one replaces it only once verified
 ACCOUNT_EMAIL_NOTIFICATIONS = True  # password changed/reset, email changed
 ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = True  # reset for an unknown address answers the same way
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 5 * 60  # seconds: email, 2nd factor, bank, autopay changes
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "iSmartPay: "
+# Proxies in front of gunicorn that append to X-Forwarded-For (1 behind the TLS proxy): every
+# per-IP limit, allauth's and the portal's (ismartpay/core/client_ip.py), counts the visitor's
+# own address. 0 ignores the header (it could be forged).
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("ALLAUTH_TRUSTED_PROXY_COUNT", default=0)
 # allauth's limits plus ours; the 6th wrong password for one email within 5 minutes is refused.
+# Per IP: 30 failures in 5 minutes, so one person's typos never lock out their household.
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": "10/m/ip,5/5m/key",
-    "otp_verify": "20/m/ip,10/5m/user",  # security-code tries (device throttling adds waits)
+    "login_failed": "30/5m/ip,5/5m/key",
+    # Security-code tries per IP and per device (key): app-code guesses never block a recovery
+    # code (issue 10, item 7); device throttling adds the waits.
+    "otp_verify": "20/m/ip,10/5m/key",
 }
 PASSWORD_RESET_TIMEOUT = 60 * 60  # seconds: reset links expire after 1 hour (and work once)
-# django-otp: after 5 wrong codes, wait 1 s, 2 s, 4 s, … before the next try.
+# django-otp: after 5 wrong codes, wait 1 s, 2 s, 4 s, … before the next try, per device, at
+# most OTP_THROTTLE_MAX_DELAY (ours: django-otp's own doubling has no practical cap).
 OTP_THROTTLE_FACTOR = 1
+OTP_THROTTLE_MAX_DELAY = 15 * 60  # seconds
 OTP_TOTP_ISSUER = "iSmartPay"
 # Product decision (docs/accounts.md): off by default, so enrolling stays optional for
 # borrowers; turn on to make payments wait until a second factor is set up.

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django import forms
 
+from ismartpay.core.digits import refuse_non_ascii_digits
 from ismartpay.core.money import parse_money
 
 from .models import Lender, LoanInvitation
@@ -28,6 +29,7 @@ class MoneyField(forms.CharField):
         text = super().to_python(value)
         if text in self.empty_values:
             return None
+        refuse_non_ascii_digits(text)
         try:
             amount = parse_money(text)
         except ValueError as exc:
@@ -80,13 +82,13 @@ class LinkLoanForm(forms.Form):
         return self.cleaned_data["loan_number"].strip()
 
     def clean_billing_zip(self):
-        value = self.cleaned_data["billing_zip"].strip()
+        value = refuse_non_ascii_digits(self.cleaned_data["billing_zip"].strip())
         if not re.fullmatch(r"[0-9]{5}(-?[0-9]{4})?", value):
             raise forms.ValidationError("Enter a 5-digit ZIP code, like 10001.")
         return value[:5]
 
     def clean_vin_last6(self):
-        value = self.cleaned_data["vin_last6"].strip().upper()
+        value = refuse_non_ascii_digits(self.cleaned_data["vin_last6"].strip().upper())
         if not re.fullmatch(r"[A-Z0-9]{6}", value):
             raise forms.ValidationError("Enter 6 letters or digits.")
         return value
@@ -146,12 +148,33 @@ class SimulatorForm(forms.Form):
         return cleaned
 
 
+INVITEE_NAME_MAX = 60
+# A person's name, in any alphabet: letters (with marks), spaces, hyphens, apostrophes, dots.
+# No digits, no URLs, no line breaks: it goes into an email to an address the inviter chose.
+_PERSON_NAME = re.compile(r"[^\W\d_]+(?:[ '’.-]+[^\W\d_]+)*\.?")
+
+
 class InviteForm(forms.Form):
     email = forms.EmailField(label="Their email address", max_length=254)
-    name = forms.CharField(label="Their name", max_length=100, required=False)
+    name = forms.CharField(
+        label="Their name",
+        max_length=100,  # longer is refused below with the plain-name message
+        required=False,
+        strip=False,
+    )
     role = forms.ChoiceField(
         label="They can",
         choices=LoanInvitation.Role.choices,
         widget=forms.RadioSelect,
         initial=LoanInvitation.Role.VIEWER,
     )
+
+    def clean_name(self) -> str:
+        raw = self.cleaned_data["name"]
+        name = raw.strip(" ")
+        if name and (len(name) > INVITEE_NAME_MAX or not _PERSON_NAME.fullmatch(name)):
+            raise forms.ValidationError(
+                "Enter just their name (letters, spaces, hyphens and apostrophes; up to "
+                f"{INVITEE_NAME_MAX})."
+            )
+        return name

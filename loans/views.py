@@ -201,7 +201,7 @@ def sharing_revoke(request, loan_id: int, invitation_id: int):
 def invitation_accept(request, token: str):
     error = invitation = None
     try:
-        invitation = access.invitation_from_token(token)
+        invitation = access.invitation_from_token(token, user=request.user)
     except access.AccessError as exc:
         error = str(exc)
     if request.method == "POST" and invitation is not None:

@@ -28,3 +28,7 @@ class TooLateToCancel(PaymentError):
 class NotAllowed(PaymentError):
     """The person's role on the loan does not allow this (loans/permissions.py). The view
     decides whether that is a 404, a 403 or a message."""
+
+
+class BankAccountLocked(PaymentError):
+    """Too many wrong micro-deposit amounts: this account is locked for this borrower."""

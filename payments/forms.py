@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django import forms
 
+from ismartpay.core.digits import ASCII_DIGITS_ONLY, refuse_non_ascii_digits
 from ismartpay.core.money import parse_money
 
 from .timing import MAX_DAYS_AHEAD
@@ -76,7 +77,10 @@ class PayForm(forms.Form):
         choice = cleaned.get("amount_choice")
         if choice == "other":
             try:
-                amount = parse_money(cleaned.get("other_amount") or "")
+                amount = parse_money(refuse_non_ascii_digits(cleaned.get("other_amount") or ""))
+            except forms.ValidationError:
+                self.add_error("other_amount", ASCII_DIGITS_ONLY)
+                return cleaned
             except ValueError:
                 self.add_error("other_amount", "Enter an amount in dollars and cents, like 250.00.")
                 return cleaned

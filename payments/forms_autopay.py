@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django import forms
 
+from ismartpay.core.digits import refuse_non_ascii_digits
 from ismartpay.core.money import parse_money
 
 from .autopay import schedule as sched
@@ -14,6 +15,7 @@ MAX_START_DAYS_AHEAD = 60
 
 
 def _money(value: str, label: str) -> Decimal:
+    refuse_non_ascii_digits(value)
     try:
         amount = parse_money(value)
     except (ValueError, TypeError, ArithmeticError):

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django import forms
 
+from ismartpay.core.digits import refuse_non_ascii_digits
 from ismartpay.core.money import parse_money
 from loans.models import Lender
 
@@ -51,13 +52,13 @@ class GuestLookupForm(forms.Form):
     )
 
     def clean_loan_number(self) -> str:
-        return self.cleaned_data["loan_number"].strip().upper()
+        return refuse_non_ascii_digits(self.cleaned_data["loan_number"].strip().upper())
 
     def clean_billing_zip(self) -> str:
-        return self.cleaned_data["billing_zip"].strip()[:5]
+        return refuse_non_ascii_digits(self.cleaned_data["billing_zip"].strip())[:5]
 
     def clean_vin_last6(self) -> str:
-        return self.cleaned_data["vin_last6"].strip().upper()
+        return refuse_non_ascii_digits(self.cleaned_data["vin_last6"].strip().upper())
 
 
 class GuestPayForm(forms.Form):
@@ -86,7 +87,7 @@ class GuestPayForm(forms.Form):
 
     def clean_amount(self) -> Decimal:
         try:
-            amount = parse_money(self.cleaned_data["amount"])
+            amount = parse_money(refuse_non_ascii_digits(self.cleaned_data["amount"]))
         except ValueError:
             raise forms.ValidationError("Enter an amount in dollars, like 250.00.") from None
         if amount < Decimal("0.01"):

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django import forms
 
+from ismartpay.core.digits import ascii_digits, refuse_non_ascii_digits
 from ismartpay.core.money import parse_money
 
 from .banking import account_number_valid, routing_number_valid
@@ -74,9 +75,10 @@ class BankAccountForm(forms.Form):
         return name
 
     def clean_routing_number(self) -> str:
-        routing = re.sub(r"[\s-]", "", self.cleaned_data["routing_number"])
-        if not re.fullmatch(r"\d{9}", routing):
-            raise forms.ValidationError("A routing number is exactly 9 digits.")
+        message = "A routing number is exactly 9 digits."
+        routing = ascii_digits(self.cleaned_data["routing_number"], message=message)
+        if len(routing) != 9:
+            raise forms.ValidationError(message)
         if not routing_number_valid(routing):
             raise forms.ValidationError(
                 "That isn't a valid routing number. Check the 9 digits on a check or in your "
@@ -85,15 +87,22 @@ class BankAccountForm(forms.Form):
         return routing
 
     def clean_account_number(self) -> str:
-        account = re.sub(r"[\s-]", "", self.cleaned_data["account_number"])
+        message = "An account number is 4 to 17 digits."
+        account = ascii_digits(self.cleaned_data["account_number"], message=message)
         if not account_number_valid(account):
             raise forms.ValidationError("An account number is 4 to 17 digits.")
         return account
 
+    def clean_account_number_confirm(self) -> str:
+        return ascii_digits(
+            self.cleaned_data["account_number_confirm"],
+            message="An account number is 4 to 17 digits.",
+        )
+
     def clean(self):
         cleaned = super().clean()
         account = cleaned.get("account_number")
-        again = re.sub(r"[\s-]", "", cleaned.get("account_number_confirm") or "")
+        again = cleaned.get("account_number_confirm")
         if account and again and account != again:
             self.add_error(
                 "account_number_confirm", "The two account numbers don't match. Type both again."
@@ -120,8 +129,8 @@ class MicroDepositAmountField(forms.CharField):
         super().__init__(**kwargs)
 
     def clean(self, value):
-        text = super().clean(value).strip()
-        if re.fullmatch(r"\d{1,2}", text):  # "32" means 32 cents
+        text = refuse_non_ascii_digits(super().clean(value).strip())
+        if re.fullmatch(r"[0-9]{1,2}", text):  # "32" means 32 cents
             text = f"0.{int(text):02d}"
         try:
             amount = parse_money(text)

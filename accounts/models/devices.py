@@ -1,7 +1,9 @@
 """Second-factor devices for django-otp: TOTP with an encrypted key, and hashed recovery codes.
 
 Both allow 5 wrong codes freely; after that each further try must wait, doubling from
-OTP_THROTTLE_FACTOR seconds (the cool-off), until a right code resets the count.
+OTP_THROTTLE_FACTOR seconds (the cool-off) up to OTP_THROTTLE_MAX_DELAY (15 minutes: someone
+with the password must not lock the owner out for days), until a right code resets the count.
+Each device counts its own failures: guessing app codes never delays a recovery code.
 """
 
 import time
@@ -18,6 +20,7 @@ from django_otp.oath import TOTP
 from ismartpay.core.crypto import EncryptedTextField
 
 FREE_FAILURES = 5
+_MAX_DOUBLINGS = 30  # 2**30 s is decades: past this the cap has long applied
 
 
 class CoolOffThrottlingMixin(ThrottlingMixin):
@@ -29,10 +32,18 @@ class CoolOffThrottlingMixin(ThrottlingMixin):
     def get_throttle_factor(self) -> float:
         return getattr(settings, "OTP_THROTTLE_FACTOR", 1)
 
+    def throttle_delay(self) -> float:
+        """Seconds to wait after the last wrong code (0 within the free tries)."""
+        over = self.throttling_failure_count - FREE_FAILURES
+        if over < 0:
+            return 0
+        delay = self.get_throttle_factor() * 2 ** min(over, _MAX_DOUBLINGS)
+        return min(delay, getattr(settings, "OTP_THROTTLE_MAX_DELAY", 15 * 60))
+
     def verify_is_allowed(self):
         count = self.throttling_failure_count
         if self.throttling_enabled and count >= FREE_FAILURES and self.throttling_failure_timestamp:
-            delay = self.get_throttle_factor() * 2 ** (count - FREE_FAILURES)
+            delay = self.throttle_delay()
             locked_until = self.throttling_failure_timestamp + timedelta(seconds=delay)
             if timezone.now() < locked_until:
                 return False, {

@@ -5,7 +5,9 @@ import re
 
 from django import forms
 
-from ..cards import card_brand, cvc_length, digits_only, luhn_valid
+from ismartpay.core.digits import ascii_digits, refuse_non_ascii_digits
+
+from ..cards import card_brand, cvc_length, luhn_valid
 from .base import CardInput
 
 
@@ -37,9 +39,10 @@ class SandboxCardForm(forms.Form):
     )
 
     def clean_number(self) -> str:
-        number = digits_only(self.cleaned_data["number"])
-        if not number.isdigit() or not luhn_valid(number):
-            raise forms.ValidationError("Check the card number: it is not a valid card number.")
+        message = "Check the card number: it is not a valid card number."
+        number = ascii_digits(self.cleaned_data["number"], message=message)
+        if not luhn_valid(number):
+            raise forms.ValidationError(message)
         if card_brand(number) is None:
             raise forms.ValidationError(
                 "We accept Visa, Mastercard, American Express and Discover."
@@ -47,22 +50,26 @@ class SandboxCardForm(forms.Form):
         return number
 
     def clean_expiry(self) -> tuple[int, int]:
-        match = re.fullmatch(r"\s*(\d{1,2})\s*/\s*(\d{2}|\d{4})\s*", self.cleaned_data["expiry"])
+        expiry = refuse_non_ascii_digits(self.cleaned_data["expiry"])
+        match = re.fullmatch(r"\s*([0-9]{1,2})\s*/\s*([0-9]{2}|[0-9]{4})\s*", expiry)
         if not match or not 1 <= int(match.group(1)) <= 12:
             raise forms.ValidationError("Enter the expiry as MM/YY, for example 04/29.")
         month, year = int(match.group(1)), int(match.group(2))
         return month, year + 2000 if year < 100 else year
 
     def clean_postal_code(self) -> str:
-        code = self.cleaned_data["postal_code"].strip()
-        if not re.fullmatch(r"\d{5}(-\d{4})?", code):
+        code = refuse_non_ascii_digits(self.cleaned_data["postal_code"].strip())
+        if not re.fullmatch(r"[0-9]{5}(-[0-9]{4})?", code):
             raise forms.ValidationError("Enter a 5-digit ZIP code.")
         return code
 
+    def clean_cvc(self) -> str:
+        return refuse_non_ascii_digits(self.cleaned_data["cvc"].strip())
+
     def clean(self):
         cleaned = super().clean()
-        number, cvc = cleaned.get("number"), self.cleaned_data.get("cvc", "")
-        if number and not re.fullmatch(rf"\d{{{cvc_length(card_brand(number))}}}", cvc or ""):
+        number, cvc = cleaned.get("number"), cleaned.get("cvc", "")
+        if number and not re.fullmatch(rf"[0-9]{{{cvc_length(card_brand(number))}}}", cvc or ""):
             self.add_error(
                 "cvc", f"Enter the {cvc_length(card_brand(number))}-digit security code."
             )

@@ -6,7 +6,7 @@ from .autopay import (
     AutopayPlan,
     JobRun,
 )
-from .methods import PaymentMethod
+from .methods import BankVerificationAttempts, PaymentMethod
 from .notice import Notice
 from .payment import Payment, PaymentEvent
 from .sandbox import SandboxCharge, SandboxRefund, SandboxToken
@@ -17,6 +17,7 @@ __all__ = [
     "AutopayDebit",
     "AutopayEvent",
     "AutopayPlan",
+    "BankVerificationAttempts",
     "JobRun",
     "Notice",
     "Payment",

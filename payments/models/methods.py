@@ -95,3 +95,27 @@ class PaymentMethod(TimeStampedModel):
             return False
         months_left = (self.exp_year - on.year) * 12 + (self.exp_month - on.month)
         return 0 <= months_left < months
+
+
+class BankVerificationAttempts(TimeStampedModel):
+    """Wrong micro-deposit tries of one borrower for one bank account, kept across removing
+    and re-adding the account (re-adding must not buy new guesses). The account is named by
+    its fingerprint, a keyed HMAC of routing + account number, never the number itself."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="bank_verifications"
+    )
+    fingerprint = models.CharField(max_length=64)  # HMAC-SHA256 hex, keyed by SECRET_KEY
+    failures = models.PositiveSmallIntegerField(default=0)  # wrong tries since the last lock
+    locked_until = models.DateTimeField(null=True, blank=True)  # no tries, no re-add before
+
+    class Meta:
+        verbose_name_plural = "bank verification attempts"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "fingerprint"], name="one_bank_verification_row_per_account"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.failures} wrong tries (user {self.owner_id})"

@@ -1,17 +1,62 @@
 """Adding, verifying, choosing and removing payment methods."""
 
+import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import transaction
-from django.utils import timezone
+from django.db import IntegrityError, transaction
+from django.utils import dateformat, timezone
+from django.utils.crypto import salted_hmac
 
-from ..errors import MethodNotUsable, PaymentError
+from ..errors import BankAccountLocked, MethodNotUsable, PaymentError
 from ..gateways import get_gateway
 from ..gateways.base import BankAccountInput, CardInput
-from ..models import Payment, PaymentMethod
+from ..models import BankVerificationAttempts, Payment, PaymentMethod
 from ..selectors import method_live_plans, method_waiting_payments
 
+# Wrong micro-deposit tries per borrower and bank account, across remove/re-add (NACHA's
+# account validation must not be guessable): the third locks that account for that borrower.
 MAX_VERIFICATION_ATTEMPTS = 3
+VERIFICATION_LOCK = dt.timedelta(hours=24)
+_FINGERPRINT_SALT = "payments.bank-account-fingerprint"
+
+
+def bank_account_fingerprint(routing_number: str, account_number: str) -> str:
+    """A keyed HMAC-SHA256 (hex) naming one bank account without storing its number."""
+    value = f"{routing_number}:{account_number}"
+    return salted_hmac(_FINGERPRINT_SALT, value, algorithm="sha256").hexdigest()
+
+
+@dataclass(frozen=True)
+class VerificationState:
+    tries_left: int
+    locked_until: dt.datetime | None  # aware; None when tries are allowed
+
+
+def _locked_message(until: dt.datetime) -> str:
+    when = dateformat.format(timezone.localtime(until), "M j, Y, g:i A")
+    return (
+        "Too many wrong deposit amounts for this account. For your security, you can add it "
+        f"again after {when}."
+    )
+
+
+def _state_of(row: BankVerificationAttempts | None, now: dt.datetime) -> VerificationState:
+    if row is None or (row.locked_until is not None and row.locked_until <= now):
+        return VerificationState(MAX_VERIFICATION_ATTEMPTS, None)  # never tried, or lock over
+    if row.locked_until is not None:
+        return VerificationState(0, row.locked_until)
+    return VerificationState(max(MAX_VERIFICATION_ATTEMPTS - row.failures, 0), None)
+
+
+def bank_verification_state(*, method: PaymentMethod, now: dt.datetime) -> VerificationState:
+    """How many micro-deposit tries the method's owner has left for this account, or until
+    when it is locked."""
+    fingerprint = bank_account_fingerprint(method.routing_number, method.account_number)
+    row = BankVerificationAttempts.objects.filter(
+        owner_id=method.owner_id, fingerprint=fingerprint
+    ).first()
+    return _state_of(row, now)
 
 
 def _becomes_default(owner) -> bool:
@@ -42,6 +87,14 @@ def payment_method_add_card(*, owner, card: CardInput, idempotency_key: str) -> 
 def payment_method_add_bank(
     *, owner, account: BankAccountInput, idempotency_key: str
 ) -> PaymentMethod:
+    """Register a bank account. A borrower whose micro-deposit tries for this account are
+    locked is refused before the processor is asked (BankAccountLocked)."""
+    if owner is not None:
+        fingerprint = bank_account_fingerprint(account.routing_number, account.account_number)
+        row = BankVerificationAttempts.objects.filter(owner=owner, fingerprint=fingerprint).first()
+        state = _state_of(row, timezone.now())
+        if state.locked_until is not None:
+            raise BankAccountLocked(_locked_message(state.locked_until))
     token = get_gateway().register_bank_account(account, idempotency_key=idempotency_key)
     return PaymentMethod.objects.create(
         owner=owner,
@@ -56,20 +109,46 @@ def payment_method_add_bank(
     )
 
 
+def _attempts_row_locked(owner_id: int, fingerprint: str) -> BankVerificationAttempts:
+    try:
+        with transaction.atomic():
+            BankVerificationAttempts.objects.get_or_create(
+                owner_id=owner_id, fingerprint=fingerprint
+            )
+    except IntegrityError:  # a concurrent first try created it
+        pass
+    return BankVerificationAttempts.objects.select_for_update().get(
+        owner_id=owner_id, fingerprint=fingerprint
+    )
+
+
 def payment_method_verify_bank(*, method: PaymentMethod, amounts: tuple[Decimal, Decimal]) -> bool:
-    """Micro-deposit check; a few wrong tries lock it (add the account again to restart)."""
+    """Micro-deposit check. Wrong tries count per owner and account fingerprint, whatever
+    method row they came through; the third locks the account for VERIFICATION_LOCK
+    (BankAccountLocked), a right answer clears the count."""
+    now = timezone.now()
     with transaction.atomic():
         method = PaymentMethod.objects.select_for_update().get(pk=method.pk)
         if method.verified_at is not None:
             return True
-        if method.verification_attempts >= MAX_VERIFICATION_ATTEMPTS:
-            raise PaymentError("Too many wrong amounts. Remove this account and add it again.")
+        fingerprint = bank_account_fingerprint(method.routing_number, method.account_number)
+        row = _attempts_row_locked(method.owner_id, fingerprint)
+        if row.locked_until is not None and row.locked_until <= now:  # the lock is over
+            row.failures, row.locked_until = 0, None
+        if row.locked_until is not None:
+            raise BankAccountLocked(_locked_message(row.locked_until))
         if get_gateway().verify_micro_deposits(method.processor_token, amounts):
-            method.verified_at = timezone.now()
+            method.verified_at = now
             method.save(update_fields=["verified_at", "updated_at"])
+            row.failures = 0
+            row.save(update_fields=["failures", "locked_until", "updated_at"])
             return True
         method.verification_attempts += 1
         method.save(update_fields=["verification_attempts", "updated_at"])
+        row.failures += 1
+        if row.failures >= MAX_VERIFICATION_ATTEMPTS:
+            row.locked_until = now + VERIFICATION_LOCK
+        row.save(update_fields=["failures", "locked_until", "updated_at"])
         return False
 
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import payments_access_required, recent_login_required
+from ismartpay.core.client_ip import client_ip
 from loans.selectors import loan_get_for_user
 
 from ..autopay import services
@@ -41,7 +42,8 @@ def _methods(user, today):
 
 
 def _client(request) -> tuple[str | None, str]:
-    return request.META.get("REMOTE_ADDR"), request.META.get("HTTP_USER_AGENT", "")
+    # The borrower's own address behind the TLS proxy (Reg E authorization record).
+    return client_ip(request), request.META.get("HTTP_USER_AGENT", "")
 
 
 def _form_page(request, loan, *, plan=None, draft_key, next_url):

@@ -2,6 +2,8 @@
 
 1. Find the loan: lender + loan number + billing ZIP + last 6 of the VIN (compared in constant
    time; one generic error; failed lookups rate-limited per IP and per loan).
+   A visitor's own typos limit that visitor (per session); the per-IP limit is high enough for
+   a household or office behind one address (issue 10, item 6).
 2. Pay: only the amount due is shown; email, amount, card (the gateway's form) or bank account
    (with an explicit ACH authorization). The method is a PaymentMethod with owner=None, made by
    the same services as a borrower's.
@@ -13,11 +15,9 @@
 import time
 from decimal import Decimal
 
-from allauth.account.adapter import get_adapter
 from django.contrib import messages
 from django.core import signing
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,6 +26,7 @@ from django.utils.crypto import constant_time_compare
 from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods
 
+from ismartpay.core.client_ip import client_ip
 from ismartpay.core.templatetags.ui import usd
 from loans.models import Loan
 from loans.selectors import loan_summary
@@ -51,7 +52,8 @@ SESSION_KEY = "payments_guest"
 RECEIPTS_KEY = "payments_guest_receipts"  # references this session paid: may see receipts
 DONE_KEY = "payments_guest_done"  # idempotency key -> reference, for a repeated confirm
 VERIFIED_FOR_SECONDS = 15 * 60
-IP_LIMIT, IP_WINDOW = 5, 15 * 60  # failed lookups per IP per 15 minutes
+CLIENT_LIMIT, CLIENT_WINDOW = 5, 15 * 60  # failed lookups per visitor (session) per 15 min
+IP_LIMIT, IP_WINDOW = 30, 15 * 60  # failed lookups per IP per 15 minutes: a whole household
 LOAN_LIMIT, LOAN_WINDOW = 10, 60 * 60  # failed lookups per loan number per hour
 TOO_MANY = (
     "Too many tries. For your security, please try again later, or call your lender for help."
@@ -63,15 +65,17 @@ _MISSING = "\x00" * 6  # compared against when no loan matches: the same work ei
 
 
 # --- rate limits -----------------------------------------------------------------------------
-def _client_ip(request) -> str:
-    try:
-        return get_adapter(request).get_client_ip(request)
-    except PermissionDenied:
-        return request.META.get("REMOTE_ADDR") or "unknown"
-
-
 def _limit_keys(request, form: GuestLookupForm) -> list[tuple[str, int, int]]:
-    keys = [(f"payments:guest-lookup:ip:{_client_ip(request)}", IP_LIMIT, IP_WINDOW)]
+    if not request.session.session_key:
+        request.session.save()  # a key to count this visitor's own tries under
+    keys = [
+        (
+            f"payments:guest-lookup:client:{request.session.session_key}",
+            CLIENT_LIMIT,
+            CLIENT_WINDOW,
+        ),
+        (f"payments:guest-lookup:ip:{client_ip(request)}", IP_LIMIT, IP_WINDOW),
+    ]
     lender = form.cleaned_data.get("lender") if hasattr(form, "cleaned_data") else None
     number = form.cleaned_data.get("loan_number") if hasattr(form, "cleaned_data") else None
     if lender is not None and number:

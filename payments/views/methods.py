@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import payments_access_required, recent_login_required
 
-from ..errors import PaymentError
+from ..errors import BankAccountLocked, PaymentError
 from ..forms_methods import BankAccountForm, VerifyBankForm, scrub_card_form
 from ..gateways import get_gateway
 from ..gateways.base import CardRejected, GatewayError
@@ -31,7 +31,7 @@ from ..services import (
     payment_method_set_default,
     payment_method_verify_bank,
 )
-from ..services.methods import MAX_VERIFICATION_ATTEMPTS
+from ..services.methods import bank_verification_state
 
 EXPIRED_MESSAGE = "This card's expiry date has passed. Use a card that hasn't expired."
 
@@ -54,10 +54,15 @@ class MethodRow:
 
 def method_rows(methods, *, today) -> list[MethodRow]:
     rows = []
+    now = timezone.now()
     for m in methods:
         expired = m.is_expired(on=today)
         is_bank = m.kind == PaymentMethod.Kind.BANK
-        locked = is_bank and m.verification_attempts >= MAX_VERIFICATION_ATTEMPTS
+        locked = (
+            is_bank
+            and m.verified_at is None
+            and bank_verification_state(method=m, now=now).locked_until is not None
+        )
         rows.append(
             MethodRow(
                 method=m,
@@ -150,6 +155,8 @@ def _add_bank_from_form(form, *, owner) -> PaymentMethod | None:
         return payment_method_add_bank(
             owner=owner, account=form.bank_input(), idempotency_key=_add_key("bank")
         )
+    except BankAccountLocked as exc:
+        form.add_error("account_number", str(exc))
     except GatewayError:
         form.add_error(None, "We couldn't reach the payment processor. Please try again.")
     return None
@@ -186,8 +193,8 @@ def verify_bank(request, method_id: int):
         messages.info(request, f"{method.label} is already verified.")
         return redirect("payments:methods")
     form = VerifyBankForm(request.POST if request.method == "POST" else None)
-    locked = method.verification_attempts >= MAX_VERIFICATION_ATTEMPTS
-    if request.method == "POST" and not locked and form.is_valid():
+    state = bank_verification_state(method=method, now=timezone.now())
+    if request.method == "POST" and state.locked_until is None and form.is_valid():
         try:
             verified = payment_method_verify_bank(method=method, amounts=form.amounts())
         except PaymentError as exc:
@@ -196,17 +203,21 @@ def verify_bank(request, method_id: int):
             if verified:
                 messages.success(request, f"{method.label} is verified.")
                 return redirect("payments:methods")
-            method.refresh_from_db(fields=["verification_attempts"])
-            left = MAX_VERIFICATION_ATTEMPTS - method.verification_attempts
-            locked = left <= 0
-            if not locked:
+            state = bank_verification_state(method=method, now=timezone.now())
+            left = state.tries_left
+            if state.locked_until is None:
                 form.add_error(
                     None,
                     f"Those amounts don't match the deposits. You have {left} "
                     f"{'try' if left == 1 else 'tries'} left.",
                 )
-    tries_left = max(MAX_VERIFICATION_ATTEMPTS - method.verification_attempts, 0)
-    context = {"form": form, "method": method, "locked": locked, "tries_left": tries_left}
+    context = {
+        "form": form,
+        "method": method,
+        "locked": state.locked_until is not None,
+        "locked_until": state.locked_until,
+        "tries_left": state.tries_left,
+    }
     return render(request, "payments/methods/verify_bank.html", context)
 
 

@@ -2,6 +2,7 @@
 
 import re
 
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.core import mail
 
 LOGIN_URL = "/accounts/login/"
@@ -17,3 +18,10 @@ def link_in_last_mail(pattern=r"https?://\S+") -> str:
     match = re.search(pattern, body)
     assert match, body
     return re.sub(r"^https?://[^/]+", "", match.group(0))
+
+
+class TimingTestHasher(PBKDF2PasswordHasher):
+    """PBKDF2 at 1/20 of production's iterations: hashing costs real time (~20 ms), so a
+    timing test sees a hash that one path does and the other skips, without taking minutes."""
+
+    iterations = PBKDF2PasswordHasher.iterations // 20
