@@ -57,7 +57,7 @@ def bulk_due_plans(count: int, *, prefix: str = "W") -> list[int]:
     from decimal import Decimal
 
     from accounts.models import User
-    from loans.models import Lender, Loan
+    from loans.models import Lender, Loan, LoanLink
     from payments.models import AutopayPlan, PaymentMethod, SandboxToken
 
     user = User.objects.create(email=f"bulk-{prefix.lower()}@example.com")
@@ -105,6 +105,10 @@ def bulk_due_plans(count: int, *, prefix: str = "W") -> list[int]:
             for i in range(count)
         ],
         batch_size=2000,
+    )
+    # The plan owner is the loan's borrower: the charge gate refuses anyone without a link.
+    LoanLink.objects.bulk_create(
+        [LoanLink(user=user, loan=loan, role="borrower") for loan in loans], batch_size=2000
     )
     plans = AutopayPlan.objects.bulk_create(
         [
