@@ -37,7 +37,7 @@ def reset_and_create(count: int) -> float:
     from django.db import connection
 
     from accounts.models import User
-    from loans.models import Lender, Loan
+    from loans.models import Lender, Loan, LoanLink
     from payments.models import AutopayPlan, PaymentMethod, SandboxToken
 
     with connection.cursor() as cur:
@@ -96,6 +96,10 @@ def reset_and_create(count: int) -> float:
             for i in range(count)
         ],
         batch_size=5000,
+    )
+    # The plan owner is the loan's borrower: the charge gate re-checks the payer's role.
+    LoanLink.objects.bulk_create(
+        [LoanLink(user=user, loan=loan, role="borrower") for loan in loans], batch_size=5000
     )
     AutopayPlan.objects.bulk_create(
         [
