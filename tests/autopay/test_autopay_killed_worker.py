@@ -45,9 +45,11 @@ def slow_worker(request, celery_app):
         "AUTOPAY_CHARGE_CONCURRENCY": "2",
     }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "ismartpay", "worker", "--pool", request.param]
-        + ["-c", "2", "--loglevel", "WARNING", "--without-gossip", "--without-mingle"]
-        + ["--without-heartbeat"],
+        [
+            *(sys.executable, "-m", "celery", "-A", "ismartpay", "worker"),
+            *("--pool", request.param, "-c", "2", "--loglevel", "WARNING"),
+            *("--without-gossip", "--without-mingle", "--without-heartbeat"),
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
