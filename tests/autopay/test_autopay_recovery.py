@@ -4,6 +4,7 @@ payment counts on the run's date. The one recovery sweep (payments/recovery.py),
 debit claims and JobRun status; real PostgreSQL."""
 
 import datetime as dt
+import re
 import socket
 import threading
 import time
@@ -341,3 +342,30 @@ def test_a_gate_refusal_for_a_removed_method_fails_the_debit_and_suspends_the_pl
     assert (debit.status, debit.reason, plan.status) == ("failed", reason, "suspended")
     failed = [m for m in mail.outbox if "didn't go through" in m.subject]
     assert len(failed) == 1 and reason in failed[0].body
+
+
+# --- the admin shows a killed run as interrupted -------------------------------------------------
+def test_the_job_runs_admin_shows_a_run_without_heartbeat_as_interrupted(client):
+    from django.contrib.auth.models import Permission
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from factories import UserFactory, totp_device_for
+
+    staff = UserFactory(is_staff=True)
+    staff.user_permissions.add(Permission.objects.get(codename="view_jobrun"))
+    device = totp_device_for(staff)
+    client.force_login(staff)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    wall = timezone.now()
+    for holder, beat in ((leases.identity(), wall), (ELSEWHERE, wall - dt.timedelta(minutes=2))):
+        JobRun.objects.create(
+            job="run_daily",
+            business_date=RUN_DAY,
+            started_at=wall,
+            holder=holder,
+            heartbeat_at=beat,
+        )
+    page = client.get("/admin/payments/jobrun/").content.decode()
+    cells = re.findall(r'<td class="field-run_status">([^<]*)</td>', page)
+    assert sorted(cells) == ["Interrupted (no heartbeat)", "Running"]
