@@ -3,7 +3,7 @@
 In order:
 1. Nightly runs whose process died (a RUNNING JobRun with a stale heartbeat, or whose holder
    process on this host is gone) are marked INTERRUPTED, and a top-level `run_daily` or
-   `run_autopay` among them is started again (payments/jobs.py, at most 3 times per night).
+   `run_autopay` among them is started again (payments/jobruns.py, at most 3 times per night).
 2. Autopay: debits under a dead claim, DUE debits whose run died, RETRY debits now due are
    taken over and finished (payments/autopay/engine.py `autopay_recover`).
 3. Payments stuck in SUBMITTING or UNKNOWN for STUCK_AFTER (60 s; a processor call times out
