@@ -149,8 +149,8 @@ if REDIS_URL:
 CELERY_BEAT_SCHEDULE: dict = {
     # Each lender time zone's nightly run starts after 01:00 local (payments/autopay/tasks.py).
     "run-daily-due": {"task": "jobs.run_daily_due", "schedule": 15 * 60.0},
-    "recover-stuck-payments": {"task": "payments.tasks.recover_stuck_payments", "schedule": 300.0},
-    "autopay-sweep": {"task": "autopay.sweep", "schedule": 300.0},
+    # The one recovery sweep (payments/recovery.py): killed runs, dead claims, stuck payments.
+    "recover-stuck-payments": {"task": "payments.tasks.recover_stuck_payments", "schedule": 60.0},
 }
 PAYMENT_SANDBOX_LATENCY_MS = env.int("PAYMENT_SANDBOX_LATENCY_MS", default=0)
 

@@ -58,6 +58,8 @@ class AutopayDebitAdmin(admin.ModelAdmin):
         "status",
         "attempts",
         "reason",
+        "claimed_by",
+        "lease_until",
     )
     list_filter = ("status", "run_date")
     search_fields = ("plan__loan__loan_number", "idempotency_key")
@@ -72,11 +74,16 @@ class AutopayDebitAdmin(admin.ModelAdmin):
 
 @admin.register(JobRun)
 class JobRunAdmin(admin.ModelAdmin):
+    """A RUNNING row whose heartbeat is older than the lease (30 s) shows "Interrupted" before
+    the sweep (every minute) marks it so."""
+
     list_display = (
         "job",
         "business_date",
         "scope",
+        "run_status",
         "started_at",
+        "heartbeat_at",
         "duration_ms",
         "due",
         "charged",
@@ -85,8 +92,22 @@ class JobRunAdmin(admin.ModelAdmin):
         "retried",
         "error",
     )
-    list_filter = ("job", "business_date")
+    list_filter = ("status", "job", "business_date")
     readonly_fields = [f.name for f in JobRun._meta.fields]
+
+    @admin.display(description="Status", ordering="status")
+    def run_status(self, obj: JobRun) -> str:
+        from django.utils import timezone
+
+        from .autopay import leases
+
+        if obj.status == JobRun.Status.RUNNING and (
+            obj.heartbeat_at is None
+            or obj.heartbeat_at < timezone.now() - leases.lease()
+            or leases.holder_is_dead(obj.holder)
+        ):
+            return "Interrupted (no heartbeat)"
+        return obj.get_status_display()
 
     def has_add_permission(self, request):
         return False

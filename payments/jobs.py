@@ -2,6 +2,10 @@
 management commands call these; each is safe to run twice, or twice at once, and records a
 JobRun summary row (admin: Payments › Job runs).
 
+A run killed at any point leaves a RUNNING row whose heartbeat stops: it is marked INTERRUPTED
+and the night starts again (payments/jobruns.py); its claimed debits are taken over by the
+next run or the recovery sweep (payments/recovery.py).
+
 Order in `run_daily`: settle bank debits → scheduled one-time payments → autopay → late fees →
 reminders → card expiry.
 """
@@ -10,7 +14,6 @@ import datetime as dt
 import logging
 import time
 from collections import Counter
-from contextlib import contextmanager
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -24,9 +27,11 @@ from loans.permissions import OWNER_ROLES
 from loans.selectors import contract_schedule, loan_position
 from loans.services import loan_assess_late_fees
 
-from .autopay import engine
+from . import jobruns
+from .autopay import engine, leases
 from .autopay.selectors import amount_for_period, loan_terms, plan_terms
-from .models import AutopayAmountNotice, AutopayPlan, JobRun, PaymentMethod
+from .jobruns import record_job
+from .models import AutopayAmountNotice, AutopayDebit, AutopayPlan, PaymentMethod
 from .notifications import notice_send
 from .services import settle_payments as _settle_payments
 from .services import submit_scheduled_payments as _submit_scheduled_payments
@@ -39,31 +44,6 @@ OPEN_LOAN = (Loan.Status.CURRENT, Loan.Status.PAST_DUE)
 def default_business_date(now: dt.datetime | None = None) -> dt.date:
     """Today in the default lender time zone (settings.TIME_ZONE)."""
     return timezone.localtime(now or timezone.now(), ZoneInfo(settings.TIME_ZONE)).date()
-
-
-@contextmanager
-def record_job(job: str, on: dt.date, scope: str = ""):
-    """Write a JobRun row around a job; the body fills the yielded Counter."""
-    started = time.monotonic()
-    run = JobRun.objects.create(
-        job=job, business_date=on, scope=scope or "", started_at=timezone.now()
-    )
-    counts: Counter = Counter(dict.fromkeys(("due", "charged", "failed", "skipped", "retried"), 0))
-    counts["_job_run_id"] = run.pk
-    try:
-        yield counts
-    except Exception as exc:
-        JobRun.objects.filter(pk=run.pk).update(error=repr(exc)[:2000], finished_at=timezone.now())
-        raise
-    counts.pop("_job_run_id", None)
-    fields = {k: counts.get(k, 0) for k in ("due", "charged", "failed", "skipped", "retried")}
-    extra = {k: v for k, v in counts.items() if k not in fields}
-    JobRun.objects.filter(pk=run.pk).update(
-        finished_at=timezone.now(),
-        duration_ms=int((time.monotonic() - started) * 1000),
-        detail=extra,
-        **fields,
-    )
 
 
 def _merge(counts: Counter, outcomes: Counter) -> None:
@@ -81,30 +61,59 @@ def run_autopay(
     now: dt.datetime | None = None,
     fan_out: bool = False,
 ) -> dict:
-    """Charge every autopay period due by `on` (catching up missed ones). With `fan_out`, the
-    charging is dispatched to Celery in chunks; else it runs here, chunk by chunk."""
+    """Charge every autopay period due by `on` (catching up missed ones), taking over debits
+    that a killed run, worker or chunk left claimed. With `fan_out`, the charging is
+    dispatched to Celery in chunks (the run row is FINISHED when they are); else it runs here,
+    chunk by chunk, and the run returns once no debit due by `on` is held by anyone else (a
+    live holder finishes, a dead one's claim is taken over: at most a lease, 30 s)."""
     now = now or timezone.now()
     with record_job("run_autopay", on, lender_timezone or "") as counts:
-        recovered = engine.autopay_recover(now=now, on=on)
-        counts["recovered"] = sum(v for k, v in recovered.items() if k != "released")
+        run_id = counts["_job_run_id"]
         engine.autopay_suspend_returned()
         counts["represented"] = engine.autopay_represent_returned(now=now)
         counts["plans"] = engine.autopay_schedule_due(on=on, lender_timezone=lender_timezone)
         ids = engine.due_debit_ids(on=on, now=now, lender_timezone=lender_timezone)
         counts["due"] = len(ids)
         batches = engine.chunks(ids)
-        if fan_out:
+        if fan_out and batches:
             from .autopay.tasks import autopay_charge_chunk_task
 
-            for batch in batches:
-                autopay_charge_chunk_task.delay(batch, on.isoformat(), counts["_job_run_id"])
+            for batch in batches:  # the run's before it is queued: its counts come from rows
+                AutopayDebit.objects.filter(pk__in=batch).update(job_run_id=run_id)
             counts["chunks_dispatched"] = len(batches)
+            counts["_dispatched"] = True
+            for batch in batches:
+                autopay_charge_chunk_task.delay(batch, on.isoformat(), run_id)
         else:
             for batch in batches:
-                _merge(counts, engine.autopay_charge_chunk(batch, on=on, now=now))
+                engine.autopay_charge_chunk(batch, on=on, now=now, job_run_id=run_id)
+            counts.update(_finish_held_by_others(on, now, lender_timezone, run_id))
+            for key, value in jobruns.run_outcomes(run_id).items():
+                counts[key] = value
         result = dict(counts)
     result.pop("_job_run_id", None)
+    if result.pop("_dispatched", None):
+        jobruns.refresh_run(run_id)  # chunks that finished before the row said DISPATCHED
     return result
+
+
+def _finish_held_by_others(on, now, lender_timezone, run_id) -> Counter:
+    """Debits due by `on` that another claim holds: wait for a live holder (polling, not
+    sleeping blind), take over a dead one's, each at most once; give up after a lease + 5 s."""
+    out: Counter = Counter()
+    deadline = time.monotonic() + leases.lease().total_seconds() + 5
+    tried: set[int] = set()
+    while True:
+        dead = set(engine.due_debit_ids(on=on, now=now, lender_timezone=lender_timezone)) - tried
+        if dead:
+            tried |= dead
+            out["taken_over_late"] += len(dead)
+            engine.autopay_charge_chunk(sorted(dead), on=on, now=now, job_run_id=run_id)
+        waiting = engine.held_by_others(on=on, job_run_id=run_id, lender_timezone=lender_timezone)
+        if not waiting or time.monotonic() > deadline:
+            out["left_to_others"] = waiting
+            return out
+        time.sleep(0.5)
 
 
 def assess_late_fees(*, on: dt.date, lender_timezone: str | None = None) -> dict:

@@ -5,45 +5,57 @@ Exactly once, by the database:
    INSERT … ON CONFLICT DO NOTHING (bulk_create(ignore_conflicts=True)); plans are taken with
    SELECT … FOR UPDATE SKIP LOCKED, so concurrent coordinators split them. Missed periods
    (the job did not run for days) are all inserted: that is the catch-up.
-2. `autopay_charge_chunk` claims DUE/RETRY rows with FOR UPDATE SKIP LOCKED (a row is claimed
-   by one worker), then charges them with bounded concurrency (a thread pool).
+2. `autopay_charge_chunk` claims rows with FOR UPDATE SKIP LOCKED under a 30 s lease that a
+   heartbeat thread renews while the chunk runs (claims.py, leases.py), then charges them with
+   bounded concurrency (a thread pool). Rows under a dead claim (lease run out, or the holder
+   process on this host gone) are claimable too: a CLAIMED one is charged, a SUBMITTING one
+   is resolved by its idempotency key.
 3. `autopay_charge_debit` stores the attempt's idempotency key on the debit and commits it
-   before `payment_submit`, which commits the payment row before calling the processor.
-4. `autopay_recover` (the sweep, every few minutes and at the start of each run) resolves
-   debits whose worker died: a payment with that key is asked about at the processor by key
-   (`payment_recover`), never charged under a new key.
+   before `payment_submit`, which commits the payment row before calling the processor. The
+   payment counts on the run's business date (`business_date=on`).
+4. `autopay_recover` (the recovery sweep, every minute) takes over debits under dead claims,
+   DUE debits whose run died, and RETRY debits now due: a payment with that key is asked about
+   at the processor by key (`payment_recover`), never charged under a new key.
 """
 
 import datetime as dt
 import logging
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from ismartpay.core.money import ZERO
-from loans.models import Loan
 
-from ..declines import reason_for
 from ..errors import AmountNotAllowed, MethodNotUsable, PaymentError
 from ..models import AutopayAmountNotice, AutopayDebit, AutopayPlan, Payment
+from ..recovery import payment_claim_for_recovery
 from ..services import payment_recover, payment_submit
+from . import claims, leases
 from . import schedule as sched
+from .outcomes import (  # noqa: F401 — autopay_finish_by_key: the payment sweep's entry
+    CLOSED_LOAN,
+    MAX_ATTEMPTS,
+    _end_if_paid_off,
+    _finish_refused,
+    autopay_finish,
+    autopay_finish_by_key,
+    autopay_represent_returned,
+    autopay_suspend_returned,
+)
 from .selectors import amount_and_payoff_for_period, loan_terms, plan_terms
 
 logger = logging.getLogger("ismartpay.autopay")
 D = AutopayDebit.Status
 P = AutopayPlan.Status
 PS = Payment.Status
-MAX_ATTEMPTS = 3  # per period: the first try and at most two retries (NACHA: 3 presentments)
-RETRY_BACKOFF = dt.timedelta(minutes=15)  # 15 min, then 1 h (x4 each time)
-STUCK_AFTER = dt.timedelta(minutes=5)
+ORPHAN_AFTER = dt.timedelta(seconds=60)  # a DUE debit whose run shows no life this long
 SCHEDULE_BATCH = 2000
 CHUNK_SIZE = 500
-SUCCESS = (PS.POSTED, PS.PENDING, PS.SETTLED)
 
 
 def charge_concurrency() -> int:
@@ -123,65 +135,24 @@ def _set_cursors(cursors: list[tuple[int, dt.date | None, dt.date | None]]) -> N
         AutopayPlan.objects.filter(pk=pk).update(next_period_key=key, next_run_date=run)
 
 
-def autopay_suspend_returned() -> int:
-    """Plans whose autopay debit came back R05/R07/R10/R11/R29 since their last authorization
-    stop until the borrower authorizes again (target 9)."""
-    from ..declines import ACH_RETURNS
-    from .services import autopay_suspend
-
-    codes = [code for code, reason in ACH_RETURNS.items() if reason.suspends_autopay]
-    hits = (
-        AutopayDebit.objects.filter(
-            plan__status=P.ACTIVE,
-            payment__status=PS.RETURNED,
-            payment__return_code__in=codes,
-            run_date__gte=F("plan__charge_from"),
-        )
-        .values_list("plan_id", "payment__return_code")
-        .distinct()
-    )
-    for plan_id, code in hits:
-        autopay_suspend(plan_id=plan_id, reason=f"Your bank returned a payment ({code}).")
-    return len(hits)
-
-
-REPRESENT_AFTER = dt.timedelta(days=2)  # give the borrower's funds time to arrive
-REPRESENT_WINDOW = dt.timedelta(days=180)  # NACHA: re-present within 180 days of the entry
-
-
-def autopay_represent_returned(*, now: dt.datetime) -> int:
-    """A debit returned R01 (insufficient funds) or R09 (uncollected funds) goes back to RETRY
-    for a new presentment, under a new attempt key: at most twice (3 entries in all, the same
-    MAX_ATTEMPTS that bounds soft-decline retries), within 180 days of the first entry."""
-    from ..declines import ACH_RETURNS
-
-    codes = [code for code, reason in ACH_RETURNS.items() if reason.retryable]
-    candidates = AutopayDebit.objects.filter(
-        status=D.CHARGED,
-        attempts__lt=MAX_ATTEMPTS,
-        plan__status=P.ACTIVE,
-        payment__status=PS.RETURNED,
-        payment__return_code__in=codes,
-        created_at__gte=now - REPRESENT_WINDOW,
-    ).values_list("pk", "payment__return_code")
-    represented = 0
-    for debit_id, code in candidates:
-        # Conditional update: two runners cannot both re-present the same return.
-        represented += AutopayDebit.objects.filter(pk=debit_id, status=D.CHARGED).update(
-            status=D.RETRY, next_attempt_at=now + REPRESENT_AFTER, reason=f"re-present {code}"
-        )
-    return represented
+def _in_scope(rows, lender_timezone: str | None):
+    return rows.filter(plan__loan__lender__timezone=lender_timezone) if lender_timezone else rows
 
 
 def due_debit_ids(
     *, on: dt.date, now: dt.datetime, lender_timezone: str | None = None
 ) -> list[int]:
-    rows = AutopayDebit.objects.filter(
-        Q(status=D.DUE) | Q(status=D.RETRY, next_attempt_at__lte=now), run_date__lte=on
-    )
-    if lender_timezone:
-        rows = rows.filter(plan__loan__lender__timezone=lender_timezone)
-    return list(rows.order_by("pk").values_list("pk", flat=True))
+    """Debits due by `on`: DUE, RETRY now due, and those under a dead claim (taken over)."""
+    rows = _in_scope(AutopayDebit.objects.filter(run_date__lte=on), lender_timezone)
+    due = rows.filter(Q(status=D.DUE) | Q(status=D.RETRY, next_attempt_at__lte=now))
+    ids = set(due.values_list("pk", flat=True)) | set(claims.dead_claims(rows))
+    return sorted(ids)
+
+
+def held_by_others(*, on: dt.date, job_run_id: int, lender_timezone: str | None = None):
+    """Debits due by `on` that another live claim holds (another run, chunk or the sweep)."""
+    rows = AutopayDebit.objects.filter(run_date__lte=on).exclude(job_run_id=job_run_id)
+    return claims.live_claims(_in_scope(rows, lender_timezone))
 
 
 def chunks(ids: list[int], size: int | None = None) -> list[list[int]]:
@@ -192,48 +163,55 @@ def chunks(ids: list[int], size: int | None = None) -> list[list[int]]:
 
 
 # --- 2. claim and charge -----------------------------------------------------------------------
-def autopay_claim(debit_ids: list[int], *, now: dt.datetime) -> list[int]:
-    """Claim the still-open rows among `debit_ids`; rows another worker holds are skipped."""
-    with transaction.atomic():
-        claimed = list(
-            AutopayDebit.objects.select_for_update(skip_locked=True)
-            .filter(Q(status=D.DUE) | Q(status=D.RETRY, next_attempt_at__lte=now), pk__in=debit_ids)
-            .values_list("pk", flat=True)
-        )
-        AutopayDebit.objects.filter(pk__in=claimed).update(status=D.CLAIMED, claimed_at=now)
-    return claimed
-
-
 def autopay_charge_chunk(
     debit_ids: list[int],
     *,
     on: dt.date,
     now: dt.datetime | None = None,
     concurrency: int | None = None,
+    job_run_id: int | None = None,
 ) -> Counter:
-    """Claim and charge up to a few hundred debits. Threads each use (and close) their own
-    database connection; concurrency 1 runs inline on the caller's connection."""
+    """Claim and charge up to a few hundred debits under one lease, renewed by a heartbeat
+    thread while they run. Threads each use (and close) their own database connection;
+    concurrency 1 runs inline on the caller's connection. A process killed here leaves a claim
+    that dies with it: the next run or the sweep takes the rows over."""
     now = now or timezone.now()
-    claimed = autopay_claim(debit_ids, now=now)
-    concurrency = concurrency or charge_concurrency()
+    claim = claims.autopay_claim(debit_ids, now=now, job_run_id=job_run_id)
     outcomes: Counter = Counter()
-    if concurrency <= 1 or len(claimed) <= 1:
-        for debit_id in claimed:
-            outcomes[autopay_charge_debit(debit_id, on=on, now=now, claimed_at=now)] += 1
+    if not claim.fresh and not claim.stuck:
         return outcomes
+    concurrency = concurrency or charge_concurrency()
+    todo = [(pk, False) for pk in claim.fresh] + [(pk, True) for pk in claim.stuck]
+    outcomes["taken_over"] = len(claim.stuck)
 
-    def work(debit_id: int) -> str:
+    def one(item: tuple[int, bool]) -> str:
+        debit_id, stuck = item
+        if stuck:
+            return _submit_and_finish(debit_id, now=now, on=on, token=claim.token)
+        return autopay_charge_debit(debit_id, on=on, now=now, token=claim.token)
+
+    def work(item: tuple[int, bool]) -> str:
         try:
-            return autopay_charge_debit(debit_id, on=on, now=now, claimed_at=now)
+            return one(item)
         except Exception:
-            logger.exception("autopay debit %s failed; the sweep will resolve it", debit_id)
+            logger.exception("autopay debit %s failed; the sweep will resolve it", item[0])
             return "error"
         finally:
             connection.close()  # this thread's connection, not the caller's
 
-    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="autopay") as pool:
-        for outcome in pool.map(work, claimed):
-            outcomes[outcome] += 1
+    try:
+        with leases.heartbeat(lambda: claims.renew(claim.token, job_run_id)):
+            if concurrency <= 1 or len(todo) <= 1:
+                for item in todo:
+                    outcomes[one(item)] += 1
+            else:
+                with ThreadPoolExecutor(concurrency, thread_name_prefix="autopay") as pool:
+                    for outcome in pool.map(work, todo):
+                        outcomes[outcome] += 1
+    except Exception:
+        claims.release(claim.token)
+        raise
+    claims.release(claim.token)  # (not on a BaseException: as a kill, the lease runs out)
     return outcomes
 
 
@@ -257,7 +235,7 @@ def _ceiling(plan: AutopayPlan, debit: AutopayDebit):
 
 
 def autopay_charge_debit(
-    debit_id: int, *, on: dt.date, now: dt.datetime, claimed_at: dt.datetime | None = None
+    debit_id: int, *, on: dt.date, now: dt.datetime, token: str | None = None
 ) -> str:
     """Charge one claimed debit. Returns charged | failed | retry | skipped | pending.
 
@@ -271,12 +249,12 @@ def autopay_charge_debit(
             .select_related("plan__loan__lender", "plan__method", "plan__owner")
             .get(pk=debit_id)
         )
-        if debit.status != D.CLAIMED or (claimed_at and debit.claimed_at != claimed_at):
+        if debit.status != D.CLAIMED or (token and debit.claimed_by != token):
             return "not_claimed"
         plan, loan = debit.plan, debit.plan.loan
         if plan.status != P.ACTIVE:
             return _close(debit, D.SKIPPED, f"autopay is {plan.get_status_display().lower()}")
-        if loan.status in (Loan.Status.PAID_OFF, Loan.Status.CLOSED, Loan.Status.CHARGED_OFF):
+        if loan.status in CLOSED_LOAN:
             closed = _close(debit, D.SKIPPED, f"loan is {loan.get_status_display().lower()}")
         else:
             period = sched.Period(debit.period_key, debit.run_date)
@@ -300,7 +278,7 @@ def autopay_charge_debit(
     # Only a debit that covers the payoff (as of `on`) can pay the loan off; the others skip
     # the paid-off check. A payment dated before `on` has a payoff no higher than that.
     return _submit_and_finish(
-        debit.pk, now=now, on=on, debit=debit, may_pay_off=debit.amount >= payoff
+        debit.pk, now=now, on=on, debit=debit, may_pay_off=debit.amount >= payoff, fresh=True
     )
 
 
@@ -316,20 +294,28 @@ def _submit_and_finish(
     *,
     now: dt.datetime,
     on: dt.date,
-    recovering: bool = False,
     debit: AutopayDebit | None = None,
     may_pay_off: bool = True,
+    fresh: bool = False,
+    token: str | None = None,
 ) -> str:
     """Submit the debit's current attempt under its idempotency key. A fresh attempt (the
     caller passes the debit it just committed) goes straight to `payment_submit`, which finds
-    an existing payment by key itself; recovery looks the payment up first and asks the
-    processor about it by key."""
+    an existing payment by key itself; a taken-over SUBMITTING debit (`token`: the new claim)
+    looks the payment up first and asks the processor about it by key, once the payment's own
+    claim is ours (`payment_claim_for_recovery`: two sweeps never both ask)."""
     if debit is None:
         debit = AutopayDebit.objects.select_related("plan__method", "plan__owner").get(pk=debit_id)
+        if debit.status != D.SUBMITTING or (token and debit.claimed_by != token):
+            return "not_claimed"
     plan = debit.plan
     payment = None
-    if recovering:
+    if not fresh:
         payment = Payment.objects.filter(idempotency_key=debit.idempotency_key).first()
+        if payment is not None and payment.status in (PS.SUBMITTING, PS.UNKNOWN):
+            if not payment_claim_for_recovery(payment.pk, seen=payment.submitted_at):
+                return "pending"  # the payment sweep holds it; it finishes this debit too
+            payment = payment_recover(payment_id=payment.pk)
     try:
         if payment is None:
             payment = payment_submit(
@@ -343,146 +329,45 @@ def _submit_and_finish(
                 source=Payment.Source.AUTOPAY,
                 actor_label="system:autopay",
                 now=now,
+                business_date=on,  # the run's date, whatever the clock says (finding 7)
             )
-        elif payment.status in (PS.SUBMITTING, PS.UNKNOWN):
-            payment = payment_recover(payment_id=payment.pk)
     except (MethodNotUsable, AmountNotAllowed, PaymentError) as exc:
         return _finish_refused(debit_id, str(exc), suspend=isinstance(exc, MethodNotUsable))
     return autopay_finish(debit_id, payment, now=now, on=on, may_pay_off=may_pay_off)
 
 
-def autopay_finish(
-    debit_id: int, payment: Payment, *, now: dt.datetime, on: dt.date, may_pay_off: bool = True
-) -> str:
-    """Record the payment's outcome on the debit (idempotent). A success is two conditional
-    UPDATEs (the debit, only while it is still SUBMITTING under this key; the plan's last
-    amount); a decline locks the row to decide on a retry and email the borrower."""
-    notify = None
-    still_ours = Q(pk=debit_id, status=D.SUBMITTING, idempotency_key=payment.idempotency_key)
-    if payment.status in SUCCESS:
-        table = AutopayDebit._meta.db_table
-        with transaction.atomic(), connection.cursor() as cur:
-            cur.execute(
-                f"UPDATE {table} SET status = %s, reason = '', payment_id = %s, "  # noqa: S608
-                "updated_at = %s WHERE id = %s AND status = %s AND idempotency_key = %s "
-                "RETURNING plan_id, amount",
-                [
-                    D.CHARGED,
-                    payment.pk,
-                    timezone.now(),
-                    debit_id,
-                    D.SUBMITTING,
-                    payment.idempotency_key,
-                ],
-            )
-            row = cur.fetchone()
-            if row is None:
-                return "done"
-            plan_id, amount = row
-            AutopayPlan.objects.filter(pk=plan_id).update(last_amount=amount)
-        if may_pay_off:
-            _end_if_paid_off(plan_id, payment.loan_id, on)
-        return "charged"
-    if payment.status != PS.FAILED:  # SUBMITTING / UNKNOWN: the sweep asks the processor
-        AutopayDebit.objects.filter(still_ours).update(payment=payment, updated_at=timezone.now())
-        return "pending"
-    with transaction.atomic():
-        debit = (
-            AutopayDebit.objects.select_for_update(of=("self",))
-            .select_related("plan__loan", "plan__owner")
-            .get(pk=debit_id)
-        )
-        if debit.status != D.SUBMITTING or debit.idempotency_key != payment.idempotency_key:
-            return "done"
-        debit.payment = payment
-        reason = reason_for(payment.decline_code)
-        debit.reason = payment.decline_code
-        if reason.retryable and debit.attempts < MAX_ATTEMPTS:
-            debit.status = D.RETRY
-            debit.next_attempt_at = now + RETRY_BACKOFF * (4 ** (debit.attempts - 1))
-            outcome = "retry"
-        else:
-            debit.status = D.FAILED
-            outcome = "failed"
-        notify = (debit, reason, outcome == "retry")
-        debit.save(update_fields=["payment", "status", "reason", "next_attempt_at", "updated_at"])
-    _email_failure(*notify)
-    return outcome
+# --- 3. recovery (the sweep's autopay part) ----------------------------------------------------
+def autopay_recover(
+    *, now: dt.datetime | None = None, on: dt.date | None = None, wall: dt.datetime | None = None
+) -> Counter:
+    """Take over and finish what a dead process left: debits under a dead claim (a CLAIMED
+    one is charged, a SUBMITTING one resolved by key), DUE debits whose run shows no life for
+    ORPHAN_AFTER (its coordinator or its chunk's message died), and RETRY debits now due.
+    A taken-over debit counts on its run's business date; a retry on `on` (today)."""
+    from ..models import JobRun
 
-
-def _finish_refused(debit_id: int, message: str, *, suspend: bool) -> str:
-    with transaction.atomic():
-        debit = (
-            AutopayDebit.objects.select_for_update()
-            .select_related("plan__owner", "plan__loan")
-            .get(pk=debit_id)
-        )
-        if debit.status != D.SUBMITTING:
-            return "done"
-        debit.status = D.FAILED
-        debit.reason = message[:200]
-        debit.save(update_fields=["status", "reason", "updated_at"])
-    _email_failure(debit, None, False, message=message)
-    if suspend:
-        from .services import autopay_suspend
-
-        autopay_suspend(plan_id=debit.plan_id, reason=message)
-    return "failed"
-
-
-def _email_failure(debit: AutopayDebit, reason, will_retry: bool, message: str = "") -> None:
-    from django.urls import reverse
-
-    from ..notifications import notice_send
-
-    plan = debit.plan
-    notice_send(
-        kind="autopay_failed",
-        dedupe_key=f"autopay:{plan.pk}:failed:{debit.period_key}:{debit.attempts}",
-        to=plan.owner.email,
-        subject=f"Your automatic payment of ${debit.amount:,} didn't go through",
-        template="payments/email/autopay_failed.txt",
-        context={
-            "plan": plan,
-            "loan": plan.loan,
-            "debit": debit,
-            "reason": reason,
-            "message": message,
-            "will_retry": will_retry,
-            "pay_path": reverse("payments:pay", args=[plan.loan_id]),
-        },
-    )
-
-
-def _end_if_paid_off(plan_id: int, loan_id: int, on: dt.date) -> None:
-    from loans.selectors import loan_position
-
-    from .services import autopay_end
-
-    loan = Loan.objects.get(pk=loan_id)
-    if loan.status == Loan.Status.PAID_OFF or loan_position(loan, on).payoff == 0:
-        autopay_end(
-            plan_id=plan_id, reason="Your loan is paid off. Congratulations!", kind="paid_off"
-        )
-
-
-# --- 3. recovery -------------------------------------------------------------------------------
-def autopay_recover(*, now: dt.datetime | None = None, on: dt.date | None = None) -> Counter:
-    """Resolve debits whose worker died: a CLAIMED row goes back to DUE (nothing was sent);
-    a SUBMITTING row's payment is found by its idempotency key and resolved with the
-    processor's answer (or submitted under the same key if its row was never created)."""
     now = now or timezone.now()
-    on = on or timezone.localdate(now)
-    cutoff = now - STUCK_AFTER
+    wall = wall or timezone.now()
+    on = on or timezone.localtime(now, ZoneInfo(settings.TIME_ZONE)).date()
+    quiet = wall - ORPHAN_AFTER
+    R = JobRun.Status
+    orphans = AutopayDebit.objects.filter(status=D.DUE, run_date__lte=on).filter(
+        Q(job_run__isnull=True, created_at__lt=quiet)
+        | Q(job_run__status__in=[R.INTERRUPTED, R.FAILED, R.FINISHED])
+        | Q(job_run__status__in=[R.RUNNING, R.DISPATCHED], job_run__heartbeat_at__lt=quiet)
+        | Q(job_run__status__in=[R.RUNNING, R.DISPATCHED], job_run__heartbeat_at__isnull=True)
+    )
+    ids = set(orphans.values_list("pk", flat=True))
+    ids |= set(claims.dead_claims(AutopayDebit.objects.all()))
+    by_date: dict[dt.date, list[int]] = {}
+    for pk, run_on in AutopayDebit.objects.filter(pk__in=ids).values_list(
+        "pk", "job_run__business_date"
+    ):
+        by_date.setdefault(run_on or on, []).append(pk)
+    retries = AutopayDebit.objects.filter(status=D.RETRY, next_attempt_at__lte=now)
+    by_date.setdefault(on, []).extend(retries.values_list("pk", flat=True))
     outcomes: Counter = Counter()
-    outcomes["released"] = AutopayDebit.objects.filter(
-        status=D.CLAIMED, claimed_at__lt=cutoff
-    ).update(status=D.DUE, claimed_at=None)
-    stuck = AutopayDebit.objects.filter(status=D.SUBMITTING, claimed_at__lt=cutoff)
-    for debit_id in stuck.values_list("pk", flat=True):
-        try:
-            outcomes[_submit_and_finish(debit_id, now=now, on=on, recovering=True)] += 1
-        except Exception:
-            logger.exception("recovering autopay debit %s failed; next sweep retries", debit_id)
-            outcomes["error"] += 1
+    for run_on, debit_ids in sorted(by_date.items()):
+        for batch in chunks(sorted(debit_ids)):
+            outcomes.update(autopay_charge_chunk(batch, on=run_on, now=now))
     return outcomes

@@ -174,6 +174,15 @@ class AutopayDebit(models.Model):
         "payments.Payment", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # The claim's holder ("host:pid:start:chunk", payments/autopay/leases.py) and its lease, which
+    # the holder renews every 10 s while it works: a claim whose lease ran out, or whose holder
+    # process on this host is gone, is taken over by the next run or the recovery sweep.
+    claimed_by = models.CharField(max_length=120, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    # The run that last dispatched or claimed it: the run's counts are read from its debits.
+    job_run = models.ForeignKey(
+        "payments.JobRun", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     reason = models.CharField(max_length=200, blank=True)  # skip reason or decline code
     created_at = models.DateTimeField(auto_now_add=True)
@@ -224,7 +233,20 @@ class AutopayAmountNotice(models.Model):
 
 
 class JobRun(models.Model):
-    """One run of a nightly job: what it did, for the admin and for alerting."""
+    """One run of a nightly job: what it did, for the admin and for alerting.
+
+    RUNNING while its process works and renews `heartbeat_at` (every 10 s); a RUNNING row whose
+    heartbeat is older than the lease (30 s), or whose holder process on this host is gone, was
+    killed: the sweep, the next run and beat's `run_daily_due` mark it INTERRUPTED, and the
+    night's run starts again. DISPATCHED: a fan-out coordinator has queued its chunks; the row
+    is FINISHED when its debits are (counted from the debit rows, not from task results)."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        DISPATCHED = "dispatched", "Chunks queued"
+        FINISHED = "finished", "Finished"
+        INTERRUPTED = "interrupted", "Interrupted"
+        FAILED = "failed", "Failed"
 
     job = models.CharField(max_length=40)
     business_date = models.DateField()
@@ -239,6 +261,13 @@ class JobRun(models.Model):
     retried = models.PositiveIntegerField(default=0)
     detail = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
+    status = models.CharField(max_length=11, choices=Status.choices, default=Status.RUNNING)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    holder = models.CharField(max_length=120, blank=True)  # "host:pid:start" of its process
+    parent = models.ForeignKey(  # run_daily for the jobs it runs
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="children"
+    )
+    restarted_at = models.DateTimeField(null=True, blank=True)  # an interrupted run restarted
 
     class Meta:
         ordering = ["-started_at", "-pk"]

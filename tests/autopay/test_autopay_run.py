@@ -3,6 +3,7 @@
 payment, declines and retries, kill points, Regulation E notices, reminders, job summaries."""
 
 import datetime as dt
+import socket
 from decimal import Decimal
 from itertools import pairwise
 
@@ -17,6 +18,7 @@ from payments.models import AutopayDebit, AutopayPlan, JobRun, Payment, SandboxC
 
 pytestmark = pytest.mark.django_db
 START = dt.date(2026, 11, 24)  # linked_loan: next due Dec 5 2026 (installment 11)
+DEAD_PROCESS = f"{socket.gethostname()[:60]}:4194305:1"  # above Linux's pid_max: never alive
 
 
 def days(first: dt.date, last: dt.date):
@@ -169,9 +171,13 @@ def test_temporary_processor_error_is_retried_with_backoff(linked_loan, add_card
         "mid_notification",
     ],
 )
-def test_a_killed_worker_is_recovered_without_a_second_charge(
+def test_the_next_run_finishes_a_killed_run_at_once_without_a_second_charge(
     kill_point, linked_loan, add_card, enroll, monkeypatch
 ):
+    """Target 5: the run is killed at each point (a BaseException, run by a process that is
+    then gone: its claims name a pid that does not exist); the very next run for that date,
+    started at once, finishes the debit: no sweep, no waiting for a lease to run out."""
+    from payments.autopay import leases
     from payments.gateways.sandbox import SandboxGateway
     from payments.services import submission
 
@@ -181,60 +187,58 @@ def test_a_killed_worker_is_recovered_without_a_second_charge(
     plan = enroll(linked_loan, add_card("4242424242424242"), now=at(START, 9))
     day = dt.date(2026, 12, 4)
     real_charge, real_post = SandboxGateway.charge, submission.loan_post_payment
-    if kill_point == "after_claim":
-        monkeypatch.setattr(
-            engine, "autopay_charge_debit", lambda *a, **k: (_ for _ in ()).throw(Killed())
-        )
-    elif kill_point == "before_processor":
-        monkeypatch.setattr(
-            SandboxGateway, "charge", lambda self, r: (_ for _ in ()).throw(Killed())
-        )
-    elif kill_point == "after_processor":
+    with monkeypatch.context() as m:
+        m.setattr(leases, "identity", lambda: DEAD_PROCESS)
+        if kill_point == "after_claim":
+            m.setattr(
+                engine, "autopay_charge_debit", lambda *a, **k: (_ for _ in ()).throw(Killed())
+            )
+        elif kill_point == "before_processor":
+            m.setattr(SandboxGateway, "charge", lambda self, r: (_ for _ in ()).throw(Killed()))
+        elif kill_point == "after_processor":
 
-        def charge(self, request):
-            real_charge(self, request)
-            raise Killed
+            def charge(self, request):
+                real_charge(self, request)
+                raise Killed
 
-        monkeypatch.setattr(SandboxGateway, "charge", charge)
-    elif kill_point == "before_commit":
+            m.setattr(SandboxGateway, "charge", charge)
+        elif kill_point == "before_commit":
 
-        def post(**kwargs):
-            real_post(**kwargs)
-            raise Killed
+            def post(**kwargs):
+                real_post(**kwargs)
+                raise Killed
 
-        monkeypatch.setattr(submission, "loan_post_payment", post)
-    elif kill_point == "after_commit":
-        monkeypatch.setattr(
-            engine, "autopay_finish", lambda *a, **k: (_ for _ in ()).throw(Killed())
-        )
-    elif kill_point == "mid_notification":
-        plan.method.disabled_reason = "R02 account closed"  # fail -> a notice is sent
-        plan.method.save()
-        monkeypatch.setattr(
-            "payments.notifications.send_mail", lambda *a, **k: (_ for _ in ()).throw(Killed())
-        )
-    with pytest.raises(Killed):
-        jobs.run_autopay(on=day, now=at(day))
-    monkeypatch.undo()
-    # Redelivery of the same task, then the recovery sweep some minutes later.
-    jobs.run_autopay(on=day, now=at(day, 6, 1))
-    jobs.run_autopay(on=day, now=at(day, 6, 20))
-    from payments.notifications import notices_retry_unsent
-    from payments.tasks import recover_stuck_payments
-
-    recover_stuck_payments()
-    notices_retry_unsent(older_than_minutes=0)
+            m.setattr(submission, "loan_post_payment", post)
+        elif kill_point == "after_commit":
+            m.setattr(engine, "autopay_finish", lambda *a, **k: (_ for _ in ()).throw(Killed()))
+        elif kill_point == "mid_notification":
+            plan.method.disabled_reason = "R02 account closed"  # fail -> a notice is sent
+            plan.method.save()
+            m.setattr(
+                "payments.notifications.send_mail",
+                lambda *a, **k: (_ for _ in ()).throw(Killed()),
+            )
+        with pytest.raises(Killed):
+            jobs.run_autopay(on=day, now=at(day))
+    second = jobs.run_autopay(on=day, now=at(day, 6, 1))  # at once: same minute, real clock
+    first_run, second_run = JobRun.objects.filter(job="run_autopay").order_by("pk")
+    assert (first_run.status, second_run.status) == ("interrupted", "finished")
     debit = plan.debits.get()
-    stuck = Payment.objects.filter(status__in=["submitting", "unknown"]).count()
-    assert stuck == 0
+    assert Payment.objects.filter(status__in=["submitting", "unknown"]).count() == 0
     if kill_point == "mid_notification":
+        from payments.notifications import notices_retry_unsent
+
         assert debit.status == "failed" and SandboxCharge.objects.count() == 0
+        assert notices_retry_unsent(older_than_minutes=0) == 1
         assert any("didn't go through" in m.subject for m in mail.outbox)
         return
-    assert debit.status == "charged"
+    assert debit.status == "charged" and debit.job_run_id == second_run.pk
+    assert (second["due"], second["charged"], second["pending"]) == (1, 1, 0)
     assert SandboxCharge.objects.count() == 1
     assert Payment.objects.filter(source="autopay").count() == 1
     assert linked_loan.postings.filter(kind="payment").count() == 1
+    jobs.run_autopay(on=day, now=at(day, 6, 2))
+    assert SandboxCharge.objects.count() == 1
 
 
 @pytest.mark.django_db(transaction=True)

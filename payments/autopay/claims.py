@@ -1,0 +1,100 @@
+"""Claiming autopay debits under a lease, renewing it, and finding claims whose holder died.
+
+A debit is claimable when it is DUE, or RETRY and its next attempt is due, or CLAIMED or
+SUBMITTING under a dead claim (payments/autopay/leases.py: the lease ran out, or the holder's
+process on this host is gone). A dead CLAIMED debit sent nothing: it is charged. A dead
+SUBMITTING debit may have reached the processor: it is resolved by its idempotency key
+(`payment_recover`), never charged under a new key.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from ..models import AutopayDebit, JobRun
+from . import leases
+
+D = AutopayDebit.Status
+HELD = (D.CLAIMED, D.SUBMITTING)
+
+
+@dataclass
+class Claim:
+    token: str
+    fresh: list[int] = field(default_factory=list)  # to charge (DUE, RETRY, dead CLAIMED)
+    stuck: list[int] = field(default_factory=list)  # dead SUBMITTING: resolve by key
+
+
+def open_q(now: dt.datetime) -> Q:
+    """Rows a run might take: due ones, and held ones (whose claims are checked in Python)."""
+    return Q(status=D.DUE) | Q(status=D.RETRY, next_attempt_at__lte=now) | Q(status__in=HELD)
+
+
+def autopay_claim(
+    debit_ids: list[int], *, now: dt.datetime, job_run_id: int | None = None
+) -> Claim:
+    """Claim the still-open rows among `debit_ids` under a new lease. Rows another worker
+    holds (locked, or under a live claim) are skipped. `job_run_id`, if given, becomes the
+    rows' run (the sweep leaves it as it was)."""
+    claim = Claim(leases.new_token())
+    wall = timezone.now()
+    with transaction.atomic():
+        rows = (
+            AutopayDebit.objects.select_for_update(skip_locked=True)
+            .filter(open_q(now), pk__in=debit_ids)
+            .values_list("pk", "status", "claimed_by", "lease_until")
+        )
+        for pk, status, holder, until in rows:
+            if status not in HELD:
+                claim.fresh.append(pk)
+            elif leases.expired(holder, until, wall):
+                (claim.stuck if status == D.SUBMITTING else claim.fresh).append(pk)
+        run = {"job_run_id": job_run_id} if job_run_id else {}
+        lease = {"claimed_by": claim.token, "lease_until": wall + leases.lease(), **run}
+        AutopayDebit.objects.filter(pk__in=claim.fresh).update(
+            status=D.CLAIMED, claimed_at=now, **lease
+        )
+        AutopayDebit.objects.filter(pk__in=claim.stuck).update(**lease)
+    return claim
+
+
+def renew(token: str, job_run_id: int | None = None) -> None:
+    """The heartbeat: extend this claim's lease (and its run's heartbeat)."""
+    wall = timezone.now()
+    AutopayDebit.objects.filter(claimed_by=token, status__in=HELD).update(
+        lease_until=wall + leases.lease()
+    )
+    if job_run_id:
+        JobRun.objects.filter(
+            pk=job_run_id, status__in=[JobRun.Status.RUNNING, JobRun.Status.DISPATCHED]
+        ).update(heartbeat_at=wall)
+
+
+def release(token: str) -> None:
+    """The chunk is done: rows it never started go back to DUE; rows still SUBMITTING (no
+    answer from the processor) are left to the recovery sweep at once."""
+    wall = timezone.now()
+    AutopayDebit.objects.filter(claimed_by=token, status=D.CLAIMED).update(
+        status=D.DUE, claimed_by="", lease_until=None
+    )
+    AutopayDebit.objects.filter(claimed_by=token, status=D.SUBMITTING).update(lease_until=wall)
+
+
+def dead_claims(rows) -> list[int]:
+    """Ids among CLAIMED/SUBMITTING `rows` whose claim is dead now."""
+    wall = timezone.now()
+    return [
+        pk
+        for pk, holder, until in rows.filter(status__in=HELD).values_list(
+            "pk", "claimed_by", "lease_until"
+        )
+        if leases.expired(holder, until, wall)
+    ]
+
+
+def live_claims(rows) -> int:
+    """How many of CLAIMED/SUBMITTING `rows` are held under a live claim."""
+    return len(rows.filter(status__in=HELD)) - len(dead_claims(rows))

@@ -1,0 +1,93 @@
+"""The one recovery sweep (beat: every minute, `payments.tasks.recover_stuck_payments`).
+
+In order:
+1. Nightly runs whose process died (a RUNNING JobRun with a stale heartbeat, or whose holder
+   process on this host is gone) are marked INTERRUPTED, and a top-level `run_daily` or
+   `run_autopay` among them is started again (payments/jobruns.py, at most 3 times per night).
+2. Autopay: debits under a dead claim, DUE debits whose run died, RETRY debits now due are
+   taken over and finished (payments/autopay/engine.py `autopay_recover`).
+3. Payments stuck in SUBMITTING or UNKNOWN for STUCK_AFTER (60 s; a processor call times out
+   well before) — their process died, web or worker, or the processor gave no answer — are
+   asked about at the processor by idempotency key (`payment_recover`), never re-sent under a
+   new key. Each payment is taken with a conditional UPDATE on its claim (`submitted_at`), so
+   two sweeps never work the same payment.
+4. Fan-out runs whose debits are all done are marked FINISHED; unsent notices are retried.
+"""
+
+import datetime as dt
+import logging
+from collections import Counter
+
+from django.db.models import Q
+from django.utils import timezone
+
+from .models import Payment
+
+logger = logging.getLogger("ismartpay.recovery")
+S = Payment.Status
+STUCK_AFTER = dt.timedelta(seconds=60)
+BATCH = 500  # payments per sweep; the next sweep (a minute later) takes the rest
+
+
+def payment_claim_for_recovery(
+    payment_id: int, *, seen: dt.datetime | None, wall: dt.datetime | None = None
+) -> bool:
+    """Take a SUBMITTING/UNKNOWN payment for recovery: a compare-and-set of its claim
+    (`submitted_at`) from the value the caller saw to now. One caller wins; the others see a
+    changed claim and leave the payment alone."""
+    wall = wall or timezone.now()
+    rows = Payment.objects.filter(pk=payment_id, status__in=[S.SUBMITTING, S.UNKNOWN])
+    rows = (
+        rows.filter(submitted_at__isnull=True) if seen is None else rows.filter(submitted_at=seen)
+    )
+    return rows.update(submitted_at=wall, updated_at=wall) == 1
+
+
+def stuck_payments(*, wall: dt.datetime):
+    cutoff = wall - STUCK_AFTER
+    return Payment.objects.filter(
+        Q(status=S.SUBMITTING, submitted_at__lt=cutoff)
+        | Q(status=S.SUBMITTING, submitted_at__isnull=True, updated_at__lt=cutoff)
+        | Q(status=S.UNKNOWN, updated_at__lt=cutoff)
+    )
+
+
+def payments_recover_stuck(*, now: dt.datetime, on: dt.date, wall: dt.datetime) -> Counter:
+    from .autopay.engine import autopay_finish_by_key
+    from .services import payment_recover
+
+    outcomes: Counter = Counter()
+    rows = stuck_payments(wall=wall).order_by("pk").values_list("pk", "submitted_at", "source")
+    for payment_id, seen, source in rows[:BATCH]:
+        if not payment_claim_for_recovery(payment_id, seen=seen, wall=wall):
+            outcomes["held_elsewhere"] += 1
+            continue
+        try:
+            payment = payment_recover(payment_id=payment_id)
+            if source == Payment.Source.AUTOPAY:
+                autopay_finish_by_key(payment, now=now, on=on)
+        except Exception:
+            logger.exception("recovering payment %s failed; the next sweep retries", payment_id)
+            outcomes["error"] += 1
+            continue
+        outcomes[f"payment_{payment.status}"] += 1
+    return outcomes
+
+
+def recovery_sweep(*, now: dt.datetime | None = None, on: dt.date | None = None) -> dict:
+    """One pass of the sweep; see the module docstring. Safe to run concurrently."""
+    from . import jobruns, jobs, notifications
+    from .autopay import engine
+
+    wall = timezone.now()
+    now = now or wall
+    on = on or jobs.default_business_date(now)
+    result: Counter = Counter()
+    result["runs_interrupted"] = jobruns.mark_interrupted()
+    result["runs_restarted"] = len(jobruns.restart_interrupted())
+    for key, n in engine.autopay_recover(now=now, on=on, wall=wall).items():
+        result[f"debits_{key}"] += n
+    result.update(payments_recover_stuck(now=now, on=on, wall=wall))
+    result["runs_finished"] = jobruns.finish_dispatched_runs()
+    result["notices_resent"] = notifications.notices_retry_unsent()
+    return {k: v for k, v in result.items() if v}
