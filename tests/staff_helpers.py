@@ -30,3 +30,35 @@ def staff_client(user):
     session[DEVICE_ID_SESSION_KEY] = user.totp_device.persistent_id
     session.save()
     return client
+
+
+def borrower_pages(user, loan, *, plan=None) -> dict[str, int]:
+    """Status of every borrower page for `user`'s `loan`: dashboard, loan detail, pay, history,
+    autopay and the calendar feed."""
+    import time
+
+    from django.test import Client
+
+    from loans.access import calendar_feed_rotate
+
+    client = Client()
+    client.force_login(user)
+    session = client.session  # a fresh password sign-in (the pay page asks for one)
+    session["account_authentication_methods"] = [
+        {"method": "password", "at": time.time(), "email": user.email}
+    ]
+    session["account_authentication_methods_user"] = str(user.pk)
+    session.save()
+    token = calendar_feed_rotate(user=user)
+    autopay = (
+        f"/payments/autopay/plan/{plan.pk}/" if plan else f"/payments/autopay/{loan.pk}/setup/"
+    )
+    pages = {
+        "dashboard": "/loans/",
+        "loan detail": f"/loans/{loan.pk}/",
+        "pay": f"/payments/pay/{loan.pk}/",
+        "history": "/payments/history/",
+        "autopay": autopay,
+        "calendar feed": f"/loans/calendar/{token}.ics",
+    }
+    return {name: client.get(url).status_code for name, url in pages.items()}

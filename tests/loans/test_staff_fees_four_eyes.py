@@ -146,9 +146,7 @@ def test_a_support_agent_cannot_approve_a_request(fee_loan, agent, supervisor):
         kind="waive_fee", loan_id=fee_loan.pk, amount=Decimal("125.00"), reason=REASON,
         actor=supervisor, on=TODAY,
     )  # fmt: skip
-    response = staff_client(agent).post(
-        f"/admin/loans/staffrequest/{outcome.request.pk}/approve/"
-    )
+    response = staff_client(agent).post(f"/admin/loans/staffrequest/{outcome.request.pk}/approve/")
     assert response.status_code == 403
     assert StaffRequest.objects.get().status == "pending"
     assert not LoanPosting.objects.exists()
@@ -367,7 +365,11 @@ def test_a_reversal_above_the_threshold_waits_for_a_second_supervisor(
     )
     request = StaffRequest.objects.get()
     payment.refresh_from_db()
-    assert (request.kind, request.amount, payment.status) == ("reverse", Decimal("483.32"), "posted")
+    assert (request.kind, request.amount, payment.status) == (
+        "reverse",
+        Decimal("483.32"),
+        "posted",
+    )
     assert request.after["payoff"] == "21401.74"
 
     staff_request_approve(request_id=request.pk, actor=second_supervisor, on=TODAY)
