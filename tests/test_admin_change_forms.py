@@ -122,7 +122,7 @@ def test_every_admin_change_form_is_read_only_or_audited_and_borrower_pages_rend
         superuser = make_staff(superuser=True)
         client = staff_client(superuser)
         checked, missing = [], []
-        for model, model_admin in admin.site._registry.items():
+        for model in list(admin.site._registry):
             obj = model._default_manager.order_by("pk").first()
             label = model._meta.label_lower
             if obj is None:

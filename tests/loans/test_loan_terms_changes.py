@@ -144,12 +144,12 @@ def test_a_rate_change_accrues_at_the_old_rate_first(linked_loan):
 
 @pytest.mark.django_db
 def test_a_term_cannot_end_before_an_installment_already_due(linked_loan):
-    with pytest.raises(ServicingError, match="Choose a term from 11 to 120 months."):
+    with pytest.raises(ServicingError, match=r"Choose a term from 11 to 120 months\."):
         loan_change_term(
             loan_id=linked_loan.pk, term_months=10, reason=REASON,
             actor=make_staff(SUPERVISOR), on=TODAY,
         )  # fmt: skip
-    loan, change = loan_change_term(
+    _loan, change = loan_change_term(
         loan_id=linked_loan.pk, term_months=72, reason=REASON,
         actor=make_staff(SUPERVISOR), on=TODAY,
     )  # fmt: skip
