@@ -16,6 +16,20 @@ class PortalAdminSite(OTPAdminSite):
     def __init__(self, name: str = "admin"):
         super().__init__(name)
 
+    def register(self, model_or_iterable, admin_class=None, **options):
+        """Every ModelAdmin, ours or a library's (groups, email addresses, devices…), is
+        audited: one without AuditedAdminMixin gets it mixed in (issue 13)."""
+        from django.contrib.admin import ModelAdmin
+
+        from .audit import AuditedAdminMixin
+
+        admin_class = admin_class or ModelAdmin
+        if not issubclass(admin_class, AuditedAdminMixin):
+            admin_class = type(
+                f"Audited{admin_class.__name__}", (AuditedAdminMixin, admin_class), {}
+            )
+        return super().register(model_or_iterable, admin_class, **options)
+
     def login(self, request, extra_context=None):
         # Anonymous visitors go to allauth's sign-in (rate-limited, enumeration-safe); the
         # second factor is then asked by AccountSecurityMiddleware.

@@ -7,13 +7,20 @@ SUPERVISOR = "Supervisor"
 # Apps whose every model a support agent may view (read-only admin).
 VIEWABLE_APPS = ("accounts", "loans", "payments")
 # Support agents may approve or reject a payment held by the velocity/sanity rules.
-AGENT_EXTRA: tuple[str, ...] = ("payments.review_payment",)
+# They may also *request* a waiver, refund, reversal or credit; a supervisor decides
+# (four eyes, loans/staff_requests.py).
+AGENT_EXTRA: tuple[str, ...] = ("payments.review_payment", "loans.request_adjustment")
 SUPERVISOR_EXTRA = (
     "accounts.issue_refund",
     "accounts.reverse_payment",
     "accounts.waive_fee",
     "accounts.reset_second_factor",
     "accounts.change_profile",
+    # Act alone at or below the lender's four-eyes threshold; approve others' requests above it;
+    # change a loan's due day, maturity or rate through the services that validate them.
+    "loans.post_credit",
+    "loans.approve_request",
+    "loans.change_loan_terms",
 )
 # The audit log is for supervisors; an agent cannot read who looked at what.
 AGENT_HIDDEN = ("accounts.view_auditevent",)

@@ -5,6 +5,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 
+from .admin_actions import LoanServicingAdminMixin  # also registers StaffRequestAdmin
 from .forms import LoanImportForm
 from .importing import import_loans
 from .models import CalendarFeed, Lender, LinkAttempt, Loan, LoanInvitation, LoanLink, LoanPosting
@@ -62,23 +63,15 @@ class LoanPostingInline(admin.TabularInline):
 
 
 @admin.register(Loan)
-class LoanAdmin(admin.ModelAdmin):
+class LoanAdmin(LoanServicingAdminMixin, admin.ModelAdmin):
     list_display = ("loan_number", "lender", "vehicle", "principal_balance", "status")
     list_filter = ("status", "lender")
     search_fields = ("loan_number", "vin", "borrower_email", "links__user__email")
     list_select_related = ("lender",)
     inlines = [LoanLinkInline, LoanPostingInline]
     change_list_template = "admin/loans/loan/change_list.html"
-    # Balances change only through the ledger services.
-    readonly_fields = (
-        "principal_balance",
-        "accrued_interest",
-        "interest_accrued_through",
-        "unpaid_fees",
-        "paid_toward_installments",
-        "status",
-        "late_fees_assessed_through",  # only the lender's record (import) raises it
-    )
+    # Every field is read-only (LoanServicingAdminMixin): balances change only through the
+    # ledger services, contract facts through loans/servicing.py, the import or the lender.
 
     def get_urls(self):
         return [

@@ -34,6 +34,9 @@ class Lender(TimeStampedModel):
     card_convenience_fee = money_field(default=Decimal("0.00"))
     # A payoff residual up to this amount is written off, never billed.
     payoff_tolerance = money_field(default=Decimal("1.00"))
+    # Four eyes: a staff waiver, refund, reversal or credit above this many dollars is a request
+    # a second supervisor approves (loans/staff_requests.py); at or below it one supervisor acts.
+    four_eyes_threshold = money_field(default=Decimal("100.00"))
 
     class Meta:
         constraints = [
@@ -45,6 +48,9 @@ class Lender(TimeStampedModel):
                 & Q(card_convenience_fee__gte=0, payoff_tolerance__gte=0)
                 & Q(late_fee_percent__gte=0, late_fee_percent__lte=100),
                 name="lender_fees_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(four_eyes_threshold__gte=0), name="lender_four_eyes_non_negative"
             ),
         ]
 
@@ -360,3 +366,6 @@ class CalendarFeed(TimeStampedModel):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed"
     )
     token_sha256 = models.CharField(max_length=64, unique=True)  # hex digest of the token
+
+
+from .models_requests import StaffRequest  # noqa: E402, F401 — staff four-eyes requests

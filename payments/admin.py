@@ -10,16 +10,12 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from accounts.audit import AuditedAdminMixin, audit_record
+from loans.admin_actions import payment_action_view
 
 from . import admin_autopay  # noqa: F401 — autopay plans, debits, job runs
 from .errors import PaymentError
 from .models import Notice, Payment, PaymentEvent, PaymentMethod
-from .services import (
-    payment_refund,
-    payment_reverse,
-    payment_review_approve,
-    payment_review_reject,
-)
+from .services import payment_review_approve, payment_review_reject
 
 
 class ReadOnlyAdminMixin:
@@ -102,25 +98,13 @@ class PaymentAdmin(AuditedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
             *super().get_urls(),
         ]
 
+    # Refunds and reversals go through four eyes (loans/staff_requests.py): at or below the
+    # lender's threshold a supervisor acts alone; above it, or by an agent, it is a request.
     def refund_view(self, request, pk):
-        return self._staff_action(
-            request,
-            pk,
-            permission="accounts.issue_refund",
-            action="payment.refund",
-            service=payment_refund,
-            title="Refund this payment",
-        )
+        return payment_action_view(self, request, pk, kind="refund")
 
     def reverse_view(self, request, pk):
-        return self._staff_action(
-            request,
-            pk,
-            permission="accounts.reverse_payment",
-            action="payment.reverse",
-            service=payment_reverse,
-            title="Reverse this payment",
-        )
+        return payment_action_view(self, request, pk, kind="reverse")
 
     def approve_view(self, request, pk):
         return self._staff_action(

@@ -15,6 +15,11 @@ class ReadOnlyInline(admin.TabularInline):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def get_readonly_fields(self, request, obj=None):
+        # Every shown field, or a superuser's change page builds a form with the non-editable
+        # `at` and answers 500 (found by tests/test_admin_change_forms.py).
+        return self.fields
+
 
 class AuthorizationInline(ReadOnlyInline):
     model = AutopayAuthorization

@@ -151,6 +151,10 @@ def test_supervisors_refund_or_reverse_a_payment_the_loan_is_restored_and_it_is_
 
     perm = {"refund": "issue_refund", "reverse": "reverse_payment"}[action]
     staff_client.staff.user_permissions.add(Permission.objects.get(codename=perm))
+    # At or below the lender's four-eyes threshold one supervisor acts alone (issue 13; above
+    # it: tests/loans/test_staff_fees_four_eyes.py).
+    linked_loan.lender.four_eyes_threshold = Decimal("500.00")
+    linked_loan.lender.save(update_fields=["four_eyes_threshold"])
     before = linked_loan.principal_balance
     payment = _pay(borrower, linked_loan, add_card("4242424242424242"), "483.32", "p")
     linked_loan.refresh_from_db()

@@ -1,0 +1,303 @@
+"""Staff servicing actions in the admin: waive a fee, credit, refund or reverse a payment (with
+four eyes above the lender's threshold, loans/staff_requests.py), decide requests, and change a
+loan's due day, term or rate (loans/servicing.py). Every action needs its permission (else 403),
+a reason, and writes one audit row. `LoanServicingAdminMixin` makes the loan's change form
+read-only: its facts change only through these services."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+
+from accounts.audit import AuditedAdminMixin, audit_record
+
+from . import admin_forms as f
+from .four_eyes import snapshot
+from .models import Loan, StaffRequest
+from .servicing import (
+    ServicingError,
+    loan_change_due_day,
+    loan_change_rate,
+    loan_change_term,
+)
+from .staff_requests import (
+    ACT_PERMISSION,
+    APPROVE_PERMISSION,
+    REQUEST_PERMISSION,
+    StaffActionError,
+    StaffActionNotAllowed,
+    preview,
+    staff_action_submit,
+    staff_request_approve,
+    staff_request_reject,
+)
+
+K = StaffRequest.Kind
+TERMS_PERMISSION = "loans.change_loan_terms"
+
+
+def lender_today(loan: Loan):
+    """The business date in the lender's timezone (the edge where the clock is read)."""
+    from payments.timing import lender_local
+
+    return lender_local(timezone.now(), loan.lender.timezone).date()
+
+
+def _may_submit(user, kind: str) -> bool:
+    return user.has_perm(ACT_PERMISSION[kind]) or user.has_perm(REQUEST_PERMISSION)
+
+
+def _render(model_admin, request, template, **context):
+    context = {**model_admin.admin_site.each_context(request), **context}
+    context.setdefault("opts", model_admin.model._meta)
+    return TemplateResponse(request, template, context)
+
+
+def money_action_view(model_admin, request, *, kind: str, loan: Loan, payment=None):
+    """One page for the four money actions: the form, the balances it would change, and on
+    POST either done (audited) or a pending request (audited), or the refusal as a message."""
+    if not _may_submit(request.user, kind):
+        raise PermissionDenied
+    on = lender_today(loan)
+    form_class = f.PaymentActionForm if payment is not None else f.MoneyActionForm
+    form = form_class(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        reason = form.cleaned_data["reason"]
+        try:
+            outcome = staff_action_submit(
+                kind=kind,
+                loan_id=loan.pk,
+                payment_id=payment.pk if payment is not None else None,
+                amount=form.cleaned_data.get("amount"),
+                reason=reason,
+                actor=request.user,
+                on=on,
+            )
+        except StaffActionNotAllowed as exc:
+            raise PermissionDenied(str(exc)) from exc
+        except StaffActionError as exc:
+            form.add_error("amount" if "amount" in form.fields else None, str(exc))
+        else:
+            amount = form.cleaned_data.get("amount") or payment.amount
+            if outcome.request is not None:
+                audit_record(
+                    actor=request.user,
+                    action="staff_request.create",
+                    target=outcome.request,
+                    reason=reason,
+                    request=request,
+                    details={"kind": kind, "amount": str(amount), "loan": loan.pk},
+                )
+                messages.success(request, "Request recorded: a supervisor will approve it.")
+                return redirect(
+                    reverse("admin:loans_staffrequest_change", args=[outcome.request.pk])
+                )
+            audit_record(
+                actor=request.user,
+                action=f"{'payment' if payment is not None else 'loan'}.{kind}",
+                target=payment if payment is not None else loan,
+                reason=reason,
+                request=request,
+                details={
+                    "amount": str(amount),
+                    "posting": outcome.posting.pk if outcome.posting else None,
+                },
+            )
+            messages.success(request, f"{K(kind).label}: done.")
+            if payment is not None:
+                return redirect(reverse("admin:payments_payment_change", args=[payment.pk]))
+            return redirect(reverse("admin:loans_loan_change", args=[loan.pk]))
+    before = after = None
+    amount = payment.amount if payment is not None else None
+    if payment is not None:
+        balances = preview(kind=kind, loan=loan, amount=amount, on=on, payment=payment)
+        before, after = (snapshot(b) for b in balances)
+    return _render(
+        model_admin,
+        request,
+        "admin/loans/staff_action.html",
+        title=f"{K(kind).label} — loan {loan.loan_number}",
+        loan=loan,
+        payment=payment,
+        form=form,
+        before=before,
+        after=after,
+        threshold=loan.lender.four_eyes_threshold,
+        acts_alone=request.user.has_perm(ACT_PERMISSION[kind]),
+    )
+
+
+def payment_action_view(model_admin, request, pk, *, kind: str):
+    """PaymentAdmin's refund and reverse pages (payments/admin.py delegates here)."""
+    from payments.models import Payment
+
+    payment = get_object_or_404(Payment.objects.select_related("loan__lender"), pk=pk)
+    return money_action_view(model_admin, request, kind=kind, loan=payment.loan, payment=payment)
+
+
+TERM_CHANGES = {
+    "due_day": (f.DueDayForm, loan_change_due_day, "loan.change_due_day", "Change the due day"),
+    "term": (f.TermForm, loan_change_term, "loan.change_term", "Change the maturity (term)"),
+    "rate": (f.RateForm, loan_change_rate, "loan.change_rate", "Change the APR"),
+}
+
+
+class LoanServicingAdminMixin(AuditedAdminMixin):
+    """For LoanAdmin: every field read-only; money and term changes through their pages."""
+
+    change_form_template = "admin/loans/loan/servicing_change_form.html"
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in Loan._meta.concrete_fields]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return  # nothing on the loan row is editable here; links (inlines) are saved
+        super().save_model(request, obj, form, change)
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("<id:pk>/waive-fee/", wrap(self.waive_fee_view), name="loans_loan_waive_fee"),
+            path("<id:pk>/credit/", wrap(self.credit_view), name="loans_loan_credit"),
+            *[
+                path(f"<id:pk>/{name}/", wrap(self._terms_view(name)), name=f"loans_loan_{name}")
+                for name in TERM_CHANGES
+            ],
+            *super().get_urls(),
+        ]
+
+    def waive_fee_view(self, request, pk):
+        loan = get_object_or_404(Loan.objects.select_related("lender"), pk=pk)
+        return money_action_view(self, request, kind=K.WAIVE_FEE, loan=loan)
+
+    def credit_view(self, request, pk):
+        loan = get_object_or_404(Loan.objects.select_related("lender"), pk=pk)
+        return money_action_view(self, request, kind=K.CREDIT, loan=loan)
+
+    def _terms_view(self, name):
+        form_class, service, action, title = TERM_CHANGES[name]
+        field = next(iter(form_class.base_fields))
+
+        def view(request, pk):
+            if not request.user.has_perm(TERMS_PERMISSION):
+                raise PermissionDenied
+            loan = get_object_or_404(Loan.objects.select_related("lender"), pk=pk)
+            form = form_class(
+                request.POST if request.method == "POST" else None,
+                initial={field: getattr(loan, field)},
+            )
+            if request.method == "POST" and form.is_valid():
+                reason = form.cleaned_data["reason"]
+                try:
+                    _result, change = service(
+                        loan_id=loan.pk,
+                        reason=reason,
+                        actor=request.user,
+                        on=lender_today(loan),
+                        **{field: form.cleaned_data[field]},
+                    )
+                except ServicingError as exc:
+                    form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+                except ValueError as exc:  # e.g. an autopay debit in flight
+                    form.add_error(None, str(exc))
+                else:
+                    audit_record(
+                        actor=request.user,
+                        action=action,
+                        target=loan,
+                        reason=reason,
+                        request=request,
+                        details=change,
+                    )
+                    messages.success(request, f"{title}: done.")
+                    return redirect(reverse("admin:loans_loan_change", args=[loan.pk]))
+            return _render(
+                self,
+                request,
+                "admin/loans/loan_terms.html",
+                title=f"{title} — loan {loan.loan_number}",
+                loan=loan,
+                form=form,
+            )
+
+        return view
+
+
+@admin.register(StaffRequest)
+class StaffRequestAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """The four-eyes queue: filter by status; a request's page shows what will change."""
+
+    list_display = ("pk", "kind", "loan", "amount", "status", "requested_by", "created_at")
+    list_filter = ("status", "kind", "loan__lender")
+    search_fields = ("loan__loan_number", "requested_by__email", "reason")
+    list_select_related = ("loan__lender", "requested_by")
+    readonly_fields = [field.name for field in StaffRequest._meta.concrete_fields]
+    change_form_template = "admin/loans/staffrequest/change_form.html"
+
+    def has_add_permission(self, request):
+        return False  # requests are made from the loan's or the payment's page
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm(REQUEST_PERMISSION) or request.user.has_perm(
+            APPROVE_PERMISSION
+        )
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("<id:pk>/approve/", wrap(self.approve_view), name="loans_staffrequest_approve"),
+            path("<id:pk>/reject/", wrap(self.reject_view), name="loans_staffrequest_reject"),
+            *super().get_urls(),
+        ]
+
+    def approve_view(self, request, pk):
+        return self._decide(request, pk, approve=True)
+
+    def reject_view(self, request, pk):
+        return self._decide(request, pk, approve=False)
+
+    def _decide(self, request, pk, *, approve: bool):
+        if not request.user.has_perm(APPROVE_PERMISSION):
+            raise PermissionDenied
+        staff_request = get_object_or_404(StaffRequest.objects.select_related("loan"), pk=pk)
+        if request.method != "POST":
+            return redirect(reverse("admin:loans_staffrequest_change", args=[pk]))
+        form = f.DecisionForm(request.POST)
+        note = form.cleaned_data["note"] if form.is_valid() else ""
+        try:
+            if approve:
+                done = staff_request_approve(
+                    request_id=pk,
+                    actor=request.user,
+                    on=lender_today(staff_request.loan),
+                    note=note,
+                )
+            else:
+                done = staff_request_reject(request_id=pk, actor=request.user, note=note)
+        except StaffActionError as exc:
+            messages.error(request, str(exc))
+        else:
+            audit_record(
+                actor=request.user,
+                action="staff_request.approve" if approve else "staff_request.reject",
+                target=done,
+                reason=note or done.reason,
+                request=request,
+                details={
+                    "kind": done.kind,
+                    "amount": str(done.amount),
+                    "requested_by": done.requested_by_id,
+                    "posting": done.posting_id,
+                },
+            )
+            messages.success(request, "Approved and done." if approve else "Rejected.")
+        return redirect(reverse("admin:loans_staffrequest_change", args=[pk]))
