@@ -11,7 +11,8 @@ In order:
    asked about at the processor by idempotency key (`payment_recover`), never re-sent under a
    new key. Each payment is taken with a conditional UPDATE on its claim (`submitted_at`), so
    two sweeps never work the same payment.
-4. Fan-out runs whose debits are all done are marked FINISHED; unsent notices are retried.
+4. Fan-out runs whose debits are all done are marked FINISHED; refunds whose process died
+   after claiming them are finished (services/refunds.py); unsent notices are retried.
 """
 
 import datetime as dt
@@ -78,6 +79,7 @@ def recovery_sweep(*, now: dt.datetime | None = None, on: dt.date | None = None)
     """One pass of the sweep; see the module docstring. Safe to run concurrently."""
     from . import jobruns, jobs, notifications
     from .autopay import engine
+    from .services.refunds import refunds_resume
 
     wall = timezone.now()
     now = now or wall
@@ -89,5 +91,7 @@ def recovery_sweep(*, now: dt.datetime | None = None, on: dt.date | None = None)
         result[f"debits_{key}"] += n
     result.update(payments_recover_stuck(now=now, on=on, wall=wall))
     result["runs_finished"] = jobruns.finish_dispatched_runs()
+    # Refunds whose process died after claiming them (staff REFUNDING, unapplied money).
+    result["refunds_resumed"] = refunds_resume(now=wall)
     result["notices_resent"] = notifications.notices_retry_unsent()
     return {k: v for k, v in result.items() if v}
