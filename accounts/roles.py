@@ -6,14 +6,16 @@ SUPERVISOR = "Supervisor"
 
 # Apps whose every model a support agent may view (read-only admin).
 VIEWABLE_APPS = ("accounts", "loans", "payments")
-# Support agents may approve or reject a payment held by the velocity/sanity rules.
-AGENT_EXTRA: tuple[str, ...] = ("payments.review_payment",)
+# Support agents may approve or reject a payment held by the velocity/sanity rules, and record
+# money received (check, wire, cash network, phone, remittance file: issue 13).
+AGENT_EXTRA: tuple[str, ...] = ("payments.review_payment", "payments.record_payment")
 SUPERVISOR_EXTRA = (
     "accounts.issue_refund",
     "accounts.reverse_payment",
     "accounts.waive_fee",
     "accounts.reset_second_factor",
     "accounts.change_profile",
+    "payments.manage_suspense",  # apply, move or refund unapplied funds (issue 13)
 )
 # The audit log is for supervisors; an agent cannot read who looked at what.
 AGENT_HIDDEN = ("accounts.view_auditevent",)

@@ -10,6 +10,7 @@ from .methods import PaymentMethod
 from .notice import Notice
 from .payment import Payment, PaymentEvent
 from .sandbox import SandboxCharge, SandboxRefund, SandboxToken
+from .suspense import SuspenseAction, SuspenseItem
 
 __all__ = [
     "AutopayAmountNotice",
@@ -25,4 +26,6 @@ __all__ = [
     "SandboxCharge",
     "SandboxRefund",
     "SandboxToken",
+    "SuspenseAction",
+    "SuspenseItem",
 ]
