@@ -79,7 +79,8 @@ def remittance_import(
         return result
     try:
         with transaction.atomic():
-            for line in lines:
+            # In date order, so a line dated earlier is not posted after a later one's interest.
+            for line in sorted(lines, key=lambda x: (x.date, x.number)):
                 _write(line, channel=channel, actor=actor, file_name=file_name, result=result)
             audit_record(
                 actor=actor,
