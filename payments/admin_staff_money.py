@@ -20,7 +20,7 @@ from .errors import AmountNotAllowed, DuplicateSuspected, PaymentError
 from .gateways.base import BankAccountInput, CardInput, GatewayError
 from .models import Payment, SuspenseAction, SuspenseItem
 from .services import new_idempotency_key
-from .services.phone import payment_take_by_phone
+from .services.phone import PHONE_AUTHORIZATION_SCRIPT, payment_take_by_phone
 from .services.received import (
     IN_HAND_CHANNELS,
     RETURNED_CHECK_CODES,
@@ -296,7 +296,14 @@ class StaffMoneyAdminMixin:
             title="Take a payment by phone",
             form=form,
             intro="Charged through the same processor and checks as the borrower's own "
-            "payment. Read the authorization aloud before you submit.",
+            "payment. Read this aloud before you submit: "
+            + PHONE_AUTHORIZATION_SCRIPT.format(
+                lender="[lender]",
+                amount="[amount]",
+                method="[card or account ending ____]",
+                date="[today's date]",
+                loan_number="[loan number]",
+            ),
         )
 
     def remittance_view(self, request):

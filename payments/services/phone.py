@@ -19,7 +19,7 @@ from ..gateways.base import BankAccountInput, CardInput
 from ..models import Payment
 from .methods import payment_method_add_bank, payment_method_add_card
 from .received import _borrower_email
-from .submission import payment_submit
+from .submission import new_idempotency_key, payment_submit
 
 # Read to the borrower word for word before the charge; {amount}, {method}, {date} filled in.
 PHONE_AUTHORIZATION_SCRIPT = (
@@ -64,14 +64,15 @@ def payment_take_by_phone(
         return existing
     loan = Loan.objects.select_related("lender").get(pk=loan_id)
     # A phone payment's method belongs to nobody (as a guest's): the agent is not its owner,
-    # and it is not saved to the borrower's wallet.
+    # and it is not saved to the borrower's wallet. Its own fresh key: a resubmitted form (after
+    # a duplicate warning or a refusal) tokenizes again instead of reusing a stored token.
     if card is not None:
         method = payment_method_add_card(
-            owner=None, card=card, idempotency_key=f"{idempotency_key}:method"
+            owner=None, card=card, idempotency_key=new_idempotency_key()
         )
     else:
         method = payment_method_add_bank(
-            owner=None, account=bank, idempotency_key=f"{idempotency_key}:method"
+            owner=None, account=bank, idempotency_key=new_idempotency_key()
         )
     local_now = timezone.localtime(now)
     script = phone_authorization_script(

@@ -69,7 +69,8 @@ def suspense_hold(
 
 
 def _item_for_update(item_id: int) -> SuspenseItem:
-    return SuspenseItem.objects.select_for_update(of=("self",)).select_related("payment").get(pk=item_id)
+    rows = SuspenseItem.objects.select_for_update(of=("self",)).select_related("payment")
+    return rows.get(pk=item_id)
 
 
 def _take(item: SuspenseItem, amount: Decimal) -> None:

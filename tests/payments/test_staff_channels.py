@@ -313,3 +313,34 @@ def test_the_phone_page_charges_through_the_gate_and_reads_back_the_confirmation
     payment = Payment.objects.get()
     assert payment.status == "posted"
     assert f"Confirmation number {payment.reference}" in response.content.decode()
+
+
+def test_the_phone_page_shows_refusals_next_to_the_field_and_a_resubmit_charges_once(
+    client, linked_loan
+):
+    staff_client(client, make_staff(SUPPORT_AGENT))
+    url = "/admin/payments/payment/phone/"
+    key = client.get(url).context["form"].initial["idempotency_key"]
+    form = {
+        "loan_number": linked_loan.loan_number,
+        "amount": "483.32",
+        "kind": "card",
+        "card_number": "4242 4242 4242 4242",
+        "card_exp": "01/20",
+        "card_cvc": "864",
+        "card_zip": "10001",
+        "authorized_by": "Dana Demo",
+        "authorization_read": "on",
+        "idempotency_key": key,
+    }
+    expired = client.post(url, form)
+    assert expired.status_code == 200 and "expiry date has passed" in expired.content.decode()
+    assert not Payment.objects.exists() and not SandboxCharge.objects.exists()
+    record(linked_loan)  # a $483.32 check a moment ago: the phone payment looks like a duplicate
+    ok = {**form, "card_exp": "12/30"}
+    warned = client.post(url, ok)
+    assert warned.status_code == 200 and "second payment" in warned.content.decode()
+    assert client.post(url, {**ok, "confirm_duplicate": "on"}).status_code == 302
+    assert client.post(url, {**ok, "confirm_duplicate": "on"}).status_code == 302
+    assert Payment.objects.filter(channel="phone").count() == 1
+    assert SandboxCharge.objects.count() == 1
