@@ -6,10 +6,14 @@ SUPERVISOR = "Supervisor"
 
 # Apps whose every model a support agent may view (read-only admin).
 VIEWABLE_APPS = ("accounts", "loans", "payments")
-# Support agents may approve or reject a payment held by the velocity/sanity rules.
-# They may also *request* a waiver, refund, reversal or credit; a supervisor decides
-# (four eyes, loans/staff_requests.py).
-AGENT_EXTRA: tuple[str, ...] = ("payments.review_payment", "loans.request_adjustment")
+# Support agents may approve or reject a payment held by the velocity/sanity rules, record
+# money received (check, wire, cash network, phone, remittance file: issue 13), and *request*
+# a waiver, refund, reversal or credit; a supervisor decides (four eyes, loans/staff_requests.py).
+AGENT_EXTRA: tuple[str, ...] = (
+    "payments.review_payment",
+    "payments.record_payment",
+    "loans.request_adjustment",
+)
 SUPERVISOR_EXTRA = (
     "accounts.issue_refund",
     "accounts.reverse_payment",
@@ -21,6 +25,7 @@ SUPERVISOR_EXTRA = (
     "loans.post_credit",
     "loans.approve_request",
     "loans.change_loan_terms",
+    "payments.manage_suspense",  # apply, move or refund unapplied funds (issue 13)
 )
 # The audit log is for supervisors; an agent cannot read who looked at what.
 AGENT_HIDDEN = ("accounts.view_auditevent",)

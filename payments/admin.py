@@ -13,6 +13,7 @@ from accounts.audit import AuditedAdminMixin, audit_record
 from loans.admin_actions import payment_action_view
 
 from . import admin_autopay  # noqa: F401 — autopay plans, debits, job runs
+from .admin_staff_money import StaffMoneyAdminMixin
 from .errors import PaymentError
 from .models import Notice, Payment, PaymentEvent, PaymentMethod
 from .services import payment_review_approve, payment_review_reject
@@ -45,7 +46,7 @@ class StaffReasonForm(forms.Form):
 
 
 @admin.register(Payment)
-class PaymentAdmin(AuditedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class PaymentAdmin(StaffMoneyAdminMixin, AuditedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "reference",
         "loan",
@@ -56,13 +57,15 @@ class PaymentAdmin(AuditedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         "effective_date",
         "created_at",
     )
-    list_filter = ("status", "source", "method_kind")  # "Held for review" is the staff queue
+    # "Held for review" is the staff queue.
+    list_filter = ("status", "source", "channel", "method_kind")
     search_fields = (
         "reference",
         "loan__loan_number",
         "payer_email",
         "payer__email",
         "processor_ref",
+        "channel_reference",
     )
     list_select_related = ("loan__lender",)
     date_hierarchy = "created_at"

@@ -10,6 +10,7 @@ from .methods import BankVerificationAttempts, PaymentMethod
 from .notice import Notice
 from .payment import Payment, PaymentEvent
 from .sandbox import SandboxCharge, SandboxRefund, SandboxToken
+from .suspense import SuspenseAction, SuspenseItem
 
 __all__ = [
     "AutopayAmountNotice",
@@ -26,4 +27,6 @@ __all__ = [
     "SandboxCharge",
     "SandboxRefund",
     "SandboxToken",
+    "SuspenseAction",
+    "SuspenseItem",
 ]

@@ -27,6 +27,30 @@ class PaymentSource(models.TextChoices):
     ONE_TIME = "one_time", "One-time"
     AUTOPAY = "autopay", "Autopay"
     GUEST = "guest", "Guest"
+    STAFF = "staff", "Recorded by staff"  # a check, wire, cash network or phone payment
+    REMITTANCE = "remittance", "Remittance file"  # a lockbox or cash-network batch line
+
+
+class PaymentChannel(models.TextChoices):
+    """How the money reached us. PORTAL and PHONE go through the processor; the others are
+    money already in hand when staff record it (no processor call)."""
+
+    PORTAL = "portal", "Online"
+    PHONE = "phone", "Phone (agent)"
+    CHECK = "check", "Check"
+    MONEY_ORDER = "money_order", "Money order"
+    WIRE = "wire", "Wire transfer"
+    MONEYGRAM = "moneygram", "MoneyGram"
+    WESTERN_UNION = "western_union", "Western Union"
+    PAYNEARME = "paynearme", "PayNearMe"
+    LOCKBOX = "lockbox", "Lockbox"
+
+
+# Money that came through the processor: refunds go back through it. Everything else is paper,
+# wire or cash: a refund is an outgoing check or wire staff record with its reference.
+GATEWAY_CHANNELS = (PaymentChannel.PORTAL, PaymentChannel.PHONE)
+# Paper the bank can send back unpaid after it was posted (returned check → reversal + NSF fee).
+RETURNABLE_PAPER = (PaymentChannel.CHECK, PaymentChannel.MONEY_ORDER, PaymentChannel.LOCKBOX)
 
 
 class Payment(TimeStampedModel):
@@ -35,6 +59,7 @@ class Payment(TimeStampedModel):
 
     Status = PaymentStatus
     Source = PaymentSource
+    Channel = PaymentChannel
 
     reference = models.CharField(max_length=16, unique=True)  # shown to the borrower
     idempotency_key = models.CharField(max_length=80, unique=True)
@@ -47,10 +72,16 @@ class Payment(TimeStampedModel):
         related_name="payments",
     )
     payer_email = models.EmailField()  # where the receipt goes (a guest has no account)
-    method = models.ForeignKey(PaymentMethod, on_delete=models.PROTECT, related_name="payments")
-    method_kind = models.CharField(max_length=4)  # snapshot: card | bank
-    method_label = models.CharField(max_length=60)  # snapshot: "Visa •••• 4242"
+    # None for money received outside the processor (check, wire, cash network, lockbox).
+    method = models.ForeignKey(
+        PaymentMethod, on_delete=models.PROTECT, related_name="payments", null=True, blank=True
+    )
+    method_kind = models.CharField(max_length=4, blank=True)  # snapshot: card | bank | ""
+    method_label = models.CharField(max_length=60)  # snapshot: "Visa •••• 4242", "Check #1234"
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.ONE_TIME)
+    channel = models.CharField(max_length=14, choices=Channel.choices, default=Channel.PORTAL)
+    # The outside channel's own reference: check number, wire reference, network receipt number.
+    channel_reference = models.CharField(max_length=40, blank=True)
     amount = money_field()  # applied to the loan
     fee_amount = money_field(default=0)  # card convenience fee, charged on top
     principal_only = models.BooleanField(default=False)
@@ -82,7 +113,10 @@ class Payment(TimeStampedModel):
             models.Index(fields=["status", "effective_date"]),
             models.Index(fields=["payer", "-created_at"]),
         ]
-        permissions = [("review_payment", "Can approve or reject a payment held for review")]
+        permissions = [
+            ("review_payment", "Can approve or reject a payment held for review"),
+            ("record_payment", "Can record a check, wire, cash or phone payment or a remittance"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=PaymentStatus.values), name="payment_status_valid"
@@ -97,6 +131,13 @@ class Payment(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(source__in=PaymentSource.values), name="payment_source_valid"
             ),
+            models.CheckConstraint(
+                condition=Q(channel__in=PaymentChannel.values), name="payment_channel_valid"
+            ),
+            models.CheckConstraint(  # only money already in hand comes without a method
+                condition=Q(method__isnull=False) | ~Q(channel__in=GATEWAY_CHANNELS),
+                name="payment_gateway_channel_has_method",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -110,6 +151,11 @@ class Payment(TimeStampedModel):
     def applied_amount(self):
         """What reached the loan (the rest, if any, is refunded)."""
         return self.amount - self.unapplied_amount
+
+    @property
+    def through_gateway(self) -> bool:
+        """Taken by the processor (refunds go back through it), not money received in hand."""
+        return self.channel in GATEWAY_CHANNELS
 
     @property
     def is_bank(self) -> bool:

@@ -6,7 +6,9 @@ from ..models import Payment, PaymentEvent
 
 S = Payment.Status
 ALLOWED: dict[str, set[str]] = {
-    "": {S.SCHEDULED, S.SUBMITTING, S.HELD},
+    # "" → POSTED: money already in hand (check, wire, cash network, lockbox) recorded by staff
+    # or a remittance file and applied at once — no processor call (services/received.py).
+    "": {S.SCHEDULED, S.SUBMITTING, S.HELD, S.POSTED},
     S.SCHEDULED: {S.SUBMITTING, S.CANCELLED},
     S.HELD: {S.SUBMITTING, S.SCHEDULED, S.CANCELLED},
     # SUBMITTING → CANCELLED: the charge gate refused it before the processor was called.
@@ -14,7 +16,8 @@ ALLOWED: dict[str, set[str]] = {
     S.SUBMITTING: {S.PENDING, S.POSTED, S.FAILED, S.UNKNOWN, S.CANCELLED, S.REFUNDING},
     S.UNKNOWN: {S.SUBMITTING, S.PENDING, S.POSTED, S.FAILED, S.REFUNDING},
     S.PENDING: {S.SETTLED, S.RETURNED, S.REVERSED},
-    S.POSTED: {S.REFUNDING, S.REVERSED},
+    # POSTED → RETURNED: a posted check or money order the bank sent back unpaid.
+    S.POSTED: {S.REFUNDING, S.REVERSED, S.RETURNED},
     S.SETTLED: {S.REFUNDING, S.REVERSED},
     S.REFUNDING: {S.REFUNDED},
     S.FAILED: set(),

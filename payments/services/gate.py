@@ -78,6 +78,19 @@ def charge_refusal(
     )
 
 
+def applicable_amount(
+    loan: Loan, *, amount: Decimal, effective: dt.date, principal_only: bool = False
+) -> Decimal:
+    """How much of money already received the (locked) loan can take on `effective`: all of
+    it, or the payoff (principal, for principal-only) when smaller; nothing once it is closed.
+    The rest is refunded (gateway money) or held in suspense (money received in hand)."""
+    if loan.status not in OPEN_LOAN:
+        return ZERO
+    balances = loan_balances_on(loan, effective)
+    ceiling = balances.principal if principal_only else payoff_amount(balances)
+    return min(amount, ceiling)
+
+
 def raise_refusal(refusal: rules.Refusal) -> None:
     """A refusal before any row exists, as the domain error the forms show."""
     if refusal.code == rules.METHOD:

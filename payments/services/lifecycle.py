@@ -14,6 +14,7 @@ from ..errors import PaymentError, TooLateToCancel
 from ..gateways import get_gateway
 from ..gateways.base import SettlementStatus
 from ..models import Payment, PaymentMethod
+from ..models.payment import RETURNABLE_PAPER
 from ..notifications import payment_notice_queue
 from ..timing import lender_local
 from .events import transition
@@ -45,26 +46,37 @@ def payment_settle_or_return(*, payment_id: int, on: dt.date) -> Payment:
     return payment_return(payment_id=payment_id, return_code=result.return_code, on=on)
 
 
-def payment_return(*, payment_id: int, return_code: str, on: dt.date) -> Payment:
-    """An ACH return: un-apply the posting to the cent, assess the lender's returned-payment
-    fee once, and act on the code (disable the account, or suspend autopay)."""
+def payment_return(
+    *,
+    payment_id: int,
+    return_code: str,
+    on: dt.date,
+    actor=None,
+    actor_label: str = "system:settle",
+) -> Payment:
+    """An ACH return, or a posted check or money order the bank sent back unpaid: un-apply the
+    posting to the cent, assess the lender's returned-payment fee once, and act on the code
+    (disable the account, or suspend autopay). Returning it again changes nothing."""
     reason = ACH_RETURNS.get(return_code)
     with transaction.atomic():
         _loan, payment = payment_for_update(payment_id)
-        if payment.status != S.PENDING:
+        paper = payment.channel in RETURNABLE_PAPER and payment.status in (S.POSTED, S.SETTLED)
+        if payment.status != S.PENDING and not paper:
             return payment
         if payment.loan_posting_id:
             loan_reverse_posting(
                 posting_id=payment.loan_posting_id,
-                reason=f"ACH return {return_code}",
-                actor_label="system:settle",
+                reason=f"{'Returned check' if paper else 'ACH return'} {return_code}",
+                actor=actor,
+                actor_label=actor_label,
             )
         loan_assess_nsf_fee(loan_id=payment.loan_id, external_ref=f"payment:{payment.pk}", on=on)
         payment.return_code = return_code
         transition(
             payment,
             S.RETURNED,
-            actor_label="system:settle",
+            actor=actor,
+            actor_label=actor_label,
             fields=("return_code",),
             detail={"return_code": return_code},
         )

@@ -15,6 +15,7 @@ from ..errors import PaymentError
 from ..gateways import get_gateway
 from ..gateways.base import GatewayError
 from ..models import Payment
+from ..models.payment import GATEWAY_CHANNELS
 from ..notifications import payment_notice_queue
 from .events import transition
 from .submission import payment_for_update
@@ -35,6 +36,11 @@ def payment_refund(*, payment_id: int, reason: str, actor) -> Payment:
         raise PaymentError("Give a reason for the refund.")
     with transaction.atomic():
         _loan, payment = payment_for_update(payment_id)
+        if not payment.through_gateway:
+            raise PaymentError(
+                "This payment was not taken by the processor; there is nothing to send back "
+                "through it. Reverse it, then refund the money from suspense."
+            )
         if payment.status not in REFUNDABLE:
             raise PaymentError(
                 f"This payment is {payment.get_status_display().lower()}; only a posted or "
@@ -92,6 +98,8 @@ def payment_refund_unapplied(*, payment_id: int) -> Payment:
     payment = Payment.objects.get(pk=payment_id)
     if not payment.unapplied_amount or payment.unapplied_refunded_at is not None:
         return payment
+    if not payment.through_gateway:  # a check's excess is held in suspense (suspense.py)
+        return payment
     if payment.status not in UNAPPLIED_REFUNDABLE:
         # A bank debit is refunded once it settled (settlement calls this again); a returned
         # one never brought the money, so there is nothing to give back.
@@ -130,7 +138,7 @@ def refunds_resume(*, now: dt.datetime | None = None, older_than_seconds: int = 
     payments it looked at."""
     now = now or timezone.now()
     cutoff = now - dt.timedelta(seconds=older_than_seconds)
-    stale = Payment.objects.filter(updated_at__lt=cutoff)
+    stale = Payment.objects.filter(updated_at__lt=cutoff, channel__in=GATEWAY_CHANNELS)
     ids = list(stale.filter(status=S.REFUNDING).values_list("pk", flat=True))
     ids += list(
         stale.filter(

@@ -9,12 +9,9 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from ismartpay.core.money import ZERO
 from loans import lock_objects as loan_locks
-from loans.allocation import payoff_amount
 from loans.models import Loan
 from loans.permissions import is_third_party
-from loans.selectors import loan_balances_on
 from loans.services import loan_post_payment
 
 from .. import rules
@@ -33,7 +30,7 @@ from ..notifications import payment_notice_queue
 from ..risk import risk_flags
 from ..timing import effective_date_for, effective_date_for_scheduled
 from .events import record_created, transition
-from .gate import OPEN_LOAN, charge_refusal, raise_refusal
+from .gate import applicable_amount, charge_refusal, raise_refusal
 from .payoff import loan_paid_off_followups
 
 logger = logging.getLogger("ismartpay.payments")
@@ -65,6 +62,7 @@ def payment_submit(
     authorization_text: str = "",
     confirm_duplicate: bool = False,
     source: str = Payment.Source.ONE_TIME,
+    channel: str = Payment.Channel.PORTAL,
     actor_label: str = "borrower",
     now: dt.datetime | None = None,
     business_date: dt.date | None = None,
@@ -89,7 +87,11 @@ def payment_submit(
         actor_label=actor_label,
         now=now,
         business_date=business_date,
-        extra={"is_payoff": is_payoff, "authorization_text": authorization_text},
+        extra={
+            "is_payoff": is_payoff,
+            "authorization_text": authorization_text,
+            "channel": channel,
+        },
     )
     if payment.status == S.SUBMITTING:
         return payment_charge(payment_id=payment.pk, actor_label=actor_label)
@@ -329,11 +331,12 @@ def payment_record_result(*, payment_id: int, result: ChargeResult, actor_label:
 def _applicable(loan: Loan, payment: Payment) -> Decimal:
     """How much of a captured payment the (locked) loan can take on its effective date: all of
     it, or the payoff (principal, for principal-only) when that is smaller."""
-    balances = loan_balances_on(loan, payment.effective_date)
-    if loan.status not in OPEN_LOAN:
-        return ZERO
-    ceiling = balances.principal if payment.principal_only else payoff_amount(balances)
-    return min(payment.amount, ceiling)
+    return applicable_amount(
+        loan,
+        amount=payment.amount,
+        effective=payment.effective_date,
+        principal_only=payment.principal_only,
+    )
 
 
 def _record_failure(payment_id: int, *, decline_code: str) -> Payment:

@@ -1,0 +1,333 @@
+"""Staff pages for money from every channel (issue 13): record a check, wire or cash-network
+payment; take a phone payment; import a remittance file; mark a check returned; move a
+misapplied payment; apply or refund suspense. Each page checks its permission (403 otherwise),
+parses with a form, calls one service, shows a domain error next to its field; the services
+write the audit rows. Behind the admin's second factor like every admin page."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Sum
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+
+from ismartpay.core.money import ZERO
+
+from .errors import PaymentError
+from .forms_staff_money import (
+    MovePaymentForm,
+    PhonePaymentForm,
+    RecordReceivedForm,
+    RemittanceForm,
+    ReturnCheckForm,
+    SuspenseApplyForm,
+    SuspenseRefundForm,
+    field_for_error,
+)
+from .gateways.base import GatewayError
+from .models import Payment, SuspenseAction, SuspenseItem
+from .services import new_idempotency_key
+from .services.phone import PHONE_AUTHORIZATION_SCRIPT, payment_take_by_phone
+from .services.received import payment_record_received, payment_return_received
+from .services.remittance import remittance_import
+from .services.suspense import suspense_apply, suspense_move_payment, suspense_refund
+
+RECORD = "payments.record_payment"
+MANAGE_SUSPENSE = "payments.manage_suspense"
+RETURN_CHECK = "accounts.reverse_payment"  # a returned check un-posts money: supervisors
+
+
+class StaffMoneyAdminMixin:
+    """Mixed into PaymentAdmin: the channel pages and the per-payment return/move actions."""
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("record/", view(self.record_view), name="payments_payment_record"),
+            path("phone/", view(self.phone_view), name="payments_payment_phone"),
+            path("remittance/", view(self.remittance_view), name="payments_payment_remittance"),
+            path(
+                "<id:pk>/return-check/",
+                view(self.return_check_view),
+                name="payments_payment_return_check",
+            ),
+            path("<id:pk>/move/", view(self.move_view), name="payments_payment_move"),
+            *super().get_urls(),
+        ]
+
+    def _page(self, request, *, title, form, intro="", extra=None):
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "form": form,
+            "intro": intro,
+            "opts": Payment._meta,
+            **(extra or {}),
+        }
+        return TemplateResponse(request, "admin/payments/staff_money_form.html", context)
+
+    def record_view(self, request):
+        if not request.user.has_perm(RECORD):
+            raise PermissionDenied
+        initial = {"effective_date": timezone.localdate()}
+        form = RecordReceivedForm(request.POST or None, initial=initial)
+        if request.method == "POST" and form.is_valid() and form.cleaned_data.get("loan"):
+            data = form.cleaned_data
+            try:
+                result = payment_record_received(
+                    loan_id=data["loan"].pk,
+                    channel=data["channel"],
+                    amount=data["amount"],
+                    effective_date=data["effective_date"],
+                    reference=data["reference"],
+                    actor=request.user,
+                    reason=data["reason"],
+                )
+            except PaymentError as exc:
+                message = str(exc)
+                field = "effective_date" if "date" in message else field_for_error(exc)
+                field = "reference" if "reference" in message else field
+                form.add_error(field, message)
+            else:
+                done = result.payment or result.suspense
+                note = f" ${result.suspense.amount:,} held in suspense." if result.suspense else ""
+                messages.success(request, f"Recorded {done}.{note}")
+                if result.payment is None:
+                    return redirect(reverse("admin:payments_suspenseitem_changelist"))
+                return redirect(reverse("admin:payments_payment_change", args=[done.pk]))
+        return self._page(request, title="Record a payment received", form=form)
+
+    def phone_view(self, request):
+        if not request.user.has_perm(RECORD):
+            raise PermissionDenied
+        form = PhonePaymentForm(
+            request.POST or None, initial={"idempotency_key": new_idempotency_key()}
+        )
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                payment = payment_take_by_phone(
+                    loan_id=data["loan_number"].pk,
+                    amount=data["amount"],
+                    authorized_by=data["authorized_by"],
+                    actor=request.user,
+                    idempotency_key=data["idempotency_key"],
+                    card=data.get("card"),
+                    bank=data.get("bank"),
+                    confirm_duplicate=data["confirm_duplicate"],
+                )
+            except GatewayError as exc:  # the processor refused the card or account itself
+                field = "card_number" if data["kind"] == "card" else "account_number"
+                form.add_error(field, str(exc))
+            except PaymentError as exc:
+                form.add_error(field_for_error(exc), str(exc))
+            else:
+                ok = payment.status in ("posted", "pending")
+                tone = messages.SUCCESS if ok else messages.WARNING
+                messages.add_message(
+                    request,
+                    tone,
+                    f"{payment.get_status_display()}. Confirmation number {payment.reference} "
+                    "— read it back to the borrower.",
+                )
+                return redirect(reverse("admin:payments_payment_change", args=[payment.pk]))
+        return self._page(
+            request,
+            title="Take a payment by phone",
+            form=form,
+            intro="Charged through the same processor and checks as the borrower's own "
+            "payment. Read this aloud before you submit: "
+            + PHONE_AUTHORIZATION_SCRIPT.format(
+                lender="[lender]",
+                amount="[amount]",
+                method="[card or account ending ____]",
+                date="[today's date]",
+                loan_number="[loan number]",
+            ),
+        )
+
+    def remittance_view(self, request):
+        if not request.user.has_perm(RECORD):
+            raise PermissionDenied
+        form = RemittanceForm(request.POST or None, request.FILES or None)
+        errors = []
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                text = upload.read().decode("utf-8")
+            except UnicodeDecodeError:
+                form.add_error("file", "The file is not UTF-8 text.")
+            else:
+                result = remittance_import(
+                    text=text,
+                    channel=form.cleaned_data["channel"],
+                    actor=request.user,
+                    file_name=upload.name[:100],
+                )
+                if result.ok:
+                    messages.success(
+                        request,
+                        f"Imported: {result.posted} posted, {result.held} held in suspense, "
+                        f"{result.skipped} already imported.",
+                    )
+                    return redirect(reverse("admin:payments_payment_changelist"))
+                errors = [str(e) for e in result.errors]
+                form.add_error("file", "Nothing was imported; fix these lines.")
+        return self._page(
+            request, title="Import a remittance file", form=form, extra={"line_errors": errors}
+        )
+
+    def return_check_view(self, request, pk):
+        if not request.user.has_perm(RETURN_CHECK):
+            raise PermissionDenied
+        payment = get_object_or_404(Payment, pk=pk)
+        form = ReturnCheckForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                payment_return_received(
+                    payment_id=payment.pk,
+                    return_code=form.cleaned_data["return_code"],
+                    reason=form.cleaned_data["reason"],
+                    actor=request.user,
+                )
+            except PaymentError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, "Marked returned: reversed, returned-payment fee added.")
+                return redirect(reverse("admin:payments_payment_change", args=[payment.pk]))
+        return self._page(request, title=f"Check returned: {payment}", form=form)
+
+    def move_view(self, request, pk):
+        if not request.user.has_perm(MANAGE_SUSPENSE):
+            raise PermissionDenied
+        payment = get_object_or_404(Payment, pk=pk)
+        form = MovePaymentForm(request.POST or None)
+        if request.method == "POST" and form.is_valid() and form.cleaned_data.get("loan"):
+            try:
+                result = suspense_move_payment(
+                    payment_id=payment.pk,
+                    to_loan_id=form.cleaned_data["loan"].pk,
+                    reason=form.cleaned_data["reason"],
+                    actor=request.user,
+                )
+            except PaymentError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, f"Moved to {form.cleaned_data['loan']}.")
+                target = result.payment or payment
+                return redirect(reverse("admin:payments_payment_change", args=[target.pk]))
+        return self._page(request, title=f"Move {payment} to the right loan", form=form)
+
+
+class SuspenseActionInline(admin.TabularInline):
+    model = SuspenseAction
+    extra = 0
+    fields = ("at", "kind", "amount", "loan", "payment", "refund_reference", "actor", "reason")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class SuspenseItemAdmin(admin.ModelAdmin):
+    """Unapplied funds: listed with the total still held; apply/refund per item."""
+
+    list_display = (
+        "pk",
+        "received_on",
+        "amount",
+        "balance",
+        "reason",
+        "channel",
+        "reference",
+        "loan",
+        "status",
+    )
+    list_filter = ("status", "reason", "channel")
+    search_fields = ("reference", "loan__loan_number", "payment__reference", "note")
+    readonly_fields = [f.name for f in SuspenseItem._meta.fields]
+    inlines = [SuspenseActionInline]
+    change_form_template = "admin/payments/suspenseitem/change_form.html"
+    change_list_template = "admin/payments/suspenseitem/change_list.html"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        held = SuspenseItem.objects.aggregate(total=Sum("balance"))["total"] or ZERO
+        return super().changelist_view(request, {**(extra_context or {}), "suspense_balance": held})
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<id:pk>/apply/", view(self.apply_view), name="payments_suspenseitem_apply"),
+            path("<id:pk>/refund/", view(self.refund_view), name="payments_suspenseitem_refund"),
+            *super().get_urls(),
+        ]
+
+    def _page(self, request, item, *, title, form):
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "form": form,
+            "intro": str(item),
+            "opts": SuspenseItem._meta,
+        }
+        return TemplateResponse(request, "admin/payments/staff_money_form.html", context)
+
+    def apply_view(self, request, pk):
+        if not request.user.has_perm(MANAGE_SUSPENSE):
+            raise PermissionDenied
+        item = get_object_or_404(SuspenseItem, pk=pk)
+        form = SuspenseApplyForm(request.POST or None)
+        if request.method == "POST" and form.is_valid() and form.cleaned_data.get("loan"):
+            try:
+                suspense_apply(
+                    item_id=item.pk,
+                    loan_id=form.cleaned_data["loan"].pk,
+                    amount=form.cleaned_data["amount"],
+                    reason=form.cleaned_data["reason"],
+                    actor=request.user,
+                )
+            except PaymentError as exc:
+                form.add_error(field_for_error(exc), str(exc))
+            else:
+                messages.success(request, "Applied.")
+                return redirect(reverse("admin:payments_suspenseitem_change", args=[item.pk]))
+        return self._page(request, item, title="Apply to a loan", form=form)
+
+    def refund_view(self, request, pk):
+        if not request.user.has_perm(MANAGE_SUSPENSE):
+            raise PermissionDenied
+        item = get_object_or_404(SuspenseItem, pk=pk)
+        form = SuspenseRefundForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                suspense_refund(
+                    item_id=item.pk,
+                    amount=form.cleaned_data["amount"],
+                    reason=form.cleaned_data["reason"],
+                    actor=request.user,
+                    reference=form.cleaned_data["reference"],
+                )
+            except PaymentError as exc:
+                field = "reference" if "outgoing" in str(exc) else field_for_error(exc)
+                form.add_error(field, str(exc))
+            else:
+                messages.success(request, "Refunded.")
+                return redirect(reverse("admin:payments_suspenseitem_change", args=[item.pk]))
+        return self._page(request, item, title="Refund", form=form)
+
+
+admin.site.register(SuspenseItem, SuspenseItemAdmin)

@@ -1,0 +1,113 @@
+"""A payment taken over the phone by an agent: the card or bank account the borrower reads out
+is tokenized at the processor (never stored raw, as on the borrower's own form), then the
+payment goes through the SAME `payment_submit` → `payment_charge` as the borrower's, so the
+charge gate runs under the loan's lock before the processor is called. The borrower's verbal
+authorization (who, when, to which agent, the text read) is kept on the payment's
+`authorization_text`; the payment's reference is the confirmation number read back."""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.audit import audit_record
+from loans.models import Loan
+
+from ..errors import PaymentError
+from ..gateways.base import BankAccountInput, CardInput
+from ..models import Payment
+from .methods import payment_method_add_bank, payment_method_add_card
+from .received import _borrower_email
+from .submission import new_idempotency_key, payment_submit
+
+# Read to the borrower word for word before the charge; {amount}, {method}, {date} filled in.
+PHONE_AUTHORIZATION_SCRIPT = (
+    "You authorize {lender} to charge {amount} to {method} today, {date}, as a one-time "
+    "payment on loan {loan_number}. This is a single payment, not a recurring one."
+)
+
+
+def phone_authorization_script(*, loan: Loan, amount: Decimal, method_label: str, on: dt.date):
+    return PHONE_AUTHORIZATION_SCRIPT.format(
+        lender=loan.lender.name,
+        amount=f"${amount:,}",
+        method=method_label,
+        date=on.strftime("%B %-d, %Y"),
+        loan_number=loan.loan_number,
+    )
+
+
+def payment_take_by_phone(
+    *,
+    loan_id: int,
+    amount: Decimal,
+    authorized_by: str,
+    actor,
+    idempotency_key: str,
+    card: CardInput | None = None,
+    bank: BankAccountInput | None = None,
+    confirm_duplicate: bool = False,
+    now: dt.datetime | None = None,
+) -> Payment:
+    """Tokenize what the agent typed, then submit and charge it like the borrower's own
+    payment. `authorized_by` is the name of the person who gave the verbal authorization.
+    Raises the same domain errors as the borrower's form (the gate's refusal, a duplicate)."""
+    if (card is None) == (bank is None):
+        raise PaymentError("Enter either a card or a bank account.")
+    authorized_by = (authorized_by or "").strip()
+    if not authorized_by:
+        raise PaymentError("Who gave the authorization? Enter their name as they said it.")
+    now = now or timezone.now()
+    existing = Payment.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:  # a double click: the first request owns the charge
+        return existing
+    loan = Loan.objects.select_related("lender").get(pk=loan_id)
+    # A phone payment's method belongs to nobody (as a guest's): the agent is not its owner,
+    # and it is not saved to the borrower's wallet. Its own fresh key: a resubmitted form (after
+    # a duplicate warning or a refusal) tokenizes again instead of reusing a stored token.
+    if card is not None:
+        method = payment_method_add_card(
+            owner=None, card=card, idempotency_key=new_idempotency_key()
+        )
+    else:
+        method = payment_method_add_bank(
+            owner=None, account=bank, idempotency_key=new_idempotency_key()
+        )
+    local_now = timezone.localtime(now)
+    script = phone_authorization_script(
+        loan=loan, amount=amount, method_label=method.label, on=local_now.date()
+    )
+    authorization = (
+        f"Verbal authorization by phone from {authorized_by} to agent {actor.email} at "
+        f"{local_now.isoformat(timespec='seconds')}. Read: {script}"
+    )
+    payment = payment_submit(
+        loan_id=loan_id,
+        method=method,
+        amount=amount,
+        idempotency_key=idempotency_key,
+        payer=None,
+        payer_email=_borrower_email(loan),
+        authorization_text=authorization,
+        confirm_duplicate=confirm_duplicate,
+        source=Payment.Source.STAFF,
+        channel=Payment.Channel.PHONE,
+        actor_label="staff:phone",
+        now=now,
+    )
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action="payment.take_by_phone",
+            target=payment,
+            reason=f"Verbal authorization from {authorized_by}",
+            details={
+                "loan": loan.loan_number,
+                "amount": str(amount),
+                "method": method.label,
+                "status": payment.status,
+                "confirmation": payment.reference,
+            },
+        )
+    return payment

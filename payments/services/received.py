@@ -1,0 +1,284 @@
+"""Money received outside the portal — a check or money order, a wire, a cash network
+(MoneyGram, Western Union, PayNearMe) or a lockbox line — recorded by staff or a remittance
+file. The money is already in hand, so there is no processor call: the payment is created
+POSTED ('' → POSTED, events.ALLOWED) and applied through `loan_post_payment` in the same
+transaction, like any payment. What the loan cannot take (above the payoff, or a closed loan)
+is held in suspense (suspense.py), never posted. A returned check goes through the same
+`payment_return` as an ACH return: reversal to the cent and one returned-payment fee."""
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.audit import audit_record
+from ismartpay.core.money import is_cents
+from loans import lock_objects as loan_locks
+from loans.models import Loan
+from loans.services import loan_post_payment
+
+from ..errors import AmountNotAllowed, PaymentError
+from ..models import Payment, SuspenseItem
+from ..models.payment import GATEWAY_CHANNELS, RETURNABLE_PAPER
+from ..notifications import payment_notice_queue
+from .events import record_created
+from .gate import applicable_amount
+from .payoff import loan_paid_off_followups
+from .submission import new_reference, payment_for_update
+
+S = Payment.Status
+C = Payment.Channel
+IN_HAND_CHANNELS = tuple(c for c in C if c not in GATEWAY_CHANNELS)
+# How the channel's reference reads on the borrower's history and receipt.
+_LABELS = {
+    C.CHECK: "Check #{}",
+    C.MONEY_ORDER: "Money order #{}",
+    C.WIRE: "Wire {}",
+    C.MONEYGRAM: "MoneyGram {}",
+    C.WESTERN_UNION: "Western Union {}",
+    C.PAYNEARME: "PayNearMe {}",
+    C.LOCKBOX: "Lockbox {}",
+}
+_REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ./#-]{0,39}$")
+# Why a check or money order came back (Payment.return_code holds up to 4 characters).
+RETURNED_CHECK_CODES = {
+    "NSF": "Insufficient funds",
+    "STOP": "Payment stopped",
+    "CLSD": "Account closed",
+    "NOAC": "No account / unable to locate",
+    "ALTR": "Altered or forged",
+}
+
+
+@dataclass(frozen=True)
+class Received:
+    """What recording money did: the payment posted (None when the loan could take nothing)
+    and the suspense item holding what it could not take (None when it took all)."""
+
+    payment: Payment | None
+    suspense: SuspenseItem | None
+
+
+def received_label(channel: str, reference: str) -> str:
+    return _LABELS.get(channel, "{}").format(reference)[:60]
+
+
+def clean_reference(reference: str) -> str:
+    reference = (reference or "").strip()
+    if not _REFERENCE.match(reference):
+        raise PaymentError(
+            "Give the reference as printed (check number, wire or receipt number): letters, "
+            "digits, spaces and . / # -, at most 40 characters."
+        )
+    return reference
+
+
+def check_amount(amount) -> Decimal:
+    if not isinstance(amount, Decimal) or not amount.is_finite():
+        raise AmountNotAllowed("Enter the amount in dollars and cents, e.g. 250.00.")
+    if amount <= 0 or not is_cents(amount):
+        raise AmountNotAllowed("Enter a positive amount in dollars and cents, e.g. 250.00.")
+    return amount
+
+
+def payment_record_received(
+    *,
+    loan_id: int,
+    channel: str,
+    amount: Decimal,
+    effective_date: dt.date,
+    reference: str,
+    actor,
+    reason: str = "",
+    idempotency_key: str = "",
+    source: str = Payment.Source.STAFF,
+    today: dt.date | None = None,
+) -> Received:
+    """Record money received in hand for a loan and apply it on `effective_date`. Idempotent:
+    the key defaults to `received:<channel>:<loan>:<reference>`, so the same check recorded
+    twice is one payment. Audited (`payment.record_received`)."""
+    if channel not in IN_HAND_CHANNELS:
+        raise PaymentError("Choose how the money came: check, money order, wire or cash network.")
+    amount = check_amount(amount)
+    reference = clean_reference(reference)
+    today = today or timezone.localdate()
+    if effective_date > today:
+        raise PaymentError("The money is already in hand: the date can't be in the future.")
+    key = idempotency_key or f"received:{channel}:{loan_id}:{reference}"
+    with transaction.atomic():
+        loan = loan_locks.loan_for_update(loan_id)
+        replay = _replay(key)
+        if replay is not None:
+            return replay
+        result = record_in_hand(
+            loan=loan,
+            key=key,
+            amount=amount,
+            effective_date=effective_date,
+            channel=channel,
+            reference=reference,
+            source=source,
+            actor=actor,
+            note=reason,
+        )
+        audit_record(
+            actor=actor,
+            action="payment.record_received",
+            target=result.payment or result.suspense,
+            reason=reason,
+            details={
+                "loan": loan.loan_number,
+                "channel": channel,
+                "reference": reference,
+                "amount": str(amount),
+                "effective_date": effective_date.isoformat(),
+                "suspense": str(result.suspense.amount) if result.suspense else "0.00",
+            },
+        )
+        return result
+
+
+def _replay(key: str) -> Received | None:
+    payment = Payment.objects.filter(idempotency_key=key).first()
+    if payment is not None:
+        return Received(payment, payment.suspense.order_by("pk").first())
+    item = SuspenseItem.objects.filter(idempotency_key=key).first()
+    return Received(None, item) if item is not None else None
+
+
+def record_in_hand(
+    *,
+    loan: Loan,
+    key: str,
+    amount: Decimal,
+    effective_date: dt.date,
+    channel: str,
+    reference: str,
+    source: str,
+    actor,
+    note: str = "",
+    like: Payment | None = None,
+    suspense_reason: str = SuspenseItem.Reason.OVERPAYMENT,
+) -> Received:
+    """Inside a transaction with `loan` locked: create the POSTED payment for what the loan can
+    take and post it; hold the rest in suspense. `like` is the payment the money first came
+    with (moving it, or applying it from suspense): its method and processor reference carry
+    over, so a later refund of gateway money still goes back through the processor."""
+    from .suspense import suspense_hold
+
+    fits = applicable_amount(loan, amount=amount, effective=effective_date)
+    if fits == 0:
+        closed = SuspenseItem.Reason.LOAN_CLOSED
+        item = suspense_hold(
+            key=key,
+            amount=amount,
+            reason=suspense_reason if suspense_reason == SuspenseItem.Reason.MOVED else closed,
+            channel=channel,
+            reference=reference,
+            received_on=effective_date,
+            loan=loan,
+            payment=like,
+            actor=actor,
+            note=note,
+        )
+        return Received(None, item)
+    gateway = like is not None and like.through_gateway
+    payment = Payment.objects.create(
+        reference=new_reference(),
+        idempotency_key=key,
+        loan=loan,
+        payer=None,
+        payer_email=(like.payer_email if like else "") or _borrower_email(loan),
+        method=like.method if gateway else None,
+        method_kind=like.method_kind if gateway else "",
+        method_label=like.method_label if gateway else received_label(channel, reference),
+        processor_ref=like.processor_ref if gateway else "",
+        source=source,
+        channel=channel,
+        channel_reference=reference,
+        amount=amount,
+        unapplied_amount=amount - fits,
+        scheduled_for=effective_date,
+        effective_date=effective_date,
+        status=S.POSTED,
+        submitted_at=timezone.now(),
+    )
+    posting = loan_post_payment(
+        loan_id=loan.pk,
+        amount=fits,
+        effective_date=effective_date,
+        idempotency_key=f"payment:{payment.pk}",
+        external_ref=f"payment:{payment.pk}",
+        actor=actor,
+        actor_label=f"payment:{payment.reference}",
+    )
+    payment.loan_posting_id = posting.pk
+    payment.save(update_fields=["loan_posting_id", "updated_at"])
+    record_created(payment, actor=actor, actor_label="staff" if actor else "system:remittance")
+    item = None
+    if fits < amount:
+        item = suspense_hold(
+            key=f"payment:{payment.pk}",
+            amount=amount - fits,
+            reason=suspense_reason,
+            channel=channel,
+            reference=reference,
+            received_on=effective_date,
+            loan=loan,
+            payment=like if gateway else payment,
+            actor=actor,
+            note=note,
+        )
+    if payment.payer_email:
+        payment_notice_queue(payment, "received")
+    loan_paid_off_followups(loan_id=loan.pk, paid_by=payment)
+    return Received(payment, item)
+
+
+def _borrower_email(loan: Loan) -> str:
+    owner = loan.links.filter(role="borrower").select_related("user").order_by("pk").first()
+    return owner.user.email if owner is not None else loan.borrower_email
+
+
+def payment_return_received(
+    *, payment_id: int, return_code: str, reason: str, actor, on: dt.date | None = None
+) -> Payment:
+    """A posted check or money order came back unpaid: the same path as an ACH return
+    (`payment_return`: reversal to the cent, the lender's returned-payment fee once), and
+    whatever of it was still held in suspense is voided — that money never arrived. Running
+    it twice changes nothing. Audited (`payment.return_check`)."""
+    from .lifecycle import payment_return
+    from .suspense import suspense_void_for_payment
+
+    if return_code not in RETURNED_CHECK_CODES:
+        raise PaymentError("Choose why the bank returned it.")
+    on = on or timezone.localdate()
+    with transaction.atomic():
+        _loan, payment = payment_for_update(payment_id)
+        if payment.status == S.RETURNED:
+            return payment
+        if payment.channel not in RETURNABLE_PAPER or payment.status not in (S.POSTED, S.SETTLED):
+            raise PaymentError("Only a posted check or money order can be marked returned.")
+        payment = payment_return(
+            payment_id=payment_id,
+            return_code=return_code,
+            on=on,
+            actor=actor,
+            actor_label="staff",
+        )
+        voided = suspense_void_for_payment(payment=payment, actor=actor, reason=reason)
+        audit_record(
+            actor=actor,
+            action="payment.return_check",
+            target=payment,
+            reason=reason,
+            details={
+                "return_code": return_code,
+                "amount": str(payment.amount),
+                "suspense_voided": str(voided),
+            },
+        )
+    return payment

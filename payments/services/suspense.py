@@ -1,0 +1,285 @@
+"""Suspense (unapplied funds): holding money no loan could take, and the staff actions that
+clear it — apply to a loan, move a misapplied payment, refund. Each action locks the item,
+appends a SuspenseAction, changes `balance` and writes an audit row, in one transaction.
+
+A payoff paid above the quote through the processor is not held here: it is refunded at once
+(refunds.payment_refund_unapplied). Suspense holds money received in hand (checks, wires,
+cash networks, remittance lines) and gateway money left over after moving a payment."""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.audit import audit_record
+from ismartpay.core.money import ZERO
+from loans import lock_objects as loan_locks
+
+from ..errors import AmountNotAllowed, PaymentError
+from ..gateways import get_gateway
+from ..gateways.base import GatewayError
+from ..models import Payment, SuspenseAction, SuspenseItem
+from .gate import applicable_amount
+from .received import Received, check_amount, clean_reference, record_in_hand
+
+A = SuspenseAction.Kind
+S = Payment.Status
+
+
+def _require_reason(reason: str) -> str:
+    if not reason or len(reason.strip()) < 10:
+        raise PaymentError("Give a reason of at least 10 characters; it goes into the audit log.")
+    return reason.strip()
+
+
+def suspense_hold(
+    *,
+    key: str,
+    amount: Decimal,
+    reason: str,
+    channel: str,
+    reference: str,
+    received_on: dt.date,
+    loan=None,
+    payment: Payment | None = None,
+    actor=None,
+    note: str = "",
+) -> SuspenseItem:
+    """Put money in suspense (inside the caller's transaction). Idempotent by `key`."""
+    item, created = SuspenseItem.objects.get_or_create(
+        idempotency_key=key,
+        defaults={
+            "amount": amount,
+            "balance": amount,
+            "reason": reason,
+            "channel": channel,
+            "reference": reference,
+            "received_on": received_on,
+            "loan": loan,
+            "payment": payment,
+            "note": note[:200],
+        },
+    )
+    if created:
+        SuspenseAction.objects.create(
+            item=item, kind=A.RECEIVED, amount=amount, loan=loan, actor=actor, reason=note
+        )
+    return item
+
+
+def _item_for_update(item_id: int) -> SuspenseItem:
+    rows = SuspenseItem.objects.select_for_update(of=("self",)).select_related("payment")
+    return rows.get(pk=item_id)
+
+
+def _take(item: SuspenseItem, amount: Decimal) -> None:
+    """Take `amount` out of the locked item's balance, or refuse."""
+    amount = check_amount(amount)
+    if item.status != SuspenseItem.Status.OPEN or amount > item.balance:
+        raise AmountNotAllowed(f"This item holds ${item.balance:,}; use at most that.")
+    item.balance -= amount
+    if item.balance == ZERO:
+        item.status = SuspenseItem.Status.CLEARED
+    item.save(update_fields=["balance", "status", "updated_at"])
+
+
+def suspense_apply(
+    *,
+    item_id: int,
+    loan_id: int,
+    amount: Decimal,
+    reason: str,
+    actor,
+    effective_date: dt.date | None = None,
+) -> Payment:
+    """Apply held money to a loan: a POSTED payment through `loan_post_payment`, never more
+    than the loan can take. Audited (`suspense.apply`)."""
+    reason = _require_reason(reason)
+    effective_date = effective_date or timezone.localdate()
+    with transaction.atomic():
+        loan = loan_locks.loan_for_update(loan_id)
+        item = _item_for_update(item_id)
+        amount = check_amount(amount)
+        fits = applicable_amount(loan, amount=amount, effective=effective_date)
+        if fits < amount:
+            raise AmountNotAllowed(f"This loan can take at most ${fits:,} on {effective_date}.")
+        _take(item, amount)
+        step = item.actions.count()
+        result = record_in_hand(
+            loan=loan,
+            key=f"suspense:{item.pk}:apply:{step}",
+            amount=amount,
+            effective_date=effective_date,
+            channel=item.channel,
+            reference=item.reference or f"S{item.pk}",
+            source=Payment.Source.STAFF,
+            actor=actor,
+            note=reason,
+            like=item.payment,
+        )
+        SuspenseAction.objects.create(
+            item=item,
+            kind=A.APPLIED,
+            amount=amount,
+            loan=loan,
+            payment=result.payment,
+            actor=actor,
+            reason=reason,
+        )
+        audit_record(
+            actor=actor,
+            action="suspense.apply",
+            target=item,
+            reason=reason,
+            details={
+                "amount": str(amount),
+                "loan": loan.loan_number,
+                "payment": result.payment.reference,
+                "balance_after": str(item.balance),
+            },
+        )
+        return result.payment
+
+
+def suspense_move_payment(*, payment_id: int, to_loan_id: int, reason: str, actor) -> Received:
+    """A payment posted to the wrong loan: reverse it there and post what had reached that loan
+    on the right one, in one transaction; what the right loan cannot take is held in suspense.
+    Audited (`payment.move`)."""
+    from .lifecycle import payment_reverse
+
+    reason = _require_reason(reason)
+    with transaction.atomic():
+        from_loan_id = Payment.objects.values_list("loan_id", flat=True).get(pk=payment_id)
+        if from_loan_id == to_loan_id:
+            raise PaymentError("The payment is already on that loan.")
+        loans = {loan.pk: loan for loan in loan_locks.loans_for_update([from_loan_id, to_loan_id])}
+        original = Payment.objects.select_for_update().get(pk=payment_id)
+        if original.status not in (S.POSTED, S.SETTLED):
+            raise PaymentError(
+                f"This payment is {original.get_status_display().lower()}; only a posted or "
+                "settled payment can be moved."
+            )
+        to_loan = loans[to_loan_id]
+        payment_reverse(
+            payment_id=payment_id,
+            reason=f"Moved to loan {to_loan.loan_number}: {reason}",
+            actor=actor,
+        )
+        result = record_in_hand(
+            loan=to_loan,
+            key=f"move:{original.pk}",
+            amount=original.applied_amount,
+            effective_date=max(original.effective_date, to_loan.interest_accrued_through),
+            channel=original.channel,
+            reference=original.channel_reference or original.reference,
+            source=original.source,
+            actor=actor,
+            note=reason,
+            like=original,
+            suspense_reason=SuspenseItem.Reason.MOVED,
+        )
+        audit_record(
+            actor=actor,
+            action="payment.move",
+            target=original,
+            reason=reason,
+            details={
+                "from_loan": loans[from_loan_id].loan_number,
+                "to_loan": to_loan.loan_number,
+                "amount": str(original.applied_amount),
+                "new_payment": result.payment.reference if result.payment else "",
+                "suspense": str(result.suspense.amount) if result.suspense else "0.00",
+            },
+        )
+        return result
+
+
+def suspense_refund(
+    *, item_id: int, amount: Decimal, reason: str, actor, reference: str = ""
+) -> SuspenseAction:
+    """Give held money back. Gateway money goes back through the processor (partial refunds
+    allowed) under `refund:suspense:<item>:<step>`, the step claimed and committed before the
+    call so a retry re-sends the same key; money received in hand is refunded by an outgoing
+    check or wire whose `reference` staff record. Audited (`suspense.refund`)."""
+    reason = _require_reason(reason)
+    with transaction.atomic():
+        item = _item_for_update(item_id)
+        through_gateway = item.payment is not None and item.payment.through_gateway
+        if not through_gateway:
+            try:
+                reference = clean_reference(reference)
+            except PaymentError as exc:
+                raise PaymentError(f"Give the outgoing check or wire number. {exc}") from exc
+        _take(item, amount)
+        step = SuspenseAction.objects.create(
+            item=item,
+            kind=A.REFUNDING if through_gateway else A.REFUNDED,
+            amount=amount,
+            refund_reference="" if through_gateway else reference,
+            actor=actor,
+            reason=reason,
+        )
+        audit_record(
+            actor=actor,
+            action="suspense.refund",
+            target=item,
+            reason=reason,
+            details={
+                "amount": str(amount),
+                "via": "processor" if through_gateway else "outgoing",
+                "reference": reference,
+                "balance_after": str(item.balance),
+            },
+        )
+    if through_gateway:
+        return suspense_refund_finish(action_id=step.pk)
+    return step
+
+
+def suspense_refund_finish(*, action_id: int) -> SuspenseAction:
+    """Send a claimed gateway refund under its key and record the processor's refund id. Safe
+    to call again: the processor answers a repeated key with the same refund."""
+    step = SuspenseAction.objects.select_related("item__payment").get(pk=action_id)
+    if step.kind != A.REFUNDING:
+        return step
+    try:
+        refund = get_gateway().refund(
+            idempotency_key=f"refund:suspense:{step.item_id}:{step.pk}",
+            processor_ref=step.item.payment.processor_ref,
+            amount=step.amount,
+        )
+    except GatewayError as exc:
+        raise PaymentError(
+            "The processor did not confirm the refund yet; retry it from the suspense item."
+        ) from exc
+    with transaction.atomic():
+        step = SuspenseAction.objects.select_for_update().get(pk=action_id)
+        if step.kind == A.REFUNDING:
+            step.kind = A.REFUNDED
+            step.refund_reference = refund.processor_ref
+            step.save(update_fields=["kind", "refund_reference"])
+    return step
+
+
+def suspense_void_for_payment(*, payment: Payment, actor, reason: str) -> Decimal:
+    """A returned check never brought its money: void what its suspense items still hold (in
+    the caller's transaction). Returns the dollars voided."""
+    voided = ZERO
+    for item in SuspenseItem.objects.select_for_update().filter(
+        payment=payment, status=SuspenseItem.Status.OPEN
+    ):
+        amount = item.balance
+        _take(item, amount)
+        SuspenseAction.objects.create(
+            item=item, kind=A.VOIDED, amount=amount, actor=actor, reason=reason
+        )
+        voided += amount
+    return voided
+
+
+def suspense_balance() -> Decimal:
+    """Dollars held in suspense now (the admin shows it)."""
+    from django.db.models import Sum
+
+    return SuspenseItem.objects.aggregate(total=Sum("balance"))["total"] or ZERO
