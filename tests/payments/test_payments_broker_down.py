@@ -1,0 +1,253 @@
+"""Broker down (issue 9, finding 9; reliability target 10): a payment's notice is an outbox row
+written in the payment's own transaction, handed to the broker after commit without ever
+failing the request, and delivered exactly once by the task or the sweep, whichever comes."""
+
+import datetime as dt
+import logging
+import threading
+import time
+from smtplib import SMTPServerDisconnected
+
+import pytest
+import time_machine
+from django.core import mail
+from django.db import connection, transaction
+from django.urls import reverse
+from redis_down import broker_down, redis_down, silent_port
+
+from payments.models import Notice, Payment, SandboxCharge
+from payments.notifications import (
+    notices_retry_unsent,
+    payment_notice,
+    payment_notice_queue,
+)
+
+# Tuesday 2026-11-24, 10:00 in New York: a business day, before the 17:00 cut-off.
+BEFORE_CUTOFF = dt.datetime(2026, 11, 24, 15, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def _tuesday_morning():
+    with time_machine.travel(BEFORE_CUTOFF, tick=True):
+        yield
+
+
+def pay_by_card(client, loan, card):
+    data = {"amount_choice": "due", "method": str(card.pk), "pay_on": "2026-11-24"}
+    review = client.post(reverse("payments:pay", args=[loan.pk]), data)
+    assert review.status_code == 302, review.content.decode()[:2000]
+    return client.post(review["Location"])
+
+
+def within(seconds: float, call):
+    """call() in a thread; fail (instead of hanging the suite) if it is not done in time."""
+    outcome = {}
+
+    def run():
+        try:
+            outcome["value"] = call()
+        except BaseException as exc:  # re-raised in the test's thread
+            outcome["error"] = exc
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), f"still waiting after {seconds} s"
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
+def key(payment, kind="received") -> str:
+    return f"payment:{payment.pk}:{kind}"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_redis_down_a_card_payment_lands_on_its_receipt_and_the_sweep_sends_it_once(
+    borrower_client, linked_loan, add_card, caplog
+):
+    card = add_card("4242424242424242")
+    with redis_down(), caplog.at_level(logging.WARNING, logger="ismartpay.notices"):
+        response = pay_by_card(borrower_client, linked_loan, card)
+        payment = Payment.objects.get()
+        assert response.status_code == 302
+        assert response["Location"] == reverse("payments:detail", args=[payment.reference])
+        receipt = borrower_client.get(response["Location"])
+        assert receipt.status_code == 200
+        assert payment.reference in receipt.content.decode()
+    assert payment.status == Payment.Status.POSTED
+    assert SandboxCharge.objects.count() == 1
+    assert linked_loan.postings.filter(kind="payment").count() == 1
+    [notice] = Notice.objects.all()
+    assert (notice.dedupe_key, notice.recipient, notice.sent_at) == (
+        key(payment),
+        payment.payer_email,
+        None,
+    )
+    assert mail.outbox == []
+    assert [r.getMessage() for r in caplog.records if r.name == "ismartpay.notices"] == [
+        f"broker unreachable: notice {key(payment)} waits for the sweep (OperationalError)"
+    ]
+
+    # The broker is back: the one-minute sweep delivers what the broker never got.
+    assert notices_retry_unsent() == 1
+    assert [m.subject for m in mail.outbox] == ["We received your payment of $483.32"]
+    assert payment.reference in mail.outbox[0].body
+    assert notices_retry_unsent() == 0
+    assert len(mail.outbox) == 1
+    notice.refresh_from_db()
+    assert notice.sent_at is not None and notice.attempts == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_broker_that_never_answers_holds_the_payment_page_at_most_two_seconds(
+    borrower_client, linked_loan, add_card
+):
+    card = add_card("4242424242424242")
+    with silent_port() as url, broker_down(url):
+        started = time.monotonic()
+        response = within(10, lambda: pay_by_card(borrower_client, linked_loan, card))
+        elapsed = time.monotonic() - started
+    assert response.status_code == 302
+    assert elapsed < 2.0, elapsed
+    assert Notice.objects.filter(sent_at__isnull=True).count() == 1
+
+
+@pytest.mark.django_db
+def test_the_notice_row_is_written_in_the_callers_transaction(linked_loan, add_card, pay):
+    payment = pay(linked_loan, add_card("4242424242424242"), "100.00")
+    with transaction.atomic():
+        payment_notice_queue(payment, "returned")
+        # Visible inside the transaction that changed the payment, before any commit.
+        assert Notice.objects.filter(dedupe_key=key(payment, "returned")).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_rolled_back_change_leaves_no_notice_row_and_hands_nothing_over(
+    linked_loan, add_card, pay, django_capture_on_commit_callbacks
+):
+    payment = pay(linked_loan, add_card("4242424242424242"), "100.00")
+    with django_capture_on_commit_callbacks() as callbacks:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            payment_notice_queue(payment, "returned")
+            raise RuntimeError("the payment's transaction failed")
+    assert callbacks == []
+    assert not Notice.objects.filter(dedupe_key=key(payment, "returned")).exists()
+
+
+@pytest.mark.django_db
+def test_queueing_the_same_notice_twice_keeps_one_row_and_sends_one_email(
+    linked_loan, add_card, pay, django_capture_on_commit_callbacks
+):
+    payment = pay(linked_loan, add_card("4242424242424242"), "100.00")
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        payment_notice_queue(payment, "returned")
+        payment_notice_queue(payment, "returned")
+    assert Notice.objects.filter(dedupe_key=key(payment, "returned")).count() == 1
+    assert [m.subject for m in mail.outbox] == ["Your bank returned your payment of $100.00"]
+
+
+@pytest.mark.django_db
+def test_the_task_and_the_sweep_one_after_the_other_send_once(linked_loan, add_card, pay):
+    # This test's transaction never commits, so nothing is handed over: the row waits, as
+    # when the broker is down.
+    payment = pay(linked_loan, add_card("4242424242424242"), "100.00")
+    assert mail.outbox == []
+    assert payment_notice(payment.pk, "received") is True  # the task, once the broker is back
+    assert notices_retry_unsent() == 0  # the sweep finds nothing left
+    assert payment_notice(payment.pk, "received") is False  # a redelivered task
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_task_and_the_sweep_racing_on_one_notice_send_it_once(
+    linked_loan, add_card, pay, monkeypatch
+):
+    with broker_down():
+        payment = pay(linked_loan, add_card("4242424242424242"), "100.00")
+    assert mail.outbox == []
+    real_send = mail.send_mail
+
+    def slow_send(*args, **kwargs):
+        time.sleep(0.3)  # both contenders are in flight at once
+        return real_send(*args, **kwargs)
+
+    monkeypatch.setattr("payments.notifications.send_mail", slow_send)
+    start = threading.Barrier(2)
+    results = {}
+
+    def contender(name, deliver):
+        start.wait()
+        try:
+            results[name] = deliver()
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(
+            target=contender, args=("task", lambda: payment_notice(payment.pk, "received"))
+        ),
+        threading.Thread(target=contender, args=("sweep", notices_retry_unsent)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted([int(results["task"]), results["sweep"]]) == [0, 1]
+    assert len(mail.outbox) == 1
+    assert Notice.objects.get(dedupe_key=key(payment)).attempts == 1
+
+
+@pytest.mark.django_db
+def test_a_failed_send_is_retried_by_the_sweep_after_the_lease_and_sent_once(
+    linked_loan, add_card, pay, monkeypatch
+):
+    payment = pay(linked_loan, add_card("4242424242424242"), "100.00")  # not handed over
+    real_send = mail.send_mail
+    failures = [SMTPServerDisconnected("mail server went away")] * 2
+
+    def flaky_send(*args, **kwargs):
+        if failures:
+            raise failures.pop()
+        return real_send(*args, **kwargs)
+
+    monkeypatch.setattr("payments.notifications.send_mail", flaky_send)
+    with time_machine.travel(BEFORE_CUTOFF + dt.timedelta(minutes=1), tick=False) as clock:
+        assert notices_retry_unsent() == 0  # 1st try fails
+        assert notices_retry_unsent() == 0  # within the lease: not tried again
+        clock.shift(dt.timedelta(minutes=3))
+        assert notices_retry_unsent() == 0  # 2nd try fails
+        clock.shift(dt.timedelta(minutes=3))
+        assert notices_retry_unsent() == 1  # 3rd try sends
+        clock.shift(dt.timedelta(minutes=3))
+        assert notices_retry_unsent() == 0
+    notice = Notice.objects.get(dedupe_key=key(payment))
+    assert (notice.attempts, notice.last_error, notice.sent_at is not None) == (3, "", True)
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db
+def test_a_send_that_keeps_failing_stops_after_five_tries(
+    linked_loan, add_card, pay, monkeypatch, caplog
+):
+    payment = pay(linked_loan, add_card("4242424242424242"), "100.00")  # not handed over
+
+    def broken_send(*args, **kwargs):
+        raise SMTPServerDisconnected("mail server went away")
+
+    monkeypatch.setattr("payments.notifications.send_mail", broken_send)
+    with time_machine.travel(BEFORE_CUTOFF + dt.timedelta(minutes=1), tick=False) as clock:
+        for _ in range(8):
+            notices_retry_unsent()
+            clock.shift(dt.timedelta(minutes=3))
+    notice = Notice.objects.get(dedupe_key=key(payment))
+    assert (notice.attempts, notice.sent_at) == (5, None)
+    assert notice.last_error == "SMTPServerDisconnected: mail server went away"
+    assert mail.outbox == []
+    assert [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR] == [
+        f"notice {key(payment)} not sent after 5 tries: SMTPServerDisconnected: "
+        "mail server went away"
+    ]
