@@ -129,10 +129,13 @@ def test_a_rolled_back_change_leaves_no_notice_row_and_hands_nothing_over(
     linked_loan, add_card, pay, django_capture_on_commit_callbacks
 ):
     payment = pay(linked_loan, add_card("4242424242424242"), "100.00")
-    with django_capture_on_commit_callbacks() as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
-            payment_notice_queue(payment, "returned")
-            raise RuntimeError("the payment's transaction failed")
+    with (
+        django_capture_on_commit_callbacks() as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        payment_notice_queue(payment, "returned")
+        raise RuntimeError("the payment's transaction failed")
     assert callbacks == []
     assert not Notice.objects.filter(dedupe_key=key(payment, "returned")).exists()
 
