@@ -21,6 +21,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerUnreachable
+from kombu.pools import producers
 
 from .declines import reason_for
 from .models import Notice, Payment
@@ -195,9 +196,13 @@ def _hand_to_broker(payment_id: int, kind: str) -> None:
 
     key = _payment_key(payment_id, kind)
     try:
-        app = send_payment_notice.app
-        with app.connection_for_write(transport_options=BROKER_HANDOFF_OPTIONS) as conn:
-            send_payment_notice.apply_async((payment_id, kind), connection=conn, retry=False)
+        # A pool of its own (kombu keys pools by URL and options): connections are reused,
+        # and every one of them carries the bounded options above.
+        bounded = send_payment_notice.app.connection_for_write(
+            transport_options=BROKER_HANDOFF_OPTIONS
+        )
+        with producers[bounded].acquire(block=True, timeout=1) as producer:
+            send_payment_notice.apply_async((payment_id, kind), producer=producer, retry=False)
     except BrokerUnreachable as exc:
         logger.warning(
             "broker unreachable: notice %s waits for the sweep (%s)", key, type(exc).__name__

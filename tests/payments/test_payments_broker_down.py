@@ -2,6 +2,7 @@
 written in the payment's own transaction, handed to the broker after commit without ever
 failing the request, and delivered exactly once by the task or the sweep, whichever comes."""
 
+import base64
 import datetime as dt
 import logging
 import threading
@@ -13,7 +14,7 @@ import time_machine
 from django.core import mail
 from django.db import connection, transaction
 from django.urls import reverse
-from redis_down import broker_down, redis_down, silent_port
+from redis_down import broker_down, redis_down, restartable_redis, silent_port
 
 from payments.models import Notice, Payment, SandboxCharge
 from payments.notifications import (
@@ -113,6 +114,73 @@ def test_a_broker_that_never_answers_holds_the_payment_page_at_most_two_seconds(
     assert response.status_code == 302
     assert elapsed < 2.0, elapsed
     assert Notice.objects.filter(sent_at__isnull=True).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_the_broker_up_the_commit_publishes_one_delivery_task_that_sends_once(
+    borrower_client, linked_loan, add_card, settings
+):
+    import json
+
+    import redis
+
+    queue = redis.Redis.from_url(settings.REDIS_URL)  # this test run's own Redis database
+    queue.delete("celery")
+    card = add_card("4242424242424242")
+    with broker_down(settings.REDIS_URL):  # the real broker, tasks published, not run here
+        response = pay_by_card(borrower_client, linked_loan, card)
+    assert response.status_code == 302
+    assert mail.outbox == []
+    [message] = [json.loads(raw) for raw in queue.lrange("celery", 0, -1)]
+    queue.delete("celery")
+    payment = Payment.objects.get()
+    args, kwargs, _ = json.loads(base64.b64decode(message["body"]))
+    assert (message["headers"]["task"], args, kwargs) == (
+        "payments.tasks.send_payment_notice",
+        [payment.pk, "received"],
+        {},
+    )
+    from payments.tasks import send_payment_notice
+
+    assert send_payment_notice(*args) is True  # what the worker runs
+    assert send_payment_notice(*args) is False  # redelivered (acks_late): nothing more
+    assert notices_retry_unsent() == 0
+    assert [m.subject for m in mail.outbox] == ["We received your payment of $483.32"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_redis_stopped_then_restarted_every_payment_gets_one_email(
+    linked_loan, add_card, pay, settings
+):
+    import json
+
+    import redis
+
+    queue = redis.Redis.from_url(settings.REDIS_URL)
+    queue.delete("celery")
+    card = add_card("4242424242424242")
+    with restartable_redis(settings.REDIS_URL) as redis_server, broker_down(redis_server.url):
+        before = pay(linked_loan, card, "100.00")  # handed to the broker
+        redis_server.stop()
+        during = pay(linked_loan, card, "101.00")  # committed; the hand-off fails
+        redis_server.start()
+        after = pay(linked_loan, card, "102.00")  # the pooled connection recovers at once
+    published = [json.loads(raw) for raw in reversed(queue.lrange("celery", 0, -1))]
+    queue.delete("celery")
+    tasks = [json.loads(base64.b64decode(message["body"]))[0] for message in published]
+    assert tasks == [[before.pk, "received"], [after.pk, "received"]]
+    assert Notice.objects.get(dedupe_key=key(during)).sent_at is None
+    assert mail.outbox == []  # no worker in this test: the sweep gets there first
+    assert notices_retry_unsent() == 3
+    from payments.tasks import send_payment_notice
+
+    assert [send_payment_notice(*args) for args in tasks] == [False, False]  # worker, late
+    assert sorted(m.subject for m in mail.outbox) == [
+        "We received your payment of $100.00",
+        "We received your payment of $101.00",
+        "We received your payment of $102.00",
+    ]
+    assert Notice.objects.filter(sent_at__isnull=False, attempts=1).count() == 3
 
 
 @pytest.mark.django_db
