@@ -20,6 +20,7 @@ from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from kombu.exceptions import LimitExceeded
 from kombu.exceptions import OperationalError as BrokerUnreachable
 from kombu.pools import producers
 
@@ -207,6 +208,8 @@ def _hand_to_broker(payment_id: int, kind: str) -> None:
         logger.warning(
             "broker unreachable: notice %s waits for the sweep (%s)", key, type(exc).__name__
         )
+    except LimitExceeded:  # every pooled connection busy for 1 s in this process
+        logger.warning("broker connections busy: notice %s waits for the sweep", key)
     except Exception:
         logger.exception("notice %s not handed to the broker; it waits for the sweep", key)
 
