@@ -67,6 +67,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "ismartpay.core.request_log.RequestLogMiddleware",
+    "ismartpay.core.middleware.CacheUnavailableMiddleware",  # Redis down: 503, never a 500
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -124,6 +125,9 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "ismartpay",
+            # Seconds. A cache that cannot answer in 1 s is down: the page says "try again in
+            # a minute" (ismartpay.core.middleware.CacheUnavailableMiddleware) instead of hanging.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
 else:
@@ -155,6 +159,7 @@ CELERY_BEAT_SCHEDULE: dict = {
 PAYMENT_SANDBOX_LATENCY_MS = env.int("PAYMENT_SANDBOX_LATENCY_MS", default=0)
 
 # --- Email ---
+EMAIL_TIMEOUT = 30  # seconds; shorter than a notice's claim lease (payments/notifications.py)
 _email = env.email_url("EMAIL_URL", default="consolemail://")
 if _email["EMAIL_BACKEND"] == "django.core.mail.backends.filebased.EmailBackend":
     # filemail:///var/mail is the folder /var/mail, as in a file:/// URL; django-environ drops

@@ -189,6 +189,14 @@ class PaymentMethodAdmin(AuditedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin
 
 @admin.register(Notice)
 class NoticeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("dedupe_key", "kind", "recipient", "created_at", "sent_at", "attempts")
-    list_filter = ("kind",)
+    list_display = (
+        "dedupe_key",
+        "kind",
+        "recipient",
+        "created_at",
+        "sent_at",
+        "attempts",
+        "last_error",
+    )
+    list_filter = ("kind", ("sent_at", admin.EmptyFieldListFilter))
     search_fields = ("dedupe_key", "recipient")

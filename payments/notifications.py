@@ -1,14 +1,28 @@
-"""Emails to borrowers, each sent at most once per dedupe key (Notice rows)."""
+"""Emails to borrowers, each sent once: an outbox of Notice rows.
+
+A payment's notice is written in the very transaction that changed the payment
+(`payment_notice_queue`): it exists exactly when the change does. After commit it is handed
+to the broker, boundedly and without ever failing the request; the task that the broker
+delivers, or the one-minute sweep (`notices_retry_unsent`) when the broker was down, claims
+the row by a conditional update (one winner, whatever races) and sends it. A payment notice is
+rendered at its first claim, from the payment as it is then, and a retry sends that same text.
+Full write-up: docs/reliability.md, "Broker or cache down".
+"""
 
 import datetime as dt
 import logging
+from functools import partial
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from kombu.exceptions import LimitExceeded
+from kombu.exceptions import OperationalError as BrokerUnreachable
+from kombu.pools import producers
 
 from loans.models import LoanLink
 from loans.permissions import OWNER_ROLES
@@ -17,6 +31,15 @@ from .declines import reason_for
 from .models import Notice, Payment
 
 logger = logging.getLogger("ismartpay.notices")
+
+# A claim older than this belongs to a sender that died or failed: the sweep may take it
+# again. Longer than one send can last (settings.EMAIL_TIMEOUT, 30 s).
+CLAIM_LEASE_MINUTES = 2
+MAX_ATTEMPTS = 5  # claims per notice; after the last failure it waits for staff (admin)
+SWEEP_BATCH = 500  # notices per sweep run, so one run stays well inside its minute
+# Handing a notice to the broker must not hold the borrower's page: no publish retry, no
+# connection retry, and 1 s socket timeouts (a refused connection fails in milliseconds).
+BROKER_HANDOFF_OPTIONS = {"max_retries": 0, "socket_connect_timeout": 1, "socket_timeout": 1}
 
 PAYMENT_SUBJECTS = {
     "received": "We received your payment of ${amount}",
@@ -30,40 +53,101 @@ PAYMENT_SUBJECTS = {
 }
 
 
+# --- one send, for a row already claimed ------------------------------------------------------
+def _send_claimed(notice: Notice, *, max_attempts: int = MAX_ATTEMPTS) -> None:
+    """Render (payment notices, first claim only), send, mark sent. A failure is recorded on
+    the row and raised; the claim stays, so the sweep tries again after the lease."""
+    try:
+        if not notice.body and notice.payment_id is not None:
+            notice.subject, notice.body = _payment_email(notice.payment, notice.kind)
+            Notice.objects.filter(pk=notice.pk).update(subject=notice.subject, body=notice.body)
+        send_mail(notice.subject, notice.body, None, [notice.recipient])
+    except Exception as exc:
+        error = f"{type(exc).__name__}: {exc}"[:200]
+        Notice.objects.filter(pk=notice.pk).update(last_error=error)
+        if notice.attempts >= max_attempts:
+            logger.error("notice %s not sent after %s tries: %s", notice, notice.attempts, error)
+        else:
+            logger.warning("notice %s not sent (try %s): %s", notice, notice.attempts, error)
+        raise
+    Notice.objects.filter(pk=notice.pk).update(sent_at=timezone.now(), last_error="")
+
+
+def _claim(notice_id: int, *, stale_before: dt.datetime, max_attempts: int) -> bool:
+    """Take the notice for one send: True for exactly one of any number of racing senders."""
+    return bool(
+        Notice.objects.filter(pk=notice_id, sent_at__isnull=True, attempts__lt=max_attempts)
+        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lte=stale_before))
+        .update(claimed_at=timezone.now(), attempts=F("attempts") + 1)
+    )
+
+
+def _deliver(
+    notice_id: int, *, lease_minutes: int = CLAIM_LEASE_MINUTES, max_attempts: int = MAX_ATTEMPTS
+) -> bool:
+    """Claim and send one outbox row. False when it was sent, is held by another sender, has
+    no tries left, or this send failed (recorded on the row and logged)."""
+    stale_before = timezone.now() - dt.timedelta(minutes=lease_minutes)
+    if not _claim(notice_id, stale_before=stale_before, max_attempts=max_attempts):
+        return False
+    notice = Notice.objects.select_related("payment__loan__lender").get(pk=notice_id)
+    try:
+        _send_claimed(notice, max_attempts=max_attempts)
+    except Exception:  # recorded and logged by _send_claimed; the sweep retries
+        return False
+    return True
+
+
+# --- notices that are not about one payment (autopay, reminders) ------------------------------
 def notice_send(
     *, kind: str, dedupe_key: str, to: str, subject: str, template: str, context: dict
 ) -> bool:
-    """Claim the notice, then send it. False when it was already claimed (sent or in flight)."""
+    """Write the notice claimed by this sender, then send it now. False when it already
+    existed (sent, or another sender's). A failed send raises; the sweep retries it."""
     body = render_to_string(template, {**context, "site_url": settings.SITE_URL})
     try:
         with transaction.atomic():
             notice = Notice.objects.create(
-                kind=kind, dedupe_key=dedupe_key, recipient=to, subject=subject, body=body
+                kind=kind,
+                dedupe_key=dedupe_key,
+                recipient=to,
+                subject=subject,
+                body=body,
+                claimed_at=timezone.now(),
+                attempts=1,
             )
     except IntegrityError:
         return False
-    return _deliver(notice)
-
-
-def _deliver(notice: Notice) -> bool:
-    Notice.objects.filter(pk=notice.pk).update(attempts=notice.attempts + 1)
-    send_mail(notice.subject, notice.body, None, [notice.recipient])
-    Notice.objects.filter(pk=notice.pk).update(sent_at=timezone.now())
+    _send_claimed(notice)
     return True
 
 
-def notices_retry_unsent(*, older_than_minutes: int = 10, max_attempts: int = 5) -> int:
-    """Sweep: resend claimed notices whose sender died before marking them sent."""
-    cutoff = timezone.now() - dt.timedelta(minutes=older_than_minutes)
-    sent = 0
-    for notice in Notice.objects.filter(
-        sent_at__isnull=True, created_at__lt=cutoff, attempts__lt=max_attempts
-    ):
-        try:
-            sent += _deliver(notice)
-        except Exception:
-            logger.exception("notice %s still failing", notice.dedupe_key)
-    return sent
+def notices_retry_unsent(
+    *,
+    older_than_minutes: int = CLAIM_LEASE_MINUTES,
+    max_attempts: int = MAX_ATTEMPTS,
+    limit: int = SWEEP_BATCH,
+) -> int:
+    """The sweep (run every minute): deliver every notice still owed — never claimed (the
+    broker was down), or claimed more than `older_than_minutes` ago and not sent (the sender
+    died or the send failed) — up to `max_attempts` tries each. Returns how many were sent.
+    Safe alongside tasks and other sweeps: each row is sent by whoever claims it."""
+    stale_before = timezone.now() - dt.timedelta(minutes=older_than_minutes)
+    owed = (
+        Notice.objects.filter(sent_at__isnull=True, attempts__lt=max_attempts)
+        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lte=stale_before))
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return sum(
+        _deliver(pk, lease_minutes=older_than_minutes, max_attempts=max_attempts)
+        for pk in list(owed)
+    )
+
+
+# --- a payment's notices: the outbox ----------------------------------------------------------
+def _payment_key(payment_id: int, kind: str) -> str:
+    return f"payment:{payment_id}:{kind}"
 
 
 def _receipt_path(payment: Payment) -> str:
@@ -74,23 +158,49 @@ def _receipt_path(payment: Payment) -> str:
     return reverse("payments:detail", args=[payment.reference])
 
 
-def payment_notice(payment_id: int, kind: str) -> bool:
-    if kind in OWNER_SUBJECTS:
-        return payment_owner_notices(payment_id, kind)
-    payment = Payment.objects.select_related("loan__lender").get(pk=payment_id)
+def _payment_email(payment: Payment, notice_kind: str) -> tuple[str, str]:
+    kind = notice_kind.removeprefix("payment_")
     code = payment.decline_code or payment.return_code
-    return notice_send(
-        kind=f"payment_{kind}",
-        dedupe_key=f"payment:{payment.pk}:{kind}",
-        to=payment.payer_email,
-        subject=PAYMENT_SUBJECTS[kind].replace("{amount}", f"{payment.amount:,}"),
-        template=f"payments/email/payment_{kind}.txt",
-        context={
-            "payment": payment,
-            "loan": payment.loan,
-            "reason": reason_for(code) if code else None,
-            "receipt_path": _receipt_path(payment),
-        },
+    context = {
+        "payment": payment,
+        "loan": payment.loan,
+        "reason": reason_for(code) if code else None,
+        "receipt_path": _receipt_path(payment),
+        "site_url": settings.SITE_URL,
+    }
+    if kind in OWNER_SUBJECTS:  # to the loan's owners, about what a third party did
+        name = payment.payer.get_full_name() if payment.payer else payment.payer_email
+        context.update(
+            payer_name=name, sharing_path=reverse("loan_sharing", args=[payment.loan_id])
+        )
+        subject = OWNER_SUBJECTS[kind].replace("{name}", name)
+    else:
+        subject = PAYMENT_SUBJECTS[kind]
+    subject = subject.replace("{amount}", f"{payment.amount:,}")
+    return subject, render_to_string(f"payments/email/payment_{kind}.txt", context)
+
+
+def _recipients_of(payment: Payment, kind: str) -> list[tuple[str, str]]:
+    """(dedupe key, address) of each notice `kind` owes: the payer, or for an OWNER_SUBJECTS
+    kind each owner of the loan (`payment:<id>:<kind>:owner:<user id>`)."""
+    if kind not in OWNER_SUBJECTS:
+        return [(_payment_key(payment.pk, kind), payment.payer_email)]
+    owners = LoanLink.objects.filter(loan_id=payment.loan_id, role__in=OWNER_ROLES)
+    return [
+        (f"{_payment_key(payment.pk, kind)}:owner:{user_id}", email)
+        for user_id, email in owners.order_by("pk").values_list("user_id", "user__email")
+    ]
+
+
+def _write_payment_notice(payment: Payment, kind: str) -> None:
+    # ON CONFLICT DO NOTHING: a notice owed twice is one row, and the caller's transaction
+    # is never broken by a unique violation.
+    Notice.objects.bulk_create(
+        [
+            Notice(kind=f"payment_{kind}", dedupe_key=key, recipient=to, payment=payment)
+            for key, to in _recipients_of(payment, kind)
+        ],
+        ignore_conflicts=True,
     )
 
 
@@ -101,41 +211,46 @@ OWNER_SUBJECTS = {
 }
 
 
-def payment_owner_notices(payment_id: int, kind: str) -> bool:
-    """Email each owner of the payment's loan (borrower, co-borrower) what the third party who
-    made the payment did with it: one notice per owner, each claimed once by its key
-    (`payment:<id>:<kind>:owner:<user id>`), so a retried task sends only the ones missing."""
-    payment = Payment.objects.select_related("loan__lender", "payer").get(pk=payment_id)
-    name = payment.payer.get_full_name() if payment.payer else payment.payer_email
-    subject = (
-        OWNER_SUBJECTS[kind].replace("{name}", name).replace("{amount}", f"{payment.amount:,}")
-    )
-    owners = LoanLink.objects.filter(loan_id=payment.loan_id, role__in=OWNER_ROLES).select_related(
-        "user"
-    )
-    sent = False
-    for link in owners.order_by("pk"):
-        sent |= notice_send(
-            kind=f"payment_{kind}",
-            dedupe_key=f"payment:{payment.pk}:{kind}:owner:{link.user_id}",
-            to=link.user.email,
-            subject=subject,
-            template=f"payments/email/payment_{kind}.txt",
-            context={
-                "payment": payment,
-                "loan": payment.loan,
-                "payer_name": name,
-                "receipt_path": _receipt_path(payment),
-                "sharing_path": reverse("loan_sharing", args=[payment.loan_id]),
-            },
-        )
-    return sent
-
-
 def payment_notice_queue(payment: Payment, kind: str) -> None:
-    """Owe the payer the `kind` email about `payment` (for an OWNER_SUBJECTS kind: the loan's
-    owners). Call it inside the transaction that changed the payment, so the notice exists
-    exactly when the change does."""
+    """Owe the payer the `kind` email about `payment` (for an OWNER_SUBJECTS kind: each of the
+    loan's owners). Call it inside the transaction that changed the payment: the outbox rows
+    commit or roll back with the change. After commit they are handed to the broker; if the
+    broker is down, the sweep delivers them."""
+    _write_payment_notice(payment, kind)
+    transaction.on_commit(partial(_hand_to_broker, payment.pk, kind), robust=True)
+
+
+def _hand_to_broker(payment_id: int, kind: str) -> None:
+    """Publish the delivery task, boundedly; never raise into the request that committed."""
     from .tasks import send_payment_notice
 
-    send_payment_notice.delay_on_commit(payment.pk, kind)
+    key = _payment_key(payment_id, kind)
+    try:
+        # A pool of its own (kombu keys pools by URL and options): connections are reused,
+        # and every one of them carries the bounded options above.
+        bounded = send_payment_notice.app.connection_for_write(
+            transport_options=BROKER_HANDOFF_OPTIONS
+        )
+        with producers[bounded].acquire(block=True, timeout=1) as producer:
+            send_payment_notice.apply_async((payment_id, kind), producer=producer, retry=False)
+    except BrokerUnreachable as exc:
+        logger.warning(
+            "broker unreachable: notice %s waits for the sweep (%s)", key, type(exc).__name__
+        )
+    except LimitExceeded:  # every pooled connection busy for 1 s in this process
+        logger.warning("broker connections busy: notice %s waits for the sweep", key)
+    except Exception:
+        logger.exception("notice %s not handed to the broker; it waits for the sweep", key)
+
+
+def payment_notice(payment_id: int, kind: str) -> bool:
+    """The delivery task's body: send the payment's `kind` notices (one per recipient) that
+    nobody has sent. True when this call sent at least one."""
+    key = _payment_key(payment_id, kind)
+    rows = Notice.objects.filter(Q(dedupe_key=key) | Q(dedupe_key__startswith=f"{key}:owner:"))
+    ids = list(rows.values_list("pk", flat=True))
+    if not ids:  # queued before the outbox existed: write the rows now
+        _write_payment_notice(Payment.objects.get(pk=payment_id), kind)
+        ids = list(rows.values_list("pk", flat=True))
+    sent = [_deliver(notice_id) for notice_id in ids]
+    return any(sent)

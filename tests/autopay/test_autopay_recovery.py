@@ -57,7 +57,8 @@ def test_a_claim_held_elsewhere_is_left_until_its_lease_runs_out(linked_loan, ad
     assert SandboxCharge.objects.count() == 0
     AutopayDebit.objects.filter(pk=debit.pk).update(lease_until=wall - dt.timedelta(seconds=1))
     result = recovery_sweep(now=at(RUN_DAY, 7), on=RUN_DAY)
-    assert result == {"debits_charged": 1}
+    # The charged payment's receipt is an outbox row; the same sweep sends it.
+    assert result == {"debits_charged": 1, "notices_resent": 1}
     debit.refresh_from_db()
     assert debit.status == "charged" and SandboxCharge.objects.count() == 1
 
@@ -186,7 +187,7 @@ def test_a_payment_stuck_in_submitting_is_recovered_after_60_seconds_not_before(
     _age_claim(payment, 55)
     assert recovery_sweep() == {}
     _age_claim(payment, 61)
-    assert recovery_sweep() == {"payment_posted": 1}
+    assert recovery_sweep() == {"payment_posted": 1, "notices_resent": 1}  # and its receipt
     payment.refresh_from_db()
     assert payment.status == "posted" and SandboxCharge.objects.count() == 1
     assert linked_loan.postings.filter(kind="payment").count() == 1
