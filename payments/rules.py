@@ -31,7 +31,7 @@ def method_refusal(method, *, payer_id: int | None, on: dt.date) -> Refusal | No
     expired card on `on`, a borrower's bank account has passed micro-deposit verification
     (NACHA WEB debit rule: validate the account before the first debit), and it belongs to the
     payer (a guest's one-off method belongs to nobody)."""
-    if method is None or method.removed_at is not None or method.disabled_reason:
+    if method is None or not method.is_usable:
         label = method.label if method is not None else "That payment method"
         return Refusal(METHOD, f"{label} can no longer be used. Choose another method.")
     if method.is_expired(on=on):

@@ -31,6 +31,7 @@ from loans.selectors import loan_position
 from ..errors import NotAllowed, PaymentError
 from ..models import AutopayAuthorization, AutopayDebit, AutopayEvent, AutopayPlan, PaymentMethod
 from ..notifications import notice_send
+from ..rules import method_refusal
 from ..timing import lender_local
 from . import schedule as sched
 from .selectors import loan_terms, plan_terms, project_debits
@@ -201,14 +202,9 @@ def _json_terms(method: PaymentMethod, terms: sched.PlanTerms, upcoming) -> dict
 def validate_terms(
     *, loan: Loan, method: PaymentMethod, terms: sched.PlanTerms, user, today: dt.date
 ) -> None:
-    if method.owner_id != user.pk or not method.is_usable:
-        raise AutopayError("Choose one of your own payment methods that can still be used.")
-    if method.is_expired(on=today):
-        raise AutopayError(f"{method.label} has expired. Add the new card or choose another.")
-    if method.needs_verification:
-        raise AutopayError(
-            f"Confirm the two small deposits we sent to {method.label} before using it for autopay."
-        )
+    refusal = method_refusal(method, payer_id=user.pk, on=today)  # the charge gate's rule
+    if refusal is not None:
+        raise AutopayError(refusal.message)
     if loan.status in (Loan.Status.PAID_OFF, Loan.Status.CLOSED, Loan.Status.CHARGED_OFF):
         raise AutopayError("This loan takes no automatic payments.")
     if terms.schedule == sched.MONTHLY_DAY and not 1 <= (terms.day_of_month or 0) <= 28:

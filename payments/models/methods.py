@@ -82,7 +82,10 @@ class PaymentMethod(TimeStampedModel):
         )
 
     def can_debit(self, *, on) -> bool:
-        return self.is_usable and not self.needs_verification and not self.is_expired(on=on)
+        """Whether its owner can pay with it on `on` (the charge gate's rule, payments/rules.py)."""
+        from ..rules import method_refusal
+
+        return method_refusal(self, payer_id=self.owner_id, on=on) is None
 
     def is_expired(self, *, on) -> bool:
         """Cards work through the last day of their expiry month."""
