@@ -37,6 +37,7 @@ class UserAdmin(NoFullNumberSearchMixin, AuditedAdminMixin, DjangoUserAdmin):
         "=payment_methods__last4",
     )
     readonly_fields = ("has_second_factor", "last_login", "date_joined")
+    phone_search_fields = ("phone",)
     inlines = [ProfileInline]
     actions = ["reset_second_factor"]
     fieldsets = (

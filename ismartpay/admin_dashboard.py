@@ -8,6 +8,7 @@ read of a sensitive admin page is (AuditedAdminMixin).
 """
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.template.response import TemplateResponse
 from django.urls import path
 
@@ -93,13 +94,26 @@ class StaffPagesMixin:
 
 
 class NoFullNumberSearchMixin:
-    """For changelists that search cards, accounts or payments: a search holding a whole
-    card or account number finds nothing (staff search by the last 4 only), so a full number
-    typed by mistake is never matched against anything."""
+    """For changelists that search people, cards, accounts or payments.
+
+    A search holding a whole card or account number finds nothing (staff search by the last 4
+    only), so a full number typed by mistake is never matched against anything. A phone
+    number matches whatever way it was typed or stored ("555-309-1144" finds "(555) 309-1144"):
+    `phone_search_fields` are compared by their digits."""
+
+    phone_search_fields: tuple[str, ...] = ()
 
     def get_search_results(self, request, queryset, search_term):
-        from .staff_search import holds_full_number
+        from .staff_search import MIN_PHONE_DIGITS, digits_of, holds_full_number, phone_digits
 
         if holds_full_number(search_term):
             return queryset.none(), False
-        return super().get_search_results(request, queryset, search_term)
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        digits = phone_digits(search_term)
+        if not (self.phone_search_fields and digits and len(digits) >= MIN_PHONE_DIGITS):
+            return found, may_have_duplicates
+        by_phone = Q()
+        for field in self.phone_search_fields:
+            matching = self.model._default_manager.annotate(_digits=digits_of(field))
+            by_phone |= Q(pk__in=matching.filter(_digits__contains=digits).values("pk"))
+        return found | queryset.filter(by_phone), True

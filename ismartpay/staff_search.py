@@ -58,7 +58,14 @@ def redact(text: str) -> str:
     return re.sub(r"\d[\d\s\-]{4,}\d", lambda m: "•••• " + re.sub(r"\D", "", m[0])[-4:], text)
 
 
-def _digits_of(expression: str):
+def phone_digits(text: str) -> str | None:
+    """The digits of a typed phone number ("(555) 309-1144" -> "5553091144"), or None when
+    `text` holds anything else."""
+    digits = _SEPARATORS.sub("", text or "")
+    return digits if digits.isdigit() else None
+
+
+def digits_of(expression: str):
     """The phone field with the usual separators removed, in SQL (portable: no regex)."""
     value = expression
     for sep in ("-", " ", "(", ")", ".", "+"):
@@ -104,7 +111,7 @@ def staff_search(query: str) -> SearchResults:
     if last4:
         user_match |= Q(payment_methods__last4=last4)
     User = get_user_model()
-    matched_users = User.objects.annotate(phone_digits=_digits_of("phone")).filter(user_match)
+    matched_users = User.objects.annotate(phone_digits=digits_of("phone")).filter(user_match)
     users = matched_users.distinct().order_by("-pk").only("email", "full_name", "phone", "is_staff")
 
     loan_match = (

@@ -83,6 +83,7 @@ class LoanAdmin(NoFullNumberSearchMixin, LoanServicingAdminMixin, admin.ModelAdm
     )
     list_select_related = ("lender",)
     inlines = [LoanLinkInline, *SERVICING_INLINES, LoanPostingInline]
+    phone_search_fields = ("links__user__phone",)
     change_list_template = "admin/loans/loan/change_list.html"
     # Every field is read-only (LoanServicingAdminMixin): balances change only through the
     # ledger services, contract facts through loans/servicing.py, the import or the lender.

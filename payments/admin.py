@@ -76,7 +76,7 @@ class PaymentAdmin(
     search_fields = (
         "reference",
         "loan__loan_number",
-        "loan__vin",
+        "loan__vin__iendswith",  # VIN last 6 (or the whole VIN)
         "payer_email",
         "payer__email",
         "payer__full_name",
@@ -88,6 +88,7 @@ class PaymentAdmin(
     list_select_related = ("loan__lender",)
     date_hierarchy = "created_at"
     inlines = [PaymentEventInline]
+    phone_search_fields = ("payer__phone",)
     readonly_fields = [f.name for f in Payment._meta.fields]
     change_form_template = "admin/payments/payment/change_form.html"
 
@@ -187,6 +188,7 @@ class PaymentMethodAdmin(
     list_filter = ("kind", "created_at")
     list_select_related = ("owner",)
     search_fields = ("owner__email", "owner__full_name", "owner__phone", "=last4")
+    phone_search_fields = ("owner__phone",)
     # Never the account number, even encrypted: staff see the last 4 only.
     fields = (
         "owner",

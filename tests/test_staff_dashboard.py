@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 import time_machine
-from django.test.utils import CaptureQueriesContext
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from staff_dashboard_fixture import TODAY, loan_paid_through, small_book
 from staff_helpers import NOW, make_staff, staff_client
 
