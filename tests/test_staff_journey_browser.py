@@ -75,7 +75,6 @@ def test_agent_posts_a_check_and_requests_a_waiver_a_supervisor_approves_it(
     page.set_default_timeout(15_000)
     sign_in(page, base, agent.email, device=agent_device)
     page.wait_for_selector("#staff-home-title")
-    shot(page, "staff-dashboard-desktop")
 
     # Find the borrower by the card's last 4.
     page.fill("#staff-search-q", "4242")
@@ -124,7 +123,10 @@ def test_agent_posts_a_check_and_requests_a_waiver_a_supervisor_approves_it(
     page = supervisor_context.new_page()
     page.set_default_timeout(15_000)
     sign_in(page, base, supervisor.email, device=supervisor_device)
-    assert "Waiting for a supervisor" in page.content()
+    requests_tile = page.locator("[data-figure=requests]").inner_text()
+    assert "1\n" in requests_tile and "$150.00 waiting for a supervisor" in requests_tile
+    assert "$300.00" in page.locator("table[data-table=channels]").inner_text()
+    shot(page, "staff-dashboard-desktop")
     page.goto(f"{base}/admin/loans/staffrequest/{request.pk}/change/")
     page.click("input[value='Approve and execute']")
     page.wait_for_selector("text=Approved and done")
