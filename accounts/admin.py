@@ -1,6 +1,8 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
+from ismartpay.admin_dashboard import NoFullNumberSearchMixin
+
 from .audit import AuditedAdminMixin, audit_record
 from .models import AuditEvent, Profile, SignInEvent, User
 from .second_factor import second_factor_reset_by_staff
@@ -15,7 +17,7 @@ class ProfileInline(admin.StackedInline):
 
 
 @admin.register(User)
-class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
+class UserAdmin(NoFullNumberSearchMixin, AuditedAdminMixin, DjangoUserAdmin):
     ordering = ("email",)
     list_display = (
         "email",
@@ -26,8 +28,16 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
         "date_joined",
     )
     list_filter = ("is_staff", "is_active", "has_second_factor", "groups")
-    search_fields = ("email", "full_name", "phone")
+    # Email, name, phone; a linked loan's number; a card/account's last 4 (exact).
+    search_fields = (
+        "email",
+        "full_name",
+        "phone",
+        "=loan_links__loan__loan_number",
+        "=payment_methods__last4",
+    )
     readonly_fields = ("has_second_factor", "last_login", "date_joined")
+    phone_search_fields = ("phone",)
     inlines = [ProfileInline]
     actions = ["reset_second_factor"]
     fieldsets = (

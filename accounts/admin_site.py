@@ -7,8 +7,12 @@ Installed as the default admin site (``accounts.admin_apps.PortalAdminConfig`` r
 from allauth.account.decorators import secure_admin_login
 from django_otp.admin import OTPAdminSite
 
+from ismartpay.admin_dashboard import StaffPagesMixin
 
-class PortalAdminSite(OTPAdminSite):
+
+class PortalAdminSite(StaffPagesMixin, OTPAdminSite):
+    """The index is the staff home page (today's figures) for agents and supervisors."""
+
     site_header = "iSmartPay staff"
     site_title = "iSmartPay staff"
     index_title = "Servicing"

@@ -5,7 +5,10 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 
+from ismartpay.admin_dashboard import NoFullNumberSearchMixin
+
 from .admin_actions import LoanServicingAdminMixin  # also registers StaffRequestAdmin
+from .admin_inlines import SERVICING_INLINES
 from .forms import LoanImportForm
 from .importing import import_loans
 from .models import CalendarFeed, Lender, LinkAttempt, Loan, LoanInvitation, LoanLink, LoanPosting
@@ -63,12 +66,24 @@ class LoanPostingInline(admin.TabularInline):
 
 
 @admin.register(Loan)
-class LoanAdmin(LoanServicingAdminMixin, admin.ModelAdmin):
+class LoanAdmin(NoFullNumberSearchMixin, LoanServicingAdminMixin, admin.ModelAdmin):
     list_display = ("loan_number", "lender", "vehicle", "principal_balance", "status")
-    list_filter = ("status", "lender")
-    search_fields = ("loan_number", "vin", "borrower_email", "links__user__email")
+    list_filter = ("status", "lender", "contract_date", "first_due_date")
+    # Borrower email, name, phone; loan number; VIN (its last 6 match inside); a payment's
+    # reference; the last 4 of a card or account that paid it (exact).
+    search_fields = (
+        "loan_number",
+        "vin",
+        "borrower_email",
+        "links__user__email",
+        "links__user__full_name",
+        "links__user__phone",
+        "=payments__reference",
+        "=payments__method__last4",
+    )
     list_select_related = ("lender",)
-    inlines = [LoanLinkInline, LoanPostingInline]
+    inlines = [LoanLinkInline, *SERVICING_INLINES, LoanPostingInline]
+    phone_search_fields = ("links__user__phone",)
     change_list_template = "admin/loans/loan/change_list.html"
     # Every field is read-only (LoanServicingAdminMixin): balances change only through the
     # ledger services, contract facts through loans/servicing.py, the import or the lender.

@@ -10,6 +10,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from accounts.audit import AuditedAdminMixin, audit_record
+from ismartpay.admin_dashboard import NoFullNumberSearchMixin
 from loans.admin_actions import payment_action_view
 
 from . import admin_autopay  # noqa: F401 — autopay plans, debits, job runs
@@ -46,7 +47,13 @@ class StaffReasonForm(forms.Form):
 
 
 @admin.register(Payment)
-class PaymentAdmin(StaffMoneyAdminMixin, AuditedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class PaymentAdmin(
+    NoFullNumberSearchMixin,
+    StaffMoneyAdminMixin,
+    AuditedAdminMixin,
+    ReadOnlyAdminMixin,
+    admin.ModelAdmin,
+):
     list_display = (
         "reference",
         "loan",
@@ -58,18 +65,30 @@ class PaymentAdmin(StaffMoneyAdminMixin, AuditedAdminMixin, ReadOnlyAdminMixin, 
         "created_at",
     )
     # "Held for review" is the staff queue.
-    list_filter = ("status", "source", "channel", "method_kind")
+    list_filter = (
+        "status",
+        "source",
+        "channel",
+        "method_kind",
+        "loan__lender",
+        "effective_date",
+    )
     search_fields = (
         "reference",
         "loan__loan_number",
+        "loan__vin__iendswith",  # VIN last 6 (or the whole VIN)
         "payer_email",
         "payer__email",
+        "payer__full_name",
+        "payer__phone",
         "processor_ref",
         "channel_reference",
+        "=method__last4",  # card/account last 4, exact; never more (NoFullNumberSearchMixin)
     )
     list_select_related = ("loan__lender",)
     date_hierarchy = "created_at"
     inlines = [PaymentEventInline]
+    phone_search_fields = ("payer__phone",)
     readonly_fields = [f.name for f in Payment._meta.fields]
     change_form_template = "admin/payments/payment/change_form.html"
 
@@ -162,10 +181,14 @@ class PaymentAdmin(StaffMoneyAdminMixin, AuditedAdminMixin, ReadOnlyAdminMixin, 
 
 
 @admin.register(PaymentMethod)
-class PaymentMethodAdmin(AuditedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class PaymentMethodAdmin(
+    NoFullNumberSearchMixin, AuditedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin
+):
     list_display = ("label", "owner", "kind", "is_default", "disabled_reason", "removed_at")
-    list_filter = ("kind",)
-    search_fields = ("owner__email", "last4")
+    list_filter = ("kind", "created_at")
+    list_select_related = ("owner",)
+    search_fields = ("owner__email", "owner__full_name", "owner__phone", "=last4")
+    phone_search_fields = ("owner__phone",)
     # Never the account number, even encrypted: staff see the last 4 only.
     fields = (
         "owner",

@@ -77,7 +77,7 @@ def _rows_for_every_model(demo, loan):
     from payments.autopay import schedule as sched
     from payments.autopay.services import autopay_enroll
     from payments.gateways.base import CardInput
-    from payments.models import AutopayDebit, JobRun
+    from payments.models import AutopayDebit, JobRun, SuspenseItem
     from payments.services import new_idempotency_key, payment_method_add_card, payment_submit
 
     card = payment_method_add_card(
@@ -98,6 +98,10 @@ def _rows_for_every_model(demo, loan):
         plan=plan, period_key=plan.next_period_key, run_date=plan.next_run_date, status="skipped"
     )
     JobRun.objects.create(job="run_autopay", business_date=TODAY, started_at=NOW)
+    SuspenseItem.objects.create(  # as remittance_import leaves an unmatched line
+        idempotency_key="remit:lockbox:LB-1", amount=Decimal("40.00"), balance=Decimal("40.00"),
+        reason="unidentified", channel="lockbox", reference="LB-1", received_on=TODAY,
+    )  # fmt: skip
     SignInEvent.objects.create(user=demo, ip="203.0.113.9", device_label="Firefox on Linux")
     LinkAttempt.objects.create(user=demo, day=TODAY, failures=1)
     LoanInvitation.objects.create(

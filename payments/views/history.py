@@ -18,6 +18,7 @@ from ..history import (
     payment_history_for_user,
     receipt_pdf_bytes,
 )
+from ..history_fees import fee_activity_for_user
 from ..selectors import payment_get_for_user
 
 
@@ -42,6 +43,7 @@ def history(request):
         "rows": history_rows(page.object_list),
         "query": query.urlencode(),
         "filtered": any(v for k, v in request.GET.items() if k != "page"),
+        "fee_lines": fee_activity_for_user(request.user),
     }
     return render(request, "payments/history/list.html", context)
 
