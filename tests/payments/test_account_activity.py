@@ -4,6 +4,7 @@ CSV bytes, PDF, and object access."""
 import csv
 import datetime as dt
 import io
+import itertools
 from decimal import Decimal
 
 import pytest
@@ -57,7 +58,7 @@ def test_running_balance_is_the_ledgers_balance_after_each_posting(loan, story):
     assert [e.posting.pk for e in by_posting] == [p.pk for p in postings]
     assert [e.balance_after for e in by_posting] == [_balance(p) for p in postings]
     # Every entry's balance is the previous balance plus its change (interest included).
-    for before, entry in zip(entries, entries[1:], strict=False):
+    for before, entry in itertools.pairwise(entries):
         assert before.balance_after + entry.change == entry.balance_after
 
 
