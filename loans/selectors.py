@@ -50,6 +50,8 @@ class LoanSummary:
     role: str = LoanLink.Role.BORROWER  # the viewing user's link role
     can_pay: bool = True
     can_manage_autopay: bool = True
+    # Scheduled payments and the next autopay debit (payments/upcoming.py fills it in).
+    on_the_way: object = None
 
     @property
     def is_paid_off(self) -> bool:

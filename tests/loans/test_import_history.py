@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from factories import LoanLinkFactory, UserFactory
 
-from loans.history import interest_paid_figures, last_payment, paid_to_date
+from loans.history import PRIOR_COLUMNS, interest_paid_figures, last_payment, paid_to_date
 from loans.importing import COLUMNS, import_loans
 from loans.models import Loan
 from loans.services import loan_post_payment
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 TODAY = dt.date(2026, 11, 24)
 NOW = dt.datetime(2026, 11, 24, 15, 0, tzinfo=dt.UTC)
-HISTORY = "payments_to_date,interest_paid_to_date,interest_paid_this_year,last_payment_date,last_payment_amount"
+HISTORY = ",".join(PRIOR_COLUMNS)
 ROW = (
     "Acme Auto,A-1,1HGCM82633A004352,2022,Honda,Accord,10001,pat@example.com,25000.00,6.00,60,"
     "2026-01-05,2026-02-05,5,23579.07,2026-05-05,0.00"
