@@ -22,6 +22,7 @@ from django.db import IntegrityError, transaction
 from ismartpay.core.money import ZERO, parse_money
 
 from .calendar import due_date, due_dates_through
+from .history import PRIOR_COLUMNS, loan_history_record
 from .models import Lender, Loan
 from .schedule import amortization_schedule, installment_amount
 from .services import loan_apply_lender_record, loan_create_from_lender_record
@@ -49,7 +50,12 @@ COLUMNS = (
 #   late_fees_assessed_through  the last installment number whose late fee the lender already
 #       dealt with (assessed, or not owed); blank or absent = every installment whose grace
 #       period ended before the import date. A re-import never lowers it.
-OPTIONAL_COLUMNS = ("late_fees_assessed_through",)
+#   payments_to_date, interest_paid_to_date, interest_paid_this_year  dollars the lender
+#       received before the record's date: all payments, their interest, and their interest in
+#       the import date's calendar year (the three together or none); loans/history.py
+#   last_payment_date, last_payment_amount  the last payment the lender received (together)
+#   Blank or absent history columns keep what the loan had.
+OPTIONAL_COLUMNS = ("late_fees_assessed_through", *PRIOR_COLUMNS)
 MAX_ROWS = 50_000
 _VIN_RE = re.compile(r"[A-HJ-NPR-Z0-9]{17}")  # no I, O or Q in a VIN
 _ZIP_RE = re.compile(r"[0-9]{5}(-[0-9]{4})?")
@@ -199,7 +205,46 @@ def _parse_row(row: dict, today: dt.date) -> dict:
         ),
     }
     fields["late_fees_assessed_through"] = _late_fees_through(row, fields, today)
+    fields["history"] = _history(row, fields, today)
     return fields
+
+
+def _optional_money(row: dict, name: str) -> Decimal | None:
+    if not _text(row, name, 20, required=False):
+        return None
+    value = _money(row, name)
+    if value < 0:
+        raise _RowInvalid(f"{name} cannot be negative")
+    return value
+
+
+def _history(row: dict, fields: dict, today: dt.date) -> dict:
+    """The optional payment-history columns (None: blank or absent, keep what the loan has)."""
+    history = {
+        name: _optional_money(row, name) for name in PRIOR_COLUMNS if name != "last_payment_date"
+    }
+    history["last_payment_date"] = (
+        _date(row, "last_payment_date")
+        if _text(row, "last_payment_date", 10, required=False)
+        else None
+    )
+    totals = ("payments_to_date", "interest_paid_to_date", "interest_paid_this_year")
+    given = [history[name] is not None for name in totals]
+    if any(given) and not all(given):
+        raise _RowInvalid(
+            "give payments_to_date, interest_paid_to_date and interest_paid_this_year together"
+        )
+    if all(given):
+        if history["interest_paid_to_date"] > history["payments_to_date"]:
+            raise _RowInvalid("interest_paid_to_date cannot be more than payments_to_date")
+        if history["interest_paid_this_year"] > history["interest_paid_to_date"]:
+            raise _RowInvalid("interest_paid_this_year cannot be more than interest_paid_to_date")
+    last = (history["last_payment_date"], history["last_payment_amount"])
+    if (last[0] is None) != (last[1] is None):
+        raise _RowInvalid("give last_payment_date and last_payment_amount together")
+    if last[0] is not None and not fields["contract_date"] <= last[0] <= today:
+        raise _RowInvalid(f"last_payment_date must be from contract_date to {today}, not {last[0]}")
+    return history
 
 
 def _read(text: str, result: ImportResult, today: dt.date) -> list[tuple[int, dict]]:
@@ -259,6 +304,7 @@ def import_loans(text: str, *, today: dt.date, actor=None) -> ImportResult:
         lenders: dict[str, Lender] = {}
         for line, fields in rows:
             name = fields.pop("lender_name")
+            history = fields.pop("history")
             if name not in lenders:
                 lenders[name], _ = Lender.objects.get_or_create(name=name)
             try:
@@ -267,7 +313,7 @@ def import_loans(text: str, *, today: dt.date, actor=None) -> ImportResult:
                         lender=lenders[name], loan_number=fields["loan_number"]
                     ).first()
                     if loan is None:
-                        loan_create_from_lender_record(
+                        loan = loan_create_from_lender_record(
                             lender=lenders[name], record=fields, on=today
                         )
                         result.created += 1
@@ -280,6 +326,7 @@ def import_loans(text: str, *, today: dt.date, actor=None) -> ImportResult:
                             memo=f"Lender record update (import line {line})",
                         )
                         result.updated += 1
+                    loan_history_record(loan_id=loan.pk, figures=history, on=today)
             except (IntegrityError, ValueError) as exc:
                 result.errors.append(RowError(line, f"could not be saved: {exc}"))
         if result.errors:

@@ -95,6 +95,17 @@ class Loan(TimeStampedModel):
     # ledger are LATE_FEE postings; `services._assess_late_fee` honours both. Never lowered.
     late_fees_assessed_through = models.PositiveSmallIntegerField(default=0)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.CURRENT)
+    # Payments made before iSmartPay, as the lender's record (servicing import) states them on
+    # `prior_as_of`; loans/history.py adds the ledger's postings after `prior_through_posting`.
+    prior_payments_total = money_field(default=Decimal("0.00"))  # dollars received
+    prior_interest_paid = money_field(default=Decimal("0.00"))  # dollars, life of loan
+    prior_interest_paid_year = money_field(default=Decimal("0.00"))  # dollars, prior_as_of year
+    prior_last_payment_date = models.DateField(null=True, blank=True)
+    prior_last_payment_amount = models.DecimalField(
+        max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    prior_as_of = models.DateField(null=True, blank=True)  # the record's date; None: no history
+    prior_through_posting = models.BigIntegerField(default=0)  # last LoanPosting pk it includes
     borrowers = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="LoanLink", related_name="loans", blank=True
     )

@@ -13,15 +13,14 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    Sum,
 )
 from django.http import Http404
 
-from ismartpay.core.money import ZERO, to_cents
+from ismartpay.core.money import to_cents
 
-from . import calendar, delinquency, interest, permissions, schedule, simulation
+from . import calendar, delinquency, history, interest, permissions, schedule, simulation
 from .allocation import Balances, accrue_interest, payoff_amount
-from .models import Loan, LoanLink, LoanPosting
+from .models import Loan, LoanLink
 
 DUE_SOON_DAYS = 7
 
@@ -47,15 +46,24 @@ class LoanSummary:
     payments_left: int
     percent_paid: int  # of the original principal, whole percent
     autopay_on: bool = False
-    last_payment_date: dt.date | None = None
-    last_payment_amount: Decimal | None = None
+    last_payment: history.LastPayment | None = None  # loans/history.py: ledger or record
     role: str = LoanLink.Role.BORROWER  # the viewing user's link role
     can_pay: bool = True
     can_manage_autopay: bool = True
+    # Scheduled payments and the next autopay debit (payments/upcoming.py fills it in).
+    on_the_way: object = None
 
     @property
     def is_paid_off(self) -> bool:
         return self.payoff_today == 0
+
+    @property
+    def last_payment_date(self) -> dt.date | None:
+        return self.last_payment.date if self.last_payment else None
+
+    @property
+    def last_payment_amount(self) -> Decimal | None:
+        return self.last_payment.amount if self.last_payment else None
 
 
 def loan_balances_on(loan: Loan, on: dt.date) -> Balances:
@@ -121,8 +129,12 @@ def loan_summary(
         payments_left=loan.term_months - made,
         percent_paid=int(to_cents(repaid * 100 / loan.original_principal)),
         autopay_on=loan.pk in autopay_loan_ids,
-        last_payment_date=getattr(loan, "last_payment_date", None),
-        last_payment_amount=getattr(loan, "last_payment_amount", None),
+        last_payment=history.latest_payment(
+            getattr(loan, "last_payment_date", None),
+            getattr(loan, "last_payment_amount", None),
+            loan.prior_last_payment_date,
+            loan.prior_last_payment_amount,
+        ),
         role=role,
         can_pay=permissions.can_pay(role),
         can_manage_autopay=permissions.can_manage_autopay(role),
@@ -131,9 +143,7 @@ def loan_summary(
 
 def _last_payments() -> dict[str, Subquery]:
     """Annotations for the last payment not reversed: date and amount, one subquery each."""
-    last = LoanPosting.objects.filter(
-        loan=OuterRef("pk"), kind=LoanPosting.Kind.PAYMENT, reversal__isnull=True
-    ).order_by("-effective_date", "-pk")
+    last = history.ledger_last_payment_query(OuterRef("pk"))
     amount = ExpressionWrapper(
         F("fees") + F("interest") + F("principal") + F("unapplied"),
         output_field=DecimalField(max_digits=12, decimal_places=2),
@@ -207,17 +217,11 @@ def loan_get_for_user(user, loan_id: int | str, *, need: str = "view") -> Loan:
 
 
 def interest_paid(loan: Loan, *, year: int | None = None) -> Decimal:
-    """Interest paid through iSmartPay's ledger (payments net of their reversals), optionally
-    in one calendar year of effective dates. Interest paid before a loan was imported is not
-    in the ledger.
-    """
-    postings = LoanPosting.objects.filter(loan=loan).filter(
-        Q(kind=LoanPosting.Kind.PAYMENT)
-        | Q(kind=LoanPosting.Kind.REVERSAL, reverses__kind=LoanPosting.Kind.PAYMENT)
-    )
-    if year is not None:
-        postings = postings.filter(effective_date__year=year)
-    return to_cents(postings.aggregate(total=Sum("interest"))["total"] or ZERO)
+    """Interest paid before iSmartPay (the lender's record) plus on the ledger, to date or in
+    one calendar year of effective dates (loans/history.py)."""
+    if year is None:
+        return history.interest_paid_figures(loan, year=1).to_date
+    return history.interest_paid_figures(loan, year=year).this_year
 
 
 @dataclass(frozen=True)
@@ -253,32 +257,23 @@ class LoanDetail:
     summary: LoanSummary
     interest_paid_this_year: Decimal
     interest_paid_to_date: Decimal
+    paid_to_date: Decimal
     maturity_date: dt.date
     year: int
 
 
 def loan_detail(loan: Loan, *, today: dt.date) -> LoanDetail:
     """The loan page's figures (the schedule is paginated separately)."""
-    paid = LoanPosting.objects.filter(loan=loan).filter(
-        Q(kind=LoanPosting.Kind.PAYMENT)
-        | Q(kind=LoanPosting.Kind.REVERSAL, reverses__kind=LoanPosting.Kind.PAYMENT)
-    )
-    totals = paid.aggregate(
-        to_date=Sum("interest", default=ZERO),
-        this_year=Sum("interest", default=ZERO, filter=Q(effective_date__year=today.year)),
-    )
-    last = (
-        LoanPosting.objects.filter(loan=loan, kind=LoanPosting.Kind.PAYMENT, reversal__isnull=True)
-        .order_by("-effective_date", "-pk")
-        .first()
-    )
+    last = history.ledger_last_payment_query(loan).first()
     if last is not None:
         loan.last_payment_date = last.effective_date
         loan.last_payment_amount = last.total + last.unapplied
+    paid = history.interest_paid_figures(loan, year=today.year)
     return LoanDetail(
         summary=loan_summary(loan, today=today),
-        interest_paid_this_year=to_cents(totals["this_year"]),
-        interest_paid_to_date=to_cents(totals["to_date"]),
+        interest_paid_this_year=paid.this_year,
+        interest_paid_to_date=paid.to_date,
+        paid_to_date=history.paid_to_date(loan),
         maturity_date=contract_schedule(loan).due_date(loan.term_months),
         year=today.year,
     )

@@ -4,6 +4,8 @@ Every view that takes a loan id resolves it with `loan_get_for_user` first, for 
 alike, so another borrower always gets the same 404 and nothing changes.
 """
 
+import dataclasses
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -15,6 +17,7 @@ from django.views.decorators.cache import never_cache
 
 from payments.autopay.calendar import autopay_dates_for_user
 from payments.autopay.selectors import autopay_loan_ids_for_user
+from payments.upcoming import on_the_way
 
 from . import access, ical
 from .forms import InviteForm, LinkLoanForm, PayoffQuoteForm, SimulatorForm
@@ -44,11 +47,12 @@ def _only(request, *methods: str):
 
 @login_required
 def dashboard(request):
+    today = timezone.localdate()
     summaries = dashboard_for_user(
-        request.user,
-        today=timezone.localdate(),
-        autopay_loan_ids=autopay_loan_ids_for_user(request.user),
+        request.user, today=today, autopay_loan_ids=autopay_loan_ids_for_user(request.user)
     )
+    ways = on_the_way([s.loan for s in summaries], today=today)
+    summaries = [dataclasses.replace(s, on_the_way=ways.get(s.loan.pk)) for s in summaries]
     return render(request, "loans/dashboard.html", {"summaries": summaries})
 
 

@@ -153,8 +153,9 @@ def history_rows(payments: Iterable[Payment]) -> list[HistoryRow]:
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _cell(value) -> str:
-    """Text as a spreadsheet should show it: a leading formula character is neutralised."""
+def csv_cell(value) -> str:
+    """Text as a spreadsheet should show it: a leading formula character is neutralised
+    (OWASP "CSV injection"). Every CSV export calls this for free text."""
     text = "" if value is None else str(value)
     return f"'{text}" if text.startswith(_FORMULA_PREFIXES) else text
 
@@ -163,13 +164,13 @@ def _csv_row(payment: Payment) -> list[str]:
     allocation = _allocation(payment)
     created = payment.created_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return [
-        _cell(payment.reference),
+        csv_cell(payment.reference),
         created,
         payment.effective_date.isoformat(),
-        _cell(payment.loan.loan_number),
+        csv_cell(payment.loan.loan_number),
         f"{payment.amount:.2f}",
         f"{payment.fee_amount:.2f}",
-        _cell(payment.method_label),
+        csv_cell(payment.method_label),
         payment.status,
         f"{allocation.fees:.2f}" if allocation else "",
         f"{allocation.interest:.2f}" if allocation else "",
@@ -183,9 +184,9 @@ CSV_BOM = "\ufeff"
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 
 
-def history_csv_lines(payments: QuerySet[Payment]) -> Iterator[str]:
-    """The CSV, one line at a time (the BOM, a header, then one row per payment), for
-    streaming as CSV_CONTENT_TYPE."""
+def csv_lines(columns: Iterable[str], rows: Iterable[list[str]]) -> Iterator[str]:
+    """Any export's CSV, one line at a time: the BOM, the header, then each row (CRLF), for
+    streaming as CSV_CONTENT_TYPE. Free-text cells must already have gone through csv_cell."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
 
@@ -195,11 +196,16 @@ def history_csv_lines(payments: QuerySet[Payment]) -> Iterator[str]:
         buffer.truncate(0)
         return text
 
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow(columns)
     yield CSV_BOM + flush()
-    for payment in payments.iterator(chunk_size=500):
-        writer.writerow(_csv_row(payment))
+    for row in rows:
+        writer.writerow(row)
         yield flush()
+
+
+def history_csv_lines(payments: QuerySet[Payment]) -> Iterator[str]:
+    """The payment history CSV (CSV_COLUMNS), one line at a time."""
+    return csv_lines(CSV_COLUMNS, (_csv_row(p) for p in payments.iterator(chunk_size=500)))
 
 
 # --- PDF receipt -----------------------------------------------------------------------------

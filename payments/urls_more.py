@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import guest, history, methods, troubleshoot
+from .views import activity, guest, history, methods, troubleshoot
 
 urlpatterns: list = [
     path("methods/", methods.methods_list, name="methods"),
@@ -12,6 +12,9 @@ urlpatterns: list = [
     path("methods/<id:method_id>/default/", methods.method_default, name="method_default"),
     path("methods/<id:method_id>/remove/", methods.method_remove, name="method_remove"),
     path("history/", history.history, name="history"),
+    path("loan/<id:loan_id>/activity/", activity.activity, name="activity"),
+    path("loan/<id:loan_id>/activity.csv", activity.activity_csv, name="activity_csv"),
+    path("loan/<id:loan_id>/activity.pdf", activity.activity_pdf, name="activity_pdf"),
     path("history.csv", history.history_csv, name="history_csv"),
     path("p/<payment_ref:reference>/receipt.pdf", history.receipt_pdf, name="receipt_pdf"),
     path("p/<payment_ref:reference>/help/", troubleshoot.troubleshoot, name="troubleshoot"),

@@ -234,7 +234,7 @@ def test_csv_is_utf8_with_a_bom_so_excel_shows_the_card_bullets(
 
 
 def test_csv_neutralises_spreadsheet_formulas():
-    from payments.history import _cell
+    from payments.history import csv_cell as _cell
 
     assert _cell("=HYPERLINK(1)") == "'=HYPERLINK(1)" and _cell("L-000123") == "L-000123"
 

@@ -1,0 +1,139 @@
+"""Payments made before iSmartPay, and the figures every page shows from them and the ledger.
+
+A loan's history has two parts: what the lender's servicing record says was paid before the
+record's date (the import's optional columns, kept on the loan as `prior_*`), and the ledger's
+postings made after that record was applied (`pk > prior_through_posting`). Each figure below
+is the one place that adds them, so the dashboard, the loan page and the account activity page
+can never disagree:
+
+    interest_paid_figures(loan, year)   interest paid to date and in `year`
+    paid_to_date(loan)                  dollars paid to date (payments net of their reversals)
+    last_payment(loan)                  the latest payment, wherever it was recorded
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Max, Q, Sum
+
+from ismartpay.core.money import ZERO, to_cents
+
+from . import lock_objects
+from .models import Loan, LoanPosting
+
+# The servicing import's optional history columns -> the loan field each one fills.
+PRIOR_COLUMNS = {
+    "payments_to_date": "prior_payments_total",
+    "interest_paid_to_date": "prior_interest_paid",
+    "interest_paid_this_year": "prior_interest_paid_year",
+    "last_payment_date": "prior_last_payment_date",
+    "last_payment_amount": "prior_last_payment_amount",
+}
+
+# Running totals: a record gives all three or none (the import checks), since together they
+# restart the count of ledger postings added on top.
+CUMULATIVE = ("prior_payments_total", "prior_interest_paid", "prior_interest_paid_year")
+
+
+@dataclass(frozen=True)
+class InterestPaid:
+    to_date: Decimal
+    this_year: Decimal
+    year: int
+
+
+@dataclass(frozen=True)
+class LastPayment:
+    date: dt.date
+    amount: Decimal
+
+
+def _ledger_payments(loan: Loan):
+    """Payment postings and their reversals made after the lender's record was applied."""
+    return LoanPosting.objects.filter(loan=loan, pk__gt=loan.prior_through_posting).filter(
+        Q(kind=LoanPosting.Kind.PAYMENT)
+        | Q(kind=LoanPosting.Kind.REVERSAL, reverses__kind=LoanPosting.Kind.PAYMENT)
+    )
+
+
+def interest_paid_figures(loan: Loan, *, year: int) -> InterestPaid:
+    """Interest paid: the lender's figures before its record, plus the ledger's since.
+    The record's "this year" counts only when `year` is the record's year."""
+    totals = _ledger_payments(loan).aggregate(
+        to_date=Sum("interest", default=ZERO),
+        this_year=Sum("interest", default=ZERO, filter=Q(effective_date__year=year)),
+    )
+    prior_year = ZERO
+    if loan.prior_as_of is not None and loan.prior_as_of.year == year:
+        prior_year = loan.prior_interest_paid_year
+    return InterestPaid(
+        to_date=to_cents(loan.prior_interest_paid + totals["to_date"]),
+        this_year=to_cents(prior_year + totals["this_year"]),
+        year=year,
+    )
+
+
+def paid_to_date(loan: Loan) -> Decimal:
+    """Dollars paid toward the loan to date (before iSmartPay + on the ledger, net of returns,
+    refunds and reversals; money refunded as unapplied is not counted)."""
+    ledger = _ledger_payments(loan).aggregate(
+        fees=Sum("fees", default=ZERO),
+        interest=Sum("interest", default=ZERO),
+        principal=Sum("principal", default=ZERO),
+    )
+    return to_cents(loan.prior_payments_total + sum(ledger.values(), ZERO))
+
+
+def latest_payment(
+    ledger_date: dt.date | None,
+    ledger_amount: Decimal | None,
+    prior_date: dt.date | None,
+    prior_amount: Decimal | None,
+) -> LastPayment | None:
+    """The later of the ledger's last payment and the lender record's (the ledger on a tie)."""
+    if ledger_date is not None and (prior_date is None or ledger_date >= prior_date):
+        return LastPayment(ledger_date, ledger_amount)
+    if prior_date is not None and prior_amount is not None:
+        return LastPayment(prior_date, prior_amount)
+    return None
+
+
+def ledger_last_payment_query(loan_ref):
+    """Payment postings not reversed, latest first (`loan_ref`: a loan or an OuterRef)."""
+    return LoanPosting.objects.filter(
+        loan=loan_ref, kind=LoanPosting.Kind.PAYMENT, reversal__isnull=True
+    ).order_by("-effective_date", "-pk")
+
+
+def last_payment(loan: Loan) -> LastPayment | None:
+    last = ledger_last_payment_query(loan).first()
+    return latest_payment(
+        last.effective_date if last else None,
+        last.total + last.unapplied if last else None,
+        loan.prior_last_payment_date,
+        loan.prior_last_payment_amount,
+    )
+
+
+def loan_history_record(*, loan_id: int, figures: dict, on: dt.date) -> Loan:
+    """Store the lender record's payment history (PRIOR_COLUMNS values; a key absent or None
+    keeps what the loan had) as of `on`. The ledger's postings so far are the lender's: the
+    record's figures include them, so only later postings are added on top."""
+    with transaction.atomic():
+        loan = lock_objects.loan_for_update(loan_id)
+        given = {PRIOR_COLUMNS[k]: v for k, v in figures.items() if v is not None}
+        if not given:
+            return loan
+        for name, value in given.items():
+            setattr(loan, name, value)
+        fields = [*given, "updated_at"]
+        if given.keys() & set(CUMULATIVE):  # the totals are the record's as of `on`
+            loan.prior_as_of = on
+            loan.prior_through_posting = (
+                LoanPosting.objects.filter(loan=loan).aggregate(last=Max("pk"))["last"] or 0
+            )
+            fields += ["prior_as_of", "prior_through_posting"]
+        loan.save(update_fields=fields)
+        return loan

@@ -1,0 +1,116 @@
+"""What is on the way for a loan: scheduled payments and the next autopay debit, and how much
+of the amount due they already cover. One rule, read by the dashboard and by the duplicate
+warning (services/submission.py), so "nothing more to pay" and "this looks like a second
+payment" never disagree."""
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import OuterRef, Subquery
+
+from ismartpay.core.money import ZERO
+from ismartpay.core.templatetags.ui import usd
+from loans import delinquency
+from loans.models import Loan
+from loans.selectors import contract_schedule, loan_position
+
+from .autopay.selectors import plan_terms, project_debits
+from .models import AutopayDebit, AutopayPlan, Payment
+
+
+@dataclass(frozen=True)
+class Incoming:
+    day: dt.date
+    amount: Decimal
+    autopay: bool
+    reference: str = ""  # a scheduled payment's reference
+
+
+@dataclass(frozen=True)
+class OnTheWay:
+    incoming: list[Incoming]  # soonest first
+    amount_due: Decimal
+    due_by: dt.date | None  # the due date the amount due is for
+    covered: Decimal  # of amount_due, what arrives by due_by
+
+    @property
+    def fully_covered(self) -> bool:
+        return self.amount_due > 0 and self.covered >= self.amount_due
+
+    @property
+    def left_to_pay(self) -> Decimal:
+        return max(self.amount_due - self.covered, ZERO)
+
+    @property
+    def message(self) -> str:
+        """ "$483.32 scheduled for Dec 4 — nothing more to pay", or what is still left."""
+        by_due = [i for i in self.incoming if self.due_by is None or i.day <= self.due_by]
+        if not by_due or not self.amount_due:
+            return ""
+        first = by_due[0]
+        total = sum((i.amount for i in by_due), ZERO)
+        what = (
+            f"Autopay will debit {usd(first.amount)} on {first.day:%b %-d}"
+            if first.autopay and len(by_due) == 1
+            else f"{usd(total)} scheduled for {first.day:%b %-d}"
+        )
+        if self.fully_covered:
+            return f"{what} — nothing more to pay"
+        return f"{what} — {usd(self.left_to_pay)} left to pay by {self.due_by:%b %-d}"
+
+
+def _window_end(loan: Loan, today: dt.date) -> dt.date | None:
+    schedule, position = contract_schedule(loan), loan_position(loan, today)
+    next_due = delinquency.next_payment_due_date(schedule, position)
+    return max(next_due, today) if next_due is not None else None
+
+
+def on_the_way(loans: list[Loan], *, today: dt.date) -> dict[int, OnTheWay]:
+    """{loan id: OnTheWay} for `loans` (two queries whatever their number)."""
+    ids = [loan.pk for loan in loans]
+    incoming: dict[int, list[Incoming]] = {pk: [] for pk in ids}
+    for payment in Payment.objects.filter(
+        loan_id__in=ids, status=Payment.Status.SCHEDULED, scheduled_for__gte=today
+    ).order_by("scheduled_for", "pk"):
+        incoming[payment.loan_id].append(
+            Incoming(payment.scheduled_for, payment.amount, False, payment.reference)
+        )
+    last_key = AutopayDebit.objects.filter(plan=OuterRef("pk")).order_by("-period_key")
+    plans = AutopayPlan.objects.filter(loan_id__in=ids, status=AutopayPlan.Status.ACTIVE).annotate(
+        last_key=Subquery(last_key.values("period_key")[:1])
+    )
+    by_pk = {loan.pk: loan for loan in loans}
+    for plan in plans:
+        loan = by_pk[plan.loan_id]
+        debits = project_debits(
+            plan_terms(plan),
+            loan,
+            today=today,
+            not_before=max(plan.charge_from, today),
+            count=1,
+            after=plan.last_key,
+        )
+        if debits:
+            incoming[loan.pk].append(Incoming(debits[0].run_date, debits[0].amount, True))
+    result = {}
+    for loan in loans:
+        due_by = _window_end(loan, today)
+        items = sorted(incoming[loan.pk], key=lambda i: (i.day, i.autopay))
+        # The dashboard's "amount due" (loans.selectors.loan_summary): as of today.
+        amount_due = delinquency.amount_due_now(
+            contract_schedule(loan), loan_position(loan, today), today
+        )
+        arriving = sum((i.amount for i in items if due_by is None or i.day <= due_by), ZERO)
+        result[loan.pk] = OnTheWay(items, amount_due, due_by, min(arriving, amount_due))
+    return result
+
+
+def payment_on_the_way_for_due(loan: Loan, *, today: dt.date) -> Incoming | None:
+    """The first scheduled payment or autopay debit arriving by the loan's next due date,
+    if any: a payment now for that due date may be a second one."""
+    way = on_the_way([loan], today=today)[loan.pk]
+    for item in way.incoming:
+        if way.due_by is None or item.day <= way.due_by:
+            return item
+    return None
