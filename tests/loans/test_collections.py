@@ -228,7 +228,8 @@ def frozen():
 
 
 def test_the_queue_lists_past_due_loans_by_bucket_with_contact_and_promise(frozen):
-    late, current = late_loan(), current_loan(loan_number="CUR-1")
+    late = late_loan()
+    current_loan(loan_number="CUR-1")
     agent = make_staff(SUPPORT_AGENT)
     collections_run(on=NOV_24)
     ContactNote.objects.create(
@@ -244,7 +245,9 @@ def test_the_queue_lists_past_due_loans_by_bucket_with_contact_and_promise(froze
     assert "1–29 days" in page and "$483.32 by 2026-12-01" in page
     assert "(Promise to pay)" in page
     assert late.loan_number not in filtered
-    by_lender = client.get(f"/admin/loans/delinquencysnapshot/?loan__lender__id__exact={late.lender_id}")
+    by_lender = client.get(
+        f"/admin/loans/delinquencysnapshot/?loan__lender__id__exact={late.lender_id}"
+    )
     assert late.loan_number in by_lender.content.decode()
 
 
