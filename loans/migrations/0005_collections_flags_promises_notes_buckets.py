@@ -20,92 +20,276 @@ def sync_roles(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('loans', '0004_four_eyes_threshold_and_staff_requests'),
+        ("loans", "0004_four_eyes_threshold_and_staff_requests"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='loan',
-            name='rate_caps',
+            model_name="loan",
+            name="rate_caps",
             field=models.JSONField(blank=True, default=list, editable=False),
         ),
         migrations.CreateModel(
-            name='AccountFlag',
+            name="AccountFlag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('hardship', 'Hardship'), ('military', 'Active-duty military (SCRA)'), ('bankruptcy', 'Bankruptcy'), ('deceased', 'Deceased')], max_length=12)),
-                ('start_date', models.DateField()),
-                ('end_date', models.DateField(blank=True, null=True)),
-                ('reason', models.TextField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('end_reason', models.TextField(blank=True)),
-                ('ended_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('loan', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='flags', to='loans.loan')),
-                ('set_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("hardship", "Hardship"),
+                            ("military", "Active-duty military (SCRA)"),
+                            ("bankruptcy", "Bankruptcy"),
+                            ("deceased", "Deceased"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("start_date", models.DateField()),
+                ("end_date", models.DateField(blank=True, null=True)),
+                ("reason", models.TextField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("end_reason", models.TextField(blank=True)),
+                (
+                    "ended_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "loan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="flags",
+                        to="loans.loan",
+                    ),
+                ),
+                (
+                    "set_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-start_date', '-pk'],
-                'permissions': [('manage_account_flags', 'Can set and end account flags')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('kind__in', ['hardship', 'military', 'bankruptcy', 'deceased'])), name='account_flag_kind_valid'), models.CheckConstraint(condition=models.Q(('end_date__isnull', True), ('end_date__gte', models.F('start_date')), _connector='OR'), name='account_flag_ends_after_start')],
+                "ordering": ["-start_date", "-pk"],
+                "permissions": [("manage_account_flags", "Can set and end account flags")],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("kind__in", ["hardship", "military", "bankruptcy", "deceased"])
+                        ),
+                        name="account_flag_kind_valid",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("end_date__isnull", True),
+                            ("end_date__gte", models.F("start_date")),
+                            _connector="OR",
+                        ),
+                        name="account_flag_ends_after_start",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ContactNote',
+            name="ContactNote",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel', models.CharField(choices=[('call', 'Call'), ('email', 'Email'), ('letter', 'Letter'), ('sms', 'SMS')], max_length=8)),
-                ('outcome', models.CharField(choices=[('reached', 'Reached the borrower'), ('left_message', 'Left a message'), ('no_answer', 'No answer'), ('wrong_number', 'Wrong number'), ('promised', 'Promise to pay'), ('refused', 'Refused to pay'), ('sent', 'Sent')], max_length=16)),
-                ('text', models.TextField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('loan', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='contact_notes', to='loans.loan')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("call", "Call"),
+                            ("email", "Email"),
+                            ("letter", "Letter"),
+                            ("sms", "SMS"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("reached", "Reached the borrower"),
+                            ("left_message", "Left a message"),
+                            ("no_answer", "No answer"),
+                            ("wrong_number", "Wrong number"),
+                            ("promised", "Promise to pay"),
+                            ("refused", "Refused to pay"),
+                            ("sent", "Sent"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("text", models.TextField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "loan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="contact_notes",
+                        to="loans.loan",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
-                'permissions': [('record_contact', 'Can add contact notes and promises to pay')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('channel__in', ['call', 'email', 'letter', 'sms'])), name='contact_note_channel_valid')],
+                "ordering": ["-created_at", "-pk"],
+                "permissions": [("record_contact", "Can add contact notes and promises to pay")],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("channel__in", ["call", "email", "letter", "sms"])),
+                        name="contact_note_channel_valid",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='DelinquencySnapshot',
+            name="DelinquencySnapshot",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('business_date', models.DateField()),
-                ('days_past_due', models.PositiveIntegerField()),
-                ('bucket', models.CharField(choices=[('current', 'Current'), ('1-29', '1–29 days'), ('30-59', '30–59 days'), ('60-89', '60–89 days'), ('90+', '90+ days')], max_length=8)),
-                ('amount_past_due', models.DecimalField(decimal_places=2, max_digits=12)),
-                ('computed_at', models.DateTimeField(auto_now=True)),
-                ('loan', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='snapshots', to='loans.loan')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("business_date", models.DateField()),
+                ("days_past_due", models.PositiveIntegerField()),
+                (
+                    "bucket",
+                    models.CharField(
+                        choices=[
+                            ("current", "Current"),
+                            ("1-29", "1–29 days"),
+                            ("30-59", "30–59 days"),
+                            ("60-89", "60–89 days"),
+                            ("90+", "90+ days"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                ("amount_past_due", models.DecimalField(decimal_places=2, max_digits=12)),
+                ("computed_at", models.DateTimeField(auto_now=True)),
+                (
+                    "loan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="snapshots",
+                        to="loans.loan",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'collections queue entry',
-                'verbose_name_plural': 'collections queue',
-                'indexes': [models.Index(fields=['business_date', 'bucket'], name='snapshot_date_bucket')],
-                'constraints': [models.UniqueConstraint(fields=('loan', 'business_date'), name='snapshot_once_per_loan_and_date'), models.CheckConstraint(condition=models.Q(('bucket__in', ['current', '1-29', '30-59', '60-89', '90+'])), name='snapshot_bucket_valid')],
+                "verbose_name": "collections queue entry",
+                "verbose_name_plural": "collections queue",
+                "indexes": [
+                    models.Index(fields=["business_date", "bucket"], name="snapshot_date_bucket")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("loan", "business_date"), name="snapshot_once_per_loan_and_date"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("bucket__in", ["current", "1-29", "30-59", "60-89", "90+"])
+                        ),
+                        name="snapshot_bucket_valid",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='PromiseToPay',
+            name="PromiseToPay",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('promised_date', models.DateField()),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=12)),
-                ('status', models.CharField(choices=[('open', 'Open'), ('kept', 'Kept'), ('broken', 'Broken')], default='open', max_length=8)),
-                ('created_on', models.DateField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('paid_amount', models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True)),
-                ('resolved_on', models.DateField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('loan', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='promises', to='loans.loan')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("promised_date", models.DateField()),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=12)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "Open"), ("kept", "Kept"), ("broken", "Broken")],
+                        default="open",
+                        max_length=8,
+                    ),
+                ),
+                ("created_on", models.DateField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "paid_amount",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True),
+                ),
+                ("resolved_on", models.DateField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "loan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="promises",
+                        to="loans.loan",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'promise to pay',
-                'verbose_name_plural': 'promises to pay',
-                'ordering': ['-pk'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('status', 'open')), fields=('loan',), name='one_open_promise_per_loan'), models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='promise_amount_positive'), models.CheckConstraint(condition=models.Q(('promised_date__gte', models.F('created_on'))), name='promise_date_not_before'), models.CheckConstraint(condition=models.Q(('status__in', ['open', 'kept', 'broken'])), name='promise_status_valid')],
+                "verbose_name": "promise to pay",
+                "verbose_name_plural": "promises to pay",
+                "ordering": ["-pk"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("status", "open")),
+                        fields=("loan",),
+                        name="one_open_promise_per_loan",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("amount__gt", 0)), name="promise_amount_positive"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("promised_date__gte", models.F("created_on"))),
+                        name="promise_date_not_before",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("status__in", ["open", "kept", "broken"])),
+                        name="promise_status_valid",
+                    ),
+                ],
             },
         ),
         migrations.RunPython(sync_roles, migrations.RunPython.noop),
