@@ -13,6 +13,7 @@ AGENT_EXTRA: tuple[str, ...] = (
     "payments.review_payment",
     "payments.record_payment",
     "loans.request_adjustment",
+    "loans.record_contact",  # collections: contact notes and promises to pay
 )
 SUPERVISOR_EXTRA = (
     "accounts.issue_refund",
@@ -26,6 +27,7 @@ SUPERVISOR_EXTRA = (
     "loans.approve_request",
     "loans.change_loan_terms",
     "payments.manage_suspense",  # apply, move or refund unapplied funds (issue 13)
+    "loans.manage_account_flags",  # hardship, SCRA, bankruptcy, deceased (loans/flags.py)
 )
 # The audit log is for supervisors; an agent cannot read who looked at what.
 AGENT_HIDDEN = ("accounts.view_auditevent",)

@@ -145,3 +145,4 @@ class LinkAttemptAdmin(ReadOnlyAdmin):
 
 
 admin.site.register(CalendarFeed, ReadOnlyAdmin)
+from . import admin_collections  # noqa: E402, F401 — collections queue, notes, promises, flags

@@ -2,8 +2,8 @@
 and its fee postings (assessed and waived). The ledger inline (every posting) stays in
 loans/admin.py. All rows are written by services; staff only look.
 
-Hook for collections: contact notes and account flags add their inlines to SERVICING_INLINES
-(loans/admin.py puts the whole list on LoanAdmin, after the payments and fees).
+Contact notes, promises and account flags (collections) follow; loans/admin.py puts the whole
+SERVICING_INLINES list on LoanAdmin.
 """
 
 from django.contrib import admin
@@ -13,6 +13,7 @@ from django.utils.html import format_html
 from payments.models import Payment
 
 from .models import LoanPosting
+from .models_collections import AccountFlag, ContactNote, PromiseToPay
 
 FEE_KINDS = (LoanPosting.Kind.LATE_FEE, LoanPosting.Kind.NSF_FEE, LoanPosting.Kind.FEE_WAIVER)
 
@@ -72,7 +73,38 @@ class LoanFeePostingInline(_ReadOnlyInline):
 
 
 # Collections (contact notes, account flags) append their inlines here.
+class LoanContactNoteInline(_ReadOnlyInline):
+    """Collections contact notes, newest first (added from the collections queue)."""
+
+    model = ContactNote
+    verbose_name_plural = "Contact notes"
+    fields = ("created_at", "channel", "outcome", "text", "author")
+    readonly_fields = fields
+    ordering = ("-created_at",)
+
+
+class LoanPromiseInline(_ReadOnlyInline):
+    model = PromiseToPay
+    verbose_name_plural = "Promises to pay"
+    fields = ("promised_date", "amount", "status", "created_on", "created_by", "resolved_on")
+    readonly_fields = fields
+    ordering = ("-promised_date",)
+
+
+class LoanFlagInline(_ReadOnlyInline):
+    """Account flags (hardship, SCRA, bankruptcy, deceased); set and ended from their admin."""
+
+    model = AccountFlag
+    verbose_name_plural = "Account flags"
+    fields = ("kind", "start_date", "end_date", "reason", "set_by", "ended_by", "end_reason")
+    readonly_fields = fields
+    ordering = ("-start_date",)
+
+
 SERVICING_INLINES: list[type[admin.options.InlineModelAdmin]] = [
     LoanPaymentInline,
     LoanFeePostingInline,
+    LoanContactNoteInline,
+    LoanPromiseInline,
+    LoanFlagInline,
 ]

@@ -9,7 +9,7 @@ from dataclasses import dataclass, fields
 from decimal import Decimal
 
 from ismartpay.core.money import is_cents, to_cents
-from loans.interest import accrued_interest
+from loans.interest import RateCap, accrued_interest
 
 
 class AllocationError(ValueError):
@@ -62,13 +62,21 @@ def payoff_amount(balances: Balances) -> Decimal:
 
 
 def accrue_interest(
-    balances: Balances, apr_percent: Decimal, start: dt.date, end: dt.date
+    balances: Balances,
+    apr_percent: Decimal,
+    start: dt.date,
+    end: dt.date,
+    *,
+    apr_caps: tuple[RateCap, ...] = (),
 ) -> Balances:
     """Add the interest accrued on the principal from `start` to `end`, rounded once to cents.
 
     Call it with the last accrual date and the payment's effective date before `allocate`.
+    Days inside `apr_caps` (e.g. SCRA) accrue at the capped rate.
     """
-    posted = to_cents(accrued_interest(balances.principal, apr_percent, start, end))
+    posted = to_cents(
+        accrued_interest(balances.principal, apr_percent, start, end, apr_caps=apr_caps)
+    )
     return Balances(balances.principal, balances.interest + posted, balances.fees)
 
 

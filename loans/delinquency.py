@@ -158,3 +158,19 @@ def loan_status(schedule: ContractSchedule, position: LoanPosition, on: dt.date)
     if position.payoff == 0:
         return PAID_OFF
     return PAST_DUE if days_past_due(schedule, position, on) > 0 else CURRENT
+
+
+# Collections buckets by days past due (loans/collections.py stores one per loan and night).
+BUCKET_CURRENT = "current"
+BUCKETS = ((1, 29, "1-29"), (30, 59, "30-59"), (60, 89, "60-89"), (90, None, "90+"))
+BUCKET_NAMES = (BUCKET_CURRENT, *(name for _, _, name in BUCKETS))
+
+
+def dpd_bucket(days: int) -> str:
+    """The collections bucket for `days` past due: "current" (0), "1-29" … "90+"."""
+    if days < 0:
+        raise ValueError("days past due cannot be negative")
+    for low, high, name in BUCKETS:
+        if days >= low and (high is None or days <= high):
+            return name
+    return BUCKET_CURRENT

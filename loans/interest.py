@@ -5,7 +5,10 @@ them. A leap year therefore accrues 366/365 of the annual rate, as actual/365 lo
 """
 
 import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
+from itertools import pairwise
 
 from ismartpay.core.money import math_context
 
@@ -37,13 +40,56 @@ def interest_days(start: dt.date, end: dt.date) -> int:
     return max((end - start).days, 0)
 
 
+@dataclass(frozen=True)
+class RateCap:
+    """A ceiling on the APR for the days `start`..`end` (both inclusive; `end` None: open).
+
+    E.g. SCRA, 50 U.S.C. § 3937(a)(1): 6 % during military service (loans/flags.py).
+    """
+
+    start: dt.date
+    end: dt.date | None
+    apr_percent: Decimal
+
+    def covers(self, day: dt.date) -> bool:
+        return self.start <= day and (self.end is None or day <= self.end)
+
+
+def _rate_days(apr_percent: Decimal, start: dt.date, end: dt.date, caps) -> Decimal:
+    """Sum over the accruing days (start, end] of each day's rate: min(APR, caps covering it)."""
+    one = dt.timedelta(days=1)
+    first, stop = start + one, end + one  # the accruing days are first .. stop - 1
+    points = {first, stop}
+    for cap in caps:
+        for point in (cap.start, None if cap.end is None else cap.end + one):
+            if point is not None and first < point < stop:
+                points.add(point)
+    ordered = sorted(points)
+    total = Decimal(0)
+    for left, right in pairwise(ordered):
+        rate = min([apr_percent, *(cap.apr_percent for cap in caps if cap.covers(left))])
+        total += rate * (right - left).days
+    return total
+
+
 def accrued_interest(
-    principal: Decimal, apr_percent: Decimal, start: dt.date, end: dt.date
+    principal: Decimal,
+    apr_percent: Decimal,
+    start: dt.date,
+    end: dt.date,
+    *,
+    apr_caps: Iterable[RateCap] = (),
 ) -> Decimal:
-    """Return interest on a constant principal from `start` to `end`, unrounded; 0 if none."""
+    """Return interest on a constant principal from `start` to `end`, unrounded; 0 if none.
+
+    A day inside one of `apr_caps` accrues at min(APR, that cap) instead of the APR.
+    """
     _require_rate_inputs(principal, apr_percent)
     days = interest_days(start, end)
     if days == 0:
         return Decimal(0)
+    caps = tuple(apr_caps)
     with math_context():
-        return principal * apr_percent * days / _PERCENT_DAYS
+        if not caps:
+            return principal * apr_percent * days / _PERCENT_DAYS
+        return principal * _rate_days(apr_percent, start, end, caps) / _PERCENT_DAYS

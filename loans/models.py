@@ -94,6 +94,9 @@ class Loan(TimeStampedModel):
     # in `unpaid_fees` or paid, or not owed): the lender's record says so. Late fees on our
     # ledger are LATE_FEE postings; `services._assess_late_fee` honours both. Never lowered.
     late_fees_assessed_through = models.PositiveSmallIntegerField(default=0)
+    # SCRA rate caps [{"start", "end", "apr"}] from the loan's military flags, kept by
+    # loans/collections.py under the loan lock, so interest accrual needs no extra query.
+    rate_caps = models.JSONField(default=list, blank=True, editable=False)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.CURRENT)
     # Payments made before iSmartPay, as the lender's record (servicing import) states them on
     # `prior_as_of`; loans/history.py adds the ledger's postings after `prior_through_posting`.
@@ -379,4 +382,10 @@ class CalendarFeed(TimeStampedModel):
     token_sha256 = models.CharField(max_length=64, unique=True)  # hex digest of the token
 
 
+from .models_collections import (  # noqa: E402, F401 — collections (issue 13)
+    AccountFlag,
+    ContactNote,
+    DelinquencySnapshot,
+    PromiseToPay,
+)
 from .models_requests import StaffRequest  # noqa: E402, F401 — staff four-eyes requests

@@ -18,7 +18,7 @@ from django.http import Http404
 
 from ismartpay.core.money import to_cents
 
-from . import calendar, delinquency, history, interest, permissions, schedule, simulation
+from . import calendar, delinquency, flags, history, interest, permissions, schedule, simulation
 from .allocation import Balances, accrue_interest, payoff_amount
 from .models import Loan, LoanLink
 
@@ -66,10 +66,21 @@ class LoanSummary:
         return self.last_payment.amount if self.last_payment else None
 
 
+def loan_apr_caps(loan: Loan) -> tuple[interest.RateCap, ...]:
+    """The loan's SCRA rate caps (kept on the loan row from its military flags: no query)."""
+    return flags.caps_from_record(loan.rate_caps)
+
+
 def loan_balances_on(loan: Loan, on: dt.date) -> Balances:
-    """The loan's balances with interest accrued from its last accrual date up to `on`."""
+    """The loan's balances with interest accrued from its last accrual date up to `on`.
+
+    The one place a loan's interest is accrued for posting or showing: days inside an SCRA
+    flag accrue at min(APR, 6 %) (loans/flags.py).
+    """
     posted = Balances(loan.principal_balance, loan.accrued_interest, loan.unpaid_fees)
-    return accrue_interest(posted, loan.apr_percent, loan.interest_accrued_through, on)
+    return accrue_interest(
+        posted, loan.apr_percent, loan.interest_accrued_through, on, apr_caps=loan_apr_caps(loan)
+    )
 
 
 def contract_schedule(loan: Loan) -> delinquency.ContractSchedule:

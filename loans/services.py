@@ -18,11 +18,11 @@ from django.db.models import Max
 
 from ismartpay.core.money import ZERO, is_cents, math_context, to_cents
 
-from . import delinquency, lock_objects
-from .allocation import AllocationError, Balances, accrue_interest, allocate, apply, payoff_amount
+from . import delinquency, flags, lock_objects
+from .allocation import AllocationError, Balances, allocate, apply, payoff_amount
 from .interest import accrued_interest
-from .models import Lender, Loan, LoanPosting
-from .selectors import contract_schedule, loan_position
+from .models import AccountFlag, Lender, Loan, LoanPosting
+from .selectors import contract_schedule, loan_apr_caps, loan_balances_on, loan_position
 
 __all__ = [
     "AllocationError",
@@ -186,9 +186,7 @@ def loan_post_payment(
             raise LoanPostingError("This loan is closed; it cannot take payments.")
 
         before = _posted_balances(loan)
-        accrued = accrue_interest(
-            before, loan.apr_percent, loan.interest_accrued_through, effective_date
-        )
+        accrued = loan_balances_on(loan, effective_date)
         owed = payoff_amount(accrued)
         unapplied = ZERO
         if payoff and not principal_only and amount > owed:
@@ -241,6 +239,7 @@ def _reverse(loan: Loan, original: LoanPosting, *, reason: str, actor, actor_lab
                 loan.apr_percent,
                 original.effective_date,
                 loan.interest_accrued_through,
+                apr_caps=loan_apr_caps(loan),
             )
         )
     paid_after = max(loan.paid_toward_installments - original.counts_toward_installments, ZERO)
@@ -300,8 +299,20 @@ def late_fee_amount(lender: Lender, installment: Decimal) -> Decimal:
     return min(to_cents(percent), lender.late_fee_cap)
 
 
+def _flag_periods(loan: Loan) -> tuple[flags.FlagPeriod, ...]:
+    return tuple(
+        flags.FlagPeriod(kind, start, end)
+        for kind, start, end in AccountFlag.objects.filter(loan=loan).values_list(
+            "kind", "start_date", "end_date"
+        )
+    )
+
+
 def _assess_late_fee(
-    loan: Loan, installment_number: int, on: dt.date
+    loan: Loan,
+    installment_number: int,
+    on: dt.date,
+    periods: tuple[flags.FlagPeriod, ...] | None = None,
 ) -> tuple[LoanPosting | None, bool]:
     """The one rule for late fees: at most once per installment, only after its grace period.
 
@@ -309,7 +320,9 @@ def _assess_late_fee(
     ledger (`loan.late_fees_assessed_through`), and never a second one: an existing LATE_FEE
     posting for it (even a reversed one) is returned. Otherwise the fee is assessed on the
     run's business date `on` (its effective date) when `on` is past the due date plus
-    `lender.grace_days` days and the installment is still not covered. Returns
+    `lender.grace_days` days and the installment is still not covered. An account flag that
+    pauses late fees (loans/flags.py: hardship, SCRA) on `on`, or on the installment's first
+    late-fee day, means no fee for it (a paused fee is not caught up after the pause). Returns
     (the posting or None, whether this call made it).
     """
     schedule = contract_schedule(loan)
@@ -324,6 +337,10 @@ def _assess_late_fee(
         return None, False  # assessed (or not owed) under the lender, before our ledger
     grace_ends = schedule.due_date(installment_number) + dt.timedelta(days=loan.lender.grace_days)
     if on <= grace_ends or loan.status in CLOSED_STATUSES:
+        return None, False
+    periods = _flag_periods(loan) if periods is None else periods
+    first_fee_day = grace_ends + dt.timedelta(days=1)
+    if flags.late_fees_paused(periods, on) or flags.late_fees_paused(periods, first_fee_day):
         return None, False
     position = loan_position(loan, on)
     if position.payoff == 0:
@@ -372,8 +389,9 @@ def loan_assess_late_fees(*, loan_id: int, on: dt.date) -> list[LoanPosting]:
         last_due = delinquency.late_fee_due_count(schedule, loan.lender.grace_days, on)
         first_unpaid = delinquency.covered_installments(schedule, loan_position(loan, on)) + 1
         made = []
+        periods = _flag_periods(loan) if first_unpaid <= last_due else ()
         for number in range(first_unpaid, last_due + 1):
-            posting, created = _assess_late_fee(loan, number, on)
+            posting, created = _assess_late_fee(loan, number, on, periods)
             if created:
                 made.append(posting)
         return made

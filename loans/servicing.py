@@ -16,10 +16,10 @@ from django.db import transaction
 from ismartpay.core.money import to_cents
 
 from . import calendar, delinquency, lock_objects
-from .allocation import accrue_interest, allocate, apply, payoff_amount
+from .allocation import allocate, apply, payoff_amount
 from .interest import accrued_interest
 from .models import Loan, LoanPosting
-from .selectors import contract_schedule, loan_position
+from .selectors import contract_schedule, loan_apr_caps, loan_balances_on, loan_position
 from .services import (
     CLOSED_STATUSES,
     IdempotencyConflict,
@@ -83,7 +83,7 @@ def loan_credit_adjustment(
         if loan.status in CLOSED_STATUSES:
             raise ServicingError("This loan is closed; it cannot take a credit.")
         before = _posted_balances(loan)
-        accrued = accrue_interest(before, loan.apr_percent, loan.interest_accrued_through, on)
+        accrued = loan_balances_on(loan, on)
         owed = payoff_amount(accrued)
         if amount > owed:
             raise ServicingError(f"A credit can be at most the payoff, ${owed}.", field="amount")
@@ -229,7 +229,11 @@ def loan_change_rate(
             )
         catch_up = to_cents(
             accrued_interest(
-                loan.principal_balance, loan.apr_percent, loan.interest_accrued_through, on
+                loan.principal_balance,
+                loan.apr_percent,
+                loan.interest_accrued_through,
+                on,
+                apr_caps=loan_apr_caps(loan),
             )
         )
         old_apr = loan.apr_percent

@@ -22,11 +22,11 @@ from .four_eyes import (
     balances_after_credit,
     balances_after_reversal,
     balances_after_waiver,
-    balances_on,
     needs_second_approval,
     snapshot,
 )
 from .models import Loan, LoanPosting, StaffRequest
+from .selectors import loan_balances_on
 from .services import LoanPostingError, loan_waive_fee
 from .servicing import loan_credit_adjustment
 
@@ -74,8 +74,7 @@ def preview(
     *, kind: str, loan: Loan, amount: Decimal, on: dt.date, payment=None
 ) -> tuple[Balances, Balances]:
     """Balances on `on` before and after the action, without writing anything."""
-    posted = Balances(loan.principal_balance, loan.accrued_interest, loan.unpaid_fees)
-    before = balances_on(posted, loan.apr_percent, loan.interest_accrued_through, on)
+    before = loan_balances_on(loan, on)  # SCRA caps included (loans/selectors.py)
     if kind == K.WAIVE_FEE:
         return before, balances_after_waiver(before, amount)
     if kind == K.CREDIT:

@@ -7,7 +7,8 @@ and the night starts again (payments/jobruns.py); its claimed debits are taken o
 next run or the recovery sweep (payments/recovery.py).
 
 Order in `run_daily`: settle bank debits → scheduled one-time payments → autopay → late fees →
-reminders → card expiry.
+collections (buckets, promises) → reminders → card expiry. Account flags (loans/flags.py)
+pause late fees, notices and autopay debits.
 """
 
 import datetime as dt
@@ -21,7 +22,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from loans import delinquency
+from loans import delinquency, flags
+from loans.collections import collections_run, flags_by_loan
 from loans.models import Loan, LoanLink
 from loans.permissions import OWNER_ROLES
 from loans.selectors import contract_schedule, loan_position
@@ -30,6 +32,7 @@ from loans.services import loan_assess_late_fees
 from . import jobruns
 from .autopay import engine, leases
 from .autopay.selectors import amount_for_period, loan_terms, plan_terms
+from .collections_notices import promise_reminders
 from .jobruns import record_job
 from .models import AutopayAmountNotice, AutopayDebit, AutopayPlan, PaymentMethod
 from .notifications import notice_send
@@ -131,11 +134,31 @@ def assess_late_fees(*, on: dt.date, lender_timezone: str | None = None) -> dict
                 counts["failed"] += 1
                 continue
             counts["charged"] += len(postings)  # only fees this run made, each dated `on`
+            if postings and _collection_notices_paused(loan_id, on):
+                continue  # bankruptcy / deceased: the fee is on the ledger, no notice
             for posting in postings:
                 _late_fee_notice(loan_id, posting)
         result = dict(counts)
     result.pop("_job_run_id", None)
     return result
+
+
+def _collection_notices_paused(loan_id: int, on: dt.date) -> bool:
+    periods = flags_by_loan([loan_id]).get(loan_id, ())
+    return flags.notices_paused(periods, on) or flags.collection_notices_paused(periods, on)
+
+
+def collections(*, on: dt.date, lender_timezone: str | None = None) -> dict:
+    """Store each open loan's days-past-due bucket for `on` and mark promises kept or broken
+    (loans/collections.py); safe to run twice (one row per loan and date)."""
+    with record_job("collections", on, lender_timezone or "") as counts:
+        result = collections_run(on=on, lender_timezone=lender_timezone)
+        counts["due"] = sum(result[b] for b in delinquency.BUCKET_NAMES)
+        counts["charged"] = counts["due"] - result[delinquency.BUCKET_CURRENT]  # loans past due
+        counts.update(result)  # loans per bucket ("current", "1-29", …), promises kept/broken
+        out = dict(counts)
+    out.pop("_job_run_id", None)
+    return out
 
 
 def _recipients(loan: Loan):
@@ -182,24 +205,39 @@ def send_reminders(*, on: dt.date, lender_timezone: str | None = None) -> dict:
         loans = Loan.objects.filter(status__in=OPEN_LOAN).select_related("lender")
         if lender_timezone:
             loans = loans.filter(lender__timezone=lender_timezone)
+        flag_map = flags_by_loan()
         for loan in loans.iterator():
             counts["due"] += 1
             try:
-                counts["charged"] += _remind_loan(loan, plans.get(loan.pk), on)
+                periods = flag_map.get(loan.pk, ())
+                counts["charged"] += _remind_loan(loan, plans.get(loan.pk), on, periods)
             except Exception:
                 logger.exception("reminders for loan %s failed", loan.pk)
                 counts["failed"] += 1
-        counts["amount_notices"] = _amount_change_notices(on, plans.values())
+        counts["amount_notices"] = _amount_change_notices(
+            on,
+            [
+                p
+                for p in plans.values()
+                if not flags.notices_paused(flag_map.get(p.loan_id, ()), on)
+            ],
+        )
+        counts["promise_reminders"] = promise_reminders(
+            on=on, flag_map=flag_map, lender_timezone=lender_timezone
+        )
         result = dict(counts)
     result.pop("_job_run_id", None)
     return result
 
 
-def _remind_loan(loan: Loan, plan: AutopayPlan | None, on: dt.date) -> int:
+def _remind_loan(loan: Loan, plan: AutopayPlan | None, on: dt.date, periods=()) -> int:
+    """One loan's reminders; account flags (loans/flags.py) stop all, or the past-due ones."""
     schedule = contract_schedule(loan)
     position = loan_position(loan, on)
-    if position.payoff == 0:
+    if position.payoff == 0 or flags.notices_paused(periods, on):
         return 0
+    if flags.autopay_paused(periods, on):
+        plan = None  # no debit will be taken: the borrower gets the plain due reminder
     sent = 0
     pay_path = reverse("payments:pay", args=[loan.pk])
     oldest = delinquency.oldest_unpaid_due_date(schedule, position, on)
@@ -207,6 +245,8 @@ def _remind_loan(loan: Loan, plan: AutopayPlan | None, on: dt.date) -> int:
     for link in _recipients(loan):
         user, profile = link.user, _profile(link.user)
         if oldest is not None and oldest < on:
+            if flags.collection_notices_paused(periods, on):
+                continue  # hardship, bankruptcy: no past-due notice
             sent += notice_send(
                 kind="reminder_past_due",
                 dedupe_key=f"reminder:{loan.pk}:past_due:{oldest}:{user.pk}",
@@ -380,6 +420,7 @@ def run_daily(
                 on=on, lender_timezone=lender_timezone, now=now, fan_out=fan_out
             ),
             "assess_late_fees": assess_late_fees(on=on, lender_timezone=lender_timezone),
+            "collections": collections(on=on, lender_timezone=lender_timezone),
             "send_reminders": send_reminders(on=on, lender_timezone=lender_timezone),
             "card_expiry_notices": card_expiry_notices(on=on),
         }

@@ -30,6 +30,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ismartpay.core.money import ZERO
+from loans import flags
+from loans.collections import flags_by_loan
 
 from ..errors import AmountNotAllowed, MethodNotUsable, PaymentError
 from ..models import AutopayAmountNotice, AutopayDebit, AutopayPlan, Payment
@@ -256,6 +258,8 @@ def autopay_charge_debit(
             return _close(debit, D.SKIPPED, f"autopay is {plan.get_status_display().lower()}")
         if loan.status in CLOSED_LOAN:
             closed = _close(debit, D.SKIPPED, f"loan is {loan.get_status_display().lower()}")
+        elif paused := flags.autopay_paused(flags_by_loan([loan.pk]).get(loan.pk, ()), on):
+            return _close(debit, D.SKIPPED, paused)  # bankruptcy, deceased (loans/flags.py)
         else:
             period = sched.Period(debit.period_key, debit.run_date)
             amount, payoff = amount_and_payoff_for_period(plan_terms(plan), loan, period, on=on)

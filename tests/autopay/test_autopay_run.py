@@ -395,6 +395,7 @@ def test_each_run_records_a_summary_row(linked_loan, add_card, enroll):
         "scheduled_payments",
         "run_autopay",
         "assess_late_fees",
+        "collections",
         "send_reminders",
         "card_expiry_notices",
     }

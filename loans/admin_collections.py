@@ -1,0 +1,289 @@
+"""Collections in the admin: the queue by bucket (the nightly snapshots), contact notes,
+promises to pay and account flags. Every page checks its permission (403 otherwise), parses
+with a form and calls one service in loans/collections.py, which writes the audit row. Rows
+are never edited or deleted here: notes are append-only, a flag is ended with its own page."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import OuterRef, Q, Subquery
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from .admin_actions import lender_today
+from .collections import (
+    OPEN_LOAN,
+    CollectionsError,
+    account_flag_end,
+    account_flag_set,
+    contact_note_add,
+    promise_add,
+)
+from .models import AccountFlag, ContactNote, DelinquencySnapshot, Loan, PromiseToPay
+
+CONTACT_PERMISSION = "loans.record_contact"
+FLAG_PERMISSION = "loans.manage_account_flags"
+
+
+class _ReadOnly(admin.ModelAdmin):
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def _loan_field():
+    return forms.ModelChoiceField(
+        queryset=Loan.objects.select_related("lender"), widget=forms.NumberInput, label="Loan id"
+    )
+
+
+class ContactNoteForm(forms.Form):
+    loan = _loan_field()
+    channel = forms.ChoiceField(choices=ContactNote.Channel.choices)
+    outcome = forms.ChoiceField(choices=ContactNote.Outcome.choices)
+    text = forms.CharField(widget=forms.Textarea, max_length=5000)
+
+
+class PromiseForm(forms.Form):
+    loan = _loan_field()
+    promised_date = forms.DateField(help_text="YYYY-MM-DD")
+    amount = forms.DecimalField(max_digits=12, decimal_places=2, min_value=0)
+
+
+class FlagForm(forms.Form):
+    loan = _loan_field()
+    kind = forms.ChoiceField(choices=AccountFlag.Kind.choices, label="Flag")
+    start_date = forms.DateField(help_text="YYYY-MM-DD")
+    end_date = forms.DateField(required=False, help_text="Blank: until ended")
+    reason = forms.CharField(widget=forms.Textarea, min_length=10)
+
+
+class FlagEndForm(forms.Form):
+    end_date = forms.DateField(help_text="The flag's last day, YYYY-MM-DD")
+    reason = forms.CharField(widget=forms.Textarea, min_length=10)
+
+
+def _form_page(model_admin, request, form_class, call, *, title, initial=None, flag=None):
+    """GET: the form; POST: the service, its refusal next to the field, or back to the list."""
+    form = form_class(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            call(form.cleaned_data)
+        except CollectionsError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+        else:
+            messages.success(request, f"{title}: saved.")
+            return redirect(reverse(f"admin:loans_{model_admin.model._meta.model_name}_changelist"))
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": model_admin.model._meta,
+        "title": title,
+        "form": form,
+        "flag": flag,
+        "cancel_url": reverse(f"admin:loans_{model_admin.model._meta.model_name}_changelist"),
+    }
+    return TemplateResponse(request, "admin/loans/collections_form.html", context)
+
+
+@admin.register(ContactNote)
+class ContactNoteAdmin(_ReadOnly):
+    list_display = ("created_at", "loan", "channel", "outcome", "author", "text")
+    list_filter = ("channel", "outcome", "loan__lender")
+    search_fields = ("loan__loan_number", "text")
+    list_select_related = ("loan__lender", "author")
+
+    def has_add_permission(self, request):
+        return request.user.has_perm(CONTACT_PERMISSION)
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        return _form_page(
+            self,
+            request,
+            ContactNoteForm,
+            lambda d: contact_note_add(
+                loan_id=d["loan"].pk,
+                channel=d["channel"],
+                outcome=d["outcome"],
+                text=d["text"],
+                actor=request.user,
+            ),
+            title="Add a contact note",
+            initial={"loan": request.GET.get("loan")},
+        )
+
+
+@admin.register(PromiseToPay)
+class PromiseToPayAdmin(_ReadOnly):
+    list_display = ("loan", "amount", "promised_date", "status", "paid_amount", "created_by")
+    list_filter = ("status", "loan__lender")
+    search_fields = ("loan__loan_number",)
+    list_select_related = ("loan__lender", "created_by")
+
+    def has_add_permission(self, request):
+        return request.user.has_perm(CONTACT_PERMISSION)
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+
+        def call(d):
+            promise_add(
+                loan_id=d["loan"].pk,
+                promised_date=d["promised_date"],
+                amount=d["amount"],
+                actor=request.user,
+                on=lender_today(d["loan"]),
+            )
+
+        return _form_page(
+            self,
+            request,
+            PromiseForm,
+            call,
+            title="Record a promise to pay",
+            initial={"loan": request.GET.get("loan")},
+        )
+
+
+@admin.register(AccountFlag)
+class AccountFlagAdmin(_ReadOnly):
+    list_display = ("loan", "kind", "start_date", "end_date", "set_by", "ended_by", "end_link")
+    list_filter = ("kind", "loan__lender")
+    search_fields = ("loan__loan_number",)
+    list_select_related = ("loan__lender", "set_by", "ended_by")
+
+    def has_add_permission(self, request):
+        return request.user.has_perm(FLAG_PERMISSION)
+
+    @admin.display(description="End")
+    def end_link(self, obj):
+        if obj.ended_by_id:
+            return "ended"
+        return format_html(
+            '<a href="{}">End…</a>', reverse("admin:loans_accountflag_end", args=[obj.pk])
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/end/",
+                self.admin_site.admin_view(self.end_view),
+                name="loans_accountflag_end",
+            ),
+            *super().get_urls(),
+        ]
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        return _form_page(
+            self,
+            request,
+            FlagForm,
+            lambda d: account_flag_set(
+                loan_id=d["loan"].pk,
+                kind=d["kind"],
+                start_date=d["start_date"],
+                end_date=d["end_date"],
+                reason=d["reason"],
+                actor=request.user,
+            ),
+            title="Set an account flag",
+            initial={"loan": request.GET.get("loan")},
+        )
+
+    def end_view(self, request, pk):
+        if not request.user.has_perm(FLAG_PERMISSION):
+            raise PermissionDenied
+        flag = get_object_or_404(
+            AccountFlag.objects.select_related("loan__lender", "set_by"), pk=pk
+        )
+        return _form_page(
+            self,
+            request,
+            FlagEndForm,
+            lambda d: account_flag_end(
+                flag_id=flag.pk, end_date=d["end_date"], reason=d["reason"], actor=request.user
+            ),
+            title=f"End the {flag.get_kind_display().lower()} flag",
+            flag=flag,
+        )
+
+
+@admin.register(DelinquencySnapshot)
+class CollectionsQueueAdmin(_ReadOnly):
+    """The queue: each open loan's latest nightly snapshot that is past due, worst first."""
+
+    list_display = (
+        "loan",
+        "lender",
+        "bucket",
+        "days_past_due",
+        "amount_past_due",
+        "last_contact",
+        "promise",
+        "business_date",
+        "work_links",
+    )
+    list_filter = ("bucket", "loan__lender")
+    search_fields = ("loan__loan_number", "loan__borrower_email")
+    list_select_related = ("loan__lender",)
+    ordering = ("-days_past_due", "loan_id")
+
+    def has_add_permission(self, request):
+        return False
+
+    def get_queryset(self, request):
+        latest = DelinquencySnapshot.objects.filter(loan=OuterRef("loan")).order_by(
+            "-business_date"
+        )
+        note = ContactNote.objects.filter(loan=OuterRef("loan")).order_by("-created_at", "-pk")
+        promise = PromiseToPay.objects.filter(loan=OuterRef("loan"), status="open")
+        return (
+            super()
+            .get_queryset(request)
+            .filter(business_date=Subquery(latest.values("business_date")[:1]))
+            .filter(loan__status__in=OPEN_LOAN)
+            .filter(~Q(bucket=DelinquencySnapshot.Bucket.CURRENT))
+            .annotate(
+                last_contact_at=Subquery(note.values("created_at")[:1]),
+                last_contact_outcome=Subquery(note.values("outcome")[:1]),
+                promise_date=Subquery(promise.values("promised_date")[:1]),
+                promise_amount=Subquery(promise.values("amount")[:1]),
+            )
+        )
+
+    @admin.display(description="Lender", ordering="loan__lender__name")
+    def lender(self, obj):
+        return obj.loan.lender
+
+    @admin.display(description="Last contact", ordering="last_contact_at")
+    def last_contact(self, obj):
+        if obj.last_contact_at is None:
+            return "—"
+        outcome = ContactNote.Outcome(obj.last_contact_outcome).label
+        return f"{obj.last_contact_at:%Y-%m-%d} ({outcome})"
+
+    @admin.display(description="Promise to pay", ordering="promise_date")
+    def promise(self, obj):
+        if obj.promise_date is None:
+            return "—"
+        return f"${obj.promise_amount:,} by {obj.promise_date:%Y-%m-%d}"
+
+    @admin.display(description="")
+    def work_links(self, obj):
+        note = reverse("admin:loans_contactnote_add")
+        promise = reverse("admin:loans_promisetopay_add")
+        return format_html(
+            '<a href="{}?loan={}">Note</a> · <a href="{}?loan={}">Promise</a>',
+            note,
+            obj.loan_id,
+            promise,
+            obj.loan_id,
+        )

@@ -1,0 +1,281 @@
+"""Collections: staff notes, promises to pay and account flags (one service each, audited), the
+reads the jobs need (`flags_by_loan`), and the nightly step (`collections_run`) that stores each
+open loan's days-past-due bucket and marks promises kept or broken from the postings.
+
+The rules of what a flag changes live in loans/flags.py; the bucket rule in loans/delinquency.py.
+"""
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import DecimalField, F, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+
+from accounts.audit import audit_record
+from ismartpay.core.money import ZERO, is_cents
+
+from . import delinquency, flags, lock_objects
+from .models import AccountFlag, ContactNote, DelinquencySnapshot, Loan, LoanPosting, PromiseToPay
+from .selectors import contract_schedule, loan_position
+
+OPEN_LOAN = (Loan.Status.CURRENT, Loan.Status.PAST_DUE)
+SNAPSHOT_BATCH = 1000
+MIN_REASON = 10  # characters, as for the other staff actions
+
+
+class CollectionsError(ValueError):
+    """A note, promise or flag that cannot be recorded; the message is for staff."""
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+def _require_text(text: str, *, field: str, what: str) -> str:
+    text = (text or "").strip()
+    if len(text) < MIN_REASON:
+        raise CollectionsError(f"Give {what} of at least {MIN_REASON} characters.", field=field)
+    return text
+
+
+# --- reads -------------------------------------------------------------------------------------
+def flags_by_loan(loan_ids: Iterable[int] | None = None) -> dict[int, tuple[flags.FlagPeriod, ...]]:
+    """Every flag period of the given loans (all loans when None), in one query."""
+    rows = AccountFlag.objects.all()
+    if loan_ids is not None:
+        rows = rows.filter(loan_id__in=list(loan_ids))
+    out: dict[int, list[flags.FlagPeriod]] = defaultdict(list)
+    for loan_id, kind, start, end in rows.values_list("loan_id", "kind", "start_date", "end_date"):
+        out[loan_id].append(flags.FlagPeriod(kind, start, end))
+    return {loan_id: tuple(periods) for loan_id, periods in out.items()}
+
+
+# --- staff actions -----------------------------------------------------------------------------
+def contact_note_add(*, loan_id: int, channel: str, outcome: str, text: str, actor) -> ContactNote:
+    """Append a contact note (call, email, letter, SMS) and its audit row."""
+    if channel not in ContactNote.Channel.values:
+        raise CollectionsError("Choose a channel.", field="channel")
+    if outcome not in ContactNote.Outcome.values:
+        raise CollectionsError("Choose an outcome.", field="outcome")
+    text = (text or "").strip()
+    if not text:
+        raise CollectionsError("Write what happened.", field="text")
+    with transaction.atomic():
+        loan = lock_objects.loan_for_update(loan_id)
+        note = ContactNote.objects.create(
+            loan=loan, channel=channel, outcome=outcome, text=text, author=actor
+        )
+        audit_record(
+            actor=actor,
+            action="collections.note_add",
+            target=loan,
+            reason=text[:500],
+            details={"note": note.pk, "channel": channel, "outcome": outcome},
+        )
+    return note
+
+
+def promise_add(
+    *, loan_id: int, promised_date: dt.date, amount: Decimal, actor, on: dt.date
+) -> PromiseToPay:
+    """Record the borrower's promise to pay `amount` by `promised_date` (business date `on`).
+
+    One open promise per loan (refused otherwise, and a partial unique index); the date is
+    today or later, the amount positive cents, the loan open."""
+    if not isinstance(amount, Decimal) or not amount.is_finite() or amount <= 0:
+        raise CollectionsError("The amount must be positive.", field="amount")
+    if not is_cents(amount):
+        raise CollectionsError("The amount can have at most 2 decimals.", field="amount")
+    if promised_date < on:
+        raise CollectionsError("The promised date cannot be in the past.", field="promised_date")
+    try:
+        with transaction.atomic():
+            loan = lock_objects.loan_for_update(loan_id)
+            if loan.status not in OPEN_LOAN:
+                raise CollectionsError(f"The loan is {loan.get_status_display().lower()}.")
+            if PromiseToPay.objects.filter(loan=loan, status=PromiseToPay.Status.OPEN).exists():
+                raise CollectionsError("This loan already has an open promise to pay.")
+            promise = PromiseToPay.objects.create(
+                loan=loan,
+                promised_date=promised_date,
+                amount=amount,
+                created_on=on,
+                created_by=actor,
+            )
+            audit_record(
+                actor=actor,
+                action="collections.promise_add",
+                target=loan,
+                details={"promise": promise.pk, "date": str(promised_date), "amount": str(amount)},
+            )
+    except IntegrityError as exc:  # a concurrent promise won the unique index
+        raise CollectionsError("This loan already has an open promise to pay.") from exc
+    return promise
+
+
+def _refresh_rate_caps(loan: Loan) -> None:
+    """Rewrite the locked loan's SCRA caps from its military flags (read by accrual)."""
+    periods = flags_by_loan([loan.pk]).get(loan.pk, ())
+    loan.rate_caps = flags.caps_to_record(flags.apr_cap_periods(periods))
+    loan.save(update_fields=["rate_caps", "updated_at"])
+
+
+def account_flag_set(
+    *,
+    loan_id: int,
+    kind: str,
+    start_date: dt.date,
+    end_date: dt.date | None,
+    reason: str,
+    actor,
+) -> AccountFlag:
+    """Set a flag for `start_date`..`end_date` (None: until ended), audited."""
+    if kind not in flags.KINDS:
+        raise CollectionsError("Choose a flag.", field="kind")
+    if end_date is not None and end_date < start_date:
+        raise CollectionsError("The end date is before the start date.", field="end_date")
+    reason = _require_text(reason, field="reason", what="a reason")
+    with transaction.atomic():
+        loan = lock_objects.loan_for_update(loan_id)
+        flag = AccountFlag.objects.create(
+            loan=loan,
+            kind=kind,
+            start_date=start_date,
+            end_date=end_date,
+            reason=reason,
+            set_by=actor,
+        )
+        if kind == flags.MILITARY:
+            _refresh_rate_caps(loan)
+        audit_record(
+            actor=actor,
+            action="account_flag.set",
+            target=loan,
+            reason=reason,
+            details={
+                "flag": flag.pk,
+                "kind": kind,
+                "start": str(start_date),
+                "end": str(end_date) if end_date else None,
+            },
+        )
+    return flag
+
+
+def account_flag_end(*, flag_id: int, end_date: dt.date, reason: str, actor) -> AccountFlag:
+    """End a flag on `end_date` (its last day), audited; an ended flag is never reopened."""
+    reason = _require_text(reason, field="reason", what="a reason")
+    loan_id = AccountFlag.objects.values_list("loan_id", flat=True).get(pk=flag_id)
+    with transaction.atomic():
+        loan = lock_objects.loan_for_update(loan_id)
+        flag = AccountFlag.objects.select_for_update().get(pk=flag_id)
+        if flag.ended_by_id is not None:
+            raise CollectionsError("This flag was already ended.")
+        if end_date < flag.start_date:
+            raise CollectionsError("The end date is before the flag's start.", field="end_date")
+        if flag.end_date is not None and end_date > flag.end_date:
+            raise CollectionsError(
+                f"The flag already ends on {flag.end_date}; set a new flag to extend it.",
+                field="end_date",
+            )
+        before = str(flag.end_date) if flag.end_date else None
+        flag.end_date, flag.ended_by, flag.end_reason = end_date, actor, reason
+        flag.save(update_fields=["end_date", "ended_by", "end_reason"])
+        if flag.kind == flags.MILITARY:
+            _refresh_rate_caps(loan)
+        audit_record(
+            actor=actor,
+            action="account_flag.end",
+            target=loan,
+            reason=reason,
+            details={"flag": flag.pk, "kind": flag.kind, "before": before, "end": str(end_date)},
+        )
+    return flag
+
+
+# --- the nightly step --------------------------------------------------------------------------
+def snapshots_store(*, on: dt.date, lender_timezone: str | None = None) -> Counter:
+    """Store each open loan's days past due, bucket and amount past due as of `on`.
+
+    One row per (loan, date): a second run the same night rewrites it (INSERT … ON CONFLICT
+    DO UPDATE), never adds one. Days past due: `delinquency.days_past_due`."""
+    loans = Loan.objects.filter(status__in=OPEN_LOAN).select_related("lender").order_by("pk")
+    if lender_timezone:
+        loans = loans.filter(lender__timezone=lender_timezone)
+    counts: Counter = Counter()
+    batch: list[DelinquencySnapshot] = []
+
+    def flush():
+        DelinquencySnapshot.objects.bulk_create(
+            batch,
+            update_conflicts=True,
+            unique_fields=["loan", "business_date"],
+            update_fields=["days_past_due", "bucket", "amount_past_due", "computed_at"],
+        )
+        batch.clear()
+
+    for loan in loans.iterator(chunk_size=SNAPSHOT_BATCH):
+        schedule, position = contract_schedule(loan), loan_position(loan, on)
+        days = delinquency.days_past_due(schedule, position, on)
+        bucket = delinquency.dpd_bucket(days)
+        counts[bucket] += 1
+        batch.append(
+            DelinquencySnapshot(
+                loan=loan,
+                business_date=on,
+                days_past_due=days,
+                bucket=bucket,
+                amount_past_due=delinquency.past_due_amount(schedule, position, on),
+            )
+        )
+        if len(batch) >= SNAPSHOT_BATCH:
+            flush()
+    if batch:
+        flush()
+    return counts
+
+
+def promises_resolve(*, on: dt.date, lender_timezone: str | None = None) -> Counter:
+    """Mark open promises kept (payments posted from the promise's day to its date add up to
+    the amount) or broken (the date has passed, `on` is at least the day after, and they do
+    not). Conditional UPDATEs: a second run changes nothing."""
+    paid = (
+        LoanPosting.objects.filter(
+            loan=OuterRef("loan"),
+            kind=LoanPosting.Kind.PAYMENT,
+            reversal__isnull=True,
+            effective_date__gte=OuterRef("created_on"),
+            effective_date__lte=OuterRef("promised_date"),
+        )
+        .values("loan")
+        .annotate(total=Sum(F("fees") + F("interest") + F("principal")))
+        .values("total")
+    )
+    money = DecimalField(max_digits=12, decimal_places=2)
+    promises = PromiseToPay.objects.filter(status=PromiseToPay.Status.OPEN).annotate(
+        paid=Coalesce(Subquery(paid, output_field=money), Value(ZERO), output_field=money)
+    )
+    if lender_timezone:
+        promises = promises.filter(loan__lender__timezone=lender_timezone)
+    counts: Counter = Counter()
+    for promise in promises:
+        if promise.paid >= promise.amount:
+            status = PromiseToPay.Status.KEPT
+        elif on > promise.promised_date:
+            status = PromiseToPay.Status.BROKEN
+        else:
+            continue
+        counts[status] += PromiseToPay.objects.filter(
+            pk=promise.pk, status=PromiseToPay.Status.OPEN
+        ).update(status=status, paid_amount=promise.paid, resolved_on=on)
+    return counts
+
+
+def collections_run(*, on: dt.date, lender_timezone: str | None = None) -> Counter:
+    """The nightly `collections` step: buckets, then promises."""
+    counts = snapshots_store(on=on, lender_timezone=lender_timezone)
+    counts.update(promises_resolve(on=on, lender_timezone=lender_timezone))
+    return counts
