@@ -4,6 +4,7 @@ consent. Each is idempotent where a job calls it (a unique row per loan and cycl
 import datetime as dt
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
@@ -54,10 +55,9 @@ def statement_make(*, loan_id: int, cycle_number: int, on: dt.date) -> tuple[Sta
 def statement_ready_notices(statement: Statement) -> int:
     """"Your statement is ready" to each owner who has paperless on; once per statement and
     person (the notice key). The email carries no figures: sign in to read them."""
+    active = PaperlessConsent.objects.filter(user=OuterRef("user"), withdrawn_at__isnull=True)
     links = LoanLink.objects.filter(
-        loan_id=statement.loan_id,
-        role__in=OWNER_ROLES,
-        user__paperless_consents__withdrawn_at__isnull=True,
+        Exists(active), loan_id=statement.loan_id, role__in=OWNER_ROLES
     ).select_related("user", "loan__lender")
     sent = 0
     for link in links.order_by("pk"):
