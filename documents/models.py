@@ -48,7 +48,9 @@ class Statement(models.Model):
     class Meta:
         ordering = ["-period_end", "-pk"]
         constraints = [
-            models.UniqueConstraint(fields=["loan", "cycle_number"], name="one_statement_per_cycle"),
+            models.UniqueConstraint(
+                fields=["loan", "cycle_number"], name="one_statement_per_cycle"
+            ),
             models.CheckConstraint(
                 condition=Q(period_start__lte=models.F("period_end")),
                 name="statement_period_ordered",

@@ -111,9 +111,7 @@ def title_release_notices(release_id: int) -> int:
     """One email per step reached and owner (the key), so a step is never told twice."""
     release = TitleRelease.objects.select_related("loan__lender").get(pk=release_id)
     reached = ORDER[: ORDER.index(release.step) + 1]
-    owners = LoanLink.objects.filter(loan=release.loan, role__in=OWNER_ROLES).select_related(
-        "user"
-    )
+    owners = LoanLink.objects.filter(loan=release.loan, role__in=OWNER_ROLES).select_related("user")
     sent = 0
     for link in owners.order_by("pk"):
         for step in reached:

@@ -62,7 +62,9 @@ def statement_pdf(statement: Statement, *, borrower_name: str) -> bytes:
         f"Period: {statement.period_start:%b %-d, %Y} to {statement.period_end:%b %-d, %Y}",
         gap=22,
     )
-    page.pair(f"Amount due by {statement.due_date:%b %-d, %Y}", usd(statement.amount_due), bold=True)
+    page.pair(
+        f"Amount due by {statement.due_date:%b %-d, %Y}", usd(statement.amount_due), bold=True
+    )
     page.pair("Past-due amount (included above)", usd(statement.past_due_amount))
     page.y -= 8
     page.line("This period", bold=True, size=11)

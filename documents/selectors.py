@@ -13,11 +13,15 @@ def year_ends_for_loan(loan) -> list[YearEndStatement]:
 
 
 def statement_for_loan(loan, statement_id: int) -> Statement | None:
-    return Statement.objects.filter(loan=loan, pk=statement_id).select_related("loan__lender").first()
+    return (
+        Statement.objects.filter(loan=loan, pk=statement_id).select_related("loan__lender").first()
+    )
 
 
 def year_end_for_loan(loan, year: int) -> YearEndStatement | None:
-    return YearEndStatement.objects.filter(loan=loan, year=year).select_related("loan__lender").first()
+    return (
+        YearEndStatement.objects.filter(loan=loan, year=year).select_related("loan__lender").first()
+    )
 
 
 def paperless_consent_for(user) -> PaperlessConsent | None:

@@ -53,7 +53,7 @@ def statement_make(*, loan_id: int, cycle_number: int, on: dt.date) -> tuple[Sta
 
 
 def statement_ready_notices(statement: Statement) -> int:
-    """"Your statement is ready" to each owner who has paperless on; once per statement and
+    """ "Your statement is ready" to each owner who has paperless on; once per statement and
     person (the notice key). The email carries no figures: sign in to read them."""
     active = PaperlessConsent.objects.filter(user=OuterRef("user"), withdrawn_at__isnull=True)
     links = LoanLink.objects.filter(

@@ -105,7 +105,9 @@ def year_end_request(request, loan_id: int):
         except services.DocumentError as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, f"Your {form.cleaned_data['year']} interest statement is ready.")
+            messages.success(
+                request, f"Your {form.cleaned_data['year']} interest statement is ready."
+            )
     else:
         messages.error(request, "Choose a past year.")
     return redirect("documents:statements", loan_id=loan.pk)
@@ -163,7 +165,9 @@ def paperless(request):
             except services.DocumentError as exc:
                 form.add_error(None, str(exc))
             else:
-                messages.success(request, "Paperless is on: we will email you when a statement is ready.")
+                messages.success(
+                    request, "Paperless is on: we will email you when a statement is ready."
+                )
                 return redirect("documents:paperless")
     elif request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET", "HEAD", "POST"])

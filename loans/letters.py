@@ -71,11 +71,12 @@ def remittance_lines(lender, loan_number: str) -> list[str]:
         out.append(f"By check, payable to {lender.name}, with loan {loan_number} on it, to:")
         out += [f"    {part.strip()}" for part in lender.remittance_address.splitlines() if part]
     if lender.wire_routing_number and lender.wire_account_number:
+        beneficiary = lender.wire_account_name or lender.name
         out.append("By wire:")
         out += [
             f"    Bank: {lender.wire_bank_name}",
             f"    ABA routing number: {lender.wire_routing_number}",
-            f"    Account: {lender.wire_account_number} ({lender.wire_account_name or lender.name})",
+            f"    Account: {lender.wire_account_number} ({beneficiary})",
             f"    Reference: payoff, loan {loan_number}",
         ]
     if len(out) == 1:

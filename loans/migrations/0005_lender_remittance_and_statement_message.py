@@ -4,40 +4,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('loans', '0004_four_eyes_threshold_and_staff_requests'),
+        ("loans", "0004_four_eyes_threshold_and_staff_requests"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='lender',
-            name='remittance_address',
+            model_name="lender",
+            name="remittance_address",
             field=models.TextField(blank=True),
         ),
         migrations.AddField(
-            model_name='lender',
-            name='statement_message',
+            model_name="lender",
+            name="statement_message",
             field=models.CharField(blank=True, max_length=300),
         ),
         migrations.AddField(
-            model_name='lender',
-            name='wire_account_name',
+            model_name="lender",
+            name="wire_account_name",
             field=models.CharField(blank=True, max_length=120),
         ),
         migrations.AddField(
-            model_name='lender',
-            name='wire_account_number',
+            model_name="lender",
+            name="wire_account_number",
             field=models.CharField(blank=True, max_length=34),
         ),
         migrations.AddField(
-            model_name='lender',
-            name='wire_bank_name',
+            model_name="lender",
+            name="wire_bank_name",
             field=models.CharField(blank=True, max_length=120),
         ),
         migrations.AddField(
-            model_name='lender',
-            name='wire_routing_number',
+            model_name="lender",
+            name="wire_routing_number",
             field=models.CharField(blank=True, max_length=9),
         ),
     ]

@@ -82,7 +82,9 @@ def test_paperless_consent_is_stored_with_time_and_version_and_can_be_withdrawn(
     assert "How to withdraw" not in page.content.decode()  # the text, not a heading list
     assert "Withdrawing. You can withdraw" in page.content.decode()
 
-    refused = borrower_client.post("/documents/paperless/", {"action": "consent", "version": disclosures.VERSION})
+    refused = borrower_client.post(
+        "/documents/paperless/", {"action": "consent", "version": disclosures.VERSION}
+    )
     assert refused.status_code == 200 and not PaperlessConsent.objects.exists()
     stale = borrower_client.post(
         "/documents/paperless/", {"action": "consent", "version": "2020-01", "agree": "on"}
@@ -105,16 +107,27 @@ def test_paperless_consent_is_stored_with_time_and_version_and_can_be_withdrawn(
     assert PaperlessConsent.objects.count() == 1
 
 
-def test_year_end_interest_is_the_sum_of_interest_postings_net_of_reversals(borrower_client, my_loan):
+def test_year_end_interest_is_the_sum_of_interest_postings_net_of_reversals(
+    borrower_client, my_loan
+):
     first = loan_post_payment(
-        loan_id=my_loan.pk, amount=D("483.32"), effective_date=dt.date(2026, 2, 5), idempotency_key="1"
+        loan_id=my_loan.pk,
+        amount=D("483.32"),
+        effective_date=dt.date(2026, 2, 5),
+        idempotency_key="1",
     )
     second = loan_post_payment(
-        loan_id=my_loan.pk, amount=D("483.32"), effective_date=dt.date(2026, 3, 5), idempotency_key="2"
+        loan_id=my_loan.pk,
+        amount=D("483.32"),
+        effective_date=dt.date(2026, 3, 5),
+        idempotency_key="2",
     )
     loan_reverse_posting(posting_id=second.pk, reason="R01")
     loan_post_payment(  # next year's: not in 2026
-        loan_id=my_loan.pk, amount=D("100.00"), effective_date=dt.date(2027, 1, 4), idempotency_key="3"
+        loan_id=my_loan.pk,
+        amount=D("100.00"),
+        effective_date=dt.date(2027, 1, 4),
+        idempotency_key="3",
     )
 
     result = jobs.statements(on=dt.date(2027, 1, 5))
@@ -154,7 +167,9 @@ def _pay_off(loan):
 def test_paid_in_full_letter_exists_only_for_paid_off_loans(borrower_client, my_loan):
     url = f"/documents/loans/{my_loan.pk}/paid-in-full.pdf"
     assert borrower_client.get(url).status_code == 404
-    assert "Paid-in-full letter" not in borrower_client.get(f"/loans/{my_loan.pk}/").content.decode()
+    assert (
+        "Paid-in-full letter" not in borrower_client.get(f"/loans/{my_loan.pk}/").content.decode()
+    )
 
     _pay_off(my_loan)
 
@@ -191,17 +206,23 @@ def test_title_release_steps_email_once_each_and_show_on_the_loan_page(
         dt.date(2026, 2, 12),
     )
     assert list(
-        AuditEvent.objects.filter(action__startswith="title.").order_by("pk").values_list("action", flat=True)
+        AuditEvent.objects.filter(action__startswith="title.")
+        .order_by("pk")
+        .values_list("action", flat=True)
     ) == ["title.requested", "title.released", "title.sent"]
     with pytest.raises(DocumentError):
-        title_release_update(loan_id=my_loan.pk, step="released", on=dt.date(2026, 3, 1), actor=staff)
+        title_release_update(
+            loan_id=my_loan.pk, step="released", on=dt.date(2026, 3, 1), actor=staff
+        )
     page = borrower_client.get(f"/loans/{my_loan.pk}/").content.decode()
     assert "Lien released: Feb 10, 2026" in page and "Title mailed: Feb 12, 2026" in page
 
 
 def test_title_release_is_refused_for_an_open_loan(my_loan):
     with pytest.raises(DocumentError):
-        title_release_update(loan_id=my_loan.pk, step="requested", on=dt.date(2026, 2, 6), actor=None)
+        title_release_update(
+            loan_id=my_loan.pk, step="requested", on=dt.date(2026, 2, 6), actor=None
+        )
     assert not TitleRelease.objects.exists() and mail.outbox == []
 
 
@@ -215,6 +236,44 @@ def test_payoff_letter_says_where_to_send_the_money(borrower_client, my_loan):
 
     pdf = borrower_client.get(f"/loans/{my_loan.pk}/payoff-letter.pdf?good_through=2026-12-01")
 
-    for text in (b"PO Box 1234", b"Dallas, TX 75201", b"First Example Bank", b"110000000", b"9876543210"):
+    for text in (
+        b"PO Box 1234",
+        b"Dallas, TX 75201",
+        b"First Example Bank",
+        b"110000000",
+        b"9876543210",
+    ):
         assert text in pdf.content
     assert Statement.objects.count() == 0
+
+
+def test_staff_move_the_title_release_in_the_admin_with_permission_and_audit(
+    my_loan, django_capture_on_commit_callbacks
+):
+    from staff_helpers import make_staff, staff_client
+
+    _pay_off(my_loan)
+    mail.outbox.clear()
+    agent = staff_client(make_staff("Support agent"))
+    nobody = staff_client(make_staff())
+    form = {"loan": my_loan.pk, "step": "released", "delivery": "", "note": "", "on": "2026-02-10"}
+
+    assert nobody.post("/admin/documents/titlerelease/add/", form).status_code == 403
+    with django_capture_on_commit_callbacks(execute=True):
+        response = agent.post("/admin/documents/titlerelease/add/", form)
+
+    assert response.status_code == 302
+    release = TitleRelease.objects.get(loan=my_loan)
+    assert (release.step, release.requested_on, release.released_on) == (
+        "released",
+        dt.date(2026, 2, 10),
+        dt.date(2026, 2, 10),
+    )
+    assert len(mail.outbox) == 2  # requested, released
+    sent = {"loan": my_loan.pk, "step": "sent", "delivery": "", "note": "", "on": "2026-02-12"}
+    refused = agent.post(f"/admin/documents/titlerelease/{release.pk}/change/", sent)
+    assert "Say how the title was sent" in refused.content.decode()
+    assert TitleRelease.objects.get(pk=release.pk).step == "released"
+    assert set(
+        AuditEvent.objects.filter(action__startswith="title.").values_list("action", flat=True)
+    ) == {"title.requested", "title.released"}

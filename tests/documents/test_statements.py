@@ -34,11 +34,17 @@ def _busy_period(loan):
         loan_id=loan.pk, amount=D("500.00"), effective_date=dt.date(2026, 3, 2), idempotency_key="a"
     )
     second = loan_post_payment(
-        loan_id=loan.pk, amount=D("300.00"), effective_date=dt.date(2026, 3, 10), idempotency_key="b"
+        loan_id=loan.pk,
+        amount=D("300.00"),
+        effective_date=dt.date(2026, 3, 10),
+        idempotency_key="b",
     )
     loan_reverse_posting(posting_id=second.pk, reason="R01 returned")
     loan_post_payment(  # after the close: next cycle's
-        loan_id=loan.pk, amount=D("100.00"), effective_date=dt.date(2026, 3, 20), idempotency_key="c"
+        loan_id=loan.pk,
+        amount=D("100.00"),
+        effective_date=dt.date(2026, 3, 20),
+        idempotency_key="c",
     )
     return fee
 
@@ -165,7 +171,7 @@ def test_a_crash_mid_job_then_a_rerun_completes(monkeypatch):
 
 
 def test_ready_email_goes_only_to_paperless_owners():
-    on, withdrawn, off = LoanLinkFactory(), LoanLinkFactory(), LoanLinkFactory()
+    on, withdrawn, _off = LoanLinkFactory(), LoanLinkFactory(), LoanLinkFactory()
     _paperless(on.user)
     _paperless(withdrawn.user)
     PaperlessConsent.objects.filter(user=withdrawn.user).update(
