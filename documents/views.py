@@ -6,6 +6,8 @@ viewers and payers) may read its statements, as they already read its balances a
 the paid-in-full letter is addressed to the owners, so it is theirs only (need="owner").
 """
 
+import datetime as dt
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -75,7 +77,10 @@ def statement(request, loan_id: int, statement_id: int):
     row = selectors.statement_for_loan(loan, statement_id)
     if row is None:
         raise Http404("No such statement")
-    return render(request, "documents/statement.html", {"loan": loan, "statement": row})
+    lines = [{**line, "day": dt.date.fromisoformat(line["date"])} for line in row.lines]
+    return render(
+        request, "documents/statement.html", {"loan": loan, "statement": row, "lines": lines}
+    )
 
 
 @login_required
