@@ -5,7 +5,7 @@ SUPPORT_AGENT = "Support agent"
 SUPERVISOR = "Supervisor"
 
 # Apps whose every model a support agent may view (read-only admin).
-VIEWABLE_APPS = ("accounts", "loans", "payments")
+VIEWABLE_APPS = ("accounts", "loans", "payments", "documents")
 # Support agents may approve or reject a payment held by the velocity/sanity rules, record
 # money received (check, wire, cash network, phone, remittance file: issue 13), and *request*
 # a waiver, refund, reversal or credit; a supervisor decides (four eyes, loans/staff_requests.py).
@@ -14,6 +14,7 @@ AGENT_EXTRA: tuple[str, ...] = (
     "payments.record_payment",
     "loans.request_adjustment",
     "loans.record_contact",  # collections: contact notes and promises to pay
+    "documents.update_title_release",  # date each lien/title step after payoff (issue 14)
 )
 SUPERVISOR_EXTRA = (
     "accounts.issue_refund",

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "accounts",
     "loans",
     "payments",
+    "documents",  # statements, paperless consent, paid-in-full and title (issue 14)
 ]
 
 MIDDLEWARE = [

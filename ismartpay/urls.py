@@ -17,6 +17,7 @@ urlpatterns = [
     path("account/", include("accounts.urls")),
     path("loans/", include("loans.urls")),
     path("payments/", include("payments.urls")),
+    path("documents/", include("documents.urls")),
     # admin.site is accounts.admin_site.PortalAdminSite (OTPAdminSite + allauth sign-in).
     path("admin/", admin.site.urls),
 ]

@@ -54,6 +54,31 @@ def payoff_letter_pdf(loan: Loan, quote: PayoffQuote, *, borrower_name: str) -> 
         "the next business day.",
     ):
         line(text, size=10, gap=14)
+    y -= 8
+    line("How to send the payoff", bold=True, gap=16)
+    for text in remittance_lines(loan.lender, loan.loan_number):
+        line(text, size=10, gap=14)
     pdf.showPage()
     pdf.save()
     return buffer.getvalue()
+
+
+def remittance_lines(lender, loan_number: str) -> list[str]:
+    """Where the money goes: online here, a check to the lender's remittance address, or a
+    wire to its account (the lender's record), always quoting the loan number."""
+    out = [f"Online: pay in the iSmartPay portal (choose the payoff amount). Loan {loan_number}."]
+    if lender.remittance_address.strip():
+        out.append(f"By check, payable to {lender.name}, with loan {loan_number} on it, to:")
+        out += [f"    {part.strip()}" for part in lender.remittance_address.splitlines() if part]
+    if lender.wire_routing_number and lender.wire_account_number:
+        beneficiary = lender.wire_account_name or lender.name
+        out.append("By wire:")
+        out += [
+            f"    Bank: {lender.wire_bank_name}",
+            f"    ABA routing number: {lender.wire_routing_number}",
+            f"    Account: {lender.wire_account_number} ({beneficiary})",
+            f"    Reference: payoff, loan {loan_number}",
+        ]
+    if len(out) == 1:
+        out.append(f"For check or wire instructions, contact {lender.name}.")
+    return out

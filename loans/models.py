@@ -37,6 +37,15 @@ class Lender(TimeStampedModel):
     # Four eyes: a staff waiver, refund, reversal or credit above this many dollars is a request
     # a second supervisor approves (loans/staff_requests.py); at or below it one supervisor acts.
     four_eyes_threshold = money_field(default=Decimal("100.00"))
+    # Where a payoff goes (the payoff letter prints these): a mailing address for checks and the
+    # lender's wire instructions. Blank = "call us for instructions" on the letter.
+    remittance_address = models.TextField(blank=True)  # several lines, as printed
+    wire_bank_name = models.CharField(max_length=120, blank=True)
+    wire_routing_number = models.CharField(max_length=9, blank=True)  # ABA, 9 digits
+    wire_account_number = models.CharField(max_length=34, blank=True)
+    wire_account_name = models.CharField(max_length=120, blank=True)  # the beneficiary
+    # Printed in every monthly statement's message area (documents app), e.g. office closures.
+    statement_message = models.CharField(max_length=300, blank=True)
 
     class Meta:
         constraints = [

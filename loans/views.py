@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
+from documents.selectors import loan_documents
 from payments.autopay.calendar import autopay_dates_for_user
 from payments.autopay.selectors import autopay_loan_ids_for_user
 from payments.upcoming import on_the_way
@@ -108,6 +109,7 @@ def loan_detail(request, loan_id: int):
             "quote_form": quote_form,
             "quote": quote,
             "can_share": is_owner(loan.link_role),
+            **loan_documents(loan),
         },
     )
 

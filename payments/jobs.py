@@ -404,6 +404,18 @@ def scheduled_payments(*, on: dt.date) -> dict:
     return result
 
 
+def statements(*, on: dt.date, lender_timezone: str | None = None) -> dict:
+    """Monthly statements for cycles closed before `on` and, in January, year-end interest
+    statements (documents/jobs.py); each made once however often this runs."""
+    from documents.jobs import statements_for_day
+
+    with record_job("statements", on, lender_timezone or "") as counts:
+        statements_for_day(on=on, counts=counts, lender_timezone=lender_timezone)
+        result = dict(counts)
+    result.pop("_job_run_id", None)
+    return result
+
+
 def run_daily(
     *,
     on: dt.date,
@@ -423,6 +435,7 @@ def run_daily(
             "collections": collections(on=on, lender_timezone=lender_timezone),
             "send_reminders": send_reminders(on=on, lender_timezone=lender_timezone),
             "card_expiry_notices": card_expiry_notices(on=on),
+            "statements": statements(on=on, lender_timezone=lender_timezone),
         }
         auto = out["run_autopay"]
         for key in ("due", "charged", "failed", "skipped", "retried"):

@@ -114,6 +114,23 @@ def _rows_for_every_model(demo, loan):
         kind="credit", loan_id=loan.pk, amount=Decimal("5.00"),
         reason="goodwill", actor=make_staff("Support agent"), on=TODAY,
     )  # fmt: skip
+    _document_rows(demo, loan)
+
+
+def _document_rows(demo, loan):
+    """Issue 14: a statement, a year-end statement, a consent, and a paid-off loan's release."""
+    from factories import LoanFactory
+
+    from documents.models import TitleRelease, YearEndStatement
+    from documents.services import paperless_consent_give, statement_make
+
+    statement_make(loan_id=loan.pk, cycle_number=1, on=TODAY)
+    YearEndStatement.objects.create(
+        loan=loan, year=2025, interest_paid=Decimal("1.00"), made_on=TODAY
+    )
+    paperless_consent_give(user=demo, version="2026-01")
+    paid = LoanFactory(lender=loan.lender, status="paid_off", principal_balance=Decimal("0.00"))
+    TitleRelease.objects.create(loan=paid, requested_on=TODAY)
 
 
 @pytest.mark.django_db

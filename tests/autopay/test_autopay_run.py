@@ -398,6 +398,7 @@ def test_each_run_records_a_summary_row(linked_loan, add_card, enroll):
         "collections",
         "send_reminders",
         "card_expiry_notices",
+        "statements",  # issue 14: monthly and year-end statements
     }
     auto = rows["run_autopay"]
     assert (auto.due, auto.charged, auto.failed, auto.skipped, auto.retried) == (1, 1, 0, 0, 0)
