@@ -13,6 +13,7 @@ AGENT_EXTRA: tuple[str, ...] = (
     "payments.review_payment",
     "payments.record_payment",
     "loans.request_adjustment",
+    "accounts.answer_message",  # secure messages (issue 14); sync_staff_roles after migrating
 )
 SUPERVISOR_EXTRA = (
     "accounts.issue_refund",
