@@ -1,4 +1,6 @@
-"""Recording sign-ins for the "Recent activity" page and the new-device notice."""
+"""The "Recent activity" page's records: sign-ins (with the new-device notice) and every
+security or money-authority event, each written by `activity_record` in the service that made
+the change."""
 
 import hashlib
 import secrets
@@ -7,7 +9,7 @@ from allauth.account.adapter import get_adapter
 from django.http import HttpRequest, HttpResponse
 
 from .emails import security_notice_send
-from .models import SignInEvent, User
+from .models import AccountEvent, SignInEvent, User
 from .user_agents import describe_user_agent
 
 DEVICE_COOKIE = "ismp_device"
@@ -16,6 +18,14 @@ DEVICE_COOKIE_AGE = 400 * 24 * 3600  # browsers cap cookies at 400 days
 
 def _device_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def activity_record(*, user: User | None, kind: str, detail: str = "") -> AccountEvent | None:
+    """Record one security or money-authority event (AccountEvent.Kind) on `user`'s account.
+    Call it inside the change's transaction. Nothing is recorded without a user (guests)."""
+    if user is None or user.pk is None:
+        return None
+    return AccountEvent.objects.create(user=user, kind=AccountEvent.Kind(kind), detail=detail[:200])
 
 
 def sign_in_record(request: HttpRequest, user: User) -> SignInEvent:
@@ -38,6 +48,7 @@ def sign_in_record(request: HttpRequest, user: User) -> SignInEvent:
         new_device=not seen_before and not first_ever,
     )
     if event.new_device:
+        activity_record(user=user, kind=AccountEvent.Kind.NEW_DEVICE, detail=event.device_label)
         security_notice_send(request, user, "new_device_sign_in", event=event)
     return event
 

@@ -6,7 +6,8 @@ from allauth.core import context
 from django.conf import settings
 from django.contrib import messages
 
-from .activity import sign_in_record
+from .activity import activity_record, sign_in_record
+from .models import AccountEvent
 from .sessions import session_mark_signed_in, signed_in_within
 from .signup import SIGNUP_EMAIL_ATTR
 from .tasks import send_account_email
@@ -20,7 +21,36 @@ SIGNUP_MAIL_TEMPLATES = {
 VERIFICATION_SENT_MESSAGE = "account/messages/email_confirmation_sent.txt"
 
 
+# allauth's notification mails, one per password or email change: each is also recorded on
+# the "Recent activity" page (allauth calls this hook whatever the flow, web or headless).
+NOTIFICATION_EVENTS = {
+    "account/email/password_changed": AccountEvent.Kind.PASSWORD_CHANGED,
+    "account/email/password_set": AccountEvent.Kind.PASSWORD_CHANGED,
+    "account/email/password_reset": AccountEvent.Kind.PASSWORD_RESET,
+    "account/email/email_changed": AccountEvent.Kind.EMAIL_PRIMARY,
+    "account/email/email_deleted": AccountEvent.Kind.EMAIL_REMOVED,
+}
+
+
 class AccountAdapter(DefaultAccountAdapter):
+    def send_notification_mail(self, template_prefix, user, context=None, email=None):
+        kind = NOTIFICATION_EVENTS.get(template_prefix)
+        if kind is not None:
+            ctx = context or {}
+            detail = ctx.get("deleted_email") or ctx.get("to_email") or ""
+            activity_record(user=user, kind=kind, detail=detail)
+        return super().send_notification_mail(template_prefix, user, context, email)
+
+    def confirm_email(self, request, email_address):
+        confirmed = super().confirm_email(request, email_address)
+        user = email_address.user
+        # A second address confirmed (the sign-up address is not an "added" one).
+        if confirmed and user.emailaddress_set.count() > 1:
+            activity_record(
+                user=user, kind=AccountEvent.Kind.EMAIL_ADDED, detail=email_address.email
+            )
+        return confirmed
+
     def login(self, request, user):
         super().login(request, user)  # Django's login(): a new session key
         session_mark_signed_in(request)

@@ -1,10 +1,11 @@
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from ismartpay.admin_dashboard import NoFullNumberSearchMixin
 
 from .audit import AuditedAdminMixin, audit_record
-from .models import AuditEvent, Profile, SignInEvent, User
+from .models import AuditEvent, Profile, SignInEvent, SupportMessage, SupportThread, User
 from .second_factor import second_factor_reset_by_staff
 
 
@@ -101,3 +102,58 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class SupportMessageInline(admin.TabularInline):
+    model = SupportMessage
+    fields = ("created_at", "author", "from_staff", "body")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class SupportReplyForm(forms.ModelForm):
+    reply = forms.CharField(
+        label="Answer",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="The borrower is emailed that a message is waiting (never its content).",
+    )
+
+    class Meta:
+        model = SupportThread
+        fields = ()
+
+
+@admin.register(SupportThread)
+class SupportThreadAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """Support agents and supervisors answer here; each answer is audited (message.answer)."""
+
+    form = SupportReplyForm
+    list_display = ("last_message_at", "user", "topic", "loan")
+    list_filter = ("topic",)
+    list_select_related = ("user", "loan")
+    search_fields = ("user__email",)
+    readonly_fields = ("user", "topic", "loan", "payment", "created_at", "last_message_at")
+    inlines = [SupportMessageInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.has_perm("accounts.answer_message")
+
+    def save_model(self, request, obj, form, change):
+        from .inbox import thread_answer_by_staff
+
+        thread_answer_by_staff(
+            thread=obj, staff=request.user, body=form.cleaned_data["reply"], request=request
+        )

@@ -6,7 +6,7 @@ from ismartpay.core.digits import refuse_non_ascii_digits
 
 from .models.profile import US_TIME_ZONES
 
-PHONE_HELP = "US mobile number, for payment reminders by text if you turn them on."
+PHONE_HELP = "US phone number, so support can call you about your account."
 
 
 def clean_phone_number(value: str) -> str:
@@ -129,7 +129,6 @@ class ProfileForm(forms.Form):
     )
     time_zone = forms.ChoiceField(choices=US_TIME_ZONES)
     remind_by_email = forms.BooleanField(label="Email me before a payment is due", required=False)
-    remind_by_sms = forms.BooleanField(label="Text me before a payment is due", required=False)
     remind_days_before = forms.TypedChoiceField(
         label="Remind me",
         coerce=int,
@@ -155,12 +154,6 @@ class ProfileForm(forms.Form):
         if code and not re.fullmatch(r"[0-9]{5}(-[0-9]{4})?", code):
             raise forms.ValidationError("Enter a 5-digit ZIP code.")
         return code
-
-    def clean(self):
-        data = super().clean()
-        if data.get("remind_by_sms") and not data.get("phone"):
-            self.add_error("phone", "Add a mobile number to get text reminders.")
-        return data
 
 
 class ClosureRequestForm(forms.Form):

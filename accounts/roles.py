@@ -15,6 +15,7 @@ AGENT_EXTRA: tuple[str, ...] = (
     "loans.request_adjustment",
     "loans.record_contact",  # collections: contact notes and promises to pay
     "documents.update_title_release",  # date each lien/title step after payoff (issue 14)
+    "accounts.answer_message",  # secure messages (issue 14); sync_staff_roles after migrating
 )
 SUPERVISOR_EXTRA = (
     "accounts.issue_refund",

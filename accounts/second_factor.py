@@ -12,8 +12,9 @@ from django_otp import login as otp_login
 from django_otp.util import random_hex
 from django_otp_webauthn.models import WebAuthnCredential
 
+from .activity import activity_record
 from .emails import security_notice_send
-from .models import RecoveryCode, RecoveryCodeDevice, TOTPDevice, User
+from .models import AccountEvent, RecoveryCode, RecoveryCodeDevice, TOTPDevice, User
 from .models.devices import FREE_FAILURES, RECOVERY_ALPHABET
 from .sessions import sessions_end_others
 
@@ -83,6 +84,7 @@ def totp_device_confirm(
         user.has_second_factor = True
         user.save(update_fields=["has_second_factor"])
         codes = recovery_codes_generate(user=user)
+        activity_record(user=user, kind=AccountEvent.Kind.SECOND_FACTOR_ADDED, detail="App")
     sessions_end_others(request, user)
     request.user.has_second_factor = True
     otp_login(request, device)
@@ -99,6 +101,7 @@ def passkey_registered(*, request: HttpRequest, user: User) -> list[str]:
         user.save(update_fields=["has_second_factor"])
         has_codes = RecoveryCodeDevice.objects.filter(user=user).exists()
         codes = [] if has_codes else recovery_codes_generate(user=user)
+        activity_record(user=user, kind=AccountEvent.Kind.SECOND_FACTOR_ADDED, detail="Passkey")
     sessions_end_others(request, user)
     security_notice_send(request, user, "second_factor_added", method="passkey")
     return codes
@@ -116,6 +119,7 @@ def second_factor_remove(*, request: HttpRequest, user: User) -> None:
     """Remove every device of `user`; other sessions end and the user is emailed."""
     with transaction.atomic():
         _delete_all_devices(user)
+        activity_record(user=user, kind=AccountEvent.Kind.SECOND_FACTOR_REMOVED)
     sessions_end_others(request, user)
     security_notice_send(request, user, "second_factor_removed")
 
@@ -124,6 +128,9 @@ def second_factor_reset_by_staff(*, user: User) -> None:
     """Support removes a borrower's devices (after checking identity); audited by the caller."""
     with transaction.atomic():
         _delete_all_devices(user)
+        activity_record(
+            user=user, kind=AccountEvent.Kind.SECOND_FACTOR_REMOVED, detail="Reset by support"
+        )
 
 
 def _looks_like_totp(code: str) -> bool:

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from django_otp_webauthn.models import WebAuthnCredential
 
-from .models import Profile, RecoveryCodeDevice, SignInEvent, TOTPDevice, User
+from .models import AccountEvent, Profile, RecoveryCodeDevice, SignInEvent, TOTPDevice, User
 
 
 @dataclass(frozen=True)
@@ -47,3 +47,28 @@ def recent_sign_ins(user: User, limit: int = 20) -> list[SignInEvent]:
 def profile_for_user(user: User) -> Profile:
     """The user's profile; an unsaved one with defaults if they never saved preferences."""
     return Profile.objects.filter(user=user).first() or Profile(user=user)
+
+
+@dataclass(frozen=True)
+class ActivityEntry:
+    at: object  # aware datetime
+    title: str
+    detail: str
+    badge: str = ""
+
+
+def account_activity(user: User, limit: int = 50) -> list[ActivityEntry]:
+    """Sign-ins and every security or money-authority event, newest first."""
+    entries = [
+        ActivityEntry(
+            e.created_at,
+            "Signed in",
+            f"{e.device_label or 'Unknown device'} · IP {e.ip or 'unknown'}",
+        )
+        for e in SignInEvent.objects.filter(user=user)[:limit]
+    ]
+    entries += [
+        ActivityEntry(e.created_at, e.get_kind_display(), e.detail, badge="Security")
+        for e in AccountEvent.objects.filter(user=user)[:limit]
+    ]
+    return sorted(entries, key=lambda e: e.at, reverse=True)[:limit]

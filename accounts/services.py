@@ -16,7 +16,6 @@ PROFILE_FIELDS = [
     "postal_code",
     "time_zone",
     "remind_by_email",
-    "remind_by_sms",
     "remind_days_before",
 ]
 

@@ -1,7 +1,7 @@
 from django.urls import include, path
 
 from . import passkeys
-from .views import otp, profile, security
+from .views import inbox, otp, profile, security
 
 urlpatterns = [
     path("security/", security.security, name="accounts_security"),
@@ -30,5 +30,10 @@ urlpatterns = [
     path("passkeys/", include((passkeys.urlpatterns, "otp_webauthn"))),
     path("activity/", profile.activity, name="accounts_activity"),
     path("profile/", profile.profile, name="accounts_profile"),
+    path("notices/", inbox.notices, name="accounts_notices"),
+    path("notices/<int:notice_id>/", inbox.notice_detail, name="accounts_notice"),
+    path("messages/", inbox.message_list, name="accounts_messages"),
+    path("messages/new/", inbox.message_new, name="accounts_message_new"),
+    path("messages/<int:thread_id>/", inbox.message_thread, name="accounts_message"),
     path("close/", profile.close_account, name="accounts_close"),
 ]

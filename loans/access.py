@@ -17,6 +17,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.activity import activity_record
+from accounts.models import AccountEvent
+
 from .models import CalendarFeed, LinkAttempt, Loan, LoanInvitation, LoanLink
 from .permissions import OWNER_ROLES, OWNER_ROLES_IN_LINK_ORDER, is_owner
 
@@ -183,6 +186,12 @@ def loan_invite(*, loan: Loan, invited_by, email: str, name: str, role: str) -> 
         invitation = LoanInvitation.objects.create(
             loan=loan, invited_by=invited_by, email=email.strip(), name=name.strip(), role=role
         )
+        activity_record(
+            user=invited_by,
+            kind=AccountEvent.Kind.THIRD_PARTY_INVITED,
+            detail=f"{invitation.email} to loan {loan.loan_number} "
+            f"({invitation.get_role_display()})",
+        )
         url = settings.SITE_URL + reverse(
             "loan_invitation_accept", args=[invitation_token(invitation)]
         )
@@ -275,6 +284,11 @@ def loan_invitation_revoke(*, loan: Loan, invitation_id: int, by) -> LoanInvitat
         if invitation.revoked_at is None:
             invitation.revoked_at = timezone.now()
             invitation.save(update_fields=["revoked_at", "updated_at"])
+            activity_record(
+                user=by,
+                kind=AccountEvent.Kind.THIRD_PARTY_REMOVED,
+                detail=f"{invitation.email} from loan {loan.loan_number}",
+            )
         if invitation.accepted_by_id is not None:
             LoanLink.objects.filter(loan=loan, user_id=invitation.accepted_by_id).exclude(
                 role__in=OWNER_ROLES

@@ -99,11 +99,26 @@ def _deliver(
 
 
 # --- notices that are not about one payment (autopay, reminders) ------------------------------
+def _user_of(address: str):
+    """The portal user an address belongs to, or None (a guest payer, an outside address)."""
+    from accounts.models import User
+
+    return User.objects.filter(email__iexact=address).first()
+
+
 def notice_send(
-    *, kind: str, dedupe_key: str, to: str, subject: str, template: str, context: dict
+    *,
+    kind: str,
+    dedupe_key: str,
+    to: str,
+    subject: str,
+    template: str,
+    context: dict,
+    user=None,
 ) -> bool:
     """Write the notice claimed by this sender, then send it now. False when it already
-    existed (sent, or another sender's). A failed send raises; the sweep retries it."""
+    existed (sent, or another sender's). A failed send raises; the sweep retries it.
+    `user` (else the user whose address `to` is) sees it in the notification centre."""
     body = render_to_string(template, {**context, "site_url": settings.SITE_URL})
     try:
         with transaction.atomic():
@@ -111,6 +126,7 @@ def notice_send(
                 kind=kind,
                 dedupe_key=dedupe_key,
                 recipient=to,
+                user=user or _user_of(to),
                 subject=subject,
                 body=body,
                 claimed_at=timezone.now(),
@@ -180,14 +196,15 @@ def _payment_email(payment: Payment, notice_kind: str) -> tuple[str, str]:
     return subject, render_to_string(f"payments/email/payment_{kind}.txt", context)
 
 
-def _recipients_of(payment: Payment, kind: str) -> list[tuple[str, str]]:
-    """(dedupe key, address) of each notice `kind` owes: the payer, or for an OWNER_SUBJECTS
-    kind each owner of the loan (`payment:<id>:<kind>:owner:<user id>`)."""
+def _recipients_of(payment: Payment, kind: str) -> list[tuple[str, str, int | None]]:
+    """(dedupe key, address, user id) of each notice `kind` owes: the payer (user id None for a
+    guest), or for an OWNER_SUBJECTS kind each owner of the loan
+    (`payment:<id>:<kind>:owner:<user id>`)."""
     if kind not in OWNER_SUBJECTS:
-        return [(_payment_key(payment.pk, kind), payment.payer_email)]
+        return [(_payment_key(payment.pk, kind), payment.payer_email, payment.payer_id)]
     owners = LoanLink.objects.filter(loan_id=payment.loan_id, role__in=OWNER_ROLES)
     return [
-        (f"{_payment_key(payment.pk, kind)}:owner:{user_id}", email)
+        (f"{_payment_key(payment.pk, kind)}:owner:{user_id}", email, user_id)
         for user_id, email in owners.order_by("pk").values_list("user_id", "user__email")
     ]
 
@@ -195,13 +212,34 @@ def _recipients_of(payment: Payment, kind: str) -> list[tuple[str, str]]:
 def _write_payment_notice(payment: Payment, kind: str) -> None:
     # ON CONFLICT DO NOTHING: a notice owed twice is one row, and the caller's transaction
     # is never broken by a unique violation.
+    recipients = _recipients_of(payment, kind)
+    first = not Notice.objects.filter(dedupe_key__in=[key for key, _, _ in recipients]).exists()
     Notice.objects.bulk_create(
         [
-            Notice(kind=f"payment_{kind}", dedupe_key=key, recipient=to, payment=payment)
-            for key, to in _recipients_of(payment, kind)
+            Notice(
+                kind=f"payment_{kind}",
+                dedupe_key=key,
+                recipient=to,
+                payment=payment,
+                user_id=user_id if user_id is not None else getattr(_user_of(to), "pk", None),
+            )
+            for key, to, user_id in recipients
         ],
         ignore_conflicts=True,
     )
+    if kind in OWNER_SUBJECTS and first:  # a third party acted: on each owner's activity
+        _third_party_activity(payment, kind, [user_id for _, _, user_id in recipients])
+
+
+def _third_party_activity(payment: Payment, kind: str, owner_ids: list[int]) -> None:
+    from accounts.activity import activity_record
+    from accounts.models import AccountEvent, User
+
+    name = payment.payer.get_full_name() if payment.payer else payment.payer_email
+    verb = "paid" if kind == "third_party_paid" else "cancelled a payment of"
+    detail = f"{name} {verb} ${payment.amount:,} on loan {payment.loan.loan_number}"
+    for owner in User.objects.filter(pk__in=owner_ids).order_by("pk"):
+        activity_record(user=owner, kind=AccountEvent.Kind.THIRD_PARTY_ACTION, detail=detail)
 
 
 # A third party (loans.permissions.is_third_party) paid or cancelled: the loan's owners are told.

@@ -27,7 +27,6 @@ class Profile(models.Model):
     postal_code = models.CharField("ZIP code", max_length=10, blank=True)
     time_zone = models.CharField(max_length=40, choices=US_TIME_ZONES, default="America/New_York")
     remind_by_email = models.BooleanField("email me before a payment is due", default=True)
-    remind_by_sms = models.BooleanField("text me before a payment is due", default=False)
     remind_days_before = models.PositiveSmallIntegerField(default=3)  # days before the due date
     closure_requested_at = models.DateTimeField(null=True, blank=True)
     closure_reason = models.TextField(blank=True)

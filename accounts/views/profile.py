@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
 from ..forms import ClosureRequestForm, ProfileForm
-from ..selectors import profile_for_user, recent_sign_ins
+from ..selectors import account_activity, profile_for_user
 from ..services import PROFILE_FIELDS, account_closure_request, profile_update
 
 
@@ -34,7 +34,7 @@ def profile(request):
 @login_required
 def activity(request):
     context = {
-        "events": recent_sign_ins(request.user),
+        "events": account_activity(request.user),
         "time_zone": profile_for_user(request.user).time_zone,  # shown in the borrower's zone
     }
     return render(request, "accounts/activity.html", context)

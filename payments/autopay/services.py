@@ -180,9 +180,25 @@ def _email(plan: AutopayPlan, kind: str, dedupe: str, subject: str, **context) -
 
 
 def _event(plan: AutopayPlan, kind: str, *, actor=None, actor_label: str, **detail):
+    if actor is not None:  # a person's change: on the "Recent activity" page of plan owner
+        _activity(plan, kind, actor)
     return AutopayEvent.objects.create(
         plan=plan, kind=kind, actor=actor, actor_label=actor_label, detail=detail
     )
+
+
+def _activity(plan: AutopayPlan, kind: str, actor) -> None:
+    from accounts.activity import activity_record
+    from accounts.models import AccountEvent
+
+    what = (
+        AccountEvent.Kind.AUTOPAY_SET_UP
+        if kind == "enrolled"
+        else AccountEvent.Kind.AUTOPAY_CHANGED
+    )
+    detail = f"Loan {plan.loan.loan_number}: {kind.replace('_', ' ')}"
+    for user in {plan.owner, actor}:  # the owner, and the co-borrower who acted, if another
+        activity_record(user=user, kind=what, detail=detail)
 
 
 def _json_terms(method: PaymentMethod, terms: sched.PlanTerms, upcoming) -> dict:

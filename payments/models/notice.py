@@ -24,6 +24,16 @@ class Notice(models.Model):
         blank=True,
         related_name="notices",
     )
+    # The portal user it was sent to, when the address is a known user's: the notification
+    # centre lists the user's notices (never by address, which a user can change).
+    user = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="notices",
+    )
+    read_at = models.DateTimeField(null=True, blank=True)  # first opened in the portal
     subject = models.CharField(max_length=200, blank=True)
     body = models.TextField(blank=True)  # rendered once: a retry sends exactly what was claimed
     created_at = models.DateTimeField(auto_now_add=True)
@@ -35,6 +45,7 @@ class Notice(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["sent_at", "created_at"]),
+            models.Index(fields=["user", "-created_at"], name="notice_user_recent"),
             # The sweep's question: which notices are still owed?
             models.Index(
                 fields=["created_at"], condition=Q(sent_at__isnull=True), name="notice_unsent"

@@ -8,6 +8,9 @@ from django.db import IntegrityError, transaction
 from django.utils import dateformat, timezone
 from django.utils.crypto import salted_hmac
 
+from accounts.activity import activity_record
+from accounts.models import AccountEvent
+
 from ..errors import BankAccountLocked, MethodNotUsable, PaymentError
 from ..gateways import get_gateway
 from ..gateways.base import BankAccountInput, CardInput
@@ -68,19 +71,29 @@ def _becomes_default(owner) -> bool:
     )
 
 
+def _added(method: PaymentMethod) -> PaymentMethod:
+    """Save a new method and record it on the owner's activity page (guests have none)."""
+    with transaction.atomic():
+        method.save()
+        activity_record(user=method.owner, kind=AccountEvent.Kind.METHOD_ADDED, detail=method.label)
+    return method
+
+
 def payment_method_add_card(*, owner, card: CardInput, idempotency_key: str) -> PaymentMethod:
     """Tokenize at the processor; keep only the token and display facts (never number or CVC)."""
     token = get_gateway().tokenize_card(card, idempotency_key=idempotency_key)
-    return PaymentMethod.objects.create(
-        owner=owner,
-        kind=PaymentMethod.Kind.CARD,
-        processor_token=token.token,
-        last4=token.last4,
-        brand=token.brand,
-        exp_month=token.exp_month,
-        exp_year=token.exp_year,
-        funding=token.funding,
-        is_default=_becomes_default(owner),
+    return _added(
+        PaymentMethod(
+            owner=owner,
+            kind=PaymentMethod.Kind.CARD,
+            processor_token=token.token,
+            last4=token.last4,
+            brand=token.brand,
+            exp_month=token.exp_month,
+            exp_year=token.exp_year,
+            funding=token.funding,
+            is_default=_becomes_default(owner),
+        )
     )
 
 
@@ -96,16 +109,18 @@ def payment_method_add_bank(
         if state.locked_until is not None:
             raise BankAccountLocked(_locked_message(state.locked_until))
     token = get_gateway().register_bank_account(account, idempotency_key=idempotency_key)
-    return PaymentMethod.objects.create(
-        owner=owner,
-        kind=PaymentMethod.Kind.BANK,
-        processor_token=token.token,
-        last4=token.last4,
-        holder_name=account.holder_name,
-        routing_number=account.routing_number,
-        account_number=account.account_number,  # encrypted by the field
-        account_type=account.account_type,
-        is_default=_becomes_default(owner),
+    return _added(
+        PaymentMethod(
+            owner=owner,
+            kind=PaymentMethod.Kind.BANK,
+            processor_token=token.token,
+            last4=token.last4,
+            holder_name=account.holder_name,
+            routing_number=account.routing_number,
+            account_number=account.account_number,  # encrypted by the field
+            account_type=account.account_type,
+            is_default=_becomes_default(owner),
+        )
     )
 
 
@@ -196,4 +211,7 @@ def payment_method_remove(*, method: PaymentMethod, actor=None) -> list[Payment]
         method.removed_at = timezone.now()
         method.is_default = False
         method.save(update_fields=["removed_at", "is_default", "updated_at"])
+        activity_record(
+            user=method.owner, kind=AccountEvent.Kind.METHOD_REMOVED, detail=method.label
+        )
     return cancelled

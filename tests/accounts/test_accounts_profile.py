@@ -16,7 +16,6 @@ VALID = {
     "postal_code": "62701",
     "time_zone": "America/Chicago",
     "remind_by_email": "on",
-    "remind_by_sms": "on",
     "remind_days_before": "5",
 }
 
@@ -37,11 +36,7 @@ def test_profile_saves_name_phone_address_time_zone_and_reminders(borrower_clien
     assert (borrower.full_name, borrower.phone) == ("Ana Lima", "555-123-4567")
     assert (profile.city, profile.state, profile.postal_code) == ("Springfield", "IL", "62701")
     assert profile.time_zone == "America/Chicago"
-    assert (profile.remind_by_email, profile.remind_by_sms, profile.remind_days_before) == (
-        True,
-        True,
-        5,
-    )
+    assert (profile.remind_by_email, profile.remind_days_before) == (True, 5)
 
 
 @pytest.mark.django_db
@@ -52,8 +47,7 @@ def test_profile_saves_name_phone_address_time_zone_and_reminders(borrower_clien
         ("state", "Illinois"),
         ("time_zone", "Europe/Paris"),
         ("remind_days_before", "30"),
-        ("phone", ""),
-    ],  # text reminders need a phone
+    ],  # an empty phone is fine now: text reminders are gone (issue 14)
 )
 def test_profile_rejects_bad_values_and_saves_nothing(borrower_client, borrower, field, value):
     response = borrower_client.post(PROFILE_URL, {**VALID, field: value})
@@ -81,3 +75,10 @@ def test_user_menu_links_to_the_account_pages(borrower_client):
     html = borrower_client.get("/loans/").content.decode()
     for url in ("/account/profile/", "/account/security/", "/account/activity/"):
         assert f'href="{url}"' in html
+
+
+@pytest.mark.django_db
+def test_profile_offers_no_text_reminders_until_texts_are_sent(borrower_client):
+    html = borrower_client.get(PROFILE_URL).content.decode()
+    assert "Text me" not in html
+    assert "remind_by_sms" not in html
