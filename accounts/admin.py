@@ -121,6 +121,7 @@ class SupportMessageInline(admin.TabularInline):
 class SupportReplyForm(forms.ModelForm):
     reply = forms.CharField(
         label="Answer",
+        required=False,  # saving without an answer sends nothing (the view is still audited)
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text="The borrower is emailed that a message is waiting (never its content).",
     )
@@ -154,6 +155,8 @@ class SupportThreadAdmin(AuditedAdminMixin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         from .inbox import thread_answer_by_staff
 
+        if not form.cleaned_data["reply"].strip():
+            return
         thread_answer_by_staff(
             thread=obj, staff=request.user, body=form.cleaned_data["reply"], request=request
         )

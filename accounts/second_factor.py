@@ -29,9 +29,11 @@ class SecondFactorLocked(Exception):
         super().__init__("Too many attempts.")
 
     @property
-    def seconds_left(self) -> int:
+    def seconds_left(self) -> int | None:
+        """Seconds until the device's own wait ends; None when a rate limit (per device or per
+        address, up to 5 minutes) stopped the try, whose end is not known here."""
         if self.until is None:
-            return 60
+            return None
         return max(1, int((self.until - timezone.now()).total_seconds()) + 1)
 
 

@@ -97,6 +97,7 @@ def loans_past_due_by_bucket(*, on: dt.date) -> list[Figure]:
         "unpaid_fees",
         "paid_toward_installments",
         "apr_percent",
+        "rate_caps",  # SCRA caps: read by loan_balances_on (no query per loan)
     )
     for loan in loans.iterator(chunk_size=2000):
         schedule, position = contract_schedule(loan), loan_position(loan, on)

@@ -401,6 +401,7 @@ def scheduled_payments(*, on: dt.date) -> dict:
         result = _submit_scheduled_payments(on=on)
         for key in ("due", "charged", "failed"):
             counts[key] = result[key]
+        counts["skipped"] = result["cancelled"]  # refused by the charge gate, nothing charged
     return result
 
 

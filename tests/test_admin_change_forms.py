@@ -2,6 +2,7 @@
 form's own initial data, is either refused (read-only) or writes an audit row, and the demo
 borrower's pages all still render afterwards."""
 
+import datetime as dt
 from decimal import Decimal
 from html.parser import HTMLParser
 
@@ -115,6 +116,35 @@ def _rows_for_every_model(demo, loan):
         reason="goodwill", actor=make_staff("Support agent"), on=TODAY,
     )  # fmt: skip
     _document_rows(demo, loan)
+    _collections_rows(loan)
+    from accounts.inbox import thread_start
+
+    thread_start(user=demo, topic="payments", body="Where is my refund?", loan=loan)
+
+
+def _collections_rows(loan):
+    """Issue 13 collections: a contact note, a promise to pay, an account flag, a snapshot."""
+    from loans.collections import (
+        account_flag_set,
+        collections_run,
+        contact_note_add,
+        promise_add,
+    )
+    from loans.models import DelinquencySnapshot
+
+    agent, supervisor = make_staff("Support agent"), make_staff("Supervisor")
+    contact_note_add(loan_id=loan.pk, channel="call", outcome="promised", text="Will pay Friday",
+                     actor=agent)  # fmt: skip
+    promise_add(loan_id=loan.pk, promised_date=TODAY + dt.timedelta(days=3),
+                amount=Decimal("50.00"), actor=agent, on=TODAY)  # fmt: skip
+    account_flag_set(
+        loan_id=loan.pk, kind="hardship", start_date=TODAY,
+        end_date=TODAY + dt.timedelta(days=30), reason="lost the job in November", actor=supervisor,
+    )  # fmt: skip
+    collections_run(on=TODAY)
+    # The queue lists past-due loans only (the demo has one): keep the rows it shows.
+    DelinquencySnapshot.objects.filter(bucket=DelinquencySnapshot.Bucket.CURRENT).delete()
+    assert DelinquencySnapshot.objects.exists()
 
 
 def _document_rows(demo, loan):

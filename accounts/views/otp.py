@@ -31,10 +31,15 @@ def otp_verify(request):
                 request=request, user=user, code=form.cleaned_data["code"]
             )
         except SecondFactorLocked as locked:
+            wait = (
+                f"wait {locked.seconds_left} seconds"
+                if locked.seconds_left is not None
+                else "wait a few minutes"
+            )
             form.add_error(
                 "code",
-                f"Too many tries. For your security, wait {locked.seconds_left} seconds, "
-                "then try again.",
+                f"Too many tries. For your security, {wait}, then try again — or use one of "
+                "your recovery codes.",
             )
         else:
             if device is None:

@@ -216,7 +216,7 @@ def submit_scheduled_payments(*, on: dt.date) -> dict[str, int]:
     twice (payment_charge claims the call under a row lock)."""
     from .submission import payment_charge
 
-    counts = {"due": 0, "charged": 0, "failed": 0}
+    counts = {"due": 0, "charged": 0, "failed": 0, "cancelled": 0}
     due = Payment.objects.filter(status=S.SCHEDULED, scheduled_for__lte=on).values_list(
         "pk", flat=True
     )
@@ -229,5 +229,8 @@ def submit_scheduled_payments(*, on: dt.date) -> dict[str, int]:
                 "scheduled payment %s failed to send; the next run retries", payment_id
             )
             continue
-        counts["failed" if status == S.FAILED else "charged"] += 1
+        if status == S.CANCELLED:  # the charge gate refused it: nothing was charged
+            counts["cancelled"] += 1
+        else:
+            counts["failed" if status == S.FAILED else "charged"] += 1
     return counts
