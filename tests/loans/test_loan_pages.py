@@ -134,8 +134,8 @@ def test_loan_detail_shows_contract_schedule_and_interest_paid(borrower_client, 
     assert "Feb 5, 2026" in text
     page3 = borrower_client.get(f"/loans/{my_loan.pk}/?page=3").content.decode()
     assert "Page 3 of 5" in page3
-    assert '<td class="nowrap">Feb 5, 2028</td>' in page3
-    assert '<td class="nowrap">Feb 5, 2026</td>' not in page3
+    assert '<time class="nowrap" datetime="2028-02-05">Feb 5, 2028</time>' in page3
+    assert '<time class="nowrap" datetime="2026-02-05">Feb 5, 2026</time>' not in page3
     assert borrower_client.get(f"/loans/{my_loan.pk}/?page=zz").status_code == 200
 
 
