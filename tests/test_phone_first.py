@@ -15,8 +15,17 @@ from factories import TEST_PASSWORD
 AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
 SHOTS = Path("/tmp/shots-phone-first")
 PHONE = {"width": 390, "height": 844}
-PUBLIC = ["/", "/help/", "/privacy/", "/accounts/login/", "/accounts/signup/",
-          "/accounts/password/reset/", "/payments/guest/", "/offline/", "/no-such-page/"]
+PUBLIC = [
+    "/",
+    "/help/",
+    "/privacy/",
+    "/accounts/login/",
+    "/accounts/signup/",
+    "/accounts/password/reset/",
+    "/payments/guest/",
+    "/offline/",
+    "/no-such-page/",
+]
 
 # Every visible link and control, and its target box. A checkbox or radio counts with its
 # label (tapping either works). WCAG 2.5.8's inline exception: a link inside a sentence (its
@@ -30,8 +39,8 @@ TARGETS_JS = """
   .map(el => {
     let r = el.getBoundingClientRect();
     if (el.type === 'checkbox' || el.type === 'radio') {
-      const label = el.closest('label') || (el.id && document.querySelector(`label[for="${el.id}"]`));
-      const box = el.closest('.choice, .field--check') || label;
+      const box = el.closest('.choice, .field--check, label')
+        || (el.id && document.querySelector(`label[for="${el.id}"]`));
       if (box) r = box.getBoundingClientRect();
     }
     return [el.outerHTML.slice(0, 90), Math.round(r.width), Math.round(r.height)];
@@ -82,18 +91,35 @@ def borrower_pages(borrower, linked_loan, add_card):
 
     card = add_card("4242424242424242")
     payment = payment_submit(
-        loan_id=linked_loan.pk, method=card, amount=Decimal("100.00"),
-        idempotency_key=new_idempotency_key(), payer=borrower,
-        payer_email=borrower.email, confirm_duplicate=True,
+        loan_id=linked_loan.pk,
+        method=card,
+        amount=Decimal("100.00"),
+        idempotency_key=new_idempotency_key(),
+        payer=borrower,
+        payer_email=borrower.email,
+        confirm_duplicate=True,
     )
     loan = linked_loan.pk
     return [
-        "/loans/", "/loans/link/", f"/loans/{loan}/", f"/loans/{loan}/what-if/?extra_monthly=75",
-        f"/loans/{loan}/sharing/", "/loans/calendar/", reverse("payments:pay", args=[loan]),
-        reverse("payments:detail", args=[payment.reference]), reverse("payments:history"),
-        reverse("payments:methods"), reverse("payments:add_card"), reverse("payments:add_bank"),
-        reverse("payments:autopay_setup", args=[loan]), "/account/profile/", "/account/security/",
-        "/account/activity/", "/accounts/password/change/", "/accounts/email/", "/help/",
+        "/loans/",
+        "/loans/link/",
+        f"/loans/{loan}/",
+        f"/loans/{loan}/what-if/?extra_monthly=75",
+        f"/loans/{loan}/sharing/",
+        "/loans/calendar/",
+        reverse("payments:pay", args=[loan]),
+        reverse("payments:detail", args=[payment.reference]),
+        reverse("payments:history"),
+        reverse("payments:methods"),
+        reverse("payments:add_card"),
+        reverse("payments:add_bank"),
+        reverse("payments:autopay_setup", args=[loan]),
+        "/account/profile/",
+        "/account/security/",
+        "/account/activity/",
+        "/accounts/password/change/",
+        "/accounts/email/",
+        "/help/",
     ]
 
 
@@ -169,8 +195,9 @@ def test_focus_ring_is_3_to_1_on_white_and_page_background_and_kept_on_the_date_
     assert ring[:3] == ["good_through", "solid", "3px"]
     assert ring[3] == "rgb(180, 83, 9)"  # --c-focus, light mode
     on_white = page.evaluate(CONTRAST_JS, [ring[3], "rgb(255, 255, 255)"])
-    on_page = page.evaluate(CONTRAST_JS, [ring[3], page.evaluate(
-        "getComputedStyle(document.body).backgroundColor")])
+    on_page = page.evaluate(
+        CONTRAST_JS, [ring[3], page.evaluate("getComputedStyle(document.body).backgroundColor")]
+    )
     assert (on_white, on_page) == (5.02, 4.68)
 
 
