@@ -51,8 +51,8 @@ def test_dashboard_shows_status_progress_autopay_and_last_payment(borrower_clien
     assert "$100.00" in last
     assert "on Nov 20" in last
     assert (
-        f'<dt>Autopay</dt><dd>Off · <a href="/payments/autopay/{my_loan.pk}/setup/">Set up</a>'
-        in text
+        f'<dt>Autopay</dt><dd>Off · <a class="tap" href="/payments/autopay/{my_loan.pk}/setup/">'
+        'Set up<span class="visually-hidden"> autopay for the ' in text
     )
     assert f'href="/payments/pay/{my_loan.pk}/"' in text
     assert text.count("Make a payment") == 1
