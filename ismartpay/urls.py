@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
 
-from ismartpay.core import converters
+from ismartpay.core import converters, pwa
 from ismartpay.core.health import healthz
 
 # Before any include(): the apps' patterns use <id:…>, <payment_ref:…>, <idem_key:…>, ….
@@ -13,6 +13,9 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("help/", TemplateView.as_view(template_name="help.html"), name="help"),
     path("privacy/", TemplateView.as_view(template_name="privacy.html"), name="privacy"),
+    path("offline/", TemplateView.as_view(template_name="offline.html"), name="offline"),
+    path("sw.js", pwa.service_worker, name="service_worker"),
+    path("manifest.webmanifest", pwa.manifest, name="web_manifest"),
     path("accounts/", include("allauth.urls")),
     path("account/", include("accounts.urls")),
     path("loans/", include("loans.urls")),

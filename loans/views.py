@@ -87,7 +87,11 @@ def loan_detail(request, loan_id: int):
         return response
     today = timezone.localdate()
     detail = loan_detail_for(loan, today=today)
-    page = Paginator(amortization_for(loan), SCHEDULE_PAGE_SIZE).get_page(request.GET.get("page"))
+    # Without ?page= the schedule opens at the page holding the next unpaid payment.
+    next_unpaid_page = detail.summary.payments_made // SCHEDULE_PAGE_SIZE + 1
+    page = Paginator(amortization_for(loan), SCHEDULE_PAGE_SIZE).get_page(
+        request.GET.get("page") or next_unpaid_page
+    )
     quote_form = PayoffQuoteForm(
         request.GET if "good_through" in request.GET else None,
         today=today,

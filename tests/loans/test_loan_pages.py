@@ -51,8 +51,8 @@ def test_dashboard_shows_status_progress_autopay_and_last_payment(borrower_clien
     assert "$100.00" in last
     assert "on Nov 20" in last
     assert (
-        f'<dt>Autopay</dt><dd>Off · <a href="/payments/autopay/{my_loan.pk}/setup/">Set up</a>'
-        in text
+        f'<dt>Autopay</dt><dd>Off · <a class="tap" href="/payments/autopay/{my_loan.pk}/setup/">'
+        'Set up<span class="visually-hidden"> autopay for the ' in text
     )
     assert f'href="/payments/pay/{my_loan.pk}/"' in text
     assert text.count("Make a payment") == 1
@@ -136,8 +136,8 @@ def test_loan_detail_shows_contract_schedule_and_interest_paid(borrower_client, 
     assert "Feb 5, 2026" in text
     page3 = borrower_client.get(f"/loans/{my_loan.pk}/?page=3").content.decode()
     assert "Page 3 of 5" in page3
-    assert '<td class="nowrap">Feb 5, 2028</td>' in page3
-    assert '<td class="nowrap">Feb 5, 2026</td>' not in page3
+    assert '<time class="nowrap" datetime="2028-02-05">Feb 5, 2028</time>' in page3
+    assert '<time class="nowrap" datetime="2026-02-05">Feb 5, 2026</time>' not in page3
     assert borrower_client.get(f"/loans/{my_loan.pk}/?page=zz").status_code == 200
 
 

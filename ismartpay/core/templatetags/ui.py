@@ -28,3 +28,16 @@ def duration_words(value) -> str:
     minutes = int(value.total_seconds() // 60)
     hours, minutes = divmod(minutes, 60)
     return f"{hours} h {minutes} min" if hours else f"{minutes} min"
+
+
+@register.filter
+def keep_hyphenated(value) -> str:
+    """Each word holding a hyphen ("F-150", "DA-099412") in a no-wrap span: a phone breaks the
+    line between words, never after the hyphen. Escapes the text first."""
+    from django.utils.html import conditional_escape
+    from django.utils.safestring import mark_safe
+
+    words = conditional_escape(value).split(" ")
+    return mark_safe(  # noqa: S308 - every word was escaped above
+        " ".join(f'<span class="nowrap">{w}</span>' if "-" in w else w for w in words)
+    )
