@@ -40,12 +40,13 @@ class PayForm(forms.Form):
         amounts: dict[str, Decimal],
         methods,
         today: dt.date,
-        principal_only_allowed: bool = True,
+        principal_only_refusal: str | None = None,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
-        if not principal_only_allowed:  # past due: the page says why (rules.py)
-            del self.fields["principal_only"]
+        # Past due: the option is not offered (the page says why, rules.py); a POST that asks
+        # for it anyway is refused with that reason rather than paid as a regular payment.
+        self.principal_only_refusal = principal_only_refusal
         self.amounts, self.today = amounts, today
         labels = {
             "due": "Amount due",
@@ -74,6 +75,8 @@ class PayForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        if cleaned.get("principal_only") and self.principal_only_refusal:
+            self.add_error("principal_only", self.principal_only_refusal)
         choice = cleaned.get("amount_choice")
         if choice == "other":
             try:

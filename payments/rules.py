@@ -54,15 +54,19 @@ def card_fee(*, method_kind: str, lender_card_fee: Decimal) -> Decimal:
 
 def principal_only_refusal(*, past_due: Decimal, unpaid_fees: Decimal) -> Refusal | None:
     """Principal-only is for a loan that is up to date: what is past due, and its fees, come
-    first (as the lenders who offer principal-only payments publish)."""
-    behind = past_due + unpaid_fees
-    if behind <= ZERO:
+    first (as the lenders who offer principal-only payments publish). `past_due` is the
+    installments' part (the figure the dashboard shows as past due); fees are named apart."""
+    if past_due + unpaid_fees <= ZERO:
         return None
+    behind = []
+    if past_due > ZERO:
+        behind.append(f"the ${past_due:,} that is past due")
+    if unpaid_fees > ZERO:
+        behind.append(f"${unpaid_fees:,} of fees")
     return Refusal(
         PRINCIPAL_ONLY,
-        f"Principal-only payments are for loans that are up to date. First pay the ${behind:,} "
-        "that is past due"
-        + (f" (including ${unpaid_fees:,} of fees)" if unpaid_fees > ZERO else "")
+        "Principal-only payments are for loans that are up to date. First pay "
+        + " and ".join(behind)
         + "; then extra payments can go to principal.",
     )
 

@@ -72,7 +72,7 @@ def pay_start(request, loan_id):
         methods=methods,
         today=today,
         initial=_initial(request, loan, amounts, methods, today),
-        principal_only_allowed=_principal_only_refusal(loan, amounts) is None,
+        principal_only_refusal=_principal_only_refusal(loan, amounts),
     )
     if request.method == "POST" and form.is_valid():
         key = new_idempotency_key()

@@ -356,8 +356,8 @@ def test_principal_only_is_refused_while_the_loan_is_past_due(borrower, add_card
     with time_machine.travel(NOW, tick=False), pytest.raises(AmountNotAllowed) as refused:
         _submit(loan, card, "1000.00", borrower, principal_only=True)
     assert str(refused.value) == (
-        "Principal-only payments are for loans that are up to date. First pay the $508.32 "
-        "that is past due (including $25.00 of fees); then extra payments can go to principal."
+        "Principal-only payments are for loans that are up to date. First pay the $483.32 "
+        "that is past due and $25.00 of fees; then extra payments can go to principal."
     )
     assert Payment.objects.count() == 0
     assert SandboxCharge.objects.count() == 0
@@ -382,7 +382,37 @@ def test_the_pay_page_offers_principal_only_only_while_the_loan_is_current(
         behind_page = borrower_client.get(f"/payments/pay/{behind.pk}/").content.decode()
     assert 'name="principal_only"' in current_page
     assert 'name="principal_only"' not in behind_page
-    assert "First pay the $508.32 that is past due (including $25.00 of fees)" in behind_page
+    assert "First pay the $483.32 that is past due and $25.00 of fees" in behind_page
+
+
+@pytest.mark.django_db
+def test_a_principal_only_post_on_a_past_due_loan_is_refused_not_silently_applied(
+    borrower, borrower_client, add_card
+):
+    """The option is hidden while the loan is behind; a hand-made POST asking for it is
+    refused next to the field, not turned into a regular payment."""
+    from factories import LoanFactory, LoanLinkFactory
+
+    card = add_card("4242424242424242")
+    behind = LoanFactory(
+        principal_balance=Decimal("21335.10"),
+        interest_accrued_through=dt.date(2026, 10, 5),
+        paid_toward_installments=Decimal("4349.88"),
+        unpaid_fees=Decimal("25.00"),
+    )
+    LoanLinkFactory(user=borrower, loan=behind)
+    data = {
+        "amount_choice": "other",
+        "other_amount": "100.00",
+        "principal_only": "on",
+        "method": str(card.pk),
+        "pay_on": "2026-11-24",
+    }
+    with time_machine.travel(NOW, tick=False):
+        response = borrower_client.post(f"/payments/pay/{behind.pk}/", data)
+    assert response.status_code == 200  # the form again, with the reason; no review step
+    assert "First pay the $483.32 that is past due and $25.00 of fees" in response.content.decode()
+    assert Payment.objects.count() == 0
 
 
 @pytest.mark.django_db

@@ -316,6 +316,7 @@ def test_a_scheduled_payment_is_sent_on_its_date_once_however_often_the_job_runs
         "due": 0,
         "charged": 0,
         "failed": 0,
+        "cancelled": 0,
     }
     with time_machine.travel(dt.datetime(2026, 12, 3, 15, tzinfo=dt.UTC), tick=False):
         # The job missed Dec 1 and 2: the next run catches up; a rerun changes nothing.
