@@ -5,6 +5,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context
 from django.conf import settings
 from django.contrib import messages
+from django.db import transaction
 
 from .activity import activity_record, sign_in_record
 from .models import AccountEvent
@@ -92,8 +93,18 @@ class AccountAdapter(DefaultAccountAdapter):
             (content for content, mime in getattr(msg, "alternatives", []) if mime == "text/html"),
             "",
         )
-        send_account_email.delay_on_commit(
-            subject=msg.subject, body=msg.body, from_email=msg.from_email, to=msg.to, html=html
+        kwargs = {
+            "subject": msg.subject,
+            "body": msg.body,
+            "from_email": msg.from_email,
+            "to": msg.to,
+            "html": html,
+        }
+        # The body holds a one-time link (confirmation, reset): the worker's and any monitor's
+        # logs show the subject only (Celery's kwargsrepr), never the link.
+        shown = repr({"subject": msg.subject, "to": "[redacted]", "body": "[redacted]"})
+        transaction.on_commit(
+            lambda: send_account_email.apply_async(kwargs=kwargs, kwargsrepr=shown)
         )
 
     def respond_email_verification_sent(self, request, user):

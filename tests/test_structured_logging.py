@@ -112,3 +112,18 @@ def test_account_numbers_in_known_fields_keep_only_their_last_four():
     assert redact("otp=123456 password=hunter2") == "otp=[redacted] password=[redacted]"
     line = _emit("verify", account_number="000222222227", otp="123456")
     assert (line["account_number"], line["otp"]) == ("[redacted …2227]", "[redacted]")
+
+
+def test_one_time_links_are_redacted_wherever_they_are_logged():
+    from ismartpay.core.logging import redact
+
+    text = (
+        "Confirm: http://localhost:8000/accounts/confirm-email/MQ:1tAbcd:xyz123/ then "
+        "reset at http://localhost:8000/accounts/password/reset/key/1-cbp2x3-9f1e2d/ or "
+        "accept http://localhost:8000/loans/invitations/eyJsb2FuIjoxfQ:1tX:sig/"
+    )
+    assert redact(text) == (
+        "Confirm: http://localhost:8000/accounts/confirm-email/[redacted]/ then "
+        "reset at http://localhost:8000/accounts/password/reset/key/[redacted]/ or "
+        "accept http://localhost:8000/loans/invitations/[redacted]/"
+    )

@@ -25,6 +25,12 @@ _SECRET_FIELD = re.compile(
 )
 _SECRET_KEY = re.compile(rf"(?i)({_SECRET_KEYS})")
 _NUMBER_KEY = re.compile(r"(?i)card_number|account_number")  # support may see the last 4
+# One-time links that act for the person who holds them: email confirmation, password reset,
+# invitations. Their key is masked wherever a link is written (a rendered email in a task's
+# arguments, a request path).
+_LINK_KEY = re.compile(
+    r"(/(?:accounts/confirm-email|accounts/password/reset/key|loans/invitations)/)[^/\s\"']+"
+)
 
 
 def _inside_identifier(text: str, start: int, end: int) -> bool:
@@ -83,6 +89,7 @@ def redact(text: str) -> str:
     """Mask card numbers to their last 4 and the values of secret fields (account and card
     numbers there to their last 4), leaving ids, dates and amounts readable."""
     text = _LONG_FRACTION.sub(r"\1", text)
+    text = _LINK_KEY.sub(r"\1[redacted]", text)
     text = _mask_cards(text)
     return _SECRET_FIELD.sub(
         lambda m: f"{m.group(1)}{m.group(2)}{_mask_field(*m.group(1, 3))}", text

@@ -116,3 +116,22 @@ def test_a_taken_email_costs_the_same_password_hashing_as_a_new_one(client, monk
     client.cookies.clear()
     _signup(client, "taken@example.com")
     assert hashed == [PASSWORD, PASSWORD]
+
+
+@pytest.mark.django_db
+def test_the_confirmation_link_never_reaches_the_workers_logs(
+    client, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The rendered mail travels to the worker as task arguments; Celery logs a task's
+    arguments as its kwargsrepr, which shows the subject only."""
+    from accounts.tasks import send_account_email
+
+    queued = []
+    monkeypatch.setattr(send_account_email, "apply_async", lambda **options: queued.append(options))
+    with django_capture_on_commit_callbacks(execute=True):
+        _signup(client, "fresh-logs@example.com")
+    (options,) = queued
+    assert "/accounts/confirm-email/" in options["kwargs"]["body"]
+    assert "confirm-email" not in options["kwargsrepr"]
+    assert "fresh-logs@example.com" not in options["kwargsrepr"]
+    assert "Confirm" in options["kwargsrepr"]  # the subject, to tell the task apart
