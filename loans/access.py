@@ -3,7 +3,6 @@ private calendar-feed token. One service per state change, each in its own trans
 
 import datetime as dt
 import hashlib
-import hmac
 import secrets
 
 from allauth.account.models import EmailAddress
@@ -17,6 +16,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from .facts import loan_facts_match
 from .models import CalendarFeed, LinkAttempt, Loan, LoanInvitation, LoanLink
 from .permissions import OWNER_ROLES, OWNER_ROLES_IN_LINK_ORDER, is_owner
 
@@ -51,10 +51,6 @@ def email_verified(user) -> bool:
     return EmailAddress.objects.filter(user=user, verified=True).exists()
 
 
-def _same(a: str, b: str) -> bool:
-    return hmac.compare_digest(a.upper().encode(), b.upper().encode())
-
-
 def loan_link(
     *, user, lender_id: int, loan_number: str, billing_zip: str, vin_last6: str, today: dt.date
 ) -> LoanLink:
@@ -80,9 +76,7 @@ def loan_link(
             .filter(lender_id=lender_id, loan_number__iexact=loan_number.strip())
             .first()
         )
-        zip_ok = _same(billing_zip[:5], (loan.billing_zip if loan else "00000")[:5])
-        vin_ok = _same(vin_last6, (loan.vin if loan else "000000")[-6:])
-        if loan is None or not (zip_ok and vin_ok):
+        if not loan_facts_match(loan, billing_zip=billing_zip, vin_last6=vin_last6):
             LinkAttempt.objects.filter(pk=attempt.pk).update(failures=F("failures") + 1)
             left = MAX_LINK_FAILURES_PER_DAY - attempt.failures - 1
             outcome = LinkLocked(_LOCKED) if left <= 0 else AccessError(_NOT_FOUND)
