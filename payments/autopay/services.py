@@ -28,6 +28,7 @@ from loans.models import Loan
 from loans.permissions import can_manage_autopay, loan_role
 from loans.selectors import loan_position
 
+from .. import authorizations
 from ..errors import NotAllowed, PaymentError
 from ..models import AutopayAuthorization, AutopayDebit, AutopayEvent, AutopayPlan, PaymentMethod
 from ..notifications import notice_send
@@ -36,7 +37,7 @@ from ..timing import lender_local
 from . import schedule as sched
 from .selectors import loan_terms, plan_terms, project_debits
 
-AUTHORIZATION_VERSION = "AP-2026-11"
+AUTHORIZATION_VERSION = authorizations.AUTOPAY_VERSION
 P = AutopayPlan.Status
 
 
@@ -147,18 +148,15 @@ def describe_schedule(terms: sched.PlanTerms) -> str:
 
 
 def authorization_text(*, loan: Loan, method: PaymentMethod, terms: sched.PlanTerms) -> str:
-    """The exact words the borrower agrees to (versioned: AUTHORIZATION_VERSION)."""
-    end = f" until {terms.end_date:%B %-d, %Y}" if terms.end_date else " until you cancel"
-    return (
-        f"I authorize iSmartPay, servicer for {loan.lender.name}, to debit {method.label} "
-        f"for {describe_amount(terms)}, {describe_schedule(terms)}, starting "
-        f"{terms.start_date:%B %-d, %Y}{end}, to pay loan {loan.loan_number}. "
-        "A payment date that falls on a weekend or bank holiday is moved to the business day "
-        "before. No payment will be more than the loan's payoff amount. If a payment amount "
-        "differs from the previous one, you will be told at least 10 days before. "
-        "You can change, skip or cancel any payment until the cut-off time on the business day "
-        "before it, online or by contacting us; a cancellation made at least 3 business days "
-        "before a payment always stops it. Autopay is optional: you can always pay another way."
+    """The exact words the borrower agrees to (payments.authorizations, AUTOPAY_VERSION)."""
+    return authorizations.autopay_text(
+        lender_name=loan.lender.name,
+        loan_number=loan.loan_number,
+        account_label=method.label,
+        amount_words=describe_amount(terms),
+        schedule_words=describe_schedule(terms),
+        start_date=terms.start_date,
+        end_date=terms.end_date,
     )
 
 

@@ -88,6 +88,8 @@ class Payment(TimeStampedModel):
     is_payoff = models.BooleanField(default=False)  # paying a payoff quote: tolerance applies
     # The one-time debit authorization the payer confirmed (bank debits: Regulation E/NACHA).
     authorization_text = models.TextField(blank=True)
+    # payments.authorizations.ONE_TIME_VERSION when the text was shown; "" when none was needed.
+    authorization_version = models.CharField(max_length=16, blank=True, default="")
     scheduled_for = models.DateField()  # the date the borrower chose
     effective_date = models.DateField()  # business date it counts (cut-off applied)
     status = models.CharField(max_length=10, choices=Status.choices)

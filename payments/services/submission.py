@@ -14,7 +14,7 @@ from loans.models import Loan
 from loans.permissions import is_third_party
 from loans.services import loan_post_payment
 
-from .. import rules
+from .. import authorizations, rules
 from ..errors import DuplicateSuspected
 from ..gateways import get_gateway
 from ..gateways.base import (
@@ -60,6 +60,7 @@ def payment_submit(
     principal_only: bool = False,
     is_payoff: bool = False,
     authorization_text: str = "",
+    authorization_version: str = "",
     confirm_duplicate: bool = False,
     source: str = Payment.Source.ONE_TIME,
     channel: str = Payment.Channel.PORTAL,
@@ -90,6 +91,9 @@ def payment_submit(
         extra={
             "is_payoff": is_payoff,
             "authorization_text": authorization_text,
+            # The text's version (payments.authorizations): the one-time texts' unless given.
+            "authorization_version": authorization_version
+            or (authorizations.ONE_TIME_VERSION if authorization_text else ""),
             "channel": channel,
         },
     )

@@ -16,7 +16,7 @@ from loans.models import LoanPosting
 from loans.permissions import can_cancel_payment, loan_role
 from loans.selectors import loan_balances_on, loan_get_for_user, loan_summary
 
-from .. import rules
+from .. import authorizations, rules
 from ..declines import reason_for
 from ..errors import (
     AmountNotAllowed,
@@ -215,10 +215,12 @@ def _ach_authorization(loan, method, amount: Decimal, effective: dt.date) -> str
     """The one-time debit authorization a bank payment's payer confirms (kept on the payment)."""
     if method.kind != "bank":
         return ""
-    return (
-        f"I authorize iSmartPay, servicer for {loan.lender.name}, to debit ${amount:,} "
-        f"once from {method.label} on or after {effective:%B} {effective.day}, {effective.year}, "
-        f"for loan {loan.loan_number}."
+    return authorizations.one_time_ach_text(
+        lender_name=loan.lender.name,
+        loan_number=loan.loan_number,
+        account_label=method.label,
+        amount=amount,
+        on=effective,
     )
 
 
