@@ -23,7 +23,6 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from loans.calendar import add_business_days, is_business_day, previous_business_day
 from loans.models import Loan
 from loans.permissions import can_manage_autopay, loan_role
 from loans.selectors import loan_position
@@ -33,7 +32,7 @@ from ..errors import NotAllowed, PaymentError
 from ..models import AutopayAuthorization, AutopayDebit, AutopayEvent, AutopayPlan, PaymentMethod
 from ..notifications import notice_send
 from ..rules import method_refusal
-from ..timing import lender_local
+from ..timing import change_deadline, earliest_run_date, lender_local
 from . import schedule as sched
 from .selectors import loan_terms, plan_terms, project_debits
 
@@ -59,25 +58,7 @@ def _owner_role(user, loan_id: int) -> str:
     return role
 
 
-# --- cut-off -----------------------------------------------------------------------------------
-def change_deadline(run_date: dt.date, lender) -> dt.datetime:
-    """The last moment a debit on `run_date` can be changed: the lender's cut-off on the
-    business day before it."""
-    from zoneinfo import ZoneInfo
-
-    day = previous_business_day(run_date - dt.timedelta(days=1))
-    return dt.datetime.combine(day, lender.cutoff_time, tzinfo=ZoneInfo(lender.timezone))
-
-
-def earliest_run_date(now: dt.datetime, lender) -> dt.date:
-    """The first business day whose change deadline has not passed at `now`."""
-    local = lender_local(now, lender.timezone)
-    today = local.date()
-    if is_business_day(today) and local.time() < lender.cutoff_time:
-        return add_business_days(today, 1)
-    return add_business_days(today, 2)
-
-
+# --- cut-off: the rules live in payments.timing (re-exported here) ------------------------
 def _next_open_period(plan: AutopayPlan) -> sched.Period | None:
     """The next period that has no debit row yet and will be charged."""
     terms, lterms = plan_terms(plan), loan_terms(plan.loan)
