@@ -21,7 +21,7 @@ def test_autopays_cutoff_names_are_the_timing_modules():
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.datetimes(min_value=dt.datetime(2026, 1, 1), max_value=dt.datetime(2027, 12, 31)))
+@given(st.datetimes(min_value=dt.datetime(2026, 1, 1), max_value=dt.datetime(2027, 12, 31)))  # noqa: DTZ001 - made UTC below
 def test_the_earliest_autopay_run_is_the_business_day_after_a_payment_made_now_counts(naive):
     now = naive.replace(tzinfo=dt.UTC)
     local = now.astimezone(ZoneInfo(LENDER.timezone))
