@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from .facts import loan_facts_match
+from .lock_objects import loan_for_update
 from .models import CalendarFeed, LinkAttempt, Loan, LoanInvitation, LoanLink
 from .permissions import OWNER_ROLES, OWNER_ROLES_IN_LINK_ORDER, is_owner
 
@@ -172,7 +173,7 @@ def loan_invite(*, loan: Loan, invited_by, email: str, name: str, role: str) -> 
         raise AccessError("Confirm your email address before sharing a loan.")
     with transaction.atomic():
         get_user_model().objects.select_for_update().filter(pk=invited_by.pk).first()
-        Loan.objects.select_for_update().filter(pk=loan.pk).first()
+        loan_for_update(loan.pk)  # serialises the per-loan invitation quota
         _invitation_quota_check(loan=loan, invited_by=invited_by, now=timezone.now())
         invitation = LoanInvitation.objects.create(
             loan=loan, invited_by=invited_by, email=email.strip(), name=name.strip(), role=role

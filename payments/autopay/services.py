@@ -29,6 +29,7 @@ from loans.selectors import loan_position
 
 from .. import authorizations
 from ..errors import NotAllowed, PaymentError
+from ..lock_objects import plan_for_update
 from ..models import AutopayAuthorization, AutopayDebit, AutopayEvent, AutopayPlan, PaymentMethod
 from ..notifications import notice_send
 from ..rules import method_refusal
@@ -284,11 +285,7 @@ def _authorize(plan, user, text, method, terms, upcoming, now, ip_address, user_
 def _lock(plan_id: int, user) -> tuple[AutopayPlan, str]:
     """The plan, locked, and the actor's label: the user's role on the loan (refused unless
     it lets them manage autopay, whatever the page checked before), or "system" for none."""
-    plan = (
-        AutopayPlan.objects.select_for_update(of=("self",))
-        .select_related("loan__lender", "method", "owner")
-        .get(pk=plan_id)
-    )
+    plan = plan_for_update(plan_id)
     if user is None:
         return plan, "system"
     return plan, _owner_role(user, plan.loan_id)

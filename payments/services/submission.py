@@ -25,6 +25,7 @@ from ..gateways.base import (
     OutcomeUnknown,
     TemporaryGatewayError,
 )
+from ..lock_objects import payment_for_update, payment_row_for_update
 from ..models import Payment, PaymentMethod
 from ..notifications import payment_notice_queue
 from ..risk import risk_flags
@@ -195,19 +196,6 @@ def _check_duplicate(loan_id: int, amount: Decimal, now: dt.datetime) -> None:
         )
 
 
-def payment_for_update(payment_id: int) -> tuple[Loan, Payment]:
-    """Lock the payment's loan, then the payment: always in this order, so a charge, a refund
-    and a reversal of payments on one loan can never wait on each other in a cycle."""
-    loan_id = Payment.objects.values_list("loan_id", flat=True).get(pk=payment_id)
-    loan = loan_locks.loan_for_update(loan_id)
-    payment = (
-        Payment.objects.select_for_update(of=("self",))
-        .select_related("method", "payer")
-        .get(pk=payment_id)
-    )
-    return loan, payment
-
-
 def payment_charge(
     *, payment_id: int, actor_label: str = "system", now: dt.datetime | None = None
 ) -> Payment:
@@ -345,7 +333,7 @@ def _applicable(loan: Loan, payment: Payment) -> Decimal:
 
 def _record_failure(payment_id: int, *, decline_code: str) -> Payment:
     with transaction.atomic():
-        payment = Payment.objects.select_for_update().get(pk=payment_id)
+        payment = payment_row_for_update(payment_id)
         if payment.status in (S.SUBMITTING, S.UNKNOWN):
             payment.decline_code = decline_code
             transition(
@@ -361,7 +349,7 @@ def _record_failure(payment_id: int, *, decline_code: str) -> Payment:
 
 def _record_unknown(payment_id: int, *, reason: str) -> Payment:
     with transaction.atomic():
-        payment = Payment.objects.select_for_update().get(pk=payment_id)
+        payment = payment_row_for_update(payment_id)
         if payment.status == S.SUBMITTING:
             transition(payment, S.UNKNOWN, actor_label="processor", detail={"reason": reason})
     return payment
@@ -380,7 +368,7 @@ def payment_recover(*, payment_id: int) -> Payment:
             payment_id=payment_id, result=result, actor_label="system:recovery"
         )
     with transaction.atomic():
-        payment = Payment.objects.select_for_update().get(pk=payment_id)
+        payment = payment_row_for_update(payment_id)
         if payment.status not in (S.SUBMITTING, S.UNKNOWN):
             return payment
         if payment.status == S.UNKNOWN:
