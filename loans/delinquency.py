@@ -92,11 +92,6 @@ def covered_installments(schedule: ContractSchedule, position: LoanPosition) -> 
     return min(fully_paid, schedule.term_months - 1)  # the final one absorbs the remainder
 
 
-def installments_due_count(schedule: ContractSchedule, on: dt.date) -> int:
-    """Count installments that have come due by `on` (due date on or before it)."""
-    return schedule.due_count(on)
-
-
 def late_fee_due_count(schedule: ContractSchedule, grace_days: int, on: dt.date) -> int:
     """Count installments whose grace period (due date + `grace_days` days) ended before `on`.
 

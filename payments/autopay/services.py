@@ -17,7 +17,6 @@ days, so a cancel made 3 business days before a debit always stops it.
 """
 
 import datetime as dt
-from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -25,7 +24,6 @@ from django.utils import timezone
 
 from loans.models import Loan
 from loans.permissions import can_manage_autopay, loan_role
-from loans.selectors import loan_position
 
 from .. import authorizations
 from ..errors import NotAllowed, PaymentError
@@ -511,7 +509,3 @@ def autopay_suspend(*, plan_id: int, reason: str) -> AutopayPlan | None:
         detail={"reason": reason},
     )
     return plan
-
-
-def payoff_now(loan: Loan, on: dt.date) -> Decimal:
-    return loan_position(loan, on).payoff
