@@ -183,7 +183,7 @@ def validate_terms(
     refusal = method_refusal(method, payer_id=user.pk, on=today)  # the charge gate's rule
     if refusal is not None:
         raise AutopayError(refusal.message)
-    if loan.status in (Loan.Status.PAID_OFF, Loan.Status.CLOSED, Loan.Status.CHARGED_OFF):
+    if loan.status in Loan.CLOSED_STATUSES:
         raise AutopayError("This loan takes no automatic payments.")
     if terms.schedule == sched.MONTHLY_DAY and not 1 <= (terms.day_of_month or 0) <= 28:
         raise AutopayError("Choose a day from 1 to 28.")

@@ -263,7 +263,7 @@ def payment_record_result(*, payment_id: int, result: ChargeResult, actor_label:
     already-resolved payment is returned unchanged."""
     with transaction.atomic():
         loan, payment = payment_for_update(payment_id)
-        if payment.status not in (S.SUBMITTING, S.UNKNOWN):
+        if payment.status not in Payment.IN_FLIGHT_STATUSES:
             return payment
         payment.processor_ref = result.processor_ref
         if result.status == ChargeStatus.FAILED:
@@ -334,7 +334,7 @@ def _applicable(loan: Loan, payment: Payment) -> Decimal:
 def _record_failure(payment_id: int, *, decline_code: str) -> Payment:
     with transaction.atomic():
         payment = payment_row_for_update(payment_id)
-        if payment.status in (S.SUBMITTING, S.UNKNOWN):
+        if payment.status in Payment.IN_FLIGHT_STATUSES:
             payment.decline_code = decline_code
             transition(
                 payment,
@@ -360,7 +360,7 @@ def payment_recover(*, payment_id: int) -> Payment:
     answer). Ask the processor by idempotency key: found, record that outcome; not found, the
     processor never took it, so send it again under the same key (never a new one)."""
     payment = Payment.objects.get(pk=payment_id)
-    if payment.status not in (S.SUBMITTING, S.UNKNOWN):
+    if payment.status not in Payment.IN_FLIGHT_STATUSES:
         return payment
     result = get_gateway().fetch_charge(payment.idempotency_key)
     if result is not None:
@@ -369,7 +369,7 @@ def payment_recover(*, payment_id: int) -> Payment:
         )
     with transaction.atomic():
         payment = payment_row_for_update(payment_id)
-        if payment.status not in (S.SUBMITTING, S.UNKNOWN):
+        if payment.status not in Payment.IN_FLIGHT_STATUSES:
             return payment
         if payment.status == S.UNKNOWN:
             transition(

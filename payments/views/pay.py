@@ -30,6 +30,7 @@ from ..models import Payment
 from ..presenters import payment_timeline
 from ..selectors import method_get_for_user, methods_for_user, payment_get_for_user
 from ..services import new_idempotency_key, payment_cancel_scheduled, payment_submit
+from ..statuses import payment_has_receipt
 from ..timing import effective_date_for, effective_date_for_scheduled, time_left_before_cutoff
 
 S = Payment.Status
@@ -251,7 +252,7 @@ def payment_detail(request, reference):
     code = payment.decline_code or payment.return_code
     posting = (
         LoanPosting.objects.filter(pk=payment.loan_posting_id).first()
-        if payment.loan_posting_id and payment.status in (S.POSTED, S.PENDING, S.SETTLED)
+        if payment.loan_posting_id and payment.status in Payment.APPLIED_STATUSES
         else None
     )
     return render(
@@ -260,7 +261,7 @@ def payment_detail(request, reference):
         {
             "payment": payment,
             "posting": posting,
-            "has_receipt": payment.status in (S.POSTED, S.PENDING, S.SETTLED),
+            "has_receipt": payment_has_receipt(payment.status),
             "loan": payment.loan,
             "timeline": payment_timeline(payment),
             "reason": reason_for(code) if code else None,
