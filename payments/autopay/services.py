@@ -26,25 +26,24 @@ from loans.models import Loan
 from loans.permissions import can_manage_autopay, loan_role
 
 from .. import authorizations
-from ..errors import NotAllowed, PaymentError
 from ..lock_objects import plan_for_update
 from ..models import AutopayAuthorization, AutopayDebit, AutopayEvent, AutopayPlan, PaymentMethod
 from ..notifications import notice_send
-from ..rules import method_refusal
 from ..timing import change_deadline, earliest_run_date, lender_local
 from . import schedule as sched
-from .selectors import loan_terms, plan_terms, project_debits
+from .errors import AutopayError, AutopayNotAllowed
+from .selectors import loan_terms, plan_terms
+from .terms import (  # noqa: F401 - describe_*, authorization_text re-exported for importers
+    _json_terms,
+    authorization_text,
+    describe_amount,
+    describe_schedule,
+    preview,
+    validate_terms,
+)
 
 AUTHORIZATION_VERSION = authorizations.AUTOPAY_VERSION
 P = AutopayPlan.Status
-
-
-class AutopayError(PaymentError):
-    """Refused, with a reason the borrower can read."""
-
-
-class AutopayNotAllowed(AutopayError, NotAllowed):
-    """The person's role on the loan does not let them do this to its autopay."""
 
 
 def _owner_role(user, loan_id: int) -> str:
@@ -107,39 +106,6 @@ def _reset_cursor(plan: AutopayPlan) -> None:
     plan.next_run_date = period.run_date if period else None
 
 
-# --- authorization text and emails -----------------------------------------------------------
-def describe_amount(terms: sched.PlanTerms) -> str:
-    half = " (half of it every two weeks)" if terms.schedule == sched.BIWEEKLY else ""
-    return {
-        sched.AMOUNT_DUE: "the amount due on each due date, including any past-due amount and fees",
-        sched.INSTALLMENT: f"your scheduled monthly payment{half}",
-        sched.FIXED: f"${terms.fixed_amount or 0:,} each time",
-        sched.EXTRA: f"your scheduled monthly payment{half} plus ${terms.extra_amount or 0:,} "
-        "toward principal",
-    }[terms.amount_rule]
-
-
-def describe_schedule(terms: sched.PlanTerms) -> str:
-    if terms.schedule == sched.MONTHLY_DAY:
-        return f"every month on day {terms.day_of_month}, on or before your due date"
-    if terms.schedule == sched.BIWEEKLY:
-        return f"every two weeks starting {terms.start_date:%B %-d, %Y}"
-    return "every month on your due date"
-
-
-def authorization_text(*, loan: Loan, method: PaymentMethod, terms: sched.PlanTerms) -> str:
-    """The exact words the borrower agrees to (payments.authorizations, AUTOPAY_VERSION)."""
-    return authorizations.autopay_text(
-        lender_name=loan.lender.name,
-        loan_number=loan.loan_number,
-        account_label=method.label,
-        amount_words=describe_amount(terms),
-        schedule_words=describe_schedule(terms),
-        start_date=terms.start_date,
-        end_date=terms.end_date,
-    )
-
-
 def _email(plan: AutopayPlan, kind: str, dedupe: str, subject: str, **context) -> None:
     notice_send(
         kind=f"autopay_{kind}",
@@ -161,53 +127,6 @@ def _event(plan: AutopayPlan, kind: str, *, actor=None, actor_label: str, **deta
     return AutopayEvent.objects.create(
         plan=plan, kind=kind, actor=actor, actor_label=actor_label, detail=detail
     )
-
-
-def _json_terms(method: PaymentMethod, terms: sched.PlanTerms, upcoming) -> dict:
-    return {
-        "method": method.label,
-        "amount_rule": terms.amount_rule,
-        "schedule": terms.schedule,
-        "day_of_month": terms.day_of_month,
-        "start_date": terms.start_date.isoformat(),
-        "end_date": terms.end_date.isoformat() if terms.end_date else None,
-        "fixed_amount": str(terms.fixed_amount) if terms.fixed_amount else None,
-        "extra_amount": str(terms.extra_amount) if terms.extra_amount else None,
-        "first_debits": [[d.run_date.isoformat(), str(d.amount)] for d in upcoming],
-    }
-
-
-def validate_terms(
-    *, loan: Loan, method: PaymentMethod, terms: sched.PlanTerms, user, today: dt.date
-) -> None:
-    refusal = method_refusal(method, payer_id=user.pk, on=today)  # the charge gate's rule
-    if refusal is not None:
-        raise AutopayError(refusal.message)
-    if loan.status in Loan.CLOSED_STATUSES:
-        raise AutopayError("This loan takes no automatic payments.")
-    if terms.schedule == sched.MONTHLY_DAY and not 1 <= (terms.day_of_month or 0) <= 28:
-        raise AutopayError("Choose a day from 1 to 28.")
-    if terms.schedule == sched.BIWEEKLY and terms.amount_rule == sched.AMOUNT_DUE:
-        raise AutopayError("Every-two-weeks plans pay a set amount; choose another amount.")
-    minimum = sched.minimum_fixed_amount(terms.schedule, loan.installment_amount)
-    if terms.amount_rule == sched.FIXED and (terms.fixed_amount or 0) < minimum:
-        raise AutopayError(f"A fixed amount must be at least ${minimum:,}.")
-    if terms.amount_rule == sched.EXTRA and (terms.extra_amount or 0) <= 0:
-        raise AutopayError("Enter the extra amount toward principal.")
-    if terms.end_date is not None and terms.end_date <= terms.start_date:
-        raise AutopayError("The end date must be after the start date.")
-    if terms.start_date < today:
-        raise AutopayError("The start date can't be in the past.")
-
-
-def preview(
-    *, loan: Loan, method: PaymentMethod, terms: sched.PlanTerms, now: dt.datetime, count: int = 3
-):
-    """What the review page shows: the authorization text and the next `count` debits."""
-    today = lender_local(now, loan.lender.timezone).date()
-    not_before = max(terms.start_date, earliest_run_date(now, loan.lender))
-    upcoming = project_debits(terms, loan, today=today, not_before=not_before, count=count)
-    return authorization_text(loan=loan, method=method, terms=terms), upcoming
 
 
 # --- services ----------------------------------------------------------------------------------
