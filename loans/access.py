@@ -3,7 +3,6 @@ private calendar-feed token. One service per state change, each in its own trans
 
 import datetime as dt
 import hashlib
-import hmac
 import secrets
 
 from allauth.account.models import EmailAddress
@@ -20,6 +19,8 @@ from django.utils import timezone
 from accounts.activity import activity_record
 from accounts.models import AccountEvent
 
+from .facts import loan_facts_match
+from .lock_objects import loan_for_update
 from .models import CalendarFeed, LinkAttempt, Loan, LoanInvitation, LoanLink
 from .permissions import OWNER_ROLES, OWNER_ROLES_IN_LINK_ORDER, is_owner
 
@@ -54,10 +55,6 @@ def email_verified(user) -> bool:
     return EmailAddress.objects.filter(user=user, verified=True).exists()
 
 
-def _same(a: str, b: str) -> bool:
-    return hmac.compare_digest(a.upper().encode(), b.upper().encode())
-
-
 def loan_link(
     *, user, lender_id: int, loan_number: str, billing_zip: str, vin_last6: str, today: dt.date
 ) -> LoanLink:
@@ -83,9 +80,7 @@ def loan_link(
             .filter(lender_id=lender_id, loan_number__iexact=loan_number.strip())
             .first()
         )
-        zip_ok = _same(billing_zip[:5], (loan.billing_zip if loan else "00000")[:5])
-        vin_ok = _same(vin_last6, (loan.vin if loan else "000000")[-6:])
-        if loan is None or not (zip_ok and vin_ok):
+        if not loan_facts_match(loan, billing_zip=billing_zip, vin_last6=vin_last6):
             LinkAttempt.objects.filter(pk=attempt.pk).update(failures=F("failures") + 1)
             left = MAX_LINK_FAILURES_PER_DAY - attempt.failures - 1
             outcome = LinkLocked(_LOCKED) if left <= 0 else AccessError(_NOT_FOUND)
@@ -181,7 +176,7 @@ def loan_invite(*, loan: Loan, invited_by, email: str, name: str, role: str) -> 
         raise AccessError("Confirm your email address before sharing a loan.")
     with transaction.atomic():
         get_user_model().objects.select_for_update().filter(pk=invited_by.pk).first()
-        Loan.objects.select_for_update().filter(pk=loan.pk).first()
+        loan_for_update(loan.pk)  # serialises the per-loan invitation quota
         _invitation_quota_check(loan=loan, invited_by=invited_by, now=timezone.now())
         invitation = LoanInvitation.objects.create(
             loan=loan, invited_by=invited_by, email=email.strip(), name=name.strip(), role=role

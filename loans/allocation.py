@@ -119,12 +119,3 @@ def apply(balances: Balances, allocation: Allocation) -> Balances:
         interest=balances.interest - allocation.interest,
         fees=balances.fees - allocation.fees,
     )
-
-
-def reverse(balances: Balances, allocation: Allocation) -> Balances:
-    """Return the balances after un-posting `allocation` (a return or reversal): exact inverse."""
-    return Balances(
-        principal=balances.principal + allocation.principal,
-        interest=balances.interest + allocation.interest,
-        fees=balances.fees + allocation.fees,
-    )

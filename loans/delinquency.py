@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ismartpay.core.money import is_cents, to_cents
-from loans.calendar import due_dates_through, installment_due_date
+from loans.calendar import due_dates, due_dates_through, installment_due_date
 
 CURRENT = "current"
 PAST_DUE = "past_due"
@@ -48,6 +48,10 @@ class ContractSchedule:
         if not 1 <= number <= self.term_months:
             raise ValueError(f"installment {number} is outside the {self.term_months}-month term")
         return installment_due_date(self.first_due_date, self.due_day, number)
+
+    def due_dates(self) -> list[dt.date]:
+        """Every due date of the contract, in order (loans.calendar.due_dates: the one rule)."""
+        return due_dates(self.first_due_date, self.due_day, self.term_months)
 
     def due_count(self, on: dt.date) -> int:
         """Count installments whose due date is on or before `on`."""
@@ -86,11 +90,6 @@ def covered_installments(schedule: ContractSchedule, position: LoanPosition) -> 
         return schedule.term_months
     fully_paid = int(position.paid_toward_installments // schedule.installment)
     return min(fully_paid, schedule.term_months - 1)  # the final one absorbs the remainder
-
-
-def installments_due_count(schedule: ContractSchedule, on: dt.date) -> int:
-    """Count installments that have come due by `on` (due date on or before it)."""
-    return schedule.due_count(on)
 
 
 def late_fee_due_count(schedule: ContractSchedule, grace_days: int, on: dt.date) -> int:

@@ -77,6 +77,12 @@ class Loan(TimeStampedModel):
         CHARGED_OFF = "charged_off", "Charged off"
         CLOSED = "closed", "Closed"
 
+    # Open: takes payments. Staff-set: charged off or closed by staff, no posting but a
+    # reversal. Closed: not open (paid off or staff-set), so no new payment or autopay.
+    OPEN_STATUSES = (Status.CURRENT, Status.PAST_DUE)
+    STAFF_SET_STATUSES = (Status.CHARGED_OFF, Status.CLOSED)
+    CLOSED_STATUSES = (Status.PAID_OFF, *STAFF_SET_STATUSES)
+
     lender = models.ForeignKey(Lender, on_delete=models.PROTECT, related_name="loans")
     loan_number = models.CharField(max_length=32)
     vin = models.CharField("VIN", max_length=17)

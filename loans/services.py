@@ -40,7 +40,7 @@ __all__ = [
 ]
 
 Kind = LoanPosting.Kind
-CLOSED_STATUSES = (Loan.Status.CHARGED_OFF, Loan.Status.CLOSED)
+CLOSED_STATUSES = Loan.STAFF_SET_STATUSES  # no posting but a reversal (name kept for importers)
 PAYOFF_TOLERANCE_LABEL = "system:payoff_tolerance"
 
 

@@ -9,17 +9,13 @@ from ismartpay.core.digits import refuse_non_ascii_digits
 from ismartpay.core.money import parse_money
 from loans.models import Lender
 
+from .authorizations import GUEST_ACH_TEMPLATE
 from .models import PaymentMethod
 
 LOOKUP_FAILED = (
     "We couldn't find a loan with those details. Check them against your statement and try again."
 )
-ACH_AUTHORIZATION = (
-    "I authorize {lender}, through iSmartPay, to make a one-time electronic debit of {amount} "
-    "from {account}, on or after today. I'm an authorized signer on that account. "
-    "If the debit is returned, my lender may charge a returned-payment fee. To cancel, contact "
-    "my lender before the debit is sent."
-)
+ACH_AUTHORIZATION = GUEST_ACH_TEMPLATE  # the text lives in payments.authorizations
 
 
 class GuestLookupForm(forms.Form):

@@ -32,6 +32,7 @@ from loans.models import Loan, LoanPosting
 
 from .models import Payment
 from .selectors import payments_visible_to
+from .statuses import PAYMENT_TONES, payment_has_receipt, payment_status_tone
 
 CSV_COLUMNS = (
     "reference",
@@ -48,23 +49,10 @@ CSV_COLUMNS = (
 )
 PAGE_SIZE = 25
 
-STATUS_TONES = {
-    Payment.Status.SCHEDULED: "info",
-    Payment.Status.HELD: "warning",
-    Payment.Status.SUBMITTING: "info",
-    Payment.Status.UNKNOWN: "warning",
-    Payment.Status.PENDING: "info",
-    Payment.Status.POSTED: "success",
-    Payment.Status.SETTLED: "success",
-    Payment.Status.FAILED: "danger",
-    Payment.Status.RETURNED: "danger",
-    Payment.Status.REFUNDED: "neutral",
-    Payment.Status.REVERSED: "neutral",
-    Payment.Status.CANCELLED: "neutral",
-}
+STATUS_TONES = PAYMENT_TONES  # re-exported: the tones live in payments/statuses.py
 TROUBLESHOOT_STATUSES = (Payment.Status.FAILED, Payment.Status.RETURNED)
 # A returned, refunded or reversed payment's posting was undone: nothing of it stays applied.
-UNDONE_STATUSES = (Payment.Status.RETURNED, Payment.Status.REFUNDED, Payment.Status.REVERSED)
+UNDONE_STATUSES = Payment.UNDONE_STATUSES
 
 
 @dataclass(frozen=True)
@@ -92,6 +80,7 @@ class HistoryRow:
     allocation: Allocation | None
     undone: bool  # returned, refunded or reversed: taken back off the loan
     can_troubleshoot: bool
+    has_receipt: bool = False
 
 
 def history_loans_for_user(user) -> QuerySet[Loan]:
@@ -140,10 +129,11 @@ def history_rows(payments: Iterable[Payment]) -> list[HistoryRow]:
         HistoryRow(
             payment=p,
             status_label=p.get_status_display(),
-            status_tone=STATUS_TONES.get(p.status, "neutral"),
+            status_tone=payment_status_tone(p.status),
             allocation=_allocation(p),
             undone=p.status in UNDONE_STATUSES,
             can_troubleshoot=p.status in TROUBLESHOOT_STATUSES,
+            has_receipt=payment_has_receipt(p.status),
         )
         for p in payments
     ]

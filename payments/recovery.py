@@ -37,7 +37,7 @@ def payment_claim_for_recovery(
     (`submitted_at`) from the value the caller saw to now. One caller wins; the others see a
     changed claim and leave the payment alone."""
     wall = wall or timezone.now()
-    rows = Payment.objects.filter(pk=payment_id, status__in=[S.SUBMITTING, S.UNKNOWN])
+    rows = Payment.objects.filter(pk=payment_id, status__in=Payment.IN_FLIGHT_STATUSES)
     rows = (
         rows.filter(submitted_at__isnull=True) if seen is None else rows.filter(submitted_at=seen)
     )

@@ -41,9 +41,7 @@ def payment_get_for_user(user, reference: str) -> Payment:
 
 def method_waiting_payments(method: PaymentMethod):
     """One-time payments that will still take money from `method`: scheduled or held."""
-    return Payment.objects.filter(
-        method=method, status__in=[Payment.Status.SCHEDULED, Payment.Status.HELD]
-    )
+    return Payment.objects.filter(method=method, status__in=Payment.WAITING_STATUSES)
 
 
 def method_live_plans(method: PaymentMethod):

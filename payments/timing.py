@@ -1,9 +1,15 @@
-"""When a payment counts: the lender's cut-off time and business days (pure functions)."""
+"""When a payment counts and until when it can be changed: the lender's cut-off time and
+business days (pure functions). The one home for cut-off rules, one-time and autopay."""
 
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from loans.calendar import is_business_day, next_business_day
+from loans.calendar import (
+    add_business_days,
+    is_business_day,
+    next_business_day,
+    previous_business_day,
+)
 
 MAX_DAYS_AHEAD = 30  # a one-time payment can be scheduled up to 30 days out
 
@@ -37,3 +43,17 @@ def time_left_before_cutoff(
         return None
     deadline = dt.datetime.combine(local.date(), cutoff, tzinfo=local.tzinfo)
     return deadline - local
+
+
+def change_deadline(run_date: dt.date, lender) -> dt.datetime:
+    """The last moment an autopay debit on `run_date` can be changed: the lender's cut-off on
+    the business day before it (after that the nightly run may already have it)."""
+    day = previous_business_day(run_date - dt.timedelta(days=1))
+    return dt.datetime.combine(day, lender.cutoff_time, tzinfo=ZoneInfo(lender.timezone))
+
+
+def earliest_run_date(now: dt.datetime, lender) -> dt.date:
+    """The first business day whose change deadline has not passed at `now`: the business day
+    after the day a payment made now would count (effective_date_for, the same cut-off rule)."""
+    counts_on = effective_date_for(now=now, lender_tz=lender.timezone, cutoff=lender.cutoff_time)
+    return add_business_days(counts_on, 1)

@@ -18,10 +18,6 @@ from .services import AutopayError
 OPEN_DEBITS = (AutopayDebit.Status.DUE, AutopayDebit.Status.CLAIMED, AutopayDebit.Status.SUBMITTING)
 
 
-def _old_terms(old: ContractSchedule) -> sched.LoanTerms:
-    return sched.LoanTerms(old.first_due_date, old.due_day, old.term_months, old.installment)
-
-
 def autopay_loan_terms_changed(*, loan: Loan, old_schedule: ContractSchedule) -> list[dict]:
     """Recompute every live monthly plan's next period and run date for `loan`'s new terms.
 
@@ -39,7 +35,7 @@ def autopay_loan_terms_changed(*, loan: Loan, old_schedule: ContractSchedule) ->
             "An automatic payment of this loan is scheduled or being processed; "
             "change its terms after it is made."
         )
-    old_dues = list(sched.contract_due_dates(_old_terms(old_schedule)))
+    old_dues = list(sched.contract_due_dates(old_schedule))
     new_terms = loan_terms(loan)
     new_dues = list(sched.contract_due_dates(new_terms))
     changed = []

@@ -1,7 +1,8 @@
 """Autopay schedule maths: which periods a plan has, when each is debited, and how much.
 
 Pure functions: values in, values out, no ORM and no clock ("today" is an argument).
-Recurrences come from dateutil's rrule; a run date that is not a business day moves to the
+Contract due dates come from loans.calendar (the one rule); biweekly ones from dateutil's
+rrule. A run date that is not a business day moves to the
 previous business day, so the payment is never late because of a weekend or holiday.
 """
 
@@ -11,10 +12,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
-from dateutil.rrule import MONTHLY, WEEKLY, rrule
+from dateutil.rrule import WEEKLY, rrule
 
 from ismartpay.core.money import ZERO, to_cents
 from loans.calendar import previous_business_day
+from loans.delinquency import ContractSchedule
 
 MONTHLY_DUE = "monthly_due"
 MONTHLY_DAY = "monthly_day"
@@ -38,14 +40,8 @@ class PlanTerms:
     extra_amount: Decimal | None = None
 
 
-@dataclass(frozen=True)
-class LoanTerms:
-    """The contract facts a schedule needs."""
-
-    first_due_date: dt.date
-    due_day: int
-    term_months: int
-    installment: Decimal
+# The contract facts a schedule needs: the same value type the delinquency rules use.
+LoanTerms = ContractSchedule
 
 
 @dataclass(frozen=True)
@@ -59,18 +55,8 @@ def _as_datetime(day: dt.date) -> dt.datetime:
 
 
 def contract_due_dates(loan: LoanTerms) -> Iterator[dt.date]:
-    """Every due date of the contract. A due day of 29–31 falls on a shorter month's last day:
-    `bymonthday` lists the candidates and `bysetpos=-1` takes the last one that exists."""
-    days = tuple(range(min(loan.due_day, 28), loan.due_day + 1))
-    rule = rrule(
-        MONTHLY,
-        dtstart=_as_datetime(loan.first_due_date),
-        count=loan.term_months,
-        bymonthday=days,
-        bysetpos=-1,
-    )
-    for occurrence in rule:
-        yield occurrence.date()
+    """Every due date of the contract (loans.calendar.due_dates, through ContractSchedule)."""
+    yield from loan.due_dates()
 
 
 def chosen_day_run_date(due: dt.date, day_of_month: int) -> dt.date:
@@ -101,7 +87,7 @@ def _nominal_periods(
             - 1
         )
         if 0 < months < loan.term_months:
-            first = loan.first_due_date + relativedelta(months=months, day=loan.due_day)
+            first = loan.due_date(months + 1)  # installment months+1's due date
             dues = contract_due_dates(
                 LoanTerms(first, loan.due_day, loan.term_months - months, loan.installment)
             )

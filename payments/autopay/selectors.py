@@ -58,12 +58,8 @@ def live_plan_for_loan(loan: Loan) -> AutopayPlan | None:
 
 
 def loan_terms(loan: Loan) -> sched.LoanTerms:
-    return sched.LoanTerms(
-        first_due_date=loan.first_due_date,
-        due_day=loan.due_day,
-        term_months=loan.term_months,
-        installment=loan.installment_amount,
-    )
+    """The loan's contract schedule (loans.selectors.contract_schedule: one builder)."""
+    return contract_schedule(loan)
 
 
 def plan_terms(plan: AutopayPlan) -> sched.PlanTerms:

@@ -17,35 +17,33 @@ days, so a cancel made 3 business days before a debit always stops it.
 """
 
 import datetime as dt
-from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from loans.calendar import add_business_days, is_business_day, previous_business_day
 from loans.models import Loan
 from loans.permissions import can_manage_autopay, loan_role
-from loans.selectors import loan_position
 
-from ..errors import NotAllowed, PaymentError
+from .. import authorizations
+from ..lock_objects import plan_for_update
 from ..models import AutopayAuthorization, AutopayDebit, AutopayEvent, AutopayPlan, PaymentMethod
 from ..notifications import notice_send
-from ..rules import method_refusal
-from ..timing import lender_local
+from ..timing import change_deadline, earliest_run_date, lender_local
 from . import schedule as sched
-from .selectors import loan_terms, plan_terms, project_debits
+from .errors import AutopayError, AutopayNotAllowed
+from .selectors import loan_terms, plan_terms
+from .terms import (  # noqa: F401 - describe_*, authorization_text re-exported for importers
+    _json_terms,
+    authorization_text,
+    describe_amount,
+    describe_schedule,
+    preview,
+    validate_terms,
+)
 
-AUTHORIZATION_VERSION = "AP-2026-11"
+AUTHORIZATION_VERSION = authorizations.AUTOPAY_VERSION
 P = AutopayPlan.Status
-
-
-class AutopayError(PaymentError):
-    """Refused, with a reason the borrower can read."""
-
-
-class AutopayNotAllowed(AutopayError, NotAllowed):
-    """The person's role on the loan does not let them do this to its autopay."""
 
 
 def _owner_role(user, loan_id: int) -> str:
@@ -58,25 +56,7 @@ def _owner_role(user, loan_id: int) -> str:
     return role
 
 
-# --- cut-off -----------------------------------------------------------------------------------
-def change_deadline(run_date: dt.date, lender) -> dt.datetime:
-    """The last moment a debit on `run_date` can be changed: the lender's cut-off on the
-    business day before it."""
-    from zoneinfo import ZoneInfo
-
-    day = previous_business_day(run_date - dt.timedelta(days=1))
-    return dt.datetime.combine(day, lender.cutoff_time, tzinfo=ZoneInfo(lender.timezone))
-
-
-def earliest_run_date(now: dt.datetime, lender) -> dt.date:
-    """The first business day whose change deadline has not passed at `now`."""
-    local = lender_local(now, lender.timezone)
-    today = local.date()
-    if is_business_day(today) and local.time() < lender.cutoff_time:
-        return add_business_days(today, 1)
-    return add_business_days(today, 2)
-
-
+# --- cut-off: the rules live in payments.timing (re-exported here) ------------------------
 def _next_open_period(plan: AutopayPlan) -> sched.Period | None:
     """The next period that has no debit row yet and will be charged."""
     terms, lterms = plan_terms(plan), loan_terms(plan.loan)
@@ -126,42 +106,6 @@ def _reset_cursor(plan: AutopayPlan) -> None:
     plan.next_run_date = period.run_date if period else None
 
 
-# --- authorization text and emails -----------------------------------------------------------
-def describe_amount(terms: sched.PlanTerms) -> str:
-    half = " (half of it every two weeks)" if terms.schedule == sched.BIWEEKLY else ""
-    return {
-        sched.AMOUNT_DUE: "the amount due on each due date, including any past-due amount and fees",
-        sched.INSTALLMENT: f"your scheduled monthly payment{half}",
-        sched.FIXED: f"${terms.fixed_amount or 0:,} each time",
-        sched.EXTRA: f"your scheduled monthly payment{half} plus ${terms.extra_amount or 0:,} "
-        "toward principal",
-    }[terms.amount_rule]
-
-
-def describe_schedule(terms: sched.PlanTerms) -> str:
-    if terms.schedule == sched.MONTHLY_DAY:
-        return f"every month on day {terms.day_of_month}, on or before your due date"
-    if terms.schedule == sched.BIWEEKLY:
-        return f"every two weeks starting {terms.start_date:%B %-d, %Y}"
-    return "every month on your due date"
-
-
-def authorization_text(*, loan: Loan, method: PaymentMethod, terms: sched.PlanTerms) -> str:
-    """The exact words the borrower agrees to (versioned: AUTHORIZATION_VERSION)."""
-    end = f" until {terms.end_date:%B %-d, %Y}" if terms.end_date else " until you cancel"
-    return (
-        f"I authorize iSmartPay, servicer for {loan.lender.name}, to debit {method.label} "
-        f"for {describe_amount(terms)}, {describe_schedule(terms)}, starting "
-        f"{terms.start_date:%B %-d, %Y}{end}, to pay loan {loan.loan_number}. "
-        "A payment date that falls on a weekend or bank holiday is moved to the business day "
-        "before. No payment will be more than the loan's payoff amount. If a payment amount "
-        "differs from the previous one, you will be told at least 10 days before. "
-        "You can change, skip or cancel any payment until the cut-off time on the business day "
-        "before it, online or by contacting us; a cancellation made at least 3 business days "
-        "before a payment always stops it. Autopay is optional: you can always pay another way."
-    )
-
-
 def _email(plan: AutopayPlan, kind: str, dedupe: str, subject: str, **context) -> None:
     notice_send(
         kind=f"autopay_{kind}",
@@ -199,53 +143,6 @@ def _activity(plan: AutopayPlan, kind: str, actor) -> None:
     detail = f"Loan {plan.loan.loan_number}: {kind.replace('_', ' ')}"
     for user in {plan.owner, actor}:  # the owner, and the co-borrower who acted, if another
         activity_record(user=user, kind=what, detail=detail)
-
-
-def _json_terms(method: PaymentMethod, terms: sched.PlanTerms, upcoming) -> dict:
-    return {
-        "method": method.label,
-        "amount_rule": terms.amount_rule,
-        "schedule": terms.schedule,
-        "day_of_month": terms.day_of_month,
-        "start_date": terms.start_date.isoformat(),
-        "end_date": terms.end_date.isoformat() if terms.end_date else None,
-        "fixed_amount": str(terms.fixed_amount) if terms.fixed_amount else None,
-        "extra_amount": str(terms.extra_amount) if terms.extra_amount else None,
-        "first_debits": [[d.run_date.isoformat(), str(d.amount)] for d in upcoming],
-    }
-
-
-def validate_terms(
-    *, loan: Loan, method: PaymentMethod, terms: sched.PlanTerms, user, today: dt.date
-) -> None:
-    refusal = method_refusal(method, payer_id=user.pk, on=today)  # the charge gate's rule
-    if refusal is not None:
-        raise AutopayError(refusal.message)
-    if loan.status in (Loan.Status.PAID_OFF, Loan.Status.CLOSED, Loan.Status.CHARGED_OFF):
-        raise AutopayError("This loan takes no automatic payments.")
-    if terms.schedule == sched.MONTHLY_DAY and not 1 <= (terms.day_of_month or 0) <= 28:
-        raise AutopayError("Choose a day from 1 to 28.")
-    if terms.schedule == sched.BIWEEKLY and terms.amount_rule == sched.AMOUNT_DUE:
-        raise AutopayError("Every-two-weeks plans pay a set amount; choose another amount.")
-    minimum = sched.minimum_fixed_amount(terms.schedule, loan.installment_amount)
-    if terms.amount_rule == sched.FIXED and (terms.fixed_amount or 0) < minimum:
-        raise AutopayError(f"A fixed amount must be at least ${minimum:,}.")
-    if terms.amount_rule == sched.EXTRA and (terms.extra_amount or 0) <= 0:
-        raise AutopayError("Enter the extra amount toward principal.")
-    if terms.end_date is not None and terms.end_date <= terms.start_date:
-        raise AutopayError("The end date must be after the start date.")
-    if terms.start_date < today:
-        raise AutopayError("The start date can't be in the past.")
-
-
-def preview(
-    *, loan: Loan, method: PaymentMethod, terms: sched.PlanTerms, now: dt.datetime, count: int = 3
-):
-    """What the review page shows: the authorization text and the next `count` debits."""
-    today = lender_local(now, loan.lender.timezone).date()
-    not_before = max(terms.start_date, earliest_run_date(now, loan.lender))
-    upcoming = project_debits(terms, loan, today=today, not_before=not_before, count=count)
-    return authorization_text(loan=loan, method=method, terms=terms), upcoming
 
 
 # --- services ----------------------------------------------------------------------------------
@@ -321,11 +218,7 @@ def _authorize(plan, user, text, method, terms, upcoming, now, ip_address, user_
 def _lock(plan_id: int, user) -> tuple[AutopayPlan, str]:
     """The plan, locked, and the actor's label: the user's role on the loan (refused unless
     it lets them manage autopay, whatever the page checked before), or "system" for none."""
-    plan = (
-        AutopayPlan.objects.select_for_update(of=("self",))
-        .select_related("loan__lender", "method", "owner")
-        .get(pk=plan_id)
-    )
+    plan = plan_for_update(plan_id)
     if user is None:
         return plan, "system"
     return plan, _owner_role(user, plan.loan_id)
@@ -551,7 +444,3 @@ def autopay_suspend(*, plan_id: int, reason: str) -> AutopayPlan | None:
         detail={"reason": reason},
     )
     return plan
-
-
-def payoff_now(loan: Loan, on: dt.date) -> Decimal:
-    return loan_position(loan, on).payoff

@@ -71,18 +71,3 @@ def run_daily_due() -> list[str]:
             run_daily_task.delay(on.isoformat(), tz)
             started.append(f"{tz}:{on}")
     return started
-
-
-@shared_task(name="jobs.send_reminders", **OPTS)
-def send_reminders_task(on: str | None = None) -> dict:
-    return jobs.send_reminders(on=_day(on))
-
-
-@shared_task(name="jobs.assess_late_fees", **OPTS)
-def assess_late_fees_task(on: str | None = None) -> dict:
-    return jobs.assess_late_fees(on=_day(on))
-
-
-@shared_task(name="jobs.card_expiry_notices", **OPTS)
-def card_expiry_notices_task(on: str | None = None) -> dict:
-    return jobs.card_expiry_notices(on=_day(on))

@@ -61,6 +61,22 @@ class Payment(TimeStampedModel):
     Source = PaymentSource
     Channel = PaymentChannel
 
+    # The status vocabulary, named once (payments/statuses.py presents it; events.ALLOWED moves
+    # between them). Applied: on the loan now. Undone: posted once, then taken back off.
+    APPLIED_STATUSES = (PaymentStatus.POSTED, PaymentStatus.PENDING, PaymentStatus.SETTLED)
+    UNDONE_STATUSES = (PaymentStatus.RETURNED, PaymentStatus.REFUNDED, PaymentStatus.REVERSED)
+    # A receipt shows money we received: applied now, or applied once and then undone.
+    RECEIPT_STATUSES = APPLIED_STATUSES + UNDONE_STATUSES
+    IN_FLIGHT_STATUSES = (PaymentStatus.SUBMITTING, PaymentStatus.UNKNOWN)  # processor call open
+    WAITING_STATUSES = (PaymentStatus.SCHEDULED, PaymentStatus.HELD)  # not sent yet
+    FINAL_STATUSES = (  # no transition leaves these (events.ALLOWED)
+        PaymentStatus.FAILED,
+        PaymentStatus.RETURNED,
+        PaymentStatus.REFUNDED,
+        PaymentStatus.REVERSED,
+        PaymentStatus.CANCELLED,
+    )
+
     reference = models.CharField(max_length=16, unique=True)  # shown to the borrower
     idempotency_key = models.CharField(max_length=80, unique=True)
     loan = models.ForeignKey("loans.Loan", on_delete=models.PROTECT, related_name="payments")
@@ -88,6 +104,8 @@ class Payment(TimeStampedModel):
     is_payoff = models.BooleanField(default=False)  # paying a payoff quote: tolerance applies
     # The one-time debit authorization the payer confirmed (bank debits: Regulation E/NACHA).
     authorization_text = models.TextField(blank=True)
+    # payments.authorizations.ONE_TIME_VERSION when the text was shown; "" when none was needed.
+    authorization_version = models.CharField(max_length=16, blank=True, default="")
     scheduled_for = models.DateField()  # the date the borrower chose
     effective_date = models.DateField()  # business date it counts (cut-off applied)
     status = models.CharField(max_length=10, choices=Status.choices)

@@ -26,7 +26,7 @@ from ..errors import AmountNotAllowed, MethodNotUsable, NotAllowed
 from ..models import Payment, PaymentMethod
 
 S = Payment.Status
-IN_FLIGHT = (S.SUBMITTING, S.UNKNOWN)
+IN_FLIGHT = Payment.IN_FLIGHT_STATUSES
 OPEN_LOAN = (Loan.Status.CURRENT, Loan.Status.PAST_DUE)
 
 

@@ -13,12 +13,12 @@ from ..declines import ACH_RETURNS
 from ..errors import PaymentError, TooLateToCancel
 from ..gateways import get_gateway
 from ..gateways.base import SettlementStatus
+from ..lock_objects import payment_for_update, payment_row_for_update
 from ..models import Payment, PaymentMethod
 from ..models.payment import RETURNABLE_PAPER
 from ..notifications import payment_notice_queue
 from ..timing import lender_local
 from .events import transition
-from .submission import payment_for_update
 
 logger = logging.getLogger("ismartpay.payments")
 S = Payment.Status
@@ -34,7 +34,7 @@ def payment_settle_or_return(*, payment_id: int, on: dt.date) -> Payment:
         return payment
     if result.status == SettlementStatus.SETTLED:
         with transaction.atomic():
-            payment = Payment.objects.select_for_update().get(pk=payment_id)
+            payment = payment_row_for_update(payment_id)
             if payment.status == S.PENDING:
                 payment.settled_at = timezone.now()
                 transition(payment, S.SETTLED, actor_label="system:settle", fields=("settled_at",))
@@ -120,9 +120,7 @@ def payment_cancel_scheduled(*, payment_id: int, actor, now: dt.datetime | None 
 
     now = now or timezone.now()
     with transaction.atomic():
-        payment = (
-            Payment.objects.select_for_update().select_related("loan__lender").get(pk=payment_id)
-        )
+        payment = payment_row_for_update(payment_id, related=("loan__lender",))
         role = loan_role(user_id=actor.pk, loan_id=payment.loan_id)
         payer_role = loan_role(user_id=payment.payer_id, loan_id=payment.loan_id)
         if not can_cancel_payment(

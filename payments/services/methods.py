@@ -14,6 +14,7 @@ from accounts.models import AccountEvent
 from ..errors import BankAccountLocked, MethodNotUsable, PaymentError
 from ..gateways import get_gateway
 from ..gateways.base import BankAccountInput, CardInput
+from ..lock_objects import method_for_update
 from ..models import BankVerificationAttempts, Payment, PaymentMethod
 from ..selectors import method_live_plans, method_waiting_payments
 
@@ -143,7 +144,7 @@ def payment_method_verify_bank(*, method: PaymentMethod, amounts: tuple[Decimal,
     (BankAccountLocked), a right answer clears the count."""
     now = timezone.now()
     with transaction.atomic():
-        method = PaymentMethod.objects.select_for_update().get(pk=method.pk)
+        method = method_for_update(method.pk)
         if method.verified_at is not None:
             return True
         fingerprint = bank_account_fingerprint(method.routing_number, method.account_number)
@@ -187,7 +188,7 @@ def payment_method_remove(*, method: PaymentMethod, actor=None) -> list[Payment]
     from .events import transition
 
     with transaction.atomic():
-        method = PaymentMethod.objects.select_for_update().get(pk=method.pk)
+        method = method_for_update(method.pk)
         if method_live_plans(method).exists():
             raise PaymentError(
                 "Autopay uses this method. Switch autopay to another method first, then remove it."

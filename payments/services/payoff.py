@@ -21,7 +21,7 @@ def loan_paid_off_followups(*, loan_id: int, paid_by: Payment | None = None) -> 
         return 0
     waiting = (
         Payment.objects.select_for_update()
-        .filter(loan_id=loan_id, status__in=[S.SCHEDULED, S.HELD])
+        .filter(loan_id=loan_id, status__in=Payment.WAITING_STATUSES)
         .order_by("pk")
     )
     cancelled = 0

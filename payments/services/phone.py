@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts.audit import audit_record
 from loans.models import Loan
 
+from ..authorizations import PHONE_SCRIPT_TEMPLATE, phone_script
 from ..errors import PaymentError
 from ..gateways.base import BankAccountInput, CardInput
 from ..models import Payment
@@ -22,19 +23,16 @@ from .received import _borrower_email
 from .submission import new_idempotency_key, payment_submit
 
 # Read to the borrower word for word before the charge; {amount}, {method}, {date} filled in.
-PHONE_AUTHORIZATION_SCRIPT = (
-    "You authorize {lender} to charge {amount} to {method} today, {date}, as a one-time "
-    "payment on loan {loan_number}. This is a single payment, not a recurring one."
-)
+PHONE_AUTHORIZATION_SCRIPT = PHONE_SCRIPT_TEMPLATE  # lives in payments.authorizations
 
 
 def phone_authorization_script(*, loan: Loan, amount: Decimal, method_label: str, on: dt.date):
-    return PHONE_AUTHORIZATION_SCRIPT.format(
-        lender=loan.lender.name,
-        amount=f"${amount:,}",
-        method=method_label,
-        date=on.strftime("%B %-d, %Y"),
+    return phone_script(
+        lender_name=loan.lender.name,
         loan_number=loan.loan_number,
+        method_label=method_label,
+        amount=amount,
+        on=on,
     )
 
 

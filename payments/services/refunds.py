@@ -14,11 +14,11 @@ from loans.services import loan_reverse_posting
 from ..errors import PaymentError
 from ..gateways import get_gateway
 from ..gateways.base import GatewayError
+from ..lock_objects import payment_for_update, payment_row_for_update
 from ..models import Payment
 from ..models.payment import GATEWAY_CHANNELS
 from ..notifications import payment_notice_queue
 from .events import transition
-from .submission import payment_for_update
 
 logger = logging.getLogger("ismartpay.payments")
 S = Payment.Status
@@ -116,7 +116,7 @@ def payment_refund_unapplied(*, payment_id: int) -> Payment:
         logger.error("unapplied refund of payment %s not sent yet: %s", payment.reference, exc)
         return payment
     with transaction.atomic():
-        payment = Payment.objects.select_for_update().get(pk=payment_id)
+        payment = payment_row_for_update(payment_id)
         if payment.unapplied_refunded_at is not None:
             return payment
         payment.unapplied_refund_ref = refund.processor_ref

@@ -14,7 +14,7 @@ from loans.models import Loan
 from loans.permissions import is_third_party
 from loans.services import loan_post_payment
 
-from .. import rules
+from .. import authorizations, rules
 from ..errors import DuplicateSuspected
 from ..gateways import get_gateway
 from ..gateways.base import (
@@ -25,6 +25,7 @@ from ..gateways.base import (
     OutcomeUnknown,
     TemporaryGatewayError,
 )
+from ..lock_objects import payment_for_update, payment_row_for_update
 from ..models import Payment, PaymentMethod
 from ..notifications import payment_notice_queue
 from ..risk import risk_flags
@@ -60,6 +61,7 @@ def payment_submit(
     principal_only: bool = False,
     is_payoff: bool = False,
     authorization_text: str = "",
+    authorization_version: str = "",
     confirm_duplicate: bool = False,
     source: str = Payment.Source.ONE_TIME,
     channel: str = Payment.Channel.PORTAL,
@@ -90,6 +92,9 @@ def payment_submit(
         extra={
             "is_payoff": is_payoff,
             "authorization_text": authorization_text,
+            # The text's version (payments.authorizations): the one-time texts' unless given.
+            "authorization_version": authorization_version
+            or (authorizations.ONE_TIME_VERSION if authorization_text else ""),
             "channel": channel,
         },
     )
@@ -204,19 +209,6 @@ def _check_duplicate(loan_id: int, amount: Decimal, now: dt.datetime) -> None:
         raise DuplicateSuspected(f"{what} for this due date. Is this a second payment?")
 
 
-def payment_for_update(payment_id: int) -> tuple[Loan, Payment]:
-    """Lock the payment's loan, then the payment: always in this order, so a charge, a refund
-    and a reversal of payments on one loan can never wait on each other in a cycle."""
-    loan_id = Payment.objects.values_list("loan_id", flat=True).get(pk=payment_id)
-    loan = loan_locks.loan_for_update(loan_id)
-    payment = (
-        Payment.objects.select_for_update(of=("self",))
-        .select_related("method", "payer")
-        .get(pk=payment_id)
-    )
-    return loan, payment
-
-
 def payment_charge(
     *, payment_id: int, actor_label: str = "system", now: dt.datetime | None = None
 ) -> Payment:
@@ -284,7 +276,7 @@ def payment_record_result(*, payment_id: int, result: ChargeResult, actor_label:
     already-resolved payment is returned unchanged."""
     with transaction.atomic():
         loan, payment = payment_for_update(payment_id)
-        if payment.status not in (S.SUBMITTING, S.UNKNOWN):
+        if payment.status not in Payment.IN_FLIGHT_STATUSES:
             return payment
         payment.processor_ref = result.processor_ref
         if result.status == ChargeStatus.FAILED:
@@ -354,8 +346,8 @@ def _applicable(loan: Loan, payment: Payment) -> Decimal:
 
 def _record_failure(payment_id: int, *, decline_code: str) -> Payment:
     with transaction.atomic():
-        payment = Payment.objects.select_for_update().get(pk=payment_id)
-        if payment.status in (S.SUBMITTING, S.UNKNOWN):
+        payment = payment_row_for_update(payment_id)
+        if payment.status in Payment.IN_FLIGHT_STATUSES:
             payment.decline_code = decline_code
             transition(
                 payment,
@@ -370,7 +362,7 @@ def _record_failure(payment_id: int, *, decline_code: str) -> Payment:
 
 def _record_unknown(payment_id: int, *, reason: str) -> Payment:
     with transaction.atomic():
-        payment = Payment.objects.select_for_update().get(pk=payment_id)
+        payment = payment_row_for_update(payment_id)
         if payment.status == S.SUBMITTING:
             transition(payment, S.UNKNOWN, actor_label="processor", detail={"reason": reason})
     return payment
@@ -381,7 +373,7 @@ def payment_recover(*, payment_id: int) -> Payment:
     answer). Ask the processor by idempotency key: found, record that outcome; not found, the
     processor never took it, so send it again under the same key (never a new one)."""
     payment = Payment.objects.get(pk=payment_id)
-    if payment.status not in (S.SUBMITTING, S.UNKNOWN):
+    if payment.status not in Payment.IN_FLIGHT_STATUSES:
         return payment
     result = get_gateway().fetch_charge(payment.idempotency_key)
     if result is not None:
@@ -389,8 +381,8 @@ def payment_recover(*, payment_id: int) -> Payment:
             payment_id=payment_id, result=result, actor_label="system:recovery"
         )
     with transaction.atomic():
-        payment = Payment.objects.select_for_update().get(pk=payment_id)
-        if payment.status not in (S.SUBMITTING, S.UNKNOWN):
+        payment = payment_row_for_update(payment_id)
+        if payment.status not in Payment.IN_FLIGHT_STATUSES:
             return payment
         if payment.status == S.UNKNOWN:
             transition(

@@ -19,6 +19,7 @@ from loans import lock_objects as loan_locks
 from ..errors import AmountNotAllowed, PaymentError
 from ..gateways import get_gateway
 from ..gateways.base import GatewayError
+from ..lock_objects import payment_row_for_update
 from ..models import Payment, SuspenseAction, SuspenseItem
 from .gate import applicable_amount
 from .received import Received, check_amount, clean_reference, record_in_hand
@@ -154,7 +155,7 @@ def suspense_move_payment(*, payment_id: int, to_loan_id: int, reason: str, acto
         if from_loan_id == to_loan_id:
             raise PaymentError("The payment is already on that loan.")
         loans = {loan.pk: loan for loan in loan_locks.loans_for_update([from_loan_id, to_loan_id])}
-        original = Payment.objects.select_for_update().get(pk=payment_id)
+        original = payment_row_for_update(payment_id)
         if original.status not in (S.POSTED, S.SETTLED):
             raise PaymentError(
                 f"This payment is {original.get_status_display().lower()}; only a posted or "

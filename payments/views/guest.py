@@ -40,7 +40,6 @@ from ..forms_guest import (
     DuplicateConfirmForm,
     GuestLookupForm,
     GuestPayForm,
-    normalize_zip,
 )
 from ..forms_methods import BankAccountForm, scrub_card_form
 from ..gateways import get_gateway
@@ -122,11 +121,10 @@ def _find_loan(form: GuestLookupForm) -> Loan | None:
         .filter(lender=data["lender"], loan_number__iexact=data["loan_number"])
         .first()
     )
-    zip_on_file = normalize_zip(loan.billing_zip) if loan else _MISSING[:5]
-    vin_on_file = loan.vin[-6:].upper() if loan else _MISSING
-    zip_ok = constant_time_compare(zip_on_file, data["billing_zip"])
-    vin_ok = constant_time_compare(vin_on_file, data["vin_last6"])
-    return loan if (loan is not None and zip_ok and vin_ok) else None
+    from loans.facts import loan_facts_match  # the one rule, shared with linking a loan
+
+    matched = loan_facts_match(loan, billing_zip=data["billing_zip"], vin_last6=data["vin_last6"])
+    return loan if matched else None
 
 
 def _amount_due(loan: Loan) -> Decimal:

@@ -16,7 +16,7 @@ from loans.models import LoanPosting
 from loans.permissions import can_cancel_payment, loan_role
 from loans.selectors import loan_balances_on, loan_get_for_user, loan_summary
 
-from .. import rules
+from .. import authorizations, rules
 from ..declines import reason_for
 from ..errors import (
     AmountNotAllowed,
@@ -30,6 +30,7 @@ from ..models import Payment
 from ..presenters import payment_timeline
 from ..selectors import method_get_for_user, methods_for_user, payment_get_for_user
 from ..services import new_idempotency_key, payment_cancel_scheduled, payment_submit
+from ..statuses import payment_has_receipt
 from ..timing import effective_date_for, effective_date_for_scheduled, time_left_before_cutoff
 
 S = Payment.Status
@@ -215,10 +216,12 @@ def _ach_authorization(loan, method, amount: Decimal, effective: dt.date) -> str
     """The one-time debit authorization a bank payment's payer confirms (kept on the payment)."""
     if method.kind != "bank":
         return ""
-    return (
-        f"I authorize iSmartPay, servicer for {loan.lender.name}, to debit ${amount:,} "
-        f"once from {method.label} on or after {effective:%B} {effective.day}, {effective.year}, "
-        f"for loan {loan.loan_number}."
+    return authorizations.one_time_ach_text(
+        lender_name=loan.lender.name,
+        loan_number=loan.loan_number,
+        account_label=method.label,
+        amount=amount,
+        on=effective,
     )
 
 
@@ -249,7 +252,7 @@ def payment_detail(request, reference):
     code = payment.decline_code or payment.return_code
     posting = (
         LoanPosting.objects.filter(pk=payment.loan_posting_id).first()
-        if payment.loan_posting_id and payment.status in (S.POSTED, S.PENDING, S.SETTLED)
+        if payment.loan_posting_id and payment.status in Payment.APPLIED_STATUSES
         else None
     )
     return render(
@@ -258,7 +261,7 @@ def payment_detail(request, reference):
         {
             "payment": payment,
             "posting": posting,
-            "has_receipt": payment.status in (S.POSTED, S.PENDING, S.SETTLED),
+            "has_receipt": payment_has_receipt(payment.status),
             "loan": payment.loan,
             "timeline": payment_timeline(payment),
             "reason": reason_for(code) if code else None,

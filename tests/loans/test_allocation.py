@@ -15,7 +15,6 @@ from loans.allocation import (
     allocate,
     apply,
     payoff_amount,
-    reverse,
 )
 
 D = dt.date
@@ -111,11 +110,10 @@ def test_balances_are_frozen_and_shown_with_two_decimals():
         balances.principal = Decimal("1")  # type: ignore[misc]
 
 
-def test_apply_then_reverse_restores_the_balances():
+def test_applying_a_payment_takes_fees_then_interest_then_principal():
     allocation = allocate(LOAN, Decimal("100.00"))
     after = apply(LOAN, allocation)
     assert after == Balances(Decimal("9970.50"), Decimal("0.00"), Decimal("0.00"))
-    assert reverse(after, allocation) == LOAN
 
 
 def test_apply_refuses_an_allocation_larger_than_a_balance():
@@ -166,7 +164,6 @@ def test_allocation_is_exact_ordered_and_never_overdraws(case):
     after = apply(loan, allocation)
     assert min(after.principal, after.interest, after.fees) >= 0
     assert payoff_amount(after) == payoff_amount(loan) - amount
-    assert reverse(after, allocation) == loan
 
 
 @settings(max_examples=300, deadline=None)
@@ -190,19 +187,3 @@ def test_principal_only_payments_touch_only_principal(loan, data):
     after = apply(loan, allocate(loan, amount, principal_only=True))
     assert (after.interest, after.fees) == (loan.interest, loan.fees)
     assert after.principal == loan.principal - amount
-
-
-@settings(max_examples=300, deadline=None)
-@given(balances, st.lists(st.integers(min_value=1, max_value=10**7), min_size=1, max_size=8))
-def test_a_run_of_payments_reversed_newest_first_restores_the_start(loan, amounts_in_cents):
-    current, posted = loan, []
-    for cents_amount in amounts_in_cents:
-        amount = min(Decimal(cents_amount) / 100, payoff_amount(current))
-        if amount == 0:
-            break
-        allocation = allocate(current, amount)
-        current = apply(current, allocation)
-        posted.append(allocation)
-    for allocation in reversed(posted):
-        current = reverse(current, allocation)
-    assert current == loan

@@ -17,7 +17,6 @@ from loans.delinquency import (
     amount_due_now,
     covered_installments,
     days_past_due,
-    installments_due_count,
     loan_status,
     next_payment_due_date,
     oldest_unpaid_due_date,
@@ -46,13 +45,13 @@ def snapshot(pos: LoanPosition, on: dt.date) -> tuple:
 
 
 def test_before_the_first_due_date_the_first_installment_is_due():
-    assert installments_due_count(YEAR, D(2024, 1, 1)) == 0
+    assert YEAR.due_count(D(2024, 1, 1)) == 0
     assert snapshot(position("0"), D(2024, 1, 1)) == (Decimal("100.00"), 0, None, 0, CURRENT)
     assert next_payment_due_date(YEAR, position("0")) == D(2024, 1, 15)
 
 
 def test_on_the_due_date_only_that_installment_is_due_and_it_is_not_late_yet():
-    assert installments_due_count(YEAR, D(2024, 1, 15)) == 1
+    assert YEAR.due_count(D(2024, 1, 15)) == 1
     assert snapshot(position("0"), D(2024, 1, 15)) == (
         Decimal("100.00"),
         0,
@@ -146,7 +145,7 @@ def test_fees_alone_do_not_make_a_loan_past_due():
 
 def test_due_day_31_schedule_uses_month_ends():
     monthly = ContractSchedule(D(2024, 1, 31), 31, 3, Decimal("50.00"))
-    assert installments_due_count(monthly, D(2024, 2, 29)) == 2
+    assert monthly.due_count(D(2024, 2, 29)) == 2
     assert days_past_due(monthly, position("50.00"), D(2024, 3, 1)) == 1
 
 

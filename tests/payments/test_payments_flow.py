@@ -362,6 +362,7 @@ def test_a_bank_payment_keeps_the_authorization_the_payer_confirmed(
     assert text in review
     pay(borrower_client, linked_loan, account)
     assert Payment.objects.get().authorization_text == text
+    assert Payment.objects.get().authorization_version == "OT-2026-12"
 
 
 def test_an_unverified_bank_account_cannot_be_debited_until_its_deposits_are_confirmed(

@@ -1,0 +1,47 @@
+"""Every row lock on a payment or an autopay plan, in one place (as loans.lock_objects is for
+loans). Call these only inside `transaction.atomic()`.
+
+Order: a loan before its payments (payment_for_update), so a charge, a refund and a reversal of
+payments on one loan can never wait on each other in a cycle.
+"""
+
+from loans import lock_objects as loan_locks
+from loans.models import Loan
+
+from .models import AutopayPlan, Payment, PaymentMethod
+
+
+def payment_for_update(payment_id: int) -> tuple[Loan, Payment]:
+    """Lock the payment's loan, then the payment: always in this order, so a charge, a refund
+    and a reversal of payments on one loan can never wait on each other in a cycle."""
+    loan_id = Payment.objects.values_list("loan_id", flat=True).get(pk=payment_id)
+    loan = loan_locks.loan_for_update(loan_id)
+    payment = (
+        Payment.objects.select_for_update(of=("self",))
+        .select_related("method", "payer")
+        .get(pk=payment_id)
+    )
+    return loan, payment
+
+
+def payment_row_for_update(payment_id: int, *, related: tuple[str, ...] = ()) -> Payment:
+    """Lock the payment row alone, for a change that touches no balance (a recorded failure,
+    a settlement, a refund reference). `related` rows are joined and locked with it."""
+    query = Payment.objects.select_for_update()
+    if related:
+        query = query.select_related(*related)
+    return query.get(pk=payment_id)
+
+
+def plan_for_update(plan_id: int) -> AutopayPlan:
+    """Lock one autopay plan row (not its loan) with its loan, lender, method and owner loaded."""
+    return (
+        AutopayPlan.objects.select_for_update(of=("self",))
+        .select_related("loan__lender", "method", "owner")
+        .get(pk=plan_id)
+    )
+
+
+def method_for_update(method_id: int) -> PaymentMethod:
+    """Lock one saved payment method row."""
+    return PaymentMethod.objects.select_for_update().get(pk=method_id)
