@@ -10,7 +10,6 @@ from ismartpay.core.digits import ascii_digits, refuse_non_ascii_digits
 from ..cards import card_brand, cvc_length, luhn_valid, parse_expiry
 from .base import CardInput
 
-
 EXPIRY_MESSAGE = "Enter the month and year from the card, like 04/29 (04 = April, 29 = 2029)."
 
 

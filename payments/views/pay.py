@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -99,19 +100,41 @@ def pay_start(request, loan_id):
 
 
 def _initial(request, loan, amounts, methods, today) -> dict:
-    """Prefill: after a decline, what the borrower typed; else the amount due and the default
-    method. `?amount=` (from the troubleshooter) prefills an other amount."""
-    retry = request.session.get("payment_retry")
-    if retry and retry.get("loan_id") == loan.pk:
-        return {k: v for k, v in retry.items() if k != "loan_id"}
-    initial = {
-        "amount_choice": "due" if amounts["due"] > 0 else "other",
-        "pay_on": today,
-        "method": str(methods[0].pk) if methods else None,
-    }
-    if request.GET.get("amount"):
-        initial.update(amount_choice="other", other_amount=request.GET["amount"][:16])
+    """Prefill: the reviewed draft when the borrower taps Change (`?draft=<key>`); after a
+    decline, what the borrower typed; else the amount due and the default method.
+    `?amount=` (from the troubleshooter) prefills an other amount; `?method=<id>` (back from
+    adding or verifying a method) chooses that method when it can pay."""
+    initial = _draft_initial(request, loan)
+    if initial is None:
+        retry = request.session.get("payment_retry")
+        if retry and retry.get("loan_id") == loan.pk:
+            initial = {k: v for k, v in retry.items() if k != "loan_id"}
+    if initial is None:
+        initial = {
+            "amount_choice": "due" if amounts["due"] > 0 else "other",
+            "pay_on": today,
+            "method": str(methods[0].pk) if methods else None,
+        }
+        if request.GET.get("amount"):
+            initial.update(amount_choice="other", other_amount=request.GET["amount"][:16])
+    chosen = request.GET.get("method", "")
+    if chosen in {str(m.pk) for m in methods}:
+        initial["method"] = chosen
     return initial
+
+
+def _draft_initial(request, loan) -> dict | None:
+    """The form as the borrower filled it, from the session draft the review page showed."""
+    draft = request.session.get(DRAFTS, {}).get(request.GET.get("draft", ""))
+    if not draft or draft.get("loan_id") != loan.pk:
+        return None
+    return {
+        "amount_choice": draft["amount_choice"],
+        "other_amount": draft["other_amount"],
+        "principal_only": draft["principal_only"],
+        "method": str(draft["method_id"]),
+        "pay_on": draft["pay_on"],
+    }
 
 
 @login_required
@@ -190,6 +213,7 @@ def pay_review(request, loan_id, key):
         {
             "loan": loan,
             "form": form,
+            "change_url": f"{reverse('payments:pay', args=[loan.pk])}?draft={key}",
             "amount": amount,
             "fee": fee,
             "total": amount + fee,

@@ -80,7 +80,7 @@ def test_a_wrong_expiry_keeps_zip_and_says_why_number_and_cvc_are_empty(recent_c
 def test_the_expiry_field_is_formatted_by_a_static_script_and_hints_the_formats(recent_client):
     page = recent_client.get(ADD_CARD).content.decode()
     assert re.search(r'<script src="/static/js/card-expiry\.js[^"]*" defer></script>', page)
-    assert 'data-card-expiry' in page
+    assert "data-card-expiry" in page
     assert "<script>" not in page
 
 

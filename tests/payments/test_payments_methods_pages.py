@@ -106,7 +106,8 @@ def test_adding_a_bank_account_from_the_pay_page_goes_back_there(recent_client):
 
 def test_adding_a_card_returns_to_a_safe_next_page_only(recent_client):
     response = recent_client.post(ADD_CARD, {**card_data(), "next": "/payments/pay/3/"})
-    assert response["Location"] == "/payments/pay/3/"
+    card = PaymentMethod.objects.get()
+    assert response["Location"] == f"/payments/pay/3/?method={card.pk}"  # chosen there
     response = recent_client.post(ADD_CARD, {**card_data(), "next": "https://evil.example/"})
     assert response["Location"] == "/payments/methods/"
 
