@@ -420,3 +420,21 @@ def test_unknown_plan_ids_are_404(web, bad):
     for name in ("manage", "change", "pause", "cancel"):
         assert web.get(f"/payments/autopay/plan/{bad}/").status_code == 404
         assert web.post(reverse(f"payments:autopay_{name}", args=[int(bad)])).status_code == 404
+
+
+def test_fields_for_one_choice_are_labelled_for_it_and_shown_only_for_it(web, linked_loan, card):
+    """Issue 11, item 4: fixed amount, extra and day of month each belong to one choice."""
+    import re
+
+    page = web.get(f"/payments/autopay/{linked_loan.pk}/setup/").content.decode()
+    assert re.findall(r'<label for="id_(\w+)">[^<]*<span class="muted">\(optional\)', page) == [
+        "end_date"  # the one field that is optional whatever is chosen
+    ]
+    shown = re.findall(r'data-shown-for="([^"]*)">\s*<label for="id_(\w+)">([^<]*) <span', page)
+    assert shown == [
+        ("amount_rule=fixed", "fixed_amount", "Fixed amount"),
+        ("amount_rule=extra", "extra_amount", "Extra toward principal"),
+        ("schedule=monthly_day", "day_of_month", "Day of the month"),
+    ]
+    assert "(if you chose A fixed amount)" in page
+    assert re.search(r'<script src="/static/js/shown-for\.js[^"]*" defer></script>', page)
