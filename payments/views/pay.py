@@ -29,6 +29,7 @@ from ..errors import (
 from ..forms import ConfirmForm, PayForm
 from ..models import Payment
 from ..presenters import payment_timeline
+from ..risk import borrower_hold_reasons
 from ..selectors import method_get_for_user, methods_for_user, payment_get_for_user
 from ..services import new_idempotency_key, payment_cancel_scheduled, payment_submit
 from ..timing import effective_date_for, effective_date_for_scheduled, time_left_before_cutoff
@@ -286,10 +287,23 @@ def payment_detail(request, reference):
             "loan": payment.loan,
             "timeline": payment_timeline(payment),
             "reason": reason_for(code) if code else None,
+            "hold_reasons": borrower_hold_reasons(payment.risk_flags or [])
+            if payment.status == S.HELD
+            else [],
+            "reference_label": _reference_label(payment.status),
             "can_cancel": payment.status == Payment.Status.SCHEDULED
             and _may_cancel(request.user, payment),
         },
     )
+
+
+def _reference_label(status: str) -> str:
+    """A confirmation number confirms something: a declined attempt has a reference only."""
+    if status == S.FAILED:
+        return "Attempt reference"
+    if status in (S.POSTED, S.PENDING, S.SETTLED, S.SCHEDULED, S.REFUNDING, S.REFUNDED):
+        return "Confirmation number"
+    return "Reference"
 
 
 def _may_cancel(user, payment: Payment) -> bool:
