@@ -247,6 +247,16 @@ def _ach_authorization(loan, method, amount: Decimal, effective: dt.date) -> str
     )
 
 
+def _retry_method(user, reason, declined_id: int) -> str | None:
+    """The method "Try again" chooses: the declined one, so a retry is one tap, unless the
+    decline is about that card itself (declines.Reason.retry_same_method); then another
+    usable method, or none."""
+    if reason.retry_same_method:
+        return str(declined_id)
+    others = [m for m in _usable_methods(user, timezone.localdate()) if m.pk != declined_id]
+    return str(others[0].pk) if others else None
+
+
 def _after_submit(request, loan, key, draft, payment):
     drafts = request.session.get(DRAFTS, {})
     drafts.pop(key, None)
@@ -260,7 +270,7 @@ def _after_submit(request, loan, key, draft, payment):
             "other_amount": draft["other_amount"],
             "pay_on": draft["pay_on"],
             "principal_only": draft["principal_only"],
-            "method": str(draft["method_id"]),
+            "method": _retry_method(request.user, reason, draft["method_id"]),
         }
         messages.error(request, f"{reason.title}. {reason.next_steps} Nothing was charged.")
         return redirect("payments:detail", reference=payment.reference)
