@@ -33,9 +33,14 @@ from ..models import AutopayAuthorization, AutopayDebit, AutopayEvent, AutopayPl
 from ..notifications import notice_send
 from ..timing import lender_local
 from . import schedule as sched
+from .authorization import (  # noqa: F401 - re-exported: views and tests use services.*
+    AUTHORIZATION_VERSION,
+    authorization_text,
+    describe_amount,
+    describe_schedule,
+)
 from .selectors import loan_terms, plan_terms, project_debits
 
-AUTHORIZATION_VERSION = "AP-2026-11"
 P = AutopayPlan.Status
 
 
@@ -125,42 +130,7 @@ def _reset_cursor(plan: AutopayPlan) -> None:
     plan.next_run_date = period.run_date if period else None
 
 
-# --- authorization text and emails -----------------------------------------------------------
-def describe_amount(terms: sched.PlanTerms) -> str:
-    half = " (half of it every two weeks)" if terms.schedule == sched.BIWEEKLY else ""
-    return {
-        sched.AMOUNT_DUE: "the amount due on each due date, including any past-due amount and fees",
-        sched.INSTALLMENT: f"your scheduled monthly payment{half}",
-        sched.FIXED: f"${terms.fixed_amount or 0:,} each time",
-        sched.EXTRA: f"your scheduled monthly payment{half} plus ${terms.extra_amount or 0:,} "
-        "toward principal",
-    }[terms.amount_rule]
-
-
-def describe_schedule(terms: sched.PlanTerms) -> str:
-    if terms.schedule == sched.MONTHLY_DAY:
-        return f"every month on day {terms.day_of_month}, on or before your due date"
-    if terms.schedule == sched.BIWEEKLY:
-        return f"every two weeks starting {terms.start_date:%B %-d, %Y}"
-    return "every month on your due date"
-
-
-def authorization_text(*, loan: Loan, method: PaymentMethod, terms: sched.PlanTerms) -> str:
-    """The exact words the borrower agrees to (versioned: AUTHORIZATION_VERSION)."""
-    end = f" until {terms.end_date:%B %-d, %Y}" if terms.end_date else " until you cancel"
-    return (
-        f"I authorize iSmartPay, servicer for {loan.lender.name}, to debit {method.label} "
-        f"for {describe_amount(terms)}, {describe_schedule(terms)}, starting "
-        f"{terms.start_date:%B %-d, %Y}{end}, to pay loan {loan.loan_number}. "
-        "A payment date that falls on a weekend or bank holiday is moved to the business day "
-        "before. No payment will be more than the loan's payoff amount. If a payment amount "
-        "differs from the previous one, you will be told at least 10 days before. "
-        "You can change, skip or cancel any payment until the cut-off time on the business day "
-        "before it, online or by contacting us; a cancellation made at least 3 business days "
-        "before a payment always stops it. Autopay is optional: you can always pay another way."
-    )
-
-
+# --- emails -----------------------------------------------------------------------------------
 def _email(plan: AutopayPlan, kind: str, dedupe: str, subject: str, **context) -> None:
     notice_send(
         kind=f"autopay_{kind}",
@@ -472,6 +442,52 @@ def autopay_skip_next(*, plan_id: int, user, now: dt.datetime | None = None) -> 
         now=now,
         apply=apply,
     )
+
+
+def skipped_ahead(plan: AutopayPlan, today: dt.date) -> AutopayDebit | None:
+    """The borrower's skip of a debit that has not run yet (`run_date` today or later)."""
+    return (
+        plan.debits.filter(status=AutopayDebit.Status.SKIPPED, run_date__gte=today)
+        .order_by("run_date")
+        .first()
+    )
+
+
+def autopay_unskip(*, plan_id: int, user, now: dt.datetime | None = None) -> AutopayDebit:
+    """Undo "skip the next payment" until that payment's change deadline: the SKIPPED row,
+    which never charged anything, is removed, so the period is charged as if never skipped."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        plan, role = _lock(plan_id, user)
+        if plan.status != P.ACTIVE:
+            raise AutopayError(
+                f"Autopay is {plan.get_status_display().lower()}; you can't undo a skip."
+            )
+        today = lender_local(now, plan.loan.lender.timezone).date()
+        skipped = skipped_ahead(plan, today)
+        if skipped is None:
+            raise AutopayError("There is no skipped payment to undo.")
+        deadline = change_deadline(skipped.run_date, plan.loan.lender)
+        if now >= deadline:
+            raise AutopayError(
+                f"It's past the cut-off for the payment on {skipped.run_date:%A, %b %-d, %Y} "
+                f"({deadline:%-I:%M %p} on {deadline:%A, %b %-d}): it stays skipped. "
+                "Pay that installment another way."
+            )
+        skipped.delete()  # never charged: nothing to keep but the event below
+        _reset_cursor(plan)
+        plan.save()
+        detail = {"unskipped_run_date": skipped.run_date.isoformat()}
+        event = _event(plan, "unskipped", actor=user, actor_label=role, **detail)
+    _email(
+        plan,
+        "changed",
+        str(event.pk),
+        "Your skipped autopay payment is back on",
+        what="unskipped",
+        detail=detail,
+    )
+    return skipped
 
 
 def autopay_cancel(*, plan_id: int, user, now: dt.datetime | None = None) -> AutopayPlan:
