@@ -1,7 +1,7 @@
 from django.urls import include, path
 
 from . import passkeys
-from .views import otp, profile, security
+from .views import confirmation, otp, profile, security
 
 urlpatterns = [
     path("security/", security.security, name="accounts_security"),
@@ -28,6 +28,11 @@ urlpatterns = [
     ),
     path("security/passkey/", security.passkey_add, name="accounts_passkey_add"),
     path("passkeys/", include((passkeys.urlpatterns, "otp_webauthn"))),
+    path(
+        "confirm-email/resend/",
+        confirmation.confirmation_resend,
+        name="accounts_confirmation_resend",
+    ),
     path("activity/", profile.activity, name="accounts_activity"),
     path("profile/", profile.profile, name="accounts_profile"),
     path("close/", profile.close_account, name="accounts_close"),
