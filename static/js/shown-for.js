@@ -5,6 +5,8 @@
 document.addEventListener("DOMContentLoaded", () => {
   const fields = [...document.querySelectorAll("[data-shown-for]")];
   if (!fields.length) return;
+  // Shown only when chosen, a field needs no "(if you chose …)" in its label.
+  document.querySelectorAll("[data-when-chosen]").forEach((note) => { note.hidden = true; });
   const chosen = (name) => {
     const el = document.querySelector(`[name='${name}']`);
     if (el && el.tagName === "SELECT") return el.value;

@@ -175,7 +175,9 @@ def test_the_other_amount_is_labelled_for_its_choice_not_optional(
     add_card("4242424242424242")
     page = borrower_client.get(reverse("payments:pay", args=[linked_loan.pk])).content.decode()
     label = re.search(r'<label for="id_other_amount">(.*?)</label>', page, re.S).group(1)
-    assert label == 'Other amount <span class="muted">(if you chose Other amount)</span>'
+    assert label == (
+        'Other amount <span class="muted" data-when-chosen>(if you chose Other amount)</span>'
+    )
     assert "(optional)" not in page
     assert re.search(r'<div class="field"[^>]*data-shown-for="amount_choice=other"', page)
     assert re.search(r'<script src="/static/js/shown-for\.js[^"]*" defer></script>', page)
