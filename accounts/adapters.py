@@ -6,11 +6,12 @@ from allauth.core import context
 from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
+from django.urls import reverse
 
 from .activity import activity_record, sign_in_record
 from .models import AccountEvent
 from .sessions import session_mark_signed_in, signed_in_within
-from .signup import SIGNUP_EMAIL_ATTR
+from .signup import LOGIN_EMAIL_KEY, PENDING_EMAIL_KEY, SIGNUP_EMAIL_ATTR
 from .tasks import send_account_email
 
 # Sign-up's two possible mails (new address / taken address): rendered in the request, sent by
@@ -107,11 +108,21 @@ class AccountAdapter(DefaultAccountAdapter):
             lambda: send_account_email.apply_async(kwargs=kwargs, kwargsrepr=shown)
         )
 
+    def get_email_verification_redirect_url(self, email_address) -> str:
+        # Confirmed in a browser that is not the one that signed up (so not signed in by
+        # ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION): sign-in, with the address filled.
+        if self.request.user.is_authenticated:
+            return super().get_email_verification_redirect_url(email_address)
+        self.request.session[LOGIN_EMAIL_KEY] = email_address.email
+        messages.success(self.request, "Your email is confirmed. Sign in to continue.")
+        return reverse("account_login")
+
     def respond_email_verification_sent(self, request, user):
         # The same flash after every sign-up: new address, taken address, or a repeat whose
         # mail the per-address limit held back.
         email = getattr(request, SIGNUP_EMAIL_ATTR, None)
         if email:
+            request.session[PENDING_EMAIL_KEY] = email  # "Send the link again" on this browser
             super().add_message(
                 request, messages.INFO, VERIFICATION_SENT_MESSAGE, {"email": email, "signup": True}
             )

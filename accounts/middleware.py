@@ -3,6 +3,8 @@
 Install after django-otp's OTPMiddleware and Django's MessageMiddleware.
 """
 
+import time
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import REDIRECT_FIELD_NAME, logout
@@ -31,6 +33,22 @@ PASSKEY_STEP_URL_NAMES = {
 ADMIN_NAMESPACE = "admin"
 
 
+def _signed_out_note(last_seen: str) -> str:
+    """Why a browser that was signed in no longer is: the idle timeout only when the last
+    signed-in request was that long ago (else: signed out elsewhere, password changed, …)."""
+    try:
+        idle = time.time() - int(last_seen)
+    except ValueError:
+        idle = 0
+    if idle >= settings.SESSION_COOKIE_AGE:
+        minutes = settings.SESSION_COOKIE_AGE // 60
+        return (
+            f"You were signed out after {minutes} minutes without activity, to keep your "
+            "account safe. Please sign in again."
+        )
+    return "You were signed out. Please sign in again."
+
+
 def _redirect_with_next(url_name: str, request):
     query = urlencode({REDIRECT_FIELD_NAME: request.get_full_path()})
     return redirect(f"{reverse(url_name)}?{query}")
@@ -43,11 +61,7 @@ class AccountSecurityMiddleware:
     def __call__(self, request):
         user = request.user
         if not user.is_authenticated and SIGNED_IN_MARKER_COOKIE in request.COOKIES:
-            messages.info(
-                request,
-                "You were signed out after 30 minutes without activity, to keep your account "
-                "safe. Please sign in again.",
-            )
+            messages.info(request, _signed_out_note(request.COOKIES[SIGNED_IN_MARKER_COOKIE]))
         response = self.get_response(request)
         return self._finish(request, response)
 
@@ -85,10 +99,10 @@ class AccountSecurityMiddleware:
 
     def _finish(self, request, response):
         signed_in = request.user.is_authenticated
-        if signed_in and SIGNED_IN_MARKER_COOKIE not in request.COOKIES:
+        if signed_in:  # the time of this request: "signed out after 30 minutes" only if so
             response.set_cookie(
                 SIGNED_IN_MARKER_COOKIE,
-                "1",
+                str(int(time.time())),
                 secure=settings.SESSION_COOKIE_SECURE,
                 httponly=True,
                 samesite="Lax",

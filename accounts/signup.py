@@ -6,6 +6,7 @@ this module may import allauth.account.forms, and accounts.forms must not.
 
 import secrets
 
+from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django.db import transaction
 
@@ -39,3 +40,20 @@ class SignupForm(AllauthSignupForm):
         finally:
             self.cleaned_data["email"] = real_email
             self.account_already_exists = True
+
+
+# The address a borrower just confirmed or signed up with, for the sign-in and "Check your
+# email" pages of this browser only (never shown to anyone else, never proof of anything).
+LOGIN_EMAIL_KEY = "accounts_login_email"
+PENDING_EMAIL_KEY = "accounts_pending_email"
+
+
+class LoginForm(AllauthLoginForm):
+    """allauth's sign-in form with the email filled after confirming it in another browser."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        session = getattr(self.request, "session", None)
+        email = session.get(LOGIN_EMAIL_KEY) if session is not None else None
+        if email and not self.is_bound:
+            self.fields["login"].initial = email

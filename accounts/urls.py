@@ -1,7 +1,7 @@
 from django.urls import include, path
 
 from . import passkeys
-from .views import inbox, otp, profile, security
+from .views import confirmation, inbox, otp, profile, security
 
 urlpatterns = [
     path("security/", security.security, name="accounts_security"),
@@ -28,12 +28,17 @@ urlpatterns = [
     ),
     path("security/passkey/", security.passkey_add, name="accounts_passkey_add"),
     path("passkeys/", include((passkeys.urlpatterns, "otp_webauthn"))),
+    path(
+        "confirm-email/resend/",
+        confirmation.confirmation_resend,
+        name="accounts_confirmation_resend",
+    ),
     path("activity/", profile.activity, name="accounts_activity"),
     path("profile/", profile.profile, name="accounts_profile"),
     path("notices/", inbox.notices, name="accounts_notices"),
-    path("notices/<int:notice_id>/", inbox.notice_detail, name="accounts_notice"),
+    path("notices/<id:notice_id>/", inbox.notice_detail, name="accounts_notice"),
     path("messages/", inbox.message_list, name="accounts_messages"),
     path("messages/new/", inbox.message_new, name="accounts_message_new"),
-    path("messages/<int:thread_id>/", inbox.message_thread, name="accounts_message"),
+    path("messages/<id:thread_id>/", inbox.message_thread, name="accounts_message"),
     path("close/", profile.close_account, name="accounts_close"),
 ]

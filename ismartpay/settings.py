@@ -201,7 +201,10 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = env.str(
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupDetailsForm"
 # Sign-up does the same work for a taken email as for a new one (no enumeration by timing).
-ACCOUNT_FORMS = {"signup": "accounts.signup.SignupForm"}
+ACCOUNT_FORMS = {"signup": "accounts.signup.SignupForm", "login": "accounts.signup.LoginForm"}
+# Confirming the email in the browser that signed up signs in; elsewhere, sign-in has the
+# email filled (accounts/adapters.py). Issue 11, item 7.
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_CHANGE_EMAIL = True  # one address; a new one replaces it only once verified
 ACCOUNT_EMAIL_NOTIFICATIONS = True  # password changed/reset, email changed
 ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = True  # reset for an unknown address answers the same way

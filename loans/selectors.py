@@ -16,7 +16,7 @@ from django.db.models import (
 )
 from django.http import Http404
 
-from ismartpay.core.money import to_cents
+from ismartpay.core.money import ZERO, to_cents
 
 from . import calendar, delinquency, flags, history, interest, permissions, schedule, simulation
 from .allocation import Balances, accrue_interest, payoff_amount
@@ -52,10 +52,18 @@ class LoanSummary:
     can_manage_autopay: bool = True
     # Scheduled payments and the next autopay debit (payments/upcoming.py fills it in).
     on_the_way: object = None
+    paid_through_date: dt.date | None = None  # due date of the last installment covered
+    next_payment_amount: Decimal = ZERO  # what the next uncovered installment asks for
 
     @property
     def is_paid_off(self) -> bool:
         return self.payoff_today == 0
+
+    @property
+    def last_payment_label(self) -> str:
+        """What "Last payment" says when the ledger has none: installments covered before the
+        loan came to iSmartPay are payments made, so "None yet" would contradict the count."""
+        return "None through iSmartPay yet" if self.payments_made else "None yet"
 
     @property
     def last_payment_date(self) -> dt.date | None:
@@ -128,6 +136,7 @@ def loan_summary(
     made = delinquency.covered_installments(schedule, position)
     repaid = loan.original_principal - loan.principal_balance
     role = getattr(loan, "link_role", LoanLink.Role.BORROWER)
+    final = next_due is not None and made + 1 >= loan.term_months
     return LoanSummary(
         loan=loan,
         next_due_date=next_due,
@@ -149,6 +158,14 @@ def loan_summary(
         role=role,
         can_pay=permissions.can_pay(role),
         can_manage_autopay=permissions.can_manage_autopay(role),
+        paid_through_date=schedule.due_date(made) if 0 < made <= loan.term_months else None,
+        next_payment_amount=(
+            ZERO
+            if next_due is None
+            else position.installment_balance
+            if final
+            else min(loan.installment_amount, position.installment_balance)
+        ),
     )
 
 
@@ -314,6 +331,12 @@ def loan_what_if(loan: Loan, *, today: dt.date, what_if: simulation.WhatIf):
     )
     if next_due is None:
         raise simulation.SimulationError("The loan's term is over: the whole balance is due.")
+    # The same "next payment" and "last payment" as the loan page (issue 11, item 8): the
+    # first installment not yet covered (when paid ahead), and the contract's final due date,
+    # whose installment absorbs the remainder.
+    unpaid = loan_summary(loan, today=today).next_due_date
+    if unpaid is not None and unpaid > next_due:
+        next_due = unpaid
     return simulation.compare_to_baseline(
         balances,
         apr_percent=loan.apr_percent,
@@ -322,6 +345,7 @@ def loan_what_if(loan: Loan, *, today: dt.date, what_if: simulation.WhatIf):
         installment=loan.installment_amount,
         as_of=today,
         what_if=what_if,
+        final_due_date=contract_schedule(loan).due_date(loan.term_months),
     )
 
 

@@ -100,11 +100,14 @@ def simulate(
     installment: Decimal,
     as_of: dt.date,
     what_if: WhatIf | None = None,
+    final_due_date: dt.date | None = None,
 ) -> SimulationResult:
     """Pay the installment (plus options) on every payment date until nothing is owed.
 
     `balances.interest` must be the interest accrued up to `as_of`; interest then accrues daily
     (actual/365) and is posted, rounded to cents, at each payment, as real postings are.
+    `final_due_date` (the contract's last due date): the payment on or after it pays whatever
+    is left, as the contract's final installment absorbs the remainder (domain.md).
     """
     what_if = what_if or WhatIf()
     if not isinstance(installment, Decimal) or not installment.is_finite():
@@ -139,6 +142,8 @@ def simulate(
         balances = accrue_interest(balances, apr_percent, accrued_through, day)
         accrued_through = day
         wanted = regular + (what_if.one_off_extra if count == 1 else Decimal(0))
+        if final_due_date is not None and day >= final_due_date:
+            wanted = payoff_amount(balances)
         allocation = allocate(balances, min(wanted, payoff_amount(balances)))
         balances = apply(balances, allocation)
         total_interest += allocation.interest
@@ -162,6 +167,7 @@ def compare_to_baseline(
     installment: Decimal,
     as_of: dt.date,
     what_if: WhatIf,
+    final_due_date: dt.date | None = None,
 ) -> Comparison:
     """Simulate the plain installment and the `what_if` scenario and report what it saves."""
     results = [
@@ -173,6 +179,7 @@ def compare_to_baseline(
             installment=installment,
             as_of=as_of,
             what_if=options,
+            final_due_date=final_due_date,
         )
         for options in (WhatIf(), what_if)
     ]

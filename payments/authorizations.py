@@ -14,7 +14,7 @@ from decimal import Decimal
 # The one-time texts (signed-in ACH, guest ACH, phone script) are versioned together.
 ONE_TIME_VERSION = "OT-2026-12"
 # Autopay's standing authorization (stored on AutopayAuthorization.text_version).
-AUTOPAY_VERSION = "AP-2026-11"
+AUTOPAY_VERSION = "AP-2026-12"  # AP-2026-12: first person, one sentence per rule
 
 # Guest ACH: shown on the guest pay page (with placeholders) and confirmed on its review.
 GUEST_ACH_TEMPLATE = (
@@ -68,16 +68,18 @@ def autopay_text(
     start_date: dt.date,
     end_date: dt.date | None,
 ) -> str:
-    """The standing authorization an autopay plan's owner agrees to (AUTOPAY_VERSION)."""
-    end = f" until {_long_date(end_date)}" if end_date else " until you cancel"
+    """The standing authorization an autopay plan's owner agrees to (AUTOPAY_VERSION). The
+    first sentence reads as one for the chosen rule: what, how often, from when, until when,
+    for which loan (the words come from payments/autopay/terms.py, in the first person)."""
+    end = f"until {_long_date(end_date)}" if end_date else "until I cancel"
     return (
         f"I authorize iSmartPay, servicer for {lender_name}, to debit {account_label} "
-        f"for {amount_words}, {schedule_words}, starting "
-        f"{_long_date(start_date)}{end}, to pay loan {loan_number}. "
+        f"for {amount_words}, {schedule_words}, starting {_long_date(start_date)}, {end}, "
+        f"to pay loan {loan_number}. "
         "A payment date that falls on a weekend or bank holiday is moved to the business day "
         "before. No payment will be more than the loan's payoff amount. If a payment amount "
-        "differs from the previous one, you will be told at least 10 days before. "
-        "You can change, skip or cancel any payment until the cut-off time on the business day "
-        "before it, online or by contacting us; a cancellation made at least 3 business days "
-        "before a payment always stops it. Autopay is optional: you can always pay another way."
+        "differs from the previous one, I will be told at least 10 days before. "
+        "I can change, skip or cancel any payment until the cut-off time on the business day "
+        "before it, online or by contacting iSmartPay; a cancellation made at least 3 business "
+        "days before a payment always stops it. Autopay is optional: I can always pay another way."
     )

@@ -43,3 +43,22 @@ def card_brand(number: str) -> str | None:
 
 def cvc_length(brand: str | None) -> int:
     return 4 if brand == "amex" else 3
+
+
+# A card's expiry as people type it: "12/29", "12/2029", and, on a phone's number pad (which
+# has no "/"), "1229", "12 29", "12-29". Any dash or space between month and year is a separator.
+_EXPIRY_SPLIT = re.compile(r"^([0-9]{1,2})\s*[/\s\-\u2010-\u2015\u2212.]\s*([0-9]{2}|[0-9]{4})$")
+_EXPIRY_RUN = re.compile(r"^([0-9]{2})([0-9]{2}|[0-9]{4})$")
+
+
+def parse_expiry(text: str) -> tuple[int, int] | None:
+    """(month, four-digit year) for a typed expiry, or None when it is not one. Only ASCII
+    digits match; the form refuses other scripts' digits with its own message first."""
+    value = (text or "").strip()
+    match = _EXPIRY_SPLIT.match(value) or _EXPIRY_RUN.match(value)
+    if match is None:
+        return None
+    month, year = int(match.group(1)), int(match.group(2))
+    if not 1 <= month <= 12:
+        return None
+    return month, year + 2000 if year < 100 else year

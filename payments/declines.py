@@ -13,6 +13,9 @@ class Reason:
     retryable: bool = False  # a soft decline: autopay may try again (at most 3 per due date)
     disables_method: bool = False  # the account cannot be debited again
     suspends_autopay: bool = False  # autopay stops until the borrower re-authorizes
+    # Whether "Try again" offers the same method: not when the decline is about the card
+    # itself (expired, wrong security code), which fails the same way until it is replaced.
+    retry_same_method: bool = True
 
 
 CARD_DECLINES = {
@@ -36,12 +39,14 @@ CARD_DECLINES = {
             "Your card has expired",
             "Your card issuer says this card is expired.",
             "Add your new card (same number, new expiry date) and pay again.",
+            retry_same_method=False,
         ),
         Reason(
             "incorrect_cvc",
             "The security code didn't match",
             "The 3-digit code (4 on American Express) didn't match the card.",
             "Add the card again, checking the security code on the back of the card.",
+            retry_same_method=False,
         ),
         Reason(
             "processing_error",

@@ -54,10 +54,14 @@ class PayForm(forms.Form):
             "payoff": "Pay off the loan",
             "other": "Other amount",
         }
+        offered = [k for k in self.CHOICES if k == "other" or amounts.get(k, Decimal(0)) > 0]
+        if "due" in offered and amounts.get("installment") == amounts["due"]:
+            # One choice, not two that charge the same: the amount due is this month's payment.
+            offered.remove("installment")
+            labels["due"] = "Amount due (your monthly payment)"
         self.fields["amount_choice"].choices = [
             (key, f"{labels[key]} — ${amounts[key]:,}" if key in amounts else labels[key])
-            for key in self.CHOICES
-            if key == "other" or amounts.get(key, Decimal(0)) > 0
+            for key in offered
         ]
         self.methods = {str(m.pk): m for m in methods}
         self.fields["method"].choices = [(key, m.label) for key, m in self.methods.items()]
@@ -79,6 +83,9 @@ class PayForm(forms.Form):
             self.add_error("principal_only", self.principal_only_refusal)
         choice = cleaned.get("amount_choice")
         if choice == "other":
+            if not (cleaned.get("other_amount") or "").strip():
+                self.add_error("other_amount", "Enter the amount you want to pay.")
+                return cleaned
             try:
                 amount = parse_money(refuse_non_ascii_digits(cleaned.get("other_amount") or ""))
             except forms.ValidationError:

@@ -22,16 +22,27 @@ class NoEchoTextInput(forms.TextInput):
         return None
 
 
+CLEARED_CARD_FIELDS = (
+    "For your security we cleared the card number and security code: please enter them again."
+)
+
+
 def scrub_card_form(form: forms.Form) -> None:
     """After a failed card form: drop the card number and CVC so the page re-renders those two
     fields empty (errors already computed stay). Works for any gateway's card form."""
     form.errors  # noqa: B018 - validate first: the errors refer to what was typed
     data = form.data.copy()
+    cleared = False
     for name in ("number", "cvc"):
         key = form.add_prefix(name)
-        if key in data:
+        if data.get(key):
             data[key] = ""
+            cleared = True
     form.data = data
+    if cleared and form.errors:
+        # PCI DSS 3.2/3.3: a full card number or CVC is never written into a page, so the
+        # borrower is told why those two are empty; every other field keeps what they typed.
+        form.add_error(None, CLEARED_CARD_FIELDS)
 
 
 class BankAccountForm(forms.Form):

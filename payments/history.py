@@ -16,6 +16,9 @@ CSV columns (stable: scripts and spreadsheets rely on them; add new columns only
     fees_applied       } how the loan posting split the amount (2 decimals); empty when the
     interest_applied   } payment was never posted (declined, scheduled, held, cancelled) or its
     principal_applied  } posting was undone (returned, refunded, reversed)
+    status_shown       the status in the words the history page shows: "Declined", "Posted", …
+    date_shown         the date the history page shows, YYYY-MM-DD: for a declined attempt the
+                       day it was tried (lender's local date), else the effective date
 """
 
 import csv
@@ -46,11 +49,15 @@ CSV_COLUMNS = (
     "fees_applied",
     "interest_applied",
     "principal_applied",
+    "status_shown",
+    "date_shown",
 )
 PAGE_SIZE = 25
 
 STATUS_TONES = PAYMENT_TONES  # re-exported: the tones live in payments/statuses.py
 TROUBLESHOOT_STATUSES = (Payment.Status.FAILED, Payment.Status.RETURNED)
+# A declined attempt never counted on any day: it is dated the day it was tried.
+ATTEMPT_STATUSES = (Payment.Status.FAILED,)
 # A returned, refunded or reversed payment's posting was undone: nothing of it stays applied.
 UNDONE_STATUSES = Payment.UNDONE_STATUSES
 
@@ -80,7 +87,17 @@ class HistoryRow:
     allocation: Allocation | None
     undone: bool  # returned, refunded or reversed: taken back off the loan
     can_troubleshoot: bool
+    date_shown: dt.date
+    date_label: str  # "Tried" for a declined attempt, "" for a date it counts on
     has_receipt: bool = False
+
+
+def shown_date(payment: Payment) -> dt.date:
+    """The date the history shows: a declined attempt on the day it was tried (local), any
+    other payment on the day it counts (or would count) on the loan."""
+    if payment.status in ATTEMPT_STATUSES:
+        return timezone.localtime(payment.created_at).date()
+    return payment.effective_date
 
 
 def history_loans_for_user(user) -> QuerySet[Loan]:
@@ -134,6 +151,8 @@ def history_rows(payments: Iterable[Payment]) -> list[HistoryRow]:
             undone=p.status in UNDONE_STATUSES,
             can_troubleshoot=p.status in TROUBLESHOOT_STATUSES,
             has_receipt=payment_has_receipt(p.status),
+            date_shown=shown_date(p),
+            date_label="Tried" if p.status in ATTEMPT_STATUSES else "",
         )
         for p in payments
     ]
@@ -165,6 +184,8 @@ def _csv_row(payment: Payment) -> list[str]:
         f"{allocation.fees:.2f}" if allocation else "",
         f"{allocation.interest:.2f}" if allocation else "",
         f"{allocation.principal:.2f}" if allocation else "",
+        payment.get_status_display(),  # the same words as the page
+        shown_date(payment).isoformat(),
     ]
 
 

@@ -8,7 +8,22 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils import timezone
+
+from loans.selectors import loan_summary
+
 from .models import Payment, PaymentMethod
+
+ATTEMPTS = "attempts on this loan in an hour"
+CARDS = "different cards in 24 hours"
+NEW_METHOD = "a method added in the last 24 hours paying more than 3 installments"
+# What the held payment's page tells the borrower for each flag (staff see the flag itself).
+PLAIN_REASONS = {
+    ATTEMPTS: "several payments were tried on this loan within an hour.",
+    CARDS: "several different cards were used within a day.",
+    NEW_METHOD: "this card or account was added in the last day and the amount is more than "
+    "three monthly payments.",
+}
 
 
 @dataclass(frozen=True)
@@ -30,12 +45,18 @@ def risk_flags(
     payer,
     now: dt.datetime,
     policy: RiskPolicy = POLICY,
+    suggested: frozenset[Decimal] | None = None,
 ) -> list[str]:
-    """Reasons to hold this payment for review; empty when it may go straight through."""
+    """Reasons to hold this payment for review; empty when it may go straight through.
+
+    `suggested` are the amounts the portal itself offers for this loan (amount due, monthly
+    payment); paying one of them, or the payoff, is never a reason on its own. When None they
+    are computed from the loan for `now`'s date.
+    """
     flags = []
     attempts = Payment.objects.filter(loan=loan, created_at__gte=now - dt.timedelta(hours=1))
     if attempts.count() >= policy.max_attempts_per_loan_hour:
-        flags.append(f"{policy.max_attempts_per_loan_hour}+ attempts on this loan in an hour")
+        flags.append(f"{policy.max_attempts_per_loan_hour}+ {ATTEMPTS}")
     if payer is not None and method.kind == PaymentMethod.Kind.CARD:
         cards = set(
             Payment.objects.filter(
@@ -45,8 +66,29 @@ def risk_flags(
             ).values_list("method_id", flat=True)
         ) | {method.pk}
         if len(cards) > policy.max_cards_per_payer_day:
-            flags.append(f"{len(cards)} different cards in 24 hours")
+            flags.append(f"{len(cards)} {CARDS}")
     brand_new = method.created_at is not None and method.created_at > now - policy.new_method_age
-    if brand_new and amount > loan.installment_amount * policy.new_method_installments:
-        flags.append("a method added in the last 24 hours paying more than 3 installments")
+    large = amount > loan.installment_amount * policy.new_method_installments
+    if brand_new and large and not _portal_suggested(loan, amount, now, suggested):
+        flags.append(NEW_METHOD)
     return flags
+
+
+def _portal_suggested(loan, amount: Decimal, now: dt.datetime, suggested) -> bool:
+    """Whether `amount` is one the pay page offered: the amount due, the monthly payment, or
+    the payoff. A payoff is at least today's payoff (interest accrues to the effective date,
+    and the charge gate refuses more than the payoff on that date)."""
+    summary = loan_summary(loan, today=timezone.localdate(now))
+    if suggested is None:
+        suggested = frozenset({summary.amount_due, loan.installment_amount})
+    return amount in suggested or (summary.payoff_today > 0 and amount >= summary.payoff_today)
+
+
+def borrower_hold_reasons(flags: list[str]) -> list[str]:
+    """The plain-language reason for each stored flag, for the borrower's page."""
+    reasons = []
+    for flag in flags:
+        for key, text in PLAIN_REASONS.items():
+            if flag.endswith(key) and text not in reasons:
+                reasons.append(text)
+    return reasons

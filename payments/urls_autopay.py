@@ -17,5 +17,6 @@ urlpatterns: list = [
     path("autopay/plan/<id:plan_id>/pause/", autopay.pause, name="autopay_pause"),
     path("autopay/plan/<id:plan_id>/resume/", autopay.resume, name="autopay_resume"),
     path("autopay/plan/<id:plan_id>/skip/", autopay.skip_next, name="autopay_skip"),
+    path("autopay/plan/<id:plan_id>/unskip/", autopay.unskip, name="autopay_unskip"),
     path("autopay/plan/<id:plan_id>/cancel/", autopay.cancel, name="autopay_cancel"),
 ]

@@ -58,5 +58,6 @@ def otp_verify(request):
         "next": request.GET.get("next", ""),
         "has_totp": methods.totp,
         "has_passkey": methods.passkey,
+        "second_step": True,  # base.html: no account menu until the code is in, only sign-out
     }
     return render(request, "accounts/otp_verify.html", context, status=status)

@@ -80,6 +80,9 @@ def totp_setup(request):
         "form": form,
         "qr_data_uri": qr.svg_data_uri(scale=5, border=2, dark="#000", light="#fff"),
         "manual_key": _grouped_key(device),
+        "manual_key_plain": b32encode(device.bin_key).decode(),  # for "Copy key"
+        # Tap to open on the same phone (it cannot scan its own screen); issue 11, item 7.
+        "otpauth_uri": uri,
         "replacing": user.has_second_factor,
         "next": request.GET.get("next", ""),
     }

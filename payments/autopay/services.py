@@ -106,6 +106,7 @@ def _reset_cursor(plan: AutopayPlan) -> None:
     plan.next_run_date = period.run_date if period else None
 
 
+# --- emails -----------------------------------------------------------------------------------
 def _email(plan: AutopayPlan, kind: str, dedupe: str, subject: str, **context) -> None:
     notice_send(
         kind=f"autopay_{kind}",
@@ -377,6 +378,52 @@ def autopay_skip_next(*, plan_id: int, user, now: dt.datetime | None = None) -> 
         now=now,
         apply=apply,
     )
+
+
+def skipped_ahead(plan: AutopayPlan, today: dt.date) -> AutopayDebit | None:
+    """The borrower's skip of a debit that has not run yet (`run_date` today or later)."""
+    return (
+        plan.debits.filter(status=AutopayDebit.Status.SKIPPED, run_date__gte=today)
+        .order_by("run_date")
+        .first()
+    )
+
+
+def autopay_unskip(*, plan_id: int, user, now: dt.datetime | None = None) -> AutopayDebit:
+    """Undo "skip the next payment" until that payment's change deadline: the SKIPPED row,
+    which never charged anything, is removed, so the period is charged as if never skipped."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        plan, role = _lock(plan_id, user)
+        if plan.status != P.ACTIVE:
+            raise AutopayError(
+                f"Autopay is {plan.get_status_display().lower()}; you can't undo a skip."
+            )
+        today = lender_local(now, plan.loan.lender.timezone).date()
+        skipped = skipped_ahead(plan, today)
+        if skipped is None:
+            raise AutopayError("There is no skipped payment to undo.")
+        deadline = change_deadline(skipped.run_date, plan.loan.lender)
+        if now >= deadline:
+            raise AutopayError(
+                f"It's past the cut-off for the payment on {skipped.run_date:%A, %b %-d, %Y} "
+                f"({deadline:%-I:%M %p} on {deadline:%A, %b %-d}): it stays skipped. "
+                "Pay that installment another way."
+            )
+        skipped.delete()  # never charged: nothing to keep but the event below
+        _reset_cursor(plan)
+        plan.save()
+        detail = {"unskipped_run_date": skipped.run_date.isoformat()}
+        event = _event(plan, "unskipped", actor=user, actor_label=role, **detail)
+    _email(
+        plan,
+        "changed",
+        str(event.pk),
+        "Your skipped autopay payment is back on",
+        what="unskipped",
+        detail=detail,
+    )
+    return skipped
 
 
 def autopay_cancel(*, plan_id: int, user, now: dt.datetime | None = None) -> AutopayPlan:

@@ -33,14 +33,35 @@ def describe_schedule(terms: sched.PlanTerms) -> str:
     return "every month on your due date"
 
 
+def _authorized_amount(terms: sched.PlanTerms) -> str:
+    """The amount rule in the borrower's own words (first person: "I authorize … for …")."""
+    monthly = (
+        "half my monthly payment" if terms.schedule == sched.BIWEEKLY else "my monthly payment"
+    )
+    return {
+        sched.AMOUNT_DUE: "the amount due (including any past-due amount and fees)",
+        sched.INSTALLMENT: monthly,
+        sched.FIXED: f"${terms.fixed_amount or 0:,}",
+        sched.EXTRA: f"{monthly} plus ${terms.extra_amount or 0:,} toward principal",
+    }[terms.amount_rule]
+
+
+def _authorized_schedule(terms: sched.PlanTerms) -> str:
+    if terms.schedule == sched.MONTHLY_DAY:
+        return f"every month on day {terms.day_of_month}"
+    if terms.schedule == sched.BIWEEKLY:
+        return "every two weeks"
+    return "every month on my due date"
+
+
 def authorization_text(*, loan: Loan, method: PaymentMethod, terms: sched.PlanTerms) -> str:
     """The exact words the borrower agrees to (payments.authorizations, AUTOPAY_VERSION)."""
     return authorizations.autopay_text(
         lender_name=loan.lender.name,
         loan_number=loan.loan_number,
         account_label=method.label,
-        amount_words=describe_amount(terms),
-        schedule_words=describe_schedule(terms),
+        amount_words=_authorized_amount(terms),
+        schedule_words=_authorized_schedule(terms),
         start_date=terms.start_date,
         end_date=terms.end_date,
     )

@@ -7,8 +7,10 @@ from django import forms
 
 from ismartpay.core.digits import ascii_digits, refuse_non_ascii_digits
 
-from ..cards import card_brand, cvc_length, luhn_valid
+from ..cards import card_brand, cvc_length, luhn_valid, parse_expiry
 from .base import CardInput
+
+EXPIRY_MESSAGE = "Enter the month and year from the card, like 04/29 (04 = April, 29 = 2029)."
 
 
 class SandboxCardForm(forms.Form):
@@ -21,9 +23,17 @@ class SandboxCardForm(forms.Form):
     )
     expiry = forms.CharField(
         label="Expiry (MM/YY)",
-        max_length=7,
+        max_length=9,
+        help_text="Month and year, like 04/29 or 0429.",
+        # data-card-expiry: static/js/card-expiry.js adds the "/" as the borrower types (a
+        # phone's number pad has none); without JavaScript the server reads "0429" as well.
         widget=forms.TextInput(
-            attrs={"autocomplete": "cc-exp", "inputmode": "numeric", "placeholder": "MM/YY"}
+            attrs={
+                "autocomplete": "cc-exp",
+                "inputmode": "numeric",
+                "placeholder": "MM/YY",
+                "data-card-expiry": "",
+            }
         ),
     )
     cvc = forms.CharField(
@@ -50,12 +60,10 @@ class SandboxCardForm(forms.Form):
         return number
 
     def clean_expiry(self) -> tuple[int, int]:
-        expiry = refuse_non_ascii_digits(self.cleaned_data["expiry"])
-        match = re.fullmatch(r"\s*([0-9]{1,2})\s*/\s*([0-9]{2}|[0-9]{4})\s*", expiry)
-        if not match or not 1 <= int(match.group(1)) <= 12:
-            raise forms.ValidationError("Enter the expiry as MM/YY, for example 04/29.")
-        month, year = int(match.group(1)), int(match.group(2))
-        return month, year + 2000 if year < 100 else year
+        expiry = parse_expiry(refuse_non_ascii_digits(self.cleaned_data["expiry"]))
+        if expiry is None:
+            raise forms.ValidationError(EXPIRY_MESSAGE)
+        return expiry
 
     def clean_postal_code(self) -> str:
         code = refuse_non_ascii_digits(self.cleaned_data["postal_code"].strip())
@@ -68,11 +76,16 @@ class SandboxCardForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        number, cvc = cleaned.get("number"), cleaned.get("cvc", "")
-        if number and not re.fullmatch(rf"[0-9]{{{cvc_length(card_brand(number))}}}", cvc or ""):
-            self.add_error(
-                "cvc", f"Enter the {cvc_length(card_brand(number))}-digit security code."
-            )
+        number, cvc = cleaned.get("number"), cleaned.get("cvc")
+        if cvc is None:  # already refused (non-ASCII digits or empty)
+            return cleaned
+        if number:
+            length = cvc_length(card_brand(number))
+            if not re.fullmatch(rf"[0-9]{{{length}}}", cvc):
+                self.add_error("cvc", f"Enter the {length}-digit security code.")
+        elif not re.fullmatch(r"[0-9]{3,4}", cvc):
+            # The number is wrong too: still say what is wrong here, all errors at once.
+            self.add_error("cvc", "Enter the 3 or 4-digit security code.")
         return cleaned
 
     def card_input(self) -> CardInput:

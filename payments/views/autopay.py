@@ -159,16 +159,8 @@ def review(request, loan_id):
 def manage(request, plan_id):
     plan = plan_get_for_user(request.user, plan_id)
     today = _today(plan.loan)
-    upcoming = []
-    if plan.status == plan.Status.ACTIVE:
-        upcoming = project_debits(
-            plan_terms(plan),
-            plan.loan,
-            today=today,
-            not_before=max(plan.charge_from, today),
-            count=3,
-            after=_last_key(plan),
-        )
+    upcoming = _upcoming(plan, count=3)
+    skipped = services.skipped_ahead(plan, today) if plan.status == plan.Status.ACTIVE else None
     return render(
         request,
         "payments/autopay/manage.html",
@@ -177,19 +169,36 @@ def manage(request, plan_id):
             "loan": plan.loan,
             "upcoming": upcoming,
             "next": upcoming[0] if upcoming else None,
-            "deadline": (
-                timezone.localtime(
-                    services.change_deadline(upcoming[0].run_date, plan.loan.lender),
-                    ZoneInfo(plan.loan.lender.timezone),
-                )
-                if upcoming
-                else None
-            ),
-            "debits": debits_for_plan(plan),
+            "deadline": _deadline(plan, upcoming[0].run_date) if upcoming else None,
+            "skipped": skipped,
+            "skip_deadline": _deadline(plan, skipped.run_date) if skipped else None,
+            # History only: a skip of a debit still ahead is shown with its undo, above.
+            "debits": [d for d in debits_for_plan(plan) if not (skipped and d.pk == skipped.pk)],
             # A change re-authorizes debits from the plan owner's method: theirs to make. The
             # other owner may pause, skip, resume or cancel (autopay_change refuses them too).
             "can_change": plan.owner_id == request.user.pk,
         },
+    )
+
+
+def _upcoming(plan, *, count: int):
+    if plan.status != plan.Status.ACTIVE:
+        return []
+    today = _today(plan.loan)
+    return project_debits(
+        plan_terms(plan),
+        plan.loan,
+        today=today,
+        not_before=max(plan.charge_from, today),
+        count=count,
+        after=_last_key(plan),
+    )
+
+
+def _deadline(plan, run_date):
+    """The change deadline of a debit on `run_date`, in the lender's time zone."""
+    return timezone.localtime(
+        services.change_deadline(run_date, plan.loan.lender), ZoneInfo(plan.loan.lender.timezone)
     )
 
 
@@ -272,12 +281,38 @@ def resume(request, plan_id):
 
 @recent_login_required
 def skip_next(request, plan_id):
+    if request.method == "GET":  # one tap shows what skipping means; the second one does it
+        plan = plan_get_for_user(request.user, plan_id)
+        upcoming = _upcoming(plan, count=1)
+        if not upcoming:
+            messages.info(request, "There is no upcoming payment to skip.")
+            return redirect("payments:autopay_manage", plan.pk)
+        context = {"plan": plan, "loan": plan.loan, "next": upcoming[0]}
+        context["deadline"] = _deadline(plan, upcoming[0].run_date)
+        return render(request, "payments/autopay/skip_confirm.html", context)
     return _action(
         request,
         plan_id,
         services.autopay_skip_next,
-        "Your next automatic payment is skipped. Pay that installment another way.",
+        "Your next automatic payment is skipped. Pay that installment another way. "
+        "You can undo this until its cut-off.",
     )
+
+
+@recent_login_required
+def unskip(request, plan_id):
+    plan = plan_get_for_user(request.user, plan_id)  # 404 first, whatever the method
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        skipped = services.autopay_unskip(plan_id=plan.pk, user=request.user)
+    except services.AutopayError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request, f"The payment on {skipped.run_date:%A, %b %-d, %Y} will be made after all."
+        )
+    return redirect("payments:autopay_manage", plan.pk)
 
 
 @recent_login_required

@@ -89,6 +89,15 @@ def _next_url(request, default: str) -> str:
     return default
 
 
+def _back_with_method(request, method: PaymentMethod, default: str) -> str:
+    """Back to the page the borrower came from (a safe `next`), with `method` chosen there
+    (`?method=<id>`: the pay and autopay forms preselect it); else `default`."""
+    target = _next_url(request, "")
+    if not target:
+        return default
+    return f"{target}{'&' if '?' in target else '?'}method={method.pk}"
+
+
 def _add_key(kind: str) -> str:
     return f"{kind}_{secrets.token_urlsafe(18)}"
 
@@ -96,7 +105,8 @@ def _add_key(kind: str) -> str:
 @payments_access_required
 def methods_list(request):
     rows = method_rows(methods_for_user(request.user), today=timezone.localdate())
-    return render(request, "payments/methods/list.html", {"rows": rows})
+    context = {"rows": rows, "next": _next_url(request, "")}  # carried to the add/verify links
+    return render(request, "payments/methods/list.html", context)
 
 
 @recent_login_required
@@ -109,7 +119,7 @@ def add_card(request):
         method = _add_card_from_form(form, owner=request.user)
         if method is not None:
             messages.success(request, f"{method.label} was added.")
-            return redirect(_next_url(request, "payments:methods"))
+            return redirect(_back_with_method(request, method, reverse("payments:methods")))
         scrub_card_form(form)
     return render(
         request, "payments/methods/add_card.html", {"form": form, "next": _next_url(request, "")}
@@ -172,8 +182,8 @@ def add_bank(request):
         if method is not None:
             messages.success(
                 request,
-                f"{method.label} was added. We sent two small deposits to it: enter them here "
-                "when they arrive (1–2 business days) to verify the account.",
+                f"{method.label} is saved. It can pay once you confirm the two small deposits "
+                "we sent to it: they arrive in 1–2 business days.",
             )
             verify = reverse("payments:verify_bank", args=[method.pk])
             return redirect(_next_url(request, verify))
@@ -202,7 +212,7 @@ def verify_bank(request, method_id: int):
         else:
             if verified:
                 messages.success(request, f"{method.label} is verified.")
-                return redirect("payments:methods")
+                return redirect(_back_with_method(request, method, reverse("payments:methods")))
             state = bank_verification_state(method=method, now=timezone.now())
             left = state.tries_left
             if state.locked_until is None:
@@ -217,6 +227,7 @@ def verify_bank(request, method_id: int):
         "locked": state.locked_until is not None,
         "locked_until": state.locked_until,
         "tries_left": state.tries_left,
+        "next": _next_url(request, ""),
     }
     return render(request, "payments/methods/verify_bank.html", context)
 

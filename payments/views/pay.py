@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -28,6 +29,7 @@ from ..errors import (
 from ..forms import ConfirmForm, PayForm
 from ..models import Payment
 from ..presenters import payment_timeline
+from ..risk import borrower_hold_reasons
 from ..selectors import method_get_for_user, methods_for_user, payment_get_for_user
 from ..services import new_idempotency_key, payment_cancel_scheduled, payment_submit
 from ..statuses import payment_has_receipt
@@ -100,19 +102,41 @@ def pay_start(request, loan_id):
 
 
 def _initial(request, loan, amounts, methods, today) -> dict:
-    """Prefill: after a decline, what the borrower typed; else the amount due and the default
-    method. `?amount=` (from the troubleshooter) prefills an other amount."""
-    retry = request.session.get("payment_retry")
-    if retry and retry.get("loan_id") == loan.pk:
-        return {k: v for k, v in retry.items() if k != "loan_id"}
-    initial = {
-        "amount_choice": "due" if amounts["due"] > 0 else "other",
-        "pay_on": today,
-        "method": str(methods[0].pk) if methods else None,
-    }
-    if request.GET.get("amount"):
-        initial.update(amount_choice="other", other_amount=request.GET["amount"][:16])
+    """Prefill: the reviewed draft when the borrower taps Change (`?draft=<key>`); after a
+    decline, what the borrower typed; else the amount due and the default method.
+    `?amount=` (from the troubleshooter) prefills an other amount; `?method=<id>` (back from
+    adding or verifying a method) chooses that method when it can pay."""
+    initial = _draft_initial(request, loan)
+    if initial is None:
+        retry = request.session.get("payment_retry")
+        if retry and retry.get("loan_id") == loan.pk:
+            initial = {k: v for k, v in retry.items() if k != "loan_id"}
+    if initial is None:
+        initial = {
+            "amount_choice": "due" if amounts["due"] > 0 else "other",
+            "pay_on": today,
+            "method": str(methods[0].pk) if methods else None,
+        }
+        if request.GET.get("amount"):
+            initial.update(amount_choice="other", other_amount=request.GET["amount"][:16])
+    chosen = request.GET.get("method", "")
+    if chosen in {str(m.pk) for m in methods}:
+        initial["method"] = chosen
     return initial
+
+
+def _draft_initial(request, loan) -> dict | None:
+    """The form as the borrower filled it, from the session draft the review page showed."""
+    draft = request.session.get(DRAFTS, {}).get(request.GET.get("draft", ""))
+    if not draft or draft.get("loan_id") != loan.pk:
+        return None
+    return {
+        "amount_choice": draft["amount_choice"],
+        "other_amount": draft["other_amount"],
+        "principal_only": draft["principal_only"],
+        "method": str(draft["method_id"]),
+        "pay_on": draft["pay_on"],
+    }
 
 
 @login_required
@@ -191,6 +215,7 @@ def pay_review(request, loan_id, key):
         {
             "loan": loan,
             "form": form,
+            "change_url": f"{reverse('payments:pay', args=[loan.pk])}?draft={key}",
             "amount": amount,
             "fee": fee,
             "total": amount + fee,
@@ -225,6 +250,16 @@ def _ach_authorization(loan, method, amount: Decimal, effective: dt.date) -> str
     )
 
 
+def _retry_method(user, reason, declined_id: int) -> str | None:
+    """The method "Try again" chooses: the declined one, so a retry is one tap, unless the
+    decline is about that card itself (declines.Reason.retry_same_method); then another
+    usable method, or none."""
+    if reason.retry_same_method:
+        return str(declined_id)
+    others = [m for m in _usable_methods(user, timezone.localdate()) if m.pk != declined_id]
+    return str(others[0].pk) if others else None
+
+
 def _after_submit(request, loan, key, draft, payment):
     drafts = request.session.get(DRAFTS, {})
     drafts.pop(key, None)
@@ -238,7 +273,7 @@ def _after_submit(request, loan, key, draft, payment):
             "other_amount": draft["other_amount"],
             "pay_on": draft["pay_on"],
             "principal_only": draft["principal_only"],
-            "method": str(draft["method_id"]),
+            "method": _retry_method(request.user, reason, draft["method_id"]),
         }
         messages.error(request, f"{reason.title}. {reason.next_steps} Nothing was charged.")
         return redirect("payments:detail", reference=payment.reference)
@@ -265,10 +300,23 @@ def payment_detail(request, reference):
             "loan": payment.loan,
             "timeline": payment_timeline(payment),
             "reason": reason_for(code) if code else None,
+            "hold_reasons": borrower_hold_reasons(payment.risk_flags or [])
+            if payment.status == S.HELD
+            else [],
+            "reference_label": _reference_label(payment.status),
             "can_cancel": payment.status == Payment.Status.SCHEDULED
             and _may_cancel(request.user, payment),
         },
     )
+
+
+def _reference_label(status: str) -> str:
+    """A confirmation number confirms something: a declined attempt has a reference only."""
+    if status == S.FAILED:
+        return "Attempt reference"
+    if status in (S.POSTED, S.PENDING, S.SETTLED, S.SCHEDULED, S.REFUNDING, S.REFUNDED):
+        return "Confirmation number"
+    return "Reference"
 
 
 def _may_cancel(user, payment: Payment) -> bool:

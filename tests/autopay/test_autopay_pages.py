@@ -156,7 +156,7 @@ def test_setup_biweekly_fixed_amount_with_end_date_shows_its_first_three_debits(
         dt.date(2026, 12, 24),
     ]  # Christmas
     assert "until June 30, 2027" in review.context["text"]
-    assert "$250.00 each time" in review.context["text"]
+    assert "for $250.00, every two weeks, starting" in review.context["text"]
 
 
 def test_review_without_a_draft_goes_back_to_setup(web, linked_loan):
@@ -258,7 +258,7 @@ def test_change_reauthorizes_and_emails_the_new_authorization(web, borrower, pla
     assert response["Location"] == reverse("payments:autopay_change_review", args=[plan.pk])
     review = web.get(response["Location"])
     text = review.context["text"]
-    assert "$600.00 each time" in text
+    assert "for $600.00, every month on my due date" in text
     assert [str(d.amount) for d in review.context["upcoming"]] == ["600.00"] * 3
     done = web.post(response["Location"], {"text_shown": text})
     assert done["Location"] == reverse("payments:autopay_manage", args=[plan.pk])
@@ -345,7 +345,7 @@ def test_resume_is_refused_inside_the_cutoff_of_a_debit_already_scheduled(web, c
 
 
 def test_actions_are_post_only_for_the_owner(web, plan):
-    for action in ("pause", "skip", "resume"):
+    for action in ("pause", "resume", "unskip"):  # skip's GET asks first (issue 11, item 9)
         assert web.get(reverse(f"payments:autopay_{action}", args=[plan.pk])).status_code == 405
 
 
@@ -405,7 +405,16 @@ def test_another_borrower_gets_404_on_every_autopay_url(intruder, plan, linked_l
     ]
     urls += [
         reverse(f"payments:autopay_{name}", args=[plan.pk])
-        for name in ("manage", "change", "change_review", "pause", "resume", "skip", "cancel")
+        for name in (
+            "manage",
+            "change",
+            "change_review",
+            "pause",
+            "resume",
+            "skip",
+            "unskip",
+            "cancel",
+        )
     ]
     data = {**form_data(card, amount_rule="fixed", fixed_amount="900"), "text_shown": "x"}
     for url in urls:
@@ -420,3 +429,21 @@ def test_unknown_plan_ids_are_404(web, bad):
     for name in ("manage", "change", "pause", "cancel"):
         assert web.get(f"/payments/autopay/plan/{bad}/").status_code == 404
         assert web.post(reverse(f"payments:autopay_{name}", args=[int(bad)])).status_code == 404
+
+
+def test_fields_for_one_choice_are_labelled_for_it_and_shown_only_for_it(web, linked_loan, card):
+    """Issue 11, item 4: fixed amount, extra and day of month each belong to one choice."""
+    import re
+
+    page = web.get(f"/payments/autopay/{linked_loan.pk}/setup/").content.decode()
+    assert re.findall(r'<label for="id_(\w+)">[^<]*<span class="muted">\(optional\)', page) == [
+        "end_date"  # the one field that is optional whatever is chosen
+    ]
+    shown = re.findall(r'data-shown-for="([^"]*)">\s*<label for="id_(\w+)">([^<]*) <span', page)
+    assert shown == [
+        ("amount_rule=fixed", "fixed_amount", "Fixed amount"),
+        ("amount_rule=extra", "extra_amount", "Extra toward principal"),
+        ("schedule=monthly_day", "day_of_month", "Day of the month"),
+    ]
+    assert "(if you chose A fixed amount)" in page
+    assert re.search(r'<script src="/static/js/shown-for\.js[^"]*" defer></script>', page)

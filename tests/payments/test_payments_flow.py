@@ -41,7 +41,7 @@ def test_pay_page_prefills_the_amount_due_and_explains_the_cut_off(
 ):
     add_card("4242424242424242")
     page = borrower_client.get(reverse("payments:pay", args=[linked_loan.pk])).content.decode()
-    assert "Amount due — $483.32" in page
+    assert "Amount due (your monthly payment) — $483.32" in page  # one choice, not two
     assert "Pay off the loan — $21,401.74" in page
     assert re.search(r'value="due"[^>]*checked', page)
     assert "7 h 0 min" in page  # until 17:00 ET
@@ -373,7 +373,7 @@ def test_an_unverified_bank_account_cannot_be_debited_until_its_deposits_are_con
 
     account = add_bank("000123456789", verified=False)
     page = borrower_client.get(reverse("payments:pay", args=[linked_loan.pk])).content.decode()
-    assert "can be used once you confirm the two small deposits" in page
+    assert "It can pay once you confirm the two small deposits" in page
     assert f'value="{account.pk}"' not in page  # not offered as a choice
     with pytest.raises(MethodNotUsable, match="Confirm the two small deposits"):
         payment_submit(

@@ -179,6 +179,8 @@ def test_csv_has_the_documented_columns_and_exact_values(
             "fees_applied",
             "interest_applied",
             "principal_applied",
+            "status_shown",
+            "date_shown",
         ]
     )
     assert rows[0] == [
@@ -193,6 +195,11 @@ def test_csv_has_the_documented_columns_and_exact_values(
         "",
         "",
         "",
+        "Declined",
+        __import__("django.utils.timezone")
+        .utils.timezone.localtime(failed.created_at)
+        .date()
+        .isoformat(),
     ]
     assert rows[1][0] == posted.reference and rows[1][4:8] == [
         "300.00",
@@ -200,7 +207,8 @@ def test_csv_has_the_documented_columns_and_exact_values(
         "Visa •••• 4242",
         "posted",
     ]
-    assert rows[1][8:] == [f"{posting.fees}", f"{posting.interest}", f"{posting.principal}"]
+    assert rows[1][8:11] == [f"{posting.fees}", f"{posting.interest}", f"{posting.principal}"]
+    assert rows[1][11:] == ["Posted", posted.effective_date.isoformat()]
     assert len(rows) == 2
 
 

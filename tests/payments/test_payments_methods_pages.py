@@ -106,7 +106,8 @@ def test_adding_a_bank_account_from_the_pay_page_goes_back_there(recent_client):
 
 def test_adding_a_card_returns_to_a_safe_next_page_only(recent_client):
     response = recent_client.post(ADD_CARD, {**card_data(), "next": "/payments/pay/3/"})
-    assert response["Location"] == "/payments/pay/3/"
+    card = PaymentMethod.objects.get()
+    assert response["Location"] == f"/payments/pay/3/?method={card.pk}"  # chosen there
     response = recent_client.post(ADD_CARD, {**card_data(), "next": "https://evil.example/"})
     assert response["Location"] == "/payments/methods/"
 
@@ -117,7 +118,7 @@ def test_adding_a_card_returns_to_a_safe_next_page_only(recent_client):
         (card_data(number="4242 4242 4242 4241"), "number", "not a valid card number"),
         (card_data(number="1234 5678 9012 3452"), "number", "We accept Visa, Mastercard"),
         (card_data(expiry="01/20"), "expiry", "This card&#x27;s expiry date has passed"),
-        (card_data(expiry="13/30"), "expiry", "Enter the expiry as MM/YY"),
+        (card_data(expiry="13/30"), "expiry", "Enter the month and year from the card"),
         (card_data(cvc="12"), "cvc", "Enter the 3-digit security code"),
         (card_data(number="3782 822463 10005", cvc="123"), "cvc", "4-digit security code"),
     ],

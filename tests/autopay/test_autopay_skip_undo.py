@@ -1,0 +1,117 @@
+# ruff: noqa: F811 - pytest fixtures imported from autopay_fixtures and the pages tests
+"""Skip asks first and can be undone until its cut-off; a skipped future debit is not "Recent";
+the authorization reads as one sentence for the chosen rule (issue 11, item 9)."""
+
+import datetime as dt
+import re
+
+import pytest
+from autopay_fixtures import at, enroll, inline_charges  # noqa: F401
+from django.core import mail
+from django.urls import reverse
+from test_autopay_pages import START, card, clock, form_data, plan, sign_in_recently, web  # noqa: F401
+
+from payments.autopay import schedule as sched
+from payments.autopay.services import authorization_text
+from payments.models import AutopayDebit, AutopayEvent
+
+pytestmark = pytest.mark.django_db
+
+
+def _text(response) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
+
+
+def test_skip_asks_for_confirmation_first_and_changes_nothing_until_confirmed(web, plan):
+    manage = web.get(reverse("payments:autopay_manage", args=[plan.pk])).content.decode()
+    skip = reverse("payments:autopay_skip", args=[plan.pk])
+    assert f'<a class="btn btn--secondary btn--block" href="{skip}">Skip the next payment</a>' in (
+        manage
+    )
+    page = _text(web.get(skip))
+    assert "Skip the payment of $483.32 on Friday, Dec 4, 2026?" in page
+    assert "You can undo this until 5:00 PM on Thursday, Dec 3." in page
+    assert not AutopayDebit.objects.exists() and not mail.outbox
+
+
+def test_a_skip_can_be_undone_before_its_cut_off(web, plan):
+    web.post(reverse("payments:autopay_skip", args=[plan.pk]))
+    manage = web.get(reverse("payments:autopay_manage", args=[plan.pk]))
+    text = _text(manage)
+    assert "The payment on Friday, Dec 4, 2026 is skipped." in text
+    assert "Recent automatic payments" not in text  # a future skip is not history
+    assert manage.context["next"].run_date == dt.date(2027, 1, 5)
+    response = web.post(reverse("payments:autopay_unskip", args=[plan.pk]), follow=True)
+    assert [str(m) for m in response.context["messages"]] == [
+        "The payment on Friday, Dec 4, 2026 will be made after all."
+    ]
+    assert not AutopayDebit.objects.filter(plan=plan).exists()
+    plan.refresh_from_db()
+    assert plan.next_run_date == dt.date(2026, 12, 4)
+    assert list(AutopayEvent.objects.filter(plan=plan).values_list("kind", flat=True)) == [
+        "enrolled",
+        "skipped",
+        "unskipped",
+    ]
+    assert [m.subject for m in mail.outbox] == [
+        "Your next autopay payment is skipped",
+        "Your skipped autopay payment is back on",
+    ]
+
+
+def test_undoing_a_skip_is_refused_after_its_cut_off(web, clock, plan):
+    web.post(reverse("payments:autopay_skip", args=[plan.pk]))
+    clock.move_to(at(dt.date(2026, 12, 3), 17, 30))  # after Thursday's 5 PM cut-off
+    sign_in_recently(web, plan.owner)
+    response = web.post(reverse("payments:autopay_unskip", args=[plan.pk]), follow=True)
+    assert [str(m) for m in response.context["messages"]][-1:] == [
+        "It's past the cut-off for the payment on Friday, Dec 4, 2026 "
+        "(5:00 PM on Thursday, Dec 3): it stays skipped. Pay that installment another way."
+    ]
+    assert AutopayDebit.objects.get(plan=plan).status == "skipped"
+
+
+@pytest.mark.parametrize(
+    ("over", "sentence"),
+    [
+        (
+            {},
+            "to debit Visa •••• 4242 for my monthly payment, every month on my due date, "
+            "starting November 24, 2026, until I cancel, to pay loan {n}.",
+        ),
+        (
+            {"amount_rule": sched.FIXED, "fixed_amount": "600.00"},
+            "to debit Visa •••• 4242 for $600.00, every month on my due date, "
+            "starting November 24, 2026, until I cancel, to pay loan {n}.",
+        ),
+        (
+            {"amount_rule": sched.AMOUNT_DUE, "schedule": sched.MONTHLY_DAY, "day_of_month": 1},
+            "to debit Visa •••• 4242 for the amount due (including any past-due amount and fees), "
+            "every month on day 1, starting November 24, 2026, until I cancel, to pay loan {n}.",
+        ),
+        (
+            {"amount_rule": sched.EXTRA, "extra_amount": "50.00", "schedule": sched.BIWEEKLY},
+            "to debit Visa •••• 4242 for half my monthly payment plus $50.00 toward principal, "
+            "every two weeks, starting November 24, 2026, until I cancel, to pay loan {n}.",
+        ),
+    ],
+)
+def test_the_authorization_is_one_sentence_for_the_chosen_rule(linked_loan, card, over, sentence):
+    from decimal import Decimal
+
+    values = {
+        "schedule": sched.MONTHLY_DUE,
+        "amount_rule": sched.INSTALLMENT,
+        "start_date": START,
+        **over,
+    }
+    for name in ("fixed_amount", "extra_amount"):
+        if name in values:
+            values[name] = Decimal(values[name])
+    terms = sched.PlanTerms(**values)
+    text = authorization_text(loan=linked_loan, method=card, terms=terms)
+    first = text.split(". ")[0] + "."
+    assert first == (
+        f"I authorize iSmartPay, servicer for {linked_loan.lender.name}, "
+        + sentence.format(n=linked_loan.loan_number)
+    )
