@@ -1,6 +1,9 @@
 """allauth customisation: sign-in recording, session start, re-authentication window, and a
 sign-up that answers a new and a taken email alike (same flash, same mail work, same time)."""
 
+import logging
+from functools import partial
+
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context
 from django.conf import settings
@@ -13,6 +16,22 @@ from .models import AccountEvent
 from .sessions import session_mark_signed_in, signed_in_within
 from .signup import LOGIN_EMAIL_KEY, PENDING_EMAIL_KEY, SIGNUP_EMAIL_ATTR
 from .tasks import send_account_email
+
+logger = logging.getLogger("ismartpay.accounts")
+
+
+def _hand_to_worker(kwargs: dict, shown: str) -> None:
+    """Queue the mail for the worker without retrying; if the broker cannot take it, send it
+    from here rather than lose it (a confirmation link must arrive). Never raises into the
+    request that committed."""
+    try:
+        send_account_email.apply_async(kwargs=kwargs, kwargsrepr=shown, retry=False)
+    except Exception as exc:
+        logger.warning(
+            "broker unreachable (%s): account mail sent in the request", type(exc).__name__
+        )
+        send_account_email.run(**kwargs)
+
 
 # Sign-up's two possible mails (new address / taken address): rendered in the request, sent by
 # a Celery task after commit, so neither answer waits for the mail server.
@@ -104,9 +123,7 @@ class AccountAdapter(DefaultAccountAdapter):
         # The body holds a one-time link (confirmation, reset): the worker's and any monitor's
         # logs show the subject only (Celery's kwargsrepr), never the link.
         shown = repr({"subject": msg.subject, "to": "[redacted]", "body": "[redacted]"})
-        transaction.on_commit(
-            lambda: send_account_email.apply_async(kwargs=kwargs, kwargsrepr=shown)
-        )
+        transaction.on_commit(partial(_hand_to_worker, kwargs, shown), robust=True)
 
     def get_email_verification_redirect_url(self, email_address) -> str:
         # Confirmed in a browser that is not the one that signed up (so not signed in by

@@ -9,7 +9,7 @@ The admin (loans/admin_actions.py) writes the audit row.
 """
 
 import datetime as dt
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
 
@@ -213,7 +213,8 @@ def loan_change_rate(
     low, high = APR_RANGE
     if not isinstance(apr_percent, Decimal) or not apr_percent.is_finite():
         raise ServicingError("Enter the APR as a number, e.g. 5.99.", field="apr_percent")
-    if not low <= apr_percent <= high or apr_percent != apr_percent.quantize(Decimal("0.001")):
+    three_places = apr_percent.quantize(Decimal("0.001"), rounding=ROUND_HALF_UP)
+    if not low <= apr_percent <= high or apr_percent != three_places:
         raise ServicingError(
             "The APR is a percent from 0 to 36 with at most 3 decimals.", field="apr_percent"
         )

@@ -7,8 +7,8 @@ and the night starts again (payments/jobruns.py); its claimed debits are taken o
 next run or the recovery sweep (payments/recovery.py).
 
 Order in `run_daily`: settle bank debits → scheduled one-time payments → autopay → late fees →
-collections (buckets, promises) → reminders → card expiry. Account flags (loans/flags.py)
-pause late fees, notices and autopay debits.
+collections (buckets, promises) → reminders → card expiry → statements. Account flags
+(loans/flags.py) pause late fees, notices and autopay debits.
 """
 
 import datetime as dt

@@ -20,6 +20,7 @@ MONEY_MODULES = ("ismartpay/core/money.py",)
 LAYOUT_ONLY = {
     ("payments/history.py", "receipt_pdf_bytes"): "line offsets in inches on the receipt PDF",
     ("loans/letters.py", "payoff_letter_pdf"): "line gaps in points on the payoff letter",
+    ("payments/activity_export.py", "activity_pdf_bytes"): "column offsets in inches (PDF)",
 }
 
 

@@ -122,6 +122,7 @@ def test_run_daily_runs_the_collections_step_after_late_fees():
         "collections",
         "send_reminders",
         "card_expiry_notices",
+        "statements",
     ]
     assert DelinquencySnapshot.objects.get().bucket == "30-59"
 

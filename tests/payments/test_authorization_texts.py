@@ -49,7 +49,7 @@ def test_every_channel_takes_its_authorization_text_from_the_one_module():
         "November 24, 2026, as a one-time payment on loan HA-1001. This is a single payment, "
         "not a recurring one."
     )
-    assert autopay_services.AUTHORIZATION_VERSION == authorizations.AUTOPAY_VERSION == "AP-2026-11"
+    assert autopay_services.AUTHORIZATION_VERSION == authorizations.AUTOPAY_VERSION == "AP-2026-12"
     terms = sched.PlanTerms(sched.MONTHLY_DUE, sched.INSTALLMENT, on)
     text = autopay_services.authorization_text(loan=loan, method=bank, terms=terms)
     assert text.startswith(
