@@ -407,6 +407,7 @@ class CalendarFeed(TimeStampedModel):
     token_sha256 = models.CharField(max_length=64, unique=True)  # hex digest of the token
 
 
+from .models_borrower_requests import BorrowerRequest  # noqa: E402, F401 — issue 14
 from .models_collections import (  # noqa: E402, F401 — collections (issue 13)
     AccountFlag,
     ContactNote,
@@ -414,4 +415,3 @@ from .models_collections import (  # noqa: E402, F401 — collections (issue 13)
     PromiseToPay,
 )
 from .models_requests import StaffRequest  # noqa: E402, F401 — staff four-eyes requests
-from .models_borrower_requests import BorrowerRequest  # noqa: E402, F401 — issue 14
