@@ -44,9 +44,12 @@ def _frozen():
 
 # --- due-date change: the pure rule ----------------------------------------------------------
 def test_a_current_loan_far_from_its_due_date_is_approved_automatically():
-    assert due_day_change_reasons(
-        is_past_due=False, next_due_date=DEC_5, last_change_on=None, today=TODAY
-    ) == []
+    assert (
+        due_day_change_reasons(
+            is_past_due=False, next_due_date=DEC_5, last_change_on=None, today=TODAY
+        )
+        == []
+    )
 
 
 def test_a_past_due_loan_goes_to_staff():
@@ -59,25 +62,29 @@ def test_within_2_business_days_of_the_due_date_goes_to_staff():
     # Thu Dec 3 + 2 business days = Mon Dec 7, past the Sat Dec 5 due date: too close.
     assert due_day_change_reasons(
         is_past_due=False, next_due_date=DEC_5, last_change_on=None, today=dt.date(2026, 12, 3)
-    ) == [
-        "Your next payment is due Dec 5, within 2 business days. Ask again after it is paid."
-    ]
+    ) == ["Your next payment is due Dec 5, within 2 business days. Ask again after it is paid."]
     # Wed Dec 2 + 2 business days = Fri Dec 4: still before the due date.
-    assert due_day_change_reasons(
-        is_past_due=False, next_due_date=DEC_5, last_change_on=None, today=dt.date(2026, 12, 2)
-    ) == []
+    assert (
+        due_day_change_reasons(
+            is_past_due=False, next_due_date=DEC_5, last_change_on=None, today=dt.date(2026, 12, 2)
+        )
+        == []
+    )
 
 
 def test_thanksgiving_is_not_a_business_day_when_counting_to_the_due_date():
     # Tue Nov 24 + 2 business days skips Thu Nov 26 (holiday): Fri Nov 27 = the due date.
-    assert len(
-        due_day_change_reasons(
-            is_past_due=False,
-            next_due_date=dt.date(2026, 11, 27),
-            last_change_on=None,
-            today=TODAY,
+    assert (
+        len(
+            due_day_change_reasons(
+                is_past_due=False,
+                next_due_date=dt.date(2026, 11, 27),
+                last_change_on=None,
+                today=TODAY,
+            )
         )
-    ) == 1
+        == 1
+    )
 
 
 def test_a_second_change_within_12_months_goes_to_staff_and_is_allowed_after():
@@ -88,9 +95,12 @@ def test_a_second_change_within_12_months_goes_to_staff_and_is_allowed_after():
         "Your due date changed on Dec 1, 2025; you can change it once every 12 months "
         "(next from Dec 1, 2026)."
     ]
-    assert due_day_change_reasons(
-        is_past_due=False, next_due_date=None, last_change_on=last, today=dt.date(2026, 12, 1)
-    ) == []
+    assert (
+        due_day_change_reasons(
+            is_past_due=False, next_due_date=None, last_change_on=last, today=dt.date(2026, 12, 1)
+        )
+        == []
+    )
 
 
 @pytest.mark.parametrize("day", [29, 30, 31, 0, 32])
@@ -147,9 +157,7 @@ def test_extension_beyond_the_12_month_limit_goes_to_staff_and_not_after_a_year(
 
 
 def test_extension_before_enough_payments_goes_to_staff():
-    assert _ext(payments_made=5) == [
-        "An extension needs 6 payments made; you have made 5."
-    ]
+    assert _ext(payments_made=5) == ["An extension needs 6 payments made; you have made 5."]
     assert _ext(payments_made=6) == []
 
 
@@ -240,9 +248,7 @@ def test_an_eligible_due_day_change_moves_dashboard_feed_and_autopay_and_emails_
 
 
 @pytest.mark.django_db
-def test_a_second_change_in_12_months_waits_for_staff_and_changes_nothing(
-    linked_loan, borrower
-):
+def test_a_second_change_in_12_months_waits_for_staff_and_changes_nothing(linked_loan, borrower):
     borrower_request_submit(
         user=borrower, loan_id=linked_loan.pk, kind="due_day", due_day=20, today=TODAY
     )
@@ -329,3 +335,79 @@ def test_an_extension_before_six_payments_waits_for_staff(borrower):
     ]
     loan.refresh_from_db()
     assert loan.first_due_date == dt.date(2026, 2, 5)
+
+
+# --- the pages -------------------------------------------------------------------------------
+@pytest.mark.django_db
+def test_the_due_date_page_quotes_then_confirms(linked_loan, borrower_client):
+    page = borrower_client.get(f"/loans/{linked_loan.pk}/due-date/?due_day=20")
+    assert page.status_code == 200
+    assert page.context["quote"].next_due_after == dt.date(2026, 12, 20)
+    linked_loan.refresh_from_db()
+    assert linked_loan.due_day == 5  # a quote changes nothing
+
+    done = borrower_client.post(f"/loans/{linked_loan.pk}/due-date/", {"due_day": "20"})
+
+    assert done.status_code == 302
+    linked_loan.refresh_from_db()
+    assert linked_loan.due_day == 20
+
+
+@pytest.mark.django_db
+def test_day_31_is_refused_next_to_the_field_and_nothing_is_recorded(linked_loan, borrower_client):
+    page = borrower_client.post(f"/loans/{linked_loan.pk}/due-date/", {"due_day": "31"})
+
+    assert page.status_code == 200
+    assert "due_day" in page.context["form"].errors
+    assert not BorrowerRequest.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_viewer_or_a_stranger_gets_404_and_nothing_changes(linked_loan, client):
+    from factories import UserFactory
+
+    viewer = UserFactory()
+    LoanLinkFactory(user=viewer, loan=linked_loan, role="viewer")
+    for user in (viewer, UserFactory()):
+        client.force_login(user)
+        for path in ("due-date/", "extension/"):
+            assert client.get(f"/loans/{linked_loan.pk}/{path}").status_code == 404
+            response = client.post(f"/loans/{linked_loan.pk}/{path}", {"months": "1"})
+            assert response.status_code == 404
+    assert not BorrowerRequest.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_what_if_page_shows_the_extension_scenario(linked_loan, borrower_client):
+    page = borrower_client.get(f"/loans/{linked_loan.pk}/what-if/?defer_months=1")
+
+    comparison = page.context["comparison"]
+    # The simulator pays the level installment until nothing is owed (a small 51st payment
+    # after the contract's last due date); the deferral moves that a month later.
+    assert comparison.months_saved == -1
+    assert (comparison.baseline.payoff_date, comparison.scenario.payoff_date) == (
+        dt.date(2031, 2, 5),
+        dt.date(2031, 3, 5),
+    )
+    assert comparison.interest_saved == Decimal("-137.01")
+
+
+@pytest.mark.django_db
+def test_staff_approve_a_pending_request_in_the_admin(linked_loan, borrower):
+    from staff_helpers import make_staff, staff_client
+
+    from accounts.roles import SUPERVISOR
+
+    pending = BorrowerRequest.objects.create(
+        kind="extension", loan=linked_loan, requested_by=borrower, months=2, reasons=["x"]
+    )
+    response = staff_client(make_staff(SUPERVISOR)).post(
+        "/admin/loans/borrowerrequest/",
+        {"action": "approve_selected", "_selected_action": [pending.pk]},
+    )
+
+    assert response.status_code == 302
+    pending.refresh_from_db()
+    assert pending.status == "applied"
+    linked_loan.refresh_from_db()
+    assert linked_loan.first_due_date == dt.date(2026, 4, 5)
