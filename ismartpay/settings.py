@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "loans",
     "payments",
     "documents",  # statements, paperless consent, paid-in-full and title (issue 14)
+    "helpcentre",  # the searchable FAQ, edited in the admin (issue 14)
 ]
 
 MIDDLEWARE = [

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
 
+from helpcentre.views import help_centre
 from ismartpay.core import converters, pwa
 from ismartpay.core.health import healthz
 
@@ -11,7 +12,7 @@ converters.register_all()
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("healthz", healthz, name="healthz"),
-    path("help/", TemplateView.as_view(template_name="help.html"), name="help"),
+    path("help/", help_centre, name="help"),
     path("privacy/", TemplateView.as_view(template_name="privacy.html"), name="privacy"),
     path("offline/", TemplateView.as_view(template_name="offline.html"), name="offline"),
     path("sw.js", pwa.service_worker, name="service_worker"),

@@ -139,6 +139,14 @@ class SimulatorForm(forms.Form):
     biweekly = forms.BooleanField(
         label="Pay half the monthly amount every two weeks", required=False
     )
+    defer_months = forms.TypedChoiceField(
+        label="Defer my next payment (an extension)",
+        coerce=int,
+        required=False,
+        empty_value=0,
+        choices=[(0, "No"), (1, "By 1 month"), (2, "By 2 months"), (3, "By 3 months")],
+        help_text="Payments resume later and interest keeps accruing meanwhile.",
+    )
 
     def clean(self):
         cleaned = super().clean()

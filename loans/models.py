@@ -46,6 +46,16 @@ class Lender(TimeStampedModel):
     wire_account_name = models.CharField(max_length=120, blank=True)  # the beneficiary
     # Printed in every monthly statement's message area (documents app), e.g. office closures.
     statement_message = models.CharField(max_length=300, blank=True)
+    # Payment extensions (deferrals) granted without staff (loans/request_rules.py); the
+    # defaults are explained in docs/domain-decisions.md.
+    extension_max_per_loan = models.PositiveSmallIntegerField(default=2)
+    extension_max_per_12_months = models.PositiveSmallIntegerField(default=1)
+    extension_min_payments_made = models.PositiveSmallIntegerField(default=6)  # installments
+    extension_max_days_past_due = models.PositiveSmallIntegerField(default=30)  # days
+    extension_max_months = models.PositiveSmallIntegerField(default=1)  # months per extension
+    # Shown in the help centre and request pages: how to reach the lender's servicing team.
+    support_phone = models.CharField(max_length=30, blank=True)  # as printed, e.g. 1-800-…
+    support_hours = models.CharField(max_length=120, blank=True)  # e.g. "Mon–Fri 8 AM–8 PM ET"
 
     class Meta:
         constraints = [
@@ -397,6 +407,7 @@ class CalendarFeed(TimeStampedModel):
     token_sha256 = models.CharField(max_length=64, unique=True)  # hex digest of the token
 
 
+from .models_borrower_requests import BorrowerRequest  # noqa: E402, F401 — issue 14
 from .models_collections import (  # noqa: E402, F401 — collections (issue 13)
     AccountFlag,
     ContactNote,

@@ -11,6 +11,7 @@ The admin (loans/admin_actions.py) writes the audit row.
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
+from dateutil.relativedelta import relativedelta
 from django.db import transaction
 
 from ismartpay.core.money import to_cents
@@ -203,6 +204,52 @@ def loan_change_term(
         return loan, {"before": before, "after": after}
 
 
+EXTENSION_MONTHS_RANGE = (1, 12)  # months one extension may defer, whatever a lender allows
+
+
+def loan_defer_installments(
+    *, loan_id: int, months: int, reason: str, actor, on: dt.date
+) -> tuple[Loan, dict]:
+    """A payment extension (deferral): every installment not yet paid moves `months` later,
+    so the one due next is paid at the end and the maturity moves `months` later. The number
+    of installments and their amount stay; interest keeps accruing daily on the principal, so
+    the final installment (which absorbs the remainder) grows. A past-due installment moves
+    too: deferring it is what an extension is for. Autopay plans follow the new dates.
+
+    The schedule is the contract's facts (first due date, due day, term), so moving it means
+    moving the first due date: installments already paid keep their numbers but show the
+    shifted dates (docs/requests.md)."""
+    _require_reason(reason)
+    low, high = EXTENSION_MONTHS_RANGE
+    if isinstance(months, bool) or not isinstance(months, int) or not low <= months <= high:
+        raise ServicingError(f"Choose from {low} to {high} months.", field="months")
+    with transaction.atomic():
+        loan = lock_objects.loan_for_update(loan_id)
+        _require_open(loan)
+        old = contract_schedule(loan)
+        covered = delinquency.covered_installments(old, loan_position(loan, on))
+        if covered >= old.term_months:
+            raise ServicingError("Every installment is paid; there is nothing to defer.")
+        first = old.first_due_date + relativedelta(months=months, day=old.due_day)
+        before = {
+            "first_due_date": str(old.first_due_date),
+            "next_due_date": str(old.due_date(covered + 1)),
+            "maturity": str(old.due_date(old.term_months)),
+        }
+        loan.first_due_date = first
+        _save_terms(loan, ["first_due_date"], on)
+        plans = _autopay_rebuild(loan, old)
+        new = contract_schedule(loan)
+        after = {
+            "months": months,
+            "first_due_date": str(first),
+            "next_due_date": str(new.due_date(covered + 1)),
+            "maturity": str(new.due_date(new.term_months)),
+            "autopay_plans": plans,
+        }
+        return loan, {"before": before, "after": after}
+
+
 def loan_change_rate(
     *, loan_id: int, apr_percent: Decimal, reason: str, actor, on: dt.date
 ) -> tuple[LoanPosting, dict]:
@@ -261,4 +308,5 @@ __all__ = [
     "loan_change_rate",
     "loan_change_term",
     "loan_credit_adjustment",
+    "loan_defer_installments",
 ]

@@ -43,11 +43,14 @@ class WhatIf:
     extra_monthly: added to every monthly payment (biweekly: half of it to each payment).
     one_off_extra: added to the first payment only.
     biweekly: pay (installment + extra_monthly) / 2 every 14 days from the next due date.
+    defer_months: the extension scenario: payments resume this many months after the next due
+      date (interest keeps accruing meanwhile), so the payoff moves later and costs more.
     """
 
     extra_monthly: Decimal = Decimal("0.00")
     one_off_extra: Decimal = Decimal("0.00")
     biweekly: bool = False
+    defer_months: int = 0
 
     def __post_init__(self) -> None:
         for name in ("extra_monthly", "one_off_extra"):
@@ -56,6 +59,9 @@ class WhatIf:
                 raise TypeError(f"{name} must be a Decimal, not {type(value).__name__}")
             if not value.is_finite() or value < 0 or not is_cents(value):
                 raise SimulationError(f"{name} must be a non-negative amount in cents")
+        months = self.defer_months
+        if isinstance(months, bool) or not isinstance(months, int) or not 0 <= months <= 12:
+            raise SimulationError("defer_months must be a whole number of months from 0 to 12")
 
 
 @dataclass(frozen=True)
@@ -137,7 +143,8 @@ def simulate(
 
     accrued_through = as_of
     total_interest = total_paid = Decimal("0.00")
-    dates = _payment_dates(next_due_date, due_day, what_if.biweekly)
+    first_date = next_due_date + relativedelta(months=what_if.defer_months, day=due_day)
+    dates = _payment_dates(first_date, due_day, what_if.biweekly)
     for count, day in enumerate(dates, start=1):
         balances = accrue_interest(balances, apr_percent, accrued_through, day)
         accrued_through = day
@@ -151,6 +158,49 @@ def simulate(
         if payoff_amount(balances) == 0:
             return SimulationResult(day, count, total_interest, total_paid)
     raise SimulationError(f"the loan is not paid off within {MAX_PAYMENTS} payments")
+
+
+@dataclass(frozen=True)
+class ContractFinish:
+    """How the contract ends when every remaining installment is paid on its date."""
+
+    maturity: dt.date  # the last installment's due date
+    final_payment: Decimal  # dollars: the last installment, absorbing what remains
+    total_interest: Decimal  # dollars paid as interest from the as-of date to the end
+
+
+def contract_finish(
+    balances: Balances,
+    *,
+    apr_percent: Decimal,
+    next_due_date: dt.date,
+    due_day: int,
+    installment: Decimal,
+    as_of: dt.date,
+    payments_left: int,
+    defer_months: int = 0,
+) -> ContractFinish:
+    """Pay `installment` on each of the `payments_left` remaining due dates, the first of them
+    moved `defer_months` later (and every later one with it); the last pays whatever is owed
+    then, as the contract's final installment absorbs the remainder. Interest accrues daily
+    (actual/365) from `as_of` and is posted, rounded to cents, at each payment."""
+    if payments_left < 1:
+        raise SimulationError("there are no payments left")
+    installment_due_date(next_due_date, due_day, 1)  # validates the date against the due day
+    first = next_due_date + relativedelta(months=defer_months, day=due_day)
+    accrued_through, total_interest = as_of, Decimal("0.00")
+    for index in range(payments_left):
+        day = first + relativedelta(months=index, day=due_day)
+        balances = accrue_interest(balances, apr_percent, accrued_through, day)
+        accrued_through = day
+        owed = payoff_amount(balances)
+        last = index == payments_left - 1 or owed <= installment
+        allocation = allocate(balances, owed if last else installment)
+        balances = apply(balances, allocation)
+        total_interest += allocation.interest
+        if last:
+            return ContractFinish(day, allocation.total, total_interest)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def months_between(earlier: dt.date, later: dt.date) -> int:

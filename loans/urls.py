@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_requests
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -14,6 +14,8 @@ urlpatterns = [
     path("<id:loan_id>/payoff-letter.pdf", views.payoff_letter, name="loan_payoff_letter"),
     path("<id:loan_id>/what-if/", views.what_if, name="loan_what_if"),
     path("<id:loan_id>/sharing/", views.sharing, name="loan_sharing"),
+    path("<id:loan_id>/due-date/", views_requests.due_day_change, name="loan_due_day_change"),
+    path("<id:loan_id>/extension/", views_requests.extension, name="loan_extension"),
     path(
         "<id:loan_id>/sharing/<id:invitation_id>/revoke/",
         views.sharing_revoke,

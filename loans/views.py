@@ -150,6 +150,7 @@ def what_if(request, loan_id: int):
             extra_monthly=form.cleaned_data["extra_monthly"],
             one_off_extra=form.cleaned_data["one_off_extra"],
             biweekly=form.cleaned_data["biweekly"],
+            defer_months=form.cleaned_data["defer_months"] or 0,
         )
         try:
             comparison = loan_what_if(loan, today=today, what_if=options)
