@@ -46,6 +46,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
 SITE_URL = env.str("SITE_URL", default="http://localhost:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[SITE_URL])
 PAYMENT_GATEWAY = env.str("PAYMENT_GATEWAY", default="sandbox")
+# Page benchmarks only (bench/README.md): serve the bare ceiling view under /bench/.
+BENCH_CEILING = env.bool("BENCH_CEILING", default=False)
 
 INSTALLED_APPS = [
     "accounts.admin_apps.PortalAdminConfig",  # django.contrib.admin with the OTP admin site

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
@@ -24,3 +25,6 @@ urlpatterns = [
     # admin.site is accounts.admin_site.PortalAdminSite (OTPAdminSite + allauth sign-in).
     path("admin/", admin.site.urls),
 ]
+
+if settings.BENCH_CEILING:  # the page benchmarks' bare ceiling (bench/ceiling.py); never on in production
+    urlpatterns.append(path("", include("bench.ceiling")))
