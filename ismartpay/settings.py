@@ -78,7 +78,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.SecondFactorMiddleware",  # django-otp's, without a decrypt per request
     "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.AccountSecurityMiddleware",  # second-factor gate, session lifetimes
@@ -241,9 +241,9 @@ OTP_WEBAUTHN_ALLOWED_ORIGINS = env.list("OTP_WEBAUTHN_ALLOWED_ORIGINS", default=
 OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
 
 # --- Sessions and security headers ---
-SESSION_COOKIE_AGE = 30 * 60  # idle timeout: renewed on every request
+SESSION_COOKIE_AGE = 30 * 60  # idle timeout: renewed at most once a minute (accounts/sessions.py)
 ACCOUNTS_SESSION_ABSOLUTE_AGE = 12 * 60 * 60  # seconds after sign-in, however active
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False  # accounts.sessions.session_touch_if_due saves when due
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
