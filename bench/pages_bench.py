@@ -74,7 +74,7 @@ def _cookie(key: str) -> str:
 # --- wrk over HTTP -----------------------------------------------------------------------------
 def wrk_run(base: str, path: str, sessions_file: str, seconds: int, connections: int) -> Run:
     out = subprocess.run(  # noqa: S603
-        [
+        [  # noqa: S607 — Debian's wrk on PATH
             "wrk",
             "-t2",
             f"-c{connections}",
@@ -110,8 +110,8 @@ def wsgi_run(app, path: str, sessions: list[tuple[str, int]], seconds: float) ->
         environ = factory.get(path.format(loan=loan), HTTP_COOKIE=_cookie(key)).environ
         environ["wsgi.input"] = io.BytesIO()
         start = time.perf_counter()
-        status = []
-        body = b"".join(app(environ, lambda s, h, *a: status.append(s)))
+        status: list[str] = []
+        body = b"".join(app(environ, lambda s, h, *a, out=status: out.append(s)))
         times.append(time.perf_counter() - start)
         if not status[0].startswith("200") or MARKERS[path].encode() not in body:
             raise AssertionError(f"{path}: {status[0]}")
@@ -156,8 +156,8 @@ def print_results(results: list[dict], connections: int) -> None:
 def _check(base: str, sessions: list[tuple[str, int]]) -> None:
     for path in [CEILING, *PAGES.values()]:
         for key, loan in sessions[:3]:
-            req = urllib.request.Request(
-                base + path.format(loan=loan),  # noqa: S310
+            req = urllib.request.Request(  # noqa: S310 — loopback
+                base + path.format(loan=loan),
                 headers={"Cookie": _cookie(key)},
             )
             with urllib.request.urlopen(req) as resp:  # noqa: S310 — loopback

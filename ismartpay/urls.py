@@ -26,5 +26,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-if settings.BENCH_CEILING:  # the page benchmarks' bare ceiling (bench/ceiling.py); never on in production
+# The page benchmarks' bare ceiling (bench/ceiling.py); never on in production.
+if settings.BENCH_CEILING:
     urlpatterns.append(path("", include("bench.ceiling")))

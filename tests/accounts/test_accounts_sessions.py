@@ -59,9 +59,7 @@ def test_a_page_view_saves_the_session_at_most_once_a_minute(
 
 
 @pytest.mark.django_db
-def test_a_request_every_29_minutes_keeps_the_session_and_30_idle_minutes_end_it(
-    client, borrower
-):
+def test_a_request_every_29_minutes_keeps_the_session_and_30_idle_minutes_end_it(client, borrower):
     with time_machine.travel(T0, tick=False) as traveller:
         sign_in(client, borrower.email, TEST_PASSWORD)
         for _ in range(4):  # 29 minutes of quiet, 4 times: never signed out
