@@ -4,7 +4,9 @@ Install after django-otp's OTPMiddleware and Django's MessageMiddleware.
 """
 
 import time
+from contextlib import suppress
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import REDIRECT_FIELD_NAME, logout
@@ -13,6 +15,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
 from django_otp import login as otp_login
+from django_otp.middleware import OTPMiddleware
 from django_otp.models import Device
 
 from .activity import device_cookie_set
@@ -20,6 +23,7 @@ from .sessions import (
     SIGNED_IN_MARKER_COOKIE,
     remembered_device_id,
     session_is_past_absolute_age,
+    session_touch_if_due,
 )
 
 # Reachable with a password but no code yet: the code page itself and a way out.
@@ -52,6 +56,26 @@ def _signed_out_note(last_seen: str) -> str:
 def _redirect_with_next(url_name: str, request):
     query = urlencode({REDIRECT_FIELD_NAME: request.get_full_path()})
     return redirect(f"{reverse(url_name)}?{query}")
+
+
+class SecondFactorMiddleware(OTPMiddleware):
+    """django-otp's OTPMiddleware, loading the session's device without its secret.
+
+    Every request still reads the device row, so a removed or unconfirmed device stops
+    counting at once; only the columns the check needs are read (id, user, confirmed), so the
+    Fernet-encrypted key is not decrypted on every page view. Code checks load the whole
+    device themselves (second_factor.py).
+    """
+
+    @staticmethod
+    def _device_from_persistent_id(persistent_id):
+        with suppress(ValueError, LookupError):
+            model_label, device_id = persistent_id.rsplit("/", 1)
+            model = apps.get_model(*model_label.split("."))
+            if issubclass(model, Device):
+                only = model.objects.only("id", "user_id", "confirmed")
+                return only.filter(pk=int(device_id)).first()
+        return None
 
 
 class AccountSecurityMiddleware:
@@ -110,4 +134,6 @@ class AccountSecurityMiddleware:
         elif not signed_in and SIGNED_IN_MARKER_COOKIE in request.COOKIES:
             response.delete_cookie(SIGNED_IN_MARKER_COOKIE, samesite="Lax")
         device_cookie_set(request, response)
+        if response.status_code < 500:
+            session_touch_if_due(request)
         return response

@@ -46,6 +46,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
 SITE_URL = env.str("SITE_URL", default="http://localhost:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[SITE_URL])
 PAYMENT_GATEWAY = env.str("PAYMENT_GATEWAY", default="sandbox")
+# Page benchmarks only (bench/README.md): serve the bare ceiling view under /bench/.
+BENCH_CEILING = env.bool("BENCH_CEILING", default=False)
 
 INSTALLED_APPS = [
     "accounts.admin_apps.PortalAdminConfig",  # django.contrib.admin with the OTP admin site
@@ -77,7 +79,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.SecondFactorMiddleware",  # django-otp's, without a decrypt per request
     "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.AccountSecurityMiddleware",  # second-factor gate, session lifetimes
@@ -243,9 +245,9 @@ OTP_WEBAUTHN_ALLOWED_ORIGINS = env.list("OTP_WEBAUTHN_ALLOWED_ORIGINS", default=
 OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
 
 # --- Sessions and security headers ---
-SESSION_COOKIE_AGE = 30 * 60  # idle timeout: renewed on every request
+SESSION_COOKIE_AGE = 30 * 60  # idle timeout: renewed at most once a minute (accounts/sessions.py)
 ACCOUNTS_SESSION_ABSOLUTE_AGE = 12 * 60 * 60  # seconds after sign-in, however active
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False  # accounts.sessions.session_touch_if_due saves when due
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
@@ -25,3 +26,7 @@ urlpatterns = [
     # admin.site is accounts.admin_site.PortalAdminSite (OTPAdminSite + allauth sign-in).
     path("admin/", admin.site.urls),
 ]
+
+# The page benchmarks' bare ceiling (bench/ceiling.py); never on in production.
+if settings.BENCH_CEILING:
+    urlpatterns.append(path("", include("bench.ceiling")))

@@ -3,6 +3,8 @@
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from loans.models import LoanLink
+
 from .models import Payment, PaymentMethod
 
 
@@ -24,7 +26,10 @@ def payments_visible_to(user) -> QuerySet[Payment]:
     any payment the user made."""
     if not getattr(user, "is_authenticated", False):
         return Payment.objects.none()
-    return Payment.objects.filter(Q(loan__links__user=user) | Q(payer=user)).distinct()
+    # loan_id IN (the user's loans) rather than a join: no duplicate rows, so no DISTINCT, and
+    # the history paginator's COUNT is a plain count (issue 15).
+    linked = LoanLink.objects.filter(user=user).values("loan_id")
+    return Payment.objects.filter(Q(loan_id__in=linked) | Q(payer=user))
 
 
 def payment_get_for_user(user, reference: str) -> Payment:

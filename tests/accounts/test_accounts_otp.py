@@ -230,3 +230,33 @@ def test_staff_are_asked_for_the_code_even_on_a_remembered_device(otp_borrower):
     browser.post("/accounts/logout/")
     signed_in_without_code(browser, otp_borrower)
     assert browser.get("/loans/")["Location"].startswith(OTP_URL)
+
+
+@pytest.mark.django_db
+def test_a_verified_page_view_reads_the_device_without_decrypting_its_key(
+    otp_client, otp_borrower, monkeypatch
+):
+    from ismartpay.core import crypto
+
+    decrypted = []
+    real = crypto.decrypt_str
+    monkeypatch.setattr(crypto, "decrypt_str", lambda v: decrypted.append(v) or real(v))
+    response = otp_client.get("/loans/")
+    assert response.status_code == 200
+    device = response.wsgi_request.user.otp_device
+    assert device.pk == otp_borrower.totp_device.pk
+    assert device.get_deferred_fields() >= {"key"}
+    assert decrypted == []
+
+
+@pytest.mark.django_db
+def test_a_device_deleted_or_unconfirmed_behind_the_session_stops_counting_at_once(
+    otp_client, otp_borrower
+):
+    from accounts.models import TOTPDevice
+
+    TOTPDevice.objects.filter(pk=otp_borrower.totp_device.pk).update(confirmed=False)
+    assert otp_client.get("/loans/")["Location"].startswith(OTP_URL)
+    TOTPDevice.objects.filter(pk=otp_borrower.totp_device.pk).update(confirmed=True)
+    TOTPDevice.objects.filter(pk=otp_borrower.totp_device.pk).delete()
+    assert otp_client.get("/loans/")["Location"].startswith(OTP_URL)

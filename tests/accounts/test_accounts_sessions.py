@@ -15,7 +15,9 @@ T0 = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.UTC)
 
 def test_idle_timeout_is_at_most_30_minutes_and_cookies_are_locked_down():
     assert settings.SESSION_COOKIE_AGE <= 30 * 60
-    assert settings.SESSION_SAVE_EVERY_REQUEST
+    # Not saved on every request: accounts.sessions.session_touch_if_due restarts the idle
+    # timer at most once a minute (tests below).
+    assert not settings.SESSION_SAVE_EVERY_REQUEST
     assert settings.ACCOUNTS_SESSION_ABSOLUTE_AGE <= 12 * 3600
     assert settings.SESSION_COOKIE_HTTPONLY and settings.SESSION_COOKIE_SECURE
     assert settings.SESSION_COOKIE_SAMESITE in ("Lax", "Strict")
@@ -32,6 +34,57 @@ def test_idle_for_31_minutes_means_signing_in_again_with_a_friendly_note(client,
         response = client.get("/loans/", follow=True)
         assert response.redirect_chain[0][0].startswith("/accounts/login/")
         assert b"signed out after 30 minutes without activity" in response.content
+
+
+def _session_expiry(client):
+    from django.contrib.sessions.models import Session
+
+    return Session.objects.get(session_key=client.cookies["sessionid"].value).expire_date
+
+
+@pytest.mark.django_db
+def test_a_page_view_saves_the_session_at_most_once_a_minute(
+    client, borrower, django_assert_num_queries
+):
+    with time_machine.travel(T0, tick=False) as traveller:
+        sign_in(client, borrower.email, TEST_PASSWORD)
+        client.get("/loans/")
+        saved = _session_expiry(client)
+        traveller.shift(dt.timedelta(seconds=59))
+        client.get("/loans/")
+        assert _session_expiry(client) == saved  # no write 59 s later
+        traveller.shift(dt.timedelta(seconds=1))
+        client.get("/loans/")
+        assert _session_expiry(client) == saved + dt.timedelta(seconds=60)
+
+
+@pytest.mark.django_db
+def test_a_request_every_29_minutes_keeps_the_session_and_30_idle_minutes_end_it(client, borrower):
+    with time_machine.travel(T0, tick=False) as traveller:
+        sign_in(client, borrower.email, TEST_PASSWORD)
+        for _ in range(4):  # 29 minutes of quiet, 4 times: never signed out
+            traveller.shift(dt.timedelta(minutes=29))
+            assert client.get("/loans/").status_code == 200
+        last_request = T0 + dt.timedelta(minutes=4 * 29)
+        assert _session_expiry(client) == last_request + dt.timedelta(minutes=30)
+        traveller.shift(dt.timedelta(minutes=30, seconds=1))
+        response = client.get("/loans/")
+        assert response.status_code == 302
+        assert response["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.django_db
+def test_the_idle_timer_never_runs_past_30_minutes_after_the_last_request(client, borrower):
+    with time_machine.travel(T0, tick=False) as traveller:
+        sign_in(client, borrower.email, TEST_PASSWORD)
+        client.get("/loans/")
+        for _ in range(10):  # a request every 10 s: saved at most once a minute
+            traveller.shift(dt.timedelta(seconds=10))
+            client.get("/loans/")
+        last_request = T0 + dt.timedelta(seconds=100)
+        expiry = _session_expiry(client)
+        assert last_request + dt.timedelta(minutes=29) <= expiry
+        assert expiry <= last_request + dt.timedelta(minutes=30)
 
 
 @pytest.mark.django_db
