@@ -15,13 +15,12 @@ import datetime as dt
 import logging
 import time
 from collections import Counter
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from ismartpay.core.today import business_date
 from loans import delinquency, flags
 from loans.collections import collections_run, flags_by_loan
 from loans.models import Loan, LoanLink
@@ -45,8 +44,8 @@ OPEN_LOAN = (Loan.Status.CURRENT, Loan.Status.PAST_DUE)
 
 
 def default_business_date(now: dt.datetime | None = None) -> dt.date:
-    """Today in the default lender time zone (settings.TIME_ZONE)."""
-    return timezone.localtime(now or timezone.now(), ZoneInfo(settings.TIME_ZONE)).date()
+    """Today in the default lender time zone (settings.TIME_ZONE): core.today.business_date."""
+    return business_date(None, now)
 
 
 def _merge(counts: Counter, outcomes: Counter) -> None:

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import payments_access_required, recent_login_required
 from ismartpay.core.client_ip import client_ip
+from ismartpay.core.today import business_date
 from loans.selectors import loan_get_for_user
 
 from ..autopay import services
@@ -24,7 +25,6 @@ from ..autopay.selectors import (
 )
 from ..forms_autopay import AutopayForm, terms_from_session, terms_to_session
 from ..selectors import methods_for_user
-from ..timing import lender_local
 
 DRAFT = "autopay_draft"
 _ONLY_THE_PLAN_OWNER = (
@@ -34,7 +34,7 @@ _ONLY_THE_PLAN_OWNER = (
 
 
 def _today(loan):
-    return lender_local(timezone.now(), loan.lender.timezone).date()
+    return business_date(loan.lender)
 
 
 def _methods(user, today):

@@ -27,6 +27,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods
 
 from ismartpay.core.client_ip import client_ip
+from ismartpay.core.today import business_date
 from loans.models import Loan
 from loans.selectors import loan_summary
 
@@ -126,7 +127,7 @@ def _find_loan(form: GuestLookupForm) -> Loan | None:
 
 
 def _amount_due(loan: Loan) -> Decimal:
-    return loan_summary(loan, today=timezone.localdate()).amount_due
+    return loan_summary(loan, today=business_date(loan.lender)).amount_due
 
 
 # --- pages -----------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from ismartpay.core.today import business_date
 from loans.models import LoanPosting
 from loans.permissions import can_cancel_payment, loan_role
 from loans.selectors import loan_get_for_user, loan_summary
@@ -66,7 +67,7 @@ def _principal_only_refusal(loan, amounts) -> str | None:
 def pay_start(request, loan_id):
     loan = loan_get_for_user(request.user, loan_id, need="pay")
     now = timezone.now()
-    today = timezone.localdate(now)
+    today = business_date(loan.lender, now)  # money: the lender's date, as the review
     amounts = _amounts(loan, today)
     methods = _usable_methods(request.user, today)
     form = PayForm(
@@ -242,7 +243,7 @@ def _retry_method(user, reason, declined_id: int) -> str | None:
     usable method, or none."""
     if reason.retry_same_method:
         return str(declined_id)
-    others = [m for m in _usable_methods(user, timezone.localdate()) if m.pk != declined_id]
+    others = [m for m in _usable_methods(user, business_date()) if m.pk != declined_id]
     return str(others[0].pk) if others else None
 
 
