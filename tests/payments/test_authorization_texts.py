@@ -8,8 +8,8 @@ from payments import authorizations, forms_guest
 from payments.autopay import schedule as sched
 from payments.autopay import services as autopay_services
 from payments.models import Payment
-from payments.services import phone
 from payments.preview import authorization_text as one_time_text
+from payments.services import phone
 
 
 def test_a_payment_made_with_an_authorization_records_the_one_time_texts_version(
