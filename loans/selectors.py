@@ -14,8 +14,8 @@ from django.db.models import (
     QuerySet,
     Subquery,
 )
-from django.http import Http404
 
+from ismartpay.core.errors import NotFound
 from ismartpay.core.money import ZERO, to_cents
 
 from . import calendar, delinquency, flags, history, interest, permissions, schedule, simulation
@@ -219,7 +219,7 @@ _NEEDS = {
 
 def loan_get_for_user(user, loan_id: int | str, *, need: str = "view") -> Loan:
     """The loan if `user` may see it (`need="view"`), pay it (`"pay"`), manage its autopay
-    (`"autopay"`) or decide who shares it (`"owner"`), else Http404.
+    (`"autopay"`) or decide who shares it (`"owner"`), else NotFound (a 404 in the view layer).
 
     Every page and action that takes a loan id goes through here: another borrower, an
     anonymous visitor, a revoked third party, or one whose role does not allow `need` all get
@@ -228,11 +228,11 @@ def loan_get_for_user(user, loan_id: int | str, *, need: str = "view") -> Loan:
     if need not in _NEEDS:
         raise ValueError(f"need must be one of {sorted(_NEEDS)}, not {need!r}")
     if not getattr(user, "is_authenticated", False):
-        raise Http404("No such loan")
+        raise NotFound("No such loan")
     try:
         loan_pk = int(loan_id)
     except (TypeError, ValueError):
-        raise Http404("No such loan") from None
+        raise NotFound("No such loan") from None
     loan = (
         Loan.objects.filter(pk=loan_pk, links__user=user)
         .select_related("lender")
@@ -240,7 +240,7 @@ def loan_get_for_user(user, loan_id: int | str, *, need: str = "view") -> Loan:
         .first()
     )
     if loan is None or not _NEEDS[need](loan.link_role):
-        raise Http404("No such loan")
+        raise NotFound("No such loan")
     return loan
 
 
