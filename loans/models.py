@@ -209,6 +209,14 @@ class LoanLink(TimeStampedModel):
         return f"{self.user} → {self.loan}"
 
 
+def received_expression():
+    """LoanPosting.received as a query expression (fees + interest + principal + unapplied)."""
+    return models.ExpressionWrapper(
+        models.F("fees") + models.F("interest") + models.F("principal") + models.F("unapplied"),
+        output_field=models.DecimalField(max_digits=12, decimal_places=2),
+    )
+
+
 class LoanPosting(models.Model):
     """One append-only row of the servicing ledger: every change to a loan's balances.
 
@@ -332,6 +340,12 @@ class LoanPosting(models.Model):
     def total(self) -> Decimal:
         """What the posting applied to the balances (a payment's amount net of any refund)."""
         return self.fees + self.interest + self.principal
+
+    @property
+    def received(self) -> Decimal:
+        """The amount received: what was applied plus what could not be (`unapplied`, owed
+        back). The one place this sum is made (RECEIVED_EXPRESSION is the same, in SQL)."""
+        return self.total + self.unapplied
 
 
 class LinkAttempt(models.Model):

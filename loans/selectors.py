@@ -6,7 +6,6 @@ from decimal import Decimal
 
 from django.db.models import (
     BooleanField,
-    DecimalField,
     ExpressionWrapper,
     F,
     OuterRef,
@@ -20,7 +19,7 @@ from ismartpay.core.money import ZERO, to_cents
 
 from . import calendar, delinquency, flags, history, interest, permissions, schedule, simulation
 from .allocation import Balances, accrue_interest, payoff_amount
-from .models import Loan, LoanLink
+from .models import Loan, LoanLink, received_expression
 
 DUE_SOON_DAYS = 7
 
@@ -172,10 +171,7 @@ def loan_summary(
 def _last_payments() -> dict[str, Subquery]:
     """Annotations for the last payment not reversed: date and amount, one subquery each."""
     last = history.ledger_last_payment_query(OuterRef("pk"))
-    amount = ExpressionWrapper(
-        F("fees") + F("interest") + F("principal") + F("unapplied"),
-        output_field=DecimalField(max_digits=12, decimal_places=2),
-    )
+    amount = received_expression()  # LoanPosting.received
     return {
         "last_payment_date": Subquery(last.values("effective_date")[:1]),
         "last_payment_amount": Subquery(last.annotate(amount=amount).values("amount")[:1]),
@@ -295,7 +291,7 @@ def loan_detail(loan: Loan, *, today: dt.date) -> LoanDetail:
     last = history.ledger_last_payment_query(loan).first()
     if last is not None:
         loan.last_payment_date = last.effective_date
-        loan.last_payment_amount = last.total + last.unapplied
+        loan.last_payment_amount = last.received
     paid = history.interest_paid_figures(loan, year=today.year)
     return LoanDetail(
         summary=loan_summary(loan, today=today),

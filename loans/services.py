@@ -179,7 +179,7 @@ def loan_post_payment(
             if existing is not None and existing.loan_id != loan_id:
                 raise IdempotencyConflict("This payment was posted to another loan.")
         if existing is not None:
-            if existing.total + existing.unapplied != amount:
+            if existing.received != amount:
                 raise IdempotencyConflict("This idempotency key was used for another amount.")
             return existing
         if loan.status in CLOSED_STATUSES:

@@ -13,7 +13,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ismartpay.core.today import business_date
-from loans.models import LoanPosting
 from loans.permissions import can_cancel_payment, loan_role
 from loans.selectors import loan_get_for_user, loan_summary
 
@@ -272,11 +271,7 @@ def _after_submit(request, loan, key, draft, payment):
 def payment_detail(request, reference):
     payment = payment_get_for_user(request.user, reference)
     code = payment.decline_code or payment.return_code
-    posting = (
-        LoanPosting.objects.filter(pk=payment.loan_posting_id).first()
-        if payment.loan_posting_id and payment.status in Payment.APPLIED_STATUSES
-        else None
-    )
+    posting = payment.loan_posting if payment.status in Payment.APPLIED_STATUSES else None
     return render(
         request,
         "payments/detail.html",
