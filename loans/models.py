@@ -107,7 +107,7 @@ class Loan(TimeStampedModel):
     paid_toward_installments = money_field(default=Decimal("0.00"))
     # Installments 1..N had their late fee dealt with before the ledger (assessed by the lender,
     # in `unpaid_fees` or paid, or not owed): the lender's record says so. Late fees on our
-    # ledger are LATE_FEE postings; `services._assess_late_fee` honours both. Never lowered.
+    # ledger are LATE_FEE postings; `late_fees._assess_late_fee` honours both. Never lowered.
     late_fees_assessed_through = models.PositiveSmallIntegerField(default=0)
     # SCRA rate caps [{"start", "end", "apr"}] from the loan's military flags, kept by
     # loans/collections.py under the loan lock, so interest accrual needs no extra query.
