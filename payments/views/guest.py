@@ -20,10 +20,8 @@ from django.core import signing
 from django.core.cache import cache
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
-from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods
 
 from ismartpay.core.client_ip import client_ip
@@ -43,6 +41,12 @@ from ..forms_methods import BankAccountForm, scrub_card_form
 from ..gateways import get_gateway
 from ..models import Payment, PaymentMethod
 from ..preview import guest_ach_text, payment_preview
+from ..receipt_links import (  # re-exported: the links live in payments/receipt_links.py
+    RECEIPT_LINK_MAX_AGE,
+    RECEIPT_SALT,
+    guest_receipt_url,
+    receipt_token,  # noqa: F401  (re-exported)
+)
 from ..services import new_idempotency_key, payment_submit
 from .methods import _add_bank_from_form, _add_card_from_form
 
@@ -56,8 +60,6 @@ LOAN_LIMIT, LOAN_WINDOW = 10, 60 * 60  # failed lookups per loan number per hour
 TOO_MANY = (
     "Too many tries. For your security, please try again later, or call your lender for help."
 )
-RECEIPT_SALT = "payments.guest-receipt"
-RECEIPT_LINK_MAX_AGE = 90 * 24 * 3600
 CLOSED_STATUSES = (Loan.Status.PAID_OFF, Loan.Status.CHARGED_OFF, Loan.Status.CLOSED)
 _MISSING = "\x00" * 6  # compared against when no loan matches: the same work either way
 
@@ -272,15 +274,6 @@ def guest_review(request, key: str):
         "confirm": confirm,
     }
     return render(request, "payments/guest/review.html", context)
-
-
-def receipt_token(reference: str) -> str:
-    return signing.dumps(reference, salt=RECEIPT_SALT)
-
-
-def guest_receipt_url(reference: str) -> str:
-    path = reverse("payments:guest_receipt", args=[reference])
-    return f"{path}?{urlencode({'t': receipt_token(reference)})}"
 
 
 def _remember_receipt(request, payment: Payment, *, key: str) -> str:
