@@ -87,7 +87,7 @@ def otp_client(client, otp_borrower):
 
 
 # --- payments fixtures -------------------------------------------------------------------------
-SANDBOX_ROUTING = "110000000"
+from shared_helpers import SANDBOX_ROUTING  # noqa: E402
 
 
 @pytest.fixture
