@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .urls_autopay import urlpatterns as autopay_urlpatterns
+from .autopay.urls import urlpatterns as autopay_urlpatterns
 from .urls_more import urlpatterns as more_urlpatterns
 from .views import pay
 

@@ -42,7 +42,7 @@ def _guest_pay_form(data):
 
 
 def _autopay_form(data):
-    from payments.forms_autopay import AutopayForm
+    from payments.autopay.forms import AutopayForm
 
     return AutopayForm(data, methods=[], installment=Decimal("483.32"), today=TODAY)
 
@@ -117,7 +117,7 @@ FORM_MODULES = [
     "accounts.forms",
     "loans.forms",
     "payments.forms",
-    "payments.forms_autopay",
+    "payments.autopay.forms",
     "payments.forms_guest",
     "payments.forms_history",
     "payments.forms_methods",
