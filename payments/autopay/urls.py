@@ -1,4 +1,4 @@
-"""Autopay pages. Included by payments/urls.py (namespace "payments"): names start autopay_."""
+"""Autopay pages. Included by payments.urls (namespace "payments"): names start autopay_."""
 
 from django.urls import path
 

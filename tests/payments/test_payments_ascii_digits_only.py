@@ -116,11 +116,11 @@ def test_every_numeric_field_refuses_other_scripts_digits(make_form, field, vali
 FORM_MODULES = [
     "accounts.forms",
     "loans.forms",
-    "payments.forms",
+    "payments.forms.pay",
     "payments.autopay.forms",
-    "payments.forms_guest",
-    "payments.forms_history",
-    "payments.forms_methods",
+    "payments.forms.guest",
+    "payments.forms.history",
+    "payments.forms.methods",
     "payments.gateways.sandbox_forms",
 ]
 
