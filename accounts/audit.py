@@ -22,7 +22,8 @@ from django.http import HttpRequest
 from .models import AuditEvent
 
 
-def _client_ip(request: HttpRequest | None) -> str | None:
+def audit_ip(request: HttpRequest | None) -> str | None:
+    """The client address an audit row records for `request` (None when unknown)."""
     if request is None:
         return None
     from allauth.account.adapter import get_adapter
@@ -33,6 +34,9 @@ def _client_ip(request: HttpRequest | None) -> str | None:
         return None
 
 
+_client_ip = audit_ip  # the old name (documents/views.py imports it)
+
+
 def audit_record(
     *,
     actor,
@@ -41,8 +45,10 @@ def audit_record(
     reason: str = "",
     request: HttpRequest | None = None,
     details: dict[str, Any] | None = None,
+    ip: str | None = None,
 ) -> AuditEvent:
-    """Append one audit row: `actor` (a user or None for the system) did `action` to `target`."""
+    """Append one audit row: `actor` (a user or None for the system) did `action` to `target`.
+    A service passes the client's `ip` (it takes no request); a view may pass the `request`."""
     if isinstance(target, models.Model):
         target_type, target_id, target_repr = target._meta.label_lower, str(target.pk), str(target)
     else:
@@ -56,7 +62,7 @@ def audit_record(
         target_id=target_id,
         target_repr=target_repr[:200],
         reason=reason,
-        ip=_client_ip(request),
+        ip=ip or audit_ip(request),
         details=details or {},
     )
 

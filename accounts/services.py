@@ -1,11 +1,9 @@
 """Profile and account-closure changes (second factors: second_factor.py)."""
 
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 
 from .audit import audit_record
-from .emails import security_notice_send
 from .models import Profile, User
 
 PROFILE_FIELDS = [
@@ -34,8 +32,9 @@ def profile_update(*, user: User, full_name: str, phone: str, **preferences) -> 
     return profile
 
 
-def account_closure_request(*, request: HttpRequest, user: User, reason: str) -> Profile:
-    """Record that the borrower asked to close the account; staff act on it (audited)."""
+def account_closure_request(*, user: User, reason: str, ip: str | None = None) -> Profile:
+    """Record that the borrower asked to close the account; staff act on it (audited, with
+    the client's `ip`). The view emails the security notice (allauth's mail needs the request)."""
     with transaction.atomic():
         profile, _ = Profile.objects.select_for_update().get_or_create(user=user)
         if profile.closure_requested_at is None:
@@ -47,7 +46,6 @@ def account_closure_request(*, request: HttpRequest, user: User, reason: str) ->
                 action="account.closure_requested",
                 target=user,
                 reason=reason,
-                request=request,
+                ip=ip,
             )
-    security_notice_send(request, user, "closure_requested")
     return profile

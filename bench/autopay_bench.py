@@ -20,11 +20,11 @@ import datetime as dt
 import os
 import sys
 import time
-from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # demo_loan
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ismartpay.settings_test")
 
 RUN_DATE = dt.date(2026, 12, 4)  # Dec 5 2026 is a Saturday: its debit runs Friday Dec 4
@@ -34,6 +34,7 @@ NOW = dt.datetime(2026, 12, 4, 6, tzinfo=ZoneInfo("America/New_York"))
 def reset_and_create(count: int) -> float:
     """Empty the autopay and payment tables; create `count` loans with one due plan each.
     Returns the seconds it took."""
+    from demo_loan import DEMO_LOAN
     from django.db import connection
 
     from accounts.models import User
@@ -78,20 +79,7 @@ def reset_and_create(count: int) -> float:
                 lender=lender,
                 loan_number=f"B{i:07d}",
                 vin=f"BENCH{i:012d}",
-                vehicle_year=2022,
-                vehicle_make="Honda",
-                vehicle_model="Accord",
-                billing_zip="10001",
-                original_principal=Decimal("25000.00"),
-                apr_percent=Decimal("6.000"),
-                term_months=60,
-                contract_date=dt.date(2026, 1, 5),
-                first_due_date=dt.date(2026, 2, 5),
-                due_day=5,
-                installment_amount=Decimal("483.32"),
-                principal_balance=Decimal("21335.10"),
-                interest_accrued_through=dt.date(2026, 11, 5),
-                paid_toward_installments=Decimal("4833.20"),
+                **DEMO_LOAN,  # tests/demo_loan.py: the loan the tests use
             )
             for i in range(count)
         ],

@@ -85,6 +85,7 @@ MIDDLEWARE = [
     "accounts.middleware.AccountSecurityMiddleware",  # second-factor gate, session lifetimes
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "ismartpay.core.middleware.NoStoreWhenSignedInMiddleware",
+    "ismartpay.core.middleware.NotFoundMiddleware",  # a selector's NotFound -> 404 page
 ]
 
 ROOT_URLCONF = "ismartpay.urls"

@@ -9,7 +9,6 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 
 from accounts.audit import AuditedAdminMixin, audit_record
 
@@ -41,9 +40,9 @@ TERMS_PERMISSION = "loans.change_loan_terms"
 
 def lender_today(loan: Loan):
     """The business date in the lender's timezone (the edge where the clock is read)."""
-    from payments.timing import lender_local
+    from ismartpay.core.today import business_date
 
-    return lender_local(timezone.now(), loan.lender.timezone).date()
+    return business_date(loan.lender)
 
 
 def _may_submit(user, kind: str) -> bool:

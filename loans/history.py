@@ -111,7 +111,7 @@ def last_payment(loan: Loan) -> LastPayment | None:
     last = ledger_last_payment_query(loan).first()
     return latest_payment(
         last.effective_date if last else None,
-        last.total + last.unapplied if last else None,
+        last.received if last else None,
         loan.prior_last_payment_date,
         loan.prior_last_payment_amount,
     )

@@ -3,7 +3,7 @@
 import datetime as dt
 from collections.abc import Iterable
 
-from .selectors import CalendarEvent
+from .calendar_events import CalendarEvent
 
 _MAX_OCTETS = 75
 

@@ -117,7 +117,7 @@ class Loan(TimeStampedModel):
     paid_toward_installments = money_field(default=Decimal("0.00"))
     # Installments 1..N had their late fee dealt with before the ledger (assessed by the lender,
     # in `unpaid_fees` or paid, or not owed): the lender's record says so. Late fees on our
-    # ledger are LATE_FEE postings; `services._assess_late_fee` honours both. Never lowered.
+    # ledger are LATE_FEE postings; `late_fees._assess_late_fee` honours both. Never lowered.
     late_fees_assessed_through = models.PositiveSmallIntegerField(default=0)
     # SCRA rate caps [{"start", "end", "apr"}] from the loan's military flags, kept by
     # loans/collections.py under the loan lock, so interest accrual needs no extra query.
@@ -217,6 +217,14 @@ class LoanLink(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.loan}"
+
+
+def received_expression():
+    """LoanPosting.received as a query expression (fees + interest + principal + unapplied)."""
+    return models.ExpressionWrapper(
+        models.F("fees") + models.F("interest") + models.F("principal") + models.F("unapplied"),
+        output_field=models.DecimalField(max_digits=12, decimal_places=2),
+    )
 
 
 class LoanPosting(models.Model):
@@ -342,6 +350,12 @@ class LoanPosting(models.Model):
     def total(self) -> Decimal:
         """What the posting applied to the balances (a payment's amount net of any refund)."""
         return self.fees + self.interest + self.principal
+
+    @property
+    def received(self) -> Decimal:
+        """The amount received: what was applied plus what could not be (`unapplied`, owed
+        back). The one place this sum is made (RECEIVED_EXPRESSION is the same, in SQL)."""
+        return self.total + self.unapplied
 
 
 class LinkAttempt(models.Model):

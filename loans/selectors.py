@@ -6,7 +6,6 @@ from decimal import Decimal
 
 from django.db.models import (
     BooleanField,
-    DecimalField,
     ExpressionWrapper,
     F,
     OuterRef,
@@ -14,21 +13,14 @@ from django.db.models import (
     QuerySet,
     Subquery,
 )
-from django.http import Http404
 
+from ismartpay.core.errors import NotFound
 from ismartpay.core.money import ZERO, to_cents
 
 from . import calendar, delinquency, flags, history, interest, permissions, schedule, simulation
 from .allocation import Balances, accrue_interest, payoff_amount
-from .models import Loan, LoanLink
-
-DUE_SOON_DAYS = 7
-
-
-@dataclass(frozen=True)
-class StatusBadge:
-    label: str
-    tone: str  # design-system tone: success | warning | danger | neutral | info
+from .badges import DUE_SOON_DAYS, StatusBadge, status_badge  # noqa: F401  (re-exported)
+from .models import Loan, LoanLink, received_expression
 
 
 @dataclass(frozen=True)
@@ -108,20 +100,6 @@ def loan_position(loan: Loan, on: dt.date) -> delinquency.LoanPosition:
     )
 
 
-def _status_badge(
-    status: str, days_late: int, next_due: dt.date | None, today: dt.date
-) -> StatusBadge:
-    if status in (Loan.Status.CHARGED_OFF, Loan.Status.CLOSED):
-        return StatusBadge(Loan.Status(status).label, "neutral")
-    if status == delinquency.PAID_OFF:
-        return StatusBadge("Paid off", "success")
-    if status == delinquency.PAST_DUE:
-        return StatusBadge(f"Past due {days_late} day{'s' if days_late != 1 else ''}", "danger")
-    if next_due is not None and (next_due - today).days <= DUE_SOON_DAYS:
-        return StatusBadge("Due soon", "warning")
-    return StatusBadge("Current", "success")
-
-
 def loan_summary(
     loan: Loan, *, today: dt.date, autopay_loan_ids: frozenset[int] | set[int] = frozenset()
 ) -> LoanSummary:
@@ -143,7 +121,7 @@ def loan_summary(
         amount_due=delinquency.amount_due_now(schedule, position, today),
         past_due_amount=delinquency.past_due_amount(schedule, position, today),
         days_past_due=days_late,
-        status=_status_badge(status, days_late, next_due, today),
+        status=status_badge(status, days_late, next_due, today),
         payoff_today=position.payoff,
         payments_made=made,
         payments_left=loan.term_months - made,
@@ -172,10 +150,7 @@ def loan_summary(
 def _last_payments() -> dict[str, Subquery]:
     """Annotations for the last payment not reversed: date and amount, one subquery each."""
     last = history.ledger_last_payment_query(OuterRef("pk"))
-    amount = ExpressionWrapper(
-        F("fees") + F("interest") + F("principal") + F("unapplied"),
-        output_field=DecimalField(max_digits=12, decimal_places=2),
-    )
+    amount = received_expression()  # LoanPosting.received
     return {
         "last_payment_date": Subquery(last.values("effective_date")[:1]),
         "last_payment_amount": Subquery(last.annotate(amount=amount).values("amount")[:1]),
@@ -219,7 +194,7 @@ _NEEDS = {
 
 def loan_get_for_user(user, loan_id: int | str, *, need: str = "view") -> Loan:
     """The loan if `user` may see it (`need="view"`), pay it (`"pay"`), manage its autopay
-    (`"autopay"`) or decide who shares it (`"owner"`), else Http404.
+    (`"autopay"`) or decide who shares it (`"owner"`), else NotFound (a 404 in the view layer).
 
     Every page and action that takes a loan id goes through here: another borrower, an
     anonymous visitor, a revoked third party, or one whose role does not allow `need` all get
@@ -228,11 +203,11 @@ def loan_get_for_user(user, loan_id: int | str, *, need: str = "view") -> Loan:
     if need not in _NEEDS:
         raise ValueError(f"need must be one of {sorted(_NEEDS)}, not {need!r}")
     if not getattr(user, "is_authenticated", False):
-        raise Http404("No such loan")
+        raise NotFound("No such loan")
     try:
         loan_pk = int(loan_id)
     except (TypeError, ValueError):
-        raise Http404("No such loan") from None
+        raise NotFound("No such loan") from None
     loan = (
         Loan.objects.filter(pk=loan_pk, links__user=user)
         .select_related("lender")
@@ -240,7 +215,7 @@ def loan_get_for_user(user, loan_id: int | str, *, need: str = "view") -> Loan:
         .first()
     )
     if loan is None or not _NEEDS[need](loan.link_role):
-        raise Http404("No such loan")
+        raise NotFound("No such loan")
     return loan
 
 
@@ -295,7 +270,7 @@ def loan_detail(loan: Loan, *, today: dt.date) -> LoanDetail:
     last = history.ledger_last_payment_query(loan).first()
     if last is not None:
         loan.last_payment_date = last.effective_date
-        loan.last_payment_amount = last.total + last.unapplied
+        loan.last_payment_amount = last.received
     paid = history.interest_paid_figures(loan, year=today.year)
     return LoanDetail(
         summary=loan_summary(loan, today=today),
@@ -349,57 +324,5 @@ def loan_what_if(loan: Loan, *, today: dt.date, what_if: simulation.WhatIf):
     )
 
 
-@dataclass(frozen=True)
-class CalendarEvent:
-    uid: str
-    day: dt.date
-    summary: str
-    description: str
-
-
-def calendar_events_for_user(
-    user,
-    *,
-    today: dt.date,
-    autopay_dates: dict[int, list[tuple[dt.date, Decimal]]] | None = None,
-    months_ahead: int = 12,
-) -> list[CalendarEvent]:
-    """Upcoming due dates of the user's loans (borrower and co-borrower links only) and, via
-    the `autopay_dates` hook ({loan_id: [(debit date, amount)]}, filled by the payments app),
-    the autopay debit dates.
-    """
-    autopay_dates = autopay_dates or {}
-    loans = Loan.objects.filter(
-        links__user=user, links__role__in=permissions.OWNER_ROLES
-    ).select_related("lender")
-    events = []
-    for loan in loans:
-        if loan.status in (Loan.Status.PAID_OFF, Loan.Status.CHARGED_OFF, Loan.Status.CLOSED):
-            continue
-        sched = contract_schedule(loan)
-        first = delinquency.covered_installments(sched, loan_position(loan, today)) + 1
-        for number in range(first, min(first + months_ahead, loan.term_months + 1)):
-            due = sched.due_date(number)
-            if due < today:
-                continue
-            events.append(
-                CalendarEvent(
-                    uid=f"due-{loan.pk}-{number}@ismartpay",
-                    day=due,
-                    summary=f"Car payment due: {loan.vehicle}",
-                    description=(
-                        f"{loan.lender.name} loan {loan.loan_number}: installment {number} of "
-                        f"{loan.term_months}, ${loan.installment_amount:,}."
-                    ),
-                )
-            )
-        for day, amount in autopay_dates.get(loan.pk, []):
-            events.append(
-                CalendarEvent(
-                    uid=f"autopay-{loan.pk}-{day.isoformat()}@ismartpay",
-                    day=day,
-                    summary=f"Autopay ${amount:,}: {loan.vehicle}",
-                    description=f"Automatic payment to {loan.lender.name} loan {loan.loan_number}.",
-                )
-            )
-    return sorted(events, key=lambda event: (event.day, event.uid))
+# Re-exported (the calendar events moved to loans/calendar_events.py; it imports this module).
+from .calendar_events import CalendarEvent, calendar_events_for_user  # noqa: E402, F401

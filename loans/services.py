@@ -14,14 +14,13 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Max
 
-from ismartpay.core.money import ZERO, is_cents, math_context, to_cents
+from ismartpay.core.money import ZERO, is_cents, to_cents
 
-from . import delinquency, flags, lock_objects
+from . import delinquency, lock_objects
 from .allocation import AllocationError, Balances, allocate, apply, payoff_amount
 from .interest import accrued_interest
-from .models import AccountFlag, Lender, Loan, LoanPosting
+from .models import Loan, LoanPosting
 from .selectors import contract_schedule, loan_apr_caps, loan_balances_on, loan_position
 
 __all__ = [
@@ -179,7 +178,7 @@ def loan_post_payment(
             if existing is not None and existing.loan_id != loan_id:
                 raise IdempotencyConflict("This payment was posted to another loan.")
         if existing is not None:
-            if existing.total + existing.unapplied != amount:
+            if existing.received != amount:
                 raise IdempotencyConflict("This idempotency key was used for another amount.")
             return existing
         if loan.status in CLOSED_STATUSES:
@@ -290,113 +289,6 @@ def loan_reverse_posting(
         return _reverse(loan, original, reason=reason, actor=actor, actor_label=actor_label)
 
 
-def late_fee_amount(lender: Lender, installment: Decimal) -> Decimal:
-    """The lender's late fee for one installment: flat, or percent of it capped."""
-    if lender.late_fee_kind == Lender.LateFeeKind.FLAT:
-        return lender.late_fee_flat
-    with math_context():
-        percent = installment * lender.late_fee_percent / 100
-    return min(to_cents(percent), lender.late_fee_cap)
-
-
-def _flag_periods(loan: Loan) -> tuple[flags.FlagPeriod, ...]:
-    return tuple(
-        flags.FlagPeriod(kind, start, end)
-        for kind, start, end in AccountFlag.objects.filter(loan=loan).values_list(
-            "kind", "start_date", "end_date"
-        )
-    )
-
-
-def _assess_late_fee(
-    loan: Loan,
-    installment_number: int,
-    on: dt.date,
-    periods: tuple[flags.FlagPeriod, ...] | None = None,
-) -> tuple[LoanPosting | None, bool]:
-    """The one rule for late fees: at most once per installment, only after its grace period.
-
-    No fee when the lender's record says this installment's late fee was dealt with before the
-    ledger (`loan.late_fees_assessed_through`), and never a second one: an existing LATE_FEE
-    posting for it (even a reversed one) is returned. Otherwise the fee is assessed on the
-    run's business date `on` (its effective date) when `on` is past the due date plus
-    `lender.grace_days` days and the installment is still not covered. An account flag that
-    pauses late fees (loans/flags.py: hardship, SCRA) on `on`, or on the installment's first
-    late-fee day, means no fee for it (a paused fee is not caught up after the pause). Returns
-    (the posting or None, whether this call made it).
-    """
-    schedule = contract_schedule(loan)
-    if not 1 <= installment_number <= schedule.term_months:
-        raise LoanPostingError(f"Installment {installment_number} is outside the loan's term.")
-    existing = loan.postings.filter(
-        kind=Kind.LATE_FEE, installment_number=installment_number
-    ).first()
-    if existing is not None:
-        return existing, False
-    if installment_number <= loan.late_fees_assessed_through:
-        return None, False  # assessed (or not owed) under the lender, before our ledger
-    grace_ends = schedule.due_date(installment_number) + dt.timedelta(days=loan.lender.grace_days)
-    if on <= grace_ends or loan.status in CLOSED_STATUSES:
-        return None, False
-    periods = _flag_periods(loan) if periods is None else periods
-    first_fee_day = grace_ends + dt.timedelta(days=1)
-    if flags.late_fees_paused(periods, on) or flags.late_fees_paused(periods, first_fee_day):
-        return None, False
-    position = loan_position(loan, on)
-    if position.payoff == 0:
-        return None, False
-    if delinquency.covered_installments(schedule, position) >= installment_number:
-        return None, False
-    fee = late_fee_amount(loan.lender, loan.installment_amount)
-    if fee <= 0:
-        return None, False
-    posting = _post(
-        loan,
-        kind=Kind.LATE_FEE,
-        effective_date=on,
-        fees=-fee,
-        installment_number=installment_number,
-        memo=f"Installment {installment_number} unpaid {loan.lender.grace_days} days after "
-        "its due date",
-        actor_label="system:late_fees",
-    )
-    return posting, True
-
-
-def loan_assess_late_fee(
-    *, loan_id: int, installment_number: int, on: dt.date
-) -> LoanPosting | None:
-    """Assess the late fee of one installment if it is still unpaid after the grace period.
-
-    The grace period covers the due date plus `lender.grace_days` days: an installment due on
-    the 5th with 10 grace days is late-feed from the 16th. Returns the new posting, the existing
-    one if this installment was already charged (never twice), or None when no fee is due
-    (including an installment whose fee the lender's record says was already assessed).
-    """
-    with transaction.atomic():
-        loan = lock_objects.loan_for_update(loan_id)
-        return _assess_late_fee(loan, installment_number, on)[0]
-
-
-def loan_assess_late_fees(*, loan_id: int, on: dt.date) -> list[LoanPosting]:
-    """Assess every late fee due on business date `on` (the nightly job's entry point).
-
-    Returns the postings this call made, dated `on`; a second call for any date makes none.
-    """
-    with transaction.atomic():
-        loan = lock_objects.loan_for_update(loan_id)
-        schedule = contract_schedule(loan)
-        last_due = delinquency.late_fee_due_count(schedule, loan.lender.grace_days, on)
-        first_unpaid = delinquency.covered_installments(schedule, loan_position(loan, on)) + 1
-        made = []
-        periods = _flag_periods(loan) if first_unpaid <= last_due else ()
-        for number in range(first_unpaid, last_due + 1):
-            posting, created = _assess_late_fee(loan, number, on, periods)
-            if created:
-                made.append(posting)
-        return made
-
-
 def loan_assess_nsf_fee(*, loan_id: int, external_ref: str, on: dt.date) -> LoanPosting | None:
     """Assess the lender's returned-payment fee once per returned payment (`external_ref`).
 
@@ -457,94 +349,13 @@ def loan_waive_fee(
         )
 
 
-BALANCE_FIELDS = (
-    "principal_balance",
-    "accrued_interest",
-    "unpaid_fees",
-    "paid_toward_installments",
-    "interest_accrued_through",
+# Moved to their own modules; still importable from here (they import _post from this one).
+from .late_fees import (  # noqa: E402
+    late_fee_amount,
+    loan_assess_late_fee,
+    loan_assess_late_fees,
 )
-
-
-def _late_fees_through_for_record(loan: Loan, recorded: int | None, on: dt.date) -> int:
-    """`late_fees_assessed_through` once a lender record dated `on` is applied to `loan`.
-
-    `recorded` None (the import's column absent or blank): the record is complete as of `on`,
-    so every installment whose grace period ended before `on` is the lender's. The result is
-    never below the loan's current value nor below the highest installment with a late fee on
-    our ledger: a record can add installments to it, never take them back.
-    """
-    if recorded is None:
-        recorded = delinquency.late_fee_due_count(
-            contract_schedule(loan), loan.lender.grace_days, on
-        )
-    if loan.pk is not None:
-        on_ledger = loan.postings.filter(kind=Kind.LATE_FEE).aggregate(
-            highest=Max("installment_number", default=0)
-        )["highest"]
-        recorded = max(recorded, loan.late_fees_assessed_through, on_ledger)
-    return min(recorded, loan.term_months)
-
-
-def loan_create_from_lender_record(*, lender: Lender, record: dict, on: dt.date) -> Loan:
-    """Create a loan from the lender's servicing record (staff import), dated `on`.
-
-    `record` holds the Loan fields; its `late_fees_assessed_through` may be None (see
-    `_late_fees_through_for_record`). The opening balances are the record's: no posting.
-    """
-    fields = dict(record)
-    recorded = fields.pop("late_fees_assessed_through", None)
-    loan = Loan(lender=lender, **fields)
-    loan.late_fees_assessed_through = _late_fees_through_for_record(loan, recorded, on)
-    loan.status = loan_status_for(loan, on)
-    loan.save()
-    return loan
-
-
-def loan_apply_lender_record(
-    *, loan_id: int, record: dict, on: dt.date, actor=None, memo: str = ""
-) -> LoanPosting | None:
-    """Apply the lender's updated servicing record (staff import) to an existing loan.
-
-    Contract facts are overwritten; `late_fees_assessed_through` only ever rises (see
-    `_late_fees_through_for_record`); a change to the balances (or to the interest paid-through
-    date) is recorded as one `adjustment` posting, returned; None when balances are unchanged.
-    """
-    with transaction.atomic():
-        loan = lock_objects.loan_for_update(loan_id)
-        contract = {
-            name: value
-            for name, value in record.items()
-            if name not in BALANCE_FIELDS and name != "late_fees_assessed_through"
-        }
-        for name, value in contract.items():
-            setattr(loan, name, value)
-        loan.late_fees_assessed_through = _late_fees_through_for_record(
-            loan, record.get("late_fees_assessed_through"), on
-        )
-        loan.save(update_fields=[*contract, "late_fees_assessed_through", "updated_at"])
-        deltas = {
-            "principal": loan.principal_balance - record["principal_balance"],
-            "interest": loan.accrued_interest - record["accrued_interest"],
-            "fees": loan.unpaid_fees - record["unpaid_fees"],
-            "counts_toward_installments": record["paid_toward_installments"]
-            - loan.paid_toward_installments,
-        }
-        if any(deltas.values()) or record["interest_accrued_through"] != (
-            loan.interest_accrued_through
-        ):
-            loan.interest_accrued_through = record["interest_accrued_through"]
-            return _post(
-                loan,
-                kind=Kind.ADJUSTMENT,
-                effective_date=on,
-                memo=memo[:200],
-                actor=actor,
-                actor_label="" if actor else "system:import",
-                **deltas,
-            )
-        status = loan_status_for(loan, on)
-        if status != loan.status:
-            loan.status = status
-            loan.save(update_fields=["status", "updated_at"])
-        return None
+from .lender_records import (  # noqa: E402
+    loan_apply_lender_record,
+    loan_create_from_lender_record,
+)

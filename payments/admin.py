@@ -13,8 +13,8 @@ from accounts.audit import AuditedAdminMixin, audit_record
 from ismartpay.admin_dashboard import NoFullNumberSearchMixin
 from loans.admin_actions import payment_action_view
 
-from . import admin_autopay  # noqa: F401 — autopay plans, debits, job runs
 from .admin_staff_money import StaffMoneyAdminMixin
+from .autopay import admin as autopay_admin  # noqa: F401 — autopay plans, debits, job runs
 from .errors import PaymentError
 from .models import Notice, Payment, PaymentEvent, PaymentMethod
 from .services import payment_review_approve, payment_review_reject

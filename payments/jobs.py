@@ -15,38 +15,42 @@ import datetime as dt
 import logging
 import time
 from collections import Counter
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from ismartpay.core.today import business_date
 from loans import delinquency, flags
 from loans.collections import collections_run, flags_by_loan
-from loans.models import Loan, LoanLink
-from loans.permissions import OWNER_ROLES
-from loans.selectors import contract_schedule, loan_position
+from loans.models import Loan
 from loans.services import loan_assess_late_fees
 
 from . import jobruns
 from .autopay import engine, leases
-from .autopay.selectors import amount_for_period, loan_terms, plan_terms
 from .collections_notices import promise_reminders
 from .jobruns import record_job
-from .models import AutopayAmountNotice, AutopayDebit, AutopayPlan, PaymentMethod
+from .models import AutopayDebit, AutopayPlan, PaymentMethod
 from .notifications import notice_send
+from .reminders import (  # the rules; the old private names stay importable from here
+    amount_change_notices,
+    late_fee_notice,
+    owner_links,
+    remind_loan,
+)
 from .services import settle_payments as _settle_payments
 from .services import submit_scheduled_payments as _submit_scheduled_payments
 
 logger = logging.getLogger("ismartpay.jobs")
-AMOUNT_NOTICE_DAYS = (10, 14)  # Reg E: announce a changed amount 10–14 days before the debit
+# The rules moved to payments/reminders.py; their old private names stay importable here.
+_recipients, _late_fee_notice = owner_links, late_fee_notice
+_remind_loan, _amount_change_notices = remind_loan, amount_change_notices
 OPEN_LOAN = (Loan.Status.CURRENT, Loan.Status.PAST_DUE)
 
 
 def default_business_date(now: dt.datetime | None = None) -> dt.date:
-    """Today in the default lender time zone (settings.TIME_ZONE)."""
-    return timezone.localtime(now or timezone.now(), ZoneInfo(settings.TIME_ZONE)).date()
+    """Today in the default lender time zone (settings.TIME_ZONE): core.today.business_date."""
+    return business_date(None, now)
 
 
 def _merge(counts: Counter, outcomes: Counter) -> None:
@@ -137,7 +141,7 @@ def assess_late_fees(*, on: dt.date, lender_timezone: str | None = None) -> dict
             if postings and _collection_notices_paused(loan_id, on):
                 continue  # bankruptcy / deceased: the fee is on the ledger, no notice
             for posting in postings:
-                _late_fee_notice(loan_id, posting)
+                late_fee_notice(loan_id, posting)
         result = dict(counts)
     result.pop("_job_run_id", None)
     return result
@@ -161,36 +165,6 @@ def collections(*, on: dt.date, lender_timezone: str | None = None) -> dict:
     return out
 
 
-def _recipients(loan: Loan):
-    return LoanLink.objects.filter(loan=loan, role__in=OWNER_ROLES).select_related("user__profile")
-
-
-def _profile(user):
-    return getattr(user, "profile", None)
-
-
-def _late_fee_notice(loan_id: int, posting) -> None:
-    """Tell the owners, naming the fee's date (the run's business date) and the installment."""
-    loan = Loan.objects.select_related("lender").get(pk=loan_id)
-    due = contract_schedule(loan).due_date(posting.installment_number)
-    for link in _recipients(loan):
-        notice_send(
-            kind="reminder_late_fee",
-            dedupe_key=f"reminder:{loan.pk}:late_fee:{posting.installment_number}:{link.user_id}",
-            to=link.user.email,
-            subject="A late fee was added to your loan",
-            template="payments/email/reminder_late_fee.txt",
-            context={
-                "loan": loan,
-                "fee": -posting.fees,
-                "assessed_on": posting.effective_date,
-                "due_date": due,
-                "grace_days": loan.lender.grace_days,
-                "pay_path": reverse("payments:pay", args=[loan.pk]),
-            },
-        )
-
-
 def send_reminders(*, on: dt.date, lender_timezone: str | None = None) -> dict:
     """Due-date reminders (the borrower's 1/3/5/7 days before), "autopay will debit $X on D"
     when autopay covers it, past-due notices, and Reg E amount-change notices. Each notice is
@@ -210,11 +184,11 @@ def send_reminders(*, on: dt.date, lender_timezone: str | None = None) -> dict:
             counts["due"] += 1
             try:
                 periods = flag_map.get(loan.pk, ())
-                counts["charged"] += _remind_loan(loan, plans.get(loan.pk), on, periods)
+                counts["charged"] += remind_loan(loan, plans.get(loan.pk), on, periods)
             except Exception:
                 logger.exception("reminders for loan %s failed", loan.pk)
                 counts["failed"] += 1
-        counts["amount_notices"] = _amount_change_notices(
+        counts["amount_notices"] = amount_change_notices(
             on,
             [
                 p
@@ -228,126 +202,6 @@ def send_reminders(*, on: dt.date, lender_timezone: str | None = None) -> dict:
         result = dict(counts)
     result.pop("_job_run_id", None)
     return result
-
-
-def _remind_loan(loan: Loan, plan: AutopayPlan | None, on: dt.date, periods=()) -> int:
-    """One loan's reminders; account flags (loans/flags.py) stop all, or the past-due ones."""
-    schedule = contract_schedule(loan)
-    position = loan_position(loan, on)
-    if position.payoff == 0 or flags.notices_paused(periods, on):
-        return 0
-    if flags.autopay_paused(periods, on):
-        plan = None  # no debit will be taken: the borrower gets the plain due reminder
-    sent = 0
-    pay_path = reverse("payments:pay", args=[loan.pk])
-    oldest = delinquency.oldest_unpaid_due_date(schedule, position, on)
-    next_due = delinquency.next_payment_due_date(schedule, position)
-    for link in _recipients(loan):
-        user, profile = link.user, _profile(link.user)
-        if oldest is not None and oldest < on:
-            if flags.collection_notices_paused(periods, on):
-                continue  # hardship, bankruptcy: no past-due notice
-            sent += notice_send(
-                kind="reminder_past_due",
-                dedupe_key=f"reminder:{loan.pk}:past_due:{oldest}:{user.pk}",
-                to=user.email,
-                subject="Your loan payment is past due",
-                template="payments/email/reminder_past_due.txt",
-                context={
-                    "loan": loan,
-                    "due_date": oldest,
-                    "pay_path": pay_path,
-                    "amount": delinquency.amount_due_now(schedule, position, on),
-                    "days": (on - oldest).days,
-                },
-            )
-            continue
-        if profile is not None and not profile.remind_by_email:
-            continue
-        days = profile.remind_days_before if profile is not None else 3
-        if next_due is None or not 0 < (next_due - on).days <= days:
-            continue  # not yet in the window (a missed run still sends it once, later)
-        covered = (
-            plan is not None and plan.next_run_date is not None and (plan.next_run_date <= next_due)
-        )
-        if covered:
-            from .autopay import schedule as sched
-
-            period = sched.next_period(
-                plan_terms(plan),
-                loan_terms(loan),
-                not_before=plan.next_run_date,
-                from_key=plan.next_period_key,
-            )
-            amount = amount_for_period(plan_terms(plan), loan, period, on=on)
-            sent += notice_send(
-                kind="reminder_autopay",
-                dedupe_key=f"reminder:{loan.pk}:autopay:{next_due}:{user.pk}",
-                to=user.email,
-                subject=f"Autopay will debit ${amount:,} on {period.run_date:%b %-d}",
-                template="payments/email/reminder_autopay.txt",
-                context={
-                    "loan": loan,
-                    "amount": amount,
-                    "run_date": period.run_date,
-                    "method": plan.method.label,
-                    "due_date": next_due,
-                    "manage_path": reverse("payments:autopay_manage", args=[plan.pk]),
-                },
-            )
-        else:
-            amount = delinquency.amount_due_now(schedule, position, next_due)
-            sent += notice_send(
-                kind="reminder_due",
-                dedupe_key=f"reminder:{loan.pk}:due:{next_due}:{user.pk}",
-                to=user.email,
-                subject=f"Your payment of ${amount:,} is due {next_due:%b %-d}",
-                template="payments/email/reminder_due.txt",
-                context={
-                    "loan": loan,
-                    "amount": amount,
-                    "due_date": next_due,
-                    "pay_path": pay_path,
-                },
-            )
-    return sent
-
-
-def _amount_change_notices(on: dt.date, plans) -> int:
-    """Regulation E: when the next debit's amount differs from the previous one, tell the
-    borrower 10–14 days before its run date (and remember it: the charge checks)."""
-    from .autopay import schedule as sched
-
-    sent = 0
-    low, high = (on + dt.timedelta(days=d) for d in AMOUNT_NOTICE_DAYS)
-    for plan in plans:
-        if plan.last_amount is None or plan.next_run_date is None:
-            continue
-        if not low <= plan.next_run_date <= high:
-            continue
-        period = sched.Period(plan.next_period_key, plan.next_run_date)
-        amount = amount_for_period(plan_terms(plan), plan.loan, period, on=on)
-        if amount <= 0 or amount == plan.last_amount:
-            continue
-        AutopayAmountNotice.objects.get_or_create(
-            plan=plan, period_key=period.key, amount=amount, defaults={"noticed_on": on}
-        )
-        sent += notice_send(
-            kind="autopay_amount_change",
-            dedupe_key=f"autopay:{plan.pk}:amount:{period.key}:{amount}",
-            to=plan.owner.email,
-            subject=f"Your next autopay amount is ${amount:,}",
-            template="payments/email/autopay_amount_change.txt",
-            context={
-                "plan": plan,
-                "loan": plan.loan,
-                "amount": amount,
-                "previous": plan.last_amount,
-                "run_date": period.run_date,
-                "manage_path": reverse("payments:autopay_manage", args=[plan.pk]),
-            },
-        )
-    return sent
 
 
 def card_expiry_notices(*, on: dt.date) -> dict:

@@ -168,7 +168,7 @@ def _payment_key(payment_id: int, kind: str) -> str:
 
 def _receipt_path(payment: Payment) -> str:
     if payment.source == Payment.Source.GUEST:  # no account: a signed link to the receipt
-        from .views.guest import guest_receipt_url
+        from .receipt_links import guest_receipt_url
 
         return guest_receipt_url(payment.reference)
     return reverse("payments:detail", args=[payment.reference])

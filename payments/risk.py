@@ -8,8 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.utils import timezone
-
+from ismartpay.core.today import business_date
 from loans.selectors import loan_summary
 
 from .models import Payment, PaymentMethod
@@ -78,7 +77,7 @@ def _portal_suggested(loan, amount: Decimal, now: dt.datetime, suggested) -> boo
     """Whether `amount` is one the pay page offered: the amount due, the monthly payment, or
     the payoff. A payoff is at least today's payoff (interest accrues to the effective date,
     and the charge gate refuses more than the payoff on that date)."""
-    summary = loan_summary(loan, today=timezone.localdate(now))
+    summary = loan_summary(loan, today=business_date(loan.lender, now))
     if suggested is None:
         suggested = frozenset({summary.amount_due, loan.installment_amount})
     return amount in suggested or (summary.payoff_today > 0 and amount >= summary.payoff_today)

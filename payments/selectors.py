@@ -1,7 +1,8 @@
 """Reads for payment pages; every object read is access-checked (404 for anyone else)."""
 
 from django.db.models import Q, QuerySet
-from django.http import Http404
+
+from ismartpay.core.errors import NotFound
 
 from loans.models import LoanLink
 
@@ -17,7 +18,7 @@ def methods_for_user(user) -> QuerySet[PaymentMethod]:
 def method_get_for_user(user, method_id) -> PaymentMethod:
     method = methods_for_user(user).filter(pk=method_id).first()
     if method is None:
-        raise Http404
+        raise NotFound
     return method
 
 
@@ -40,7 +41,7 @@ def payment_get_for_user(user, reference: str) -> Payment:
         .first()
     )
     if payment is None:
-        raise Http404
+        raise NotFound
     return payment
 
 

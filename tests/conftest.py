@@ -87,21 +87,18 @@ def otp_client(client, otp_borrower):
 
 
 # --- payments fixtures -------------------------------------------------------------------------
-SANDBOX_ROUTING = "110000000"
+from shared_helpers import SANDBOX_ROUTING  # noqa: E402
 
 
 @pytest.fixture
 def linked_loan(borrower):
     """A $25,000 / 6 % / 60-month loan linked to `borrower`, current as of 2026-11-24."""
     import datetime as dt
-    from decimal import Decimal
 
     from factories import LoanFactory, LoanLinkFactory
 
     loan = LoanFactory(
-        principal_balance=Decimal("21335.10"),
-        interest_accrued_through=dt.date(2026, 11, 5),
-        paid_toward_installments=Decimal("4833.20"),
+        ten_paid=True,
         first_due_date=dt.date(2026, 2, 5),
     )
     LoanLinkFactory(user=borrower, loan=loan)

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import factory
 from allauth.account.models import EmailAddress
+from demo_loan import TEN_PAID
 
 from accounts.models import User
 from loans.models import Lender, Loan, LoanLink
@@ -60,6 +61,10 @@ class LoanFactory(factory.django.DjangoModelFactory):
     )
     principal_balance = factory.LazyAttribute(lambda o: o.original_principal)
     interest_accrued_through = factory.LazyAttribute(lambda o: o.contract_date)
+
+    class Params:
+        # The demo loan with installments 1-10 paid: current on 2026-11-24 (tests/demo_loan.py).
+        ten_paid = factory.Trait(**TEN_PAID)
 
 
 class LoanLinkFactory(factory.django.DjangoModelFactory):

@@ -6,6 +6,7 @@ import datetime as dt
 from django.contrib.auth.models import Group
 from django_otp import DEVICE_ID_SESSION_KEY
 from factories import UserFactory, totp_device_for
+from shared_helpers import sign_in_recently
 
 # 10:00 in New York on a business day: the lender's business date is 2026-11-24.
 NOW = dt.datetime(2026, 11, 24, 15, 0, tzinfo=dt.UTC)
@@ -35,20 +36,13 @@ def staff_client(user):
 def borrower_pages(user, loan, *, plan=None) -> dict[str, int]:
     """Status of every borrower page for `user`'s `loan`: dashboard, loan detail, pay, history,
     autopay and the calendar feed."""
-    import time
 
     from django.test import Client
 
     from loans.access import calendar_feed_rotate
 
     client = Client()
-    client.force_login(user)
-    session = client.session  # a fresh password sign-in (the pay page asks for one)
-    session["account_authentication_methods"] = [
-        {"method": "password", "at": time.time(), "email": user.email}
-    ]
-    session["account_authentication_methods_user"] = str(user.pk)
-    session.save()
+    sign_in_recently(client, user)  # a fresh password sign-in (the pay page asks for one)
     token = calendar_feed_rotate(user=user)
     autopay = (
         f"/payments/autopay/plan/{plan.pk}/" if plan else f"/payments/autopay/{loan.pk}/setup/"

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 from factories import TEST_PASSWORD
+from phone_helpers import scroll_width
 
 AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
 SHOTS = Path("/tmp/shots-phone-first")
@@ -138,7 +139,7 @@ def _walk(page, base, paths, tag):
             found = {"axe": page.evaluate(AXE_RUN_JS)}
             if scheme == "light":
                 found["small targets"] = page.evaluate(TARGETS_JS)
-                found["scroll width"] = page.evaluate("document.documentElement.scrollWidth")
+                found["scroll width"] = scroll_width(page)
             found = {k: v for k, v in found.items() if v and not (k == "scroll width" and v <= 390)}
             if found:
                 failures[f"{scheme} {path}"] = found
@@ -226,7 +227,7 @@ def test_schedule_shows_every_figure_at_360px_marks_paid_rows_and_opens_at_next_
     assert paid.first.locator(".badge").inner_text() == "Paid"
     assert page.locator("#next-payment time").inner_text() == "Dec 5, 2026"
     assert page.locator(".pager .muted").inner_text() == "Page 1 of 5"
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert scroll_width(page) <= 360
 
 
 @pytest.mark.browser

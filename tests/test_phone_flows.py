@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from django.core import mail
 from factories import TEST_PASSWORD
+from phone_helpers import fits  # 390 px wide, no sideways scrolling
 
 SHOTS = Path("/tmp/shots")
 IPHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True}
@@ -32,10 +33,6 @@ def sign_in(page, base, email):
     page.fill("#id_password", TEST_PASSWORD)
     page.tap("main button[type=submit]")
     page.wait_for_url(f"{base}/loans/")
-
-
-def fits(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth") <= 390
 
 
 @pytest.mark.browser

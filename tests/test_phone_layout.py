@@ -1,20 +1,9 @@
 """What a person sees on a small phone: no sideways scrolling, big enough tap targets."""
 
 import pytest
+from phone_helpers import SMALL_PHONE, SMALL_TARGETS_JS, scroll_width
 
 from loans.demo import DEMO_EMAIL, DEMO_PASSWORD, seed_demo_data
-
-SMALL_PHONE = {"width": 360, "height": 740}
-# Interactive elements narrower or shorter than 44 CSS px (WCAG 2.5.5), excluding inline
-# links inside running text, which WCAG exempts.
-SMALL_TARGETS_JS = """
-() => [...document.querySelectorAll('a, button, input, select, summary')]
-  .filter(el => el.offsetParent !== null && el.type !== 'hidden')
-  .filter(el => !(el.tagName === 'A' && el.closest('p, li.alert, dd')))
-  .filter(el => el.type !== 'checkbox' && el.type !== 'radio')
-  .map(el => [el.outerHTML.slice(0, 80), el.getBoundingClientRect().height])
-  .filter(([, h]) => h < 44)
-"""
 
 
 def _sign_in(page, live_server):
@@ -34,7 +23,7 @@ def test_dashboard_fits_a_360px_phone_with_44px_tap_targets(browser_page, live_s
     browser_page.set_viewport_size(SMALL_PHONE)
     _sign_in(browser_page, live_server)
     assert browser_page.locator(".card__title").count() == 3
-    assert browser_page.evaluate("document.documentElement.scrollWidth") <= SMALL_PHONE["width"]
+    assert scroll_width(browser_page) <= SMALL_PHONE["width"]
     assert browser_page.evaluate(SMALL_TARGETS_JS) == []
     # The stylesheet loaded from our own origin (CSP allows nothing else).
     font = browser_page.evaluate("getComputedStyle(document.body).fontFamily")
@@ -47,5 +36,5 @@ def test_dashboard_fits_a_360px_phone_with_44px_tap_targets(browser_page, live_s
 def test_public_pages_fit_a_360px_phone(browser_page, live_server, path):
     browser_page.set_viewport_size(SMALL_PHONE)
     browser_page.goto(f"{live_server.url}{path}")
-    assert browser_page.evaluate("document.documentElement.scrollWidth") <= SMALL_PHONE["width"]
+    assert scroll_width(browser_page) <= SMALL_PHONE["width"]
     assert browser_page.evaluate(SMALL_TARGETS_JS) == []

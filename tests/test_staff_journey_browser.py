@@ -3,7 +3,6 @@ borrower by card last 4, posts a check and requests a fee waiver above the lende
 a supervisor (another browser) signs in with the second factor and approves it; the borrower's
 payment history shows the check and the waived fee."""
 
-import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
@@ -59,9 +58,7 @@ def test_agent_posts_a_check_and_requests_a_waiver_a_supervisor_approves_it(
     staff_roles_sync(apps)  # a transactional test starts from an emptied database
     loan = LoanFactory(
         loan_number="DSK-2001",
-        principal_balance=Decimal("21335.10"),
-        interest_accrued_through=dt.date(2026, 11, 5),
-        paid_toward_installments=Decimal("4833.20"),
+        ten_paid=True,
         unpaid_fees=Decimal("500.00"),
     )
     LoanLinkFactory(user=borrower, loan=loan)

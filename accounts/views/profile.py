@@ -5,6 +5,8 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
+from ..audit import audit_ip
+from ..emails import security_notice_send
 from ..forms import ClosureRequestForm, ProfileForm
 from ..selectors import account_activity, profile_for_user
 from ..services import PROFILE_FIELDS, account_closure_request, profile_update
@@ -47,8 +49,9 @@ def close_account(request):
     form = ClosureRequestForm(request.POST or None)
     if request.method == "POST" and current.closure_requested_at is None and form.is_valid():
         account_closure_request(
-            request=request, user=request.user, reason=form.cleaned_data["reason"]
+            user=request.user, reason=form.cleaned_data["reason"], ip=audit_ip(request)
         )
+        security_notice_send(request, request.user, "closure_requested")
         messages.success(
             request, "We received your request. Support will email you within 2 business days."
         )

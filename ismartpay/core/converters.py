@@ -50,7 +50,7 @@ class IdempotencyKeyConverter(_ShapeConverter):
 
 
 class SecretTokenConverter(_ShapeConverter):
-    """secrets.token_urlsafe(32), e.g. a calendar feed's token (loans.access)."""
+    """secrets.token_urlsafe(32), e.g. a calendar feed's token (loans.calendar_feeds)."""
 
     regex = "[A-Za-z0-9_-]{43}"
 

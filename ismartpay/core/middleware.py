@@ -3,8 +3,11 @@
 import logging
 
 import redis.exceptions
+from django.http import Http404
 from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
+
+from .errors import NotFound
 
 logger = logging.getLogger("ismartpay.requests")
 
@@ -50,3 +53,19 @@ class CacheUnavailableMiddleware:
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         add_never_cache_headers(response)
         return response
+
+
+class NotFoundMiddleware:
+    """The view layer's one translation of the domain's NotFound (ismartpay/core/errors.py)
+    into Http404: Django then answers with the 404 page, as for any view's Http404."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, NotFound):
+            raise Http404(str(exception)) from exception
+        return None

@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import F, QuerySet
-from django.http import Http404
 
+from ismartpay.core.errors import NotFound
 from ismartpay.core.money import ZERO
 from loans import delinquency
 from loans.models import Loan
@@ -33,11 +33,11 @@ def plan_get_for_user(user, plan_id) -> AutopayPlan:
     A third party, even one who may pay, gets 404 like a stranger: the plan is the owner's
     authorization, not theirs to read or change (issue 9, rule Roles)."""
     if not getattr(user, "is_authenticated", False):
-        raise Http404
+        raise NotFound
     try:
         pk = int(plan_id)
     except (TypeError, ValueError):
-        raise Http404 from None
+        raise NotFound from None
     plan = (
         AutopayPlan.objects.filter(pk=pk, loan__links__user=user)
         .select_related("loan__lender", "method", "owner")
@@ -45,7 +45,7 @@ def plan_get_for_user(user, plan_id) -> AutopayPlan:
         .first()
     )
     if plan is None or not can_manage_autopay(plan.link_role):
-        raise Http404
+        raise NotFound
     return plan
 
 

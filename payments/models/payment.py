@@ -121,7 +121,15 @@ class Payment(TimeStampedModel):
     risk_flags = models.JSONField(default=list, blank=True)  # why it was held, if it was
     decline_code = models.CharField(max_length=40, blank=True)
     return_code = models.CharField(max_length=4, blank=True)
-    loan_posting_id = models.BigIntegerField(null=True, blank=True)  # loans.LoanPosting
+    # The ledger posting this payment made (None until it is applied). PROTECT: the ledger is
+    # append-only, a posting is never deleted.
+    loan_posting = models.ForeignKey(
+        "loans.LoanPosting",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="payments",
+    )
     submitted_at = models.DateTimeField(null=True, blank=True)
     settled_at = models.DateTimeField(null=True, blank=True)
 

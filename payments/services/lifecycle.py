@@ -7,6 +7,7 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
+from ismartpay.core.today import business_date
 from loans.services import loan_assess_nsf_fee, loan_reverse_posting
 
 from ..declines import ACH_RETURNS
@@ -175,7 +176,7 @@ def payment_review_approve(*, payment_id: int, actor, reason: str = "") -> Payme
                 f"This payment is {payment.get_status_display().lower()}; only a payment held "
                 "for review can be approved."
             )
-        later = payment.scheduled_for > timezone.localdate()
+        later = payment.scheduled_for > business_date()
         transition(
             payment,
             S.SCHEDULED if later else S.SUBMITTING,

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from accounts.audit import audit_record
 from ismartpay.core.money import is_cents
+from ismartpay.core.today import business_date
 from loans import lock_objects as loan_locks
 from loans.models import Loan
 from loans.services import loan_post_payment
@@ -104,7 +105,7 @@ def payment_record_received(
         raise PaymentError("Choose how the money came: check, money order, wire or cash network.")
     amount = check_amount(amount)
     reference = clean_reference(reference)
-    today = today or timezone.localdate()
+    today = today or business_date()
     if effective_date > today:
         raise PaymentError("The money is already in hand: the date can't be in the future.")
     key = idempotency_key or f"received:{channel}:{loan_id}:{reference}"
@@ -255,7 +256,7 @@ def payment_return_received(
 
     if return_code not in RETURNED_CHECK_CODES:
         raise PaymentError("Choose why the bank returned it.")
-    on = on or timezone.localdate()
+    on = on or business_date()
     with transaction.atomic():
         _loan, payment = payment_for_update(payment_id)
         if payment.status == S.RETURNED:

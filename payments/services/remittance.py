@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
-from django.utils import timezone
 
 from accounts.audit import audit_record
 from ismartpay.core.money import parse_money
+from ismartpay.core.today import business_date
 from loans.importing import RowError
 from loans.models import Loan
 
@@ -72,7 +72,7 @@ def remittance_import(
     """Validate every line, then post them all or nothing. Audited (`payment.remittance`)."""
     if channel not in REMITTANCE_CHANNELS or channel not in IN_HAND_CHANNELS:
         return RemittanceResult(errors=[RowError(0, "Choose where the file comes from.")])
-    today = today or timezone.localdate()
+    today = today or business_date()
     result = RemittanceResult()
     lines = _parse(text, today=today, errors=result.errors)
     if result.errors:

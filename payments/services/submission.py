@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from ismartpay.core.today import business_date
 from loans import lock_objects as loan_locks
 from loans.models import Loan
 from loans.permissions import is_third_party
@@ -28,8 +29,8 @@ from ..gateways.base import (
 from ..lock_objects import payment_for_update, payment_row_for_update
 from ..models import Payment, PaymentMethod
 from ..notifications import payment_notice_queue
+from ..preview import payment_effective_date
 from ..risk import risk_flags
-from ..timing import effective_date_for, effective_date_for_scheduled
 from .events import record_created, transition
 from .gate import applicable_amount, charge_refusal, raise_refusal
 from .payoff import loan_paid_off_followups
@@ -128,16 +129,10 @@ def _create(
             existing = Payment.objects.filter(idempotency_key=idempotency_key).first()
             if existing is not None:
                 return existing
-            today = business_date or timezone.localdate(now)
-            later = scheduled_for is not None and scheduled_for > today
-            if business_date is not None and not later:
-                effective = business_date
-            elif later:
-                effective = effective_date_for_scheduled(scheduled_for)
-            else:
-                effective = effective_date_for(
-                    now=now, lender_tz=loan.lender.timezone, cutoff=loan.lender.cutoff_time
-                )
+            # The same rule the review page showed (payments/preview.py).
+            today, effective, later = payment_effective_date(
+                lender=loan.lender, now=now, scheduled_for=scheduled_for, business_day=business_date
+            )
             refusal = charge_refusal(
                 loan=loan,
                 method=method,
@@ -199,7 +194,7 @@ def _check_duplicate(loan_id: int, amount: Decimal, now: dt.datetime) -> None:
     from ..upcoming import payment_on_the_way_for_due
 
     loan = Loan.objects.select_related("lender").get(pk=loan_id)
-    incoming = payment_on_the_way_for_due(loan, today=timezone.localdate(now))
+    incoming = payment_on_the_way_for_due(loan, today=business_date(loan.lender, now))
     if incoming is not None:
         what = (
             f"Autopay will debit ${incoming.amount:,} on {incoming.day:%b %-d}"
@@ -233,7 +228,7 @@ def payment_charge(
             amount=payment.amount,
             principal_only=payment.principal_only,
             effective=payment.effective_date,
-            on=timezone.localdate(now),
+            on=business_date(loan.lender, now),
             exclude_payment_id=payment.pk,
         )
         if refusal is not None:

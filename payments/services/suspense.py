@@ -10,10 +10,10 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db import transaction
-from django.utils import timezone
 
 from accounts.audit import audit_record
 from ismartpay.core.money import ZERO
+from ismartpay.core.today import business_date
 from loans import lock_objects as loan_locks
 
 from ..errors import AmountNotAllowed, PaymentError
@@ -97,7 +97,7 @@ def suspense_apply(
     """Apply held money to a loan: a POSTED payment through `loan_post_payment`, never more
     than the loan can take. Audited (`suspense.apply`)."""
     reason = _require_reason(reason)
-    effective_date = effective_date or timezone.localdate()
+    effective_date = effective_date or business_date()
     with transaction.atomic():
         loan = loan_locks.loan_for_update(loan_id)
         item = _item_for_update(item_id)

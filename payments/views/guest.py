@@ -20,22 +20,18 @@ from django.core import signing
 from django.core.cache import cache
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
-from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods
 
 from ismartpay.core.client_ip import client_ip
-from ismartpay.core.templatetags.ui import usd
+from ismartpay.core.today import business_date
 from loans.models import Loan
 from loans.selectors import loan_summary
 
-from .. import rules
 from ..declines import reason_for
 from ..errors import DuplicateSuspected, PaymentError
 from ..forms_guest import (
-    ACH_AUTHORIZATION,
     LOOKUP_FAILED,
     DuplicateConfirmForm,
     GuestLookupForm,
@@ -44,6 +40,13 @@ from ..forms_guest import (
 from ..forms_methods import BankAccountForm, scrub_card_form
 from ..gateways import get_gateway
 from ..models import Payment, PaymentMethod
+from ..preview import guest_ach_text, payment_preview
+from ..receipt_links import (  # re-exported: the links live in payments/receipt_links.py
+    RECEIPT_LINK_MAX_AGE,
+    RECEIPT_SALT,
+    guest_receipt_url,
+    receipt_token,  # noqa: F401  (re-exported)
+)
 from ..services import new_idempotency_key, payment_submit
 from .methods import _add_bank_from_form, _add_card_from_form
 
@@ -57,8 +60,6 @@ LOAN_LIMIT, LOAN_WINDOW = 10, 60 * 60  # failed lookups per loan number per hour
 TOO_MANY = (
     "Too many tries. For your security, please try again later, or call your lender for help."
 )
-RECEIPT_SALT = "payments.guest-receipt"
-RECEIPT_LINK_MAX_AGE = 90 * 24 * 3600
 CLOSED_STATUSES = (Loan.Status.PAID_OFF, Loan.Status.CHARGED_OFF, Loan.Status.CLOSED)
 _MISSING = "\x00" * 6  # compared against when no loan matches: the same work either way
 
@@ -128,7 +129,7 @@ def _find_loan(form: GuestLookupForm) -> Loan | None:
 
 
 def _amount_due(loan: Loan) -> Decimal:
-    return loan_summary(loan, today=timezone.localdate()).amount_due
+    return loan_summary(loan, today=business_date(loan.lender)).amount_due
 
 
 # --- pages -----------------------------------------------------------------------------------
@@ -215,13 +216,7 @@ def _pay(request, loan: Loan):
     return render(request, "payments/guest/pay.html", context)
 
 
-def _ach_text(loan: Loan, amount: Decimal | None, *, account: str = "") -> str:
-    """The authorization the guest agrees to (on the pay page) and confirms (on the review)."""
-    return ACH_AUTHORIZATION.format(
-        lender=loan.lender.name,
-        amount=usd(amount) if amount is not None else "the amount above",
-        account=account or "the bank account above",
-    )
+_ach_text = guest_ach_text  # the one text, in payments/preview.py
 
 
 @require_http_methods(["GET", "POST"])
@@ -239,7 +234,9 @@ def guest_review(request, key: str):
     method = PaymentMethod.objects.filter(pk=review["method_id"], owner__isnull=True).first()
     if method is None:
         raise Http404("No such payment in progress")
-    amount = Decimal(review["amount"])
+    preview = payment_preview(
+        loan=loan, method=method, amount=Decimal(review["amount"]), now=timezone.now(), guest=True
+    )
     confirm = DuplicateConfirmForm(request.POST if request.method == "POST" else None)
     error, duplicate = "", False
     if request.method == "POST":
@@ -248,18 +245,15 @@ def guest_review(request, key: str):
             payment = payment_submit(
                 loan_id=loan.pk,
                 method=method,
-                amount=amount,
+                amount=preview.amount,
                 idempotency_key=key,
                 payer=None,
                 payer_email=review["email"],
                 confirm_duplicate=bool(confirm.cleaned_data.get("confirm_duplicate")),
                 source=Payment.Source.GUEST,
                 actor_label="guest",
-                authorization_text=(
-                    _ach_text(loan, amount, account=method.label)
-                    if method.kind == PaymentMethod.Kind.BANK
-                    else ""
-                ),
+                authorization_text=preview.authorization_text,
+                authorization_version=preview.authorization_version,
             )
         except DuplicateSuspected as exc:
             error, duplicate = str(exc), True
@@ -267,28 +261,19 @@ def guest_review(request, key: str):
             error = str(exc)
         else:
             return redirect(_remember_receipt(request, payment, key=key))
-    fee = rules.card_fee(method_kind=method.kind, lender_card_fee=loan.lender.card_convenience_fee)
     context = {
         "review": review,
         "method": method,
-        "amount": amount,
-        "fee": fee,
-        "total": amount + fee,
+        "preview": preview,
+        "amount": preview.amount,
+        "fee": preview.fee,
+        "total": preview.total,
         "lender_name": loan.lender.name,
         "error": error,
         "duplicate": duplicate,
         "confirm": confirm,
     }
     return render(request, "payments/guest/review.html", context)
-
-
-def receipt_token(reference: str) -> str:
-    return signing.dumps(reference, salt=RECEIPT_SALT)
-
-
-def guest_receipt_url(reference: str) -> str:
-    path = reverse("payments:guest_receipt", args=[reference])
-    return f"{path}?{urlencode({'t': receipt_token(reference)})}"
 
 
 def _remember_receipt(request, payment: Payment, *, key: str) -> str:

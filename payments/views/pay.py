@@ -12,12 +12,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from loans.allocation import AllocationError, allocate, payoff_amount
-from loans.models import LoanPosting
+from ismartpay.core.today import business_date
 from loans.permissions import can_cancel_payment, loan_role
-from loans.selectors import loan_balances_on, loan_get_for_user, loan_summary
+from loans.selectors import loan_get_for_user, loan_summary
 
-from .. import authorizations, rules
+from .. import rules
 from ..declines import reason_for
 from ..errors import (
     AmountNotAllowed,
@@ -29,11 +28,12 @@ from ..errors import (
 from ..forms import ConfirmForm, PayForm
 from ..models import Payment
 from ..presenters import payment_timeline
+from ..preview import payment_preview
 from ..risk import borrower_hold_reasons
 from ..selectors import method_get_for_user, methods_for_user, payment_get_for_user
 from ..services import new_idempotency_key, payment_cancel_scheduled, payment_submit
 from ..statuses import payment_has_receipt
-from ..timing import effective_date_for, effective_date_for_scheduled, time_left_before_cutoff
+from ..timing import time_left_before_cutoff
 
 S = Payment.Status
 DRAFTS = "payment_drafts"  # session: idempotency key -> the reviewed payment
@@ -66,7 +66,7 @@ def _principal_only_refusal(loan, amounts) -> str | None:
 def pay_start(request, loan_id):
     loan = loan_get_for_user(request.user, loan_id, need="pay")
     now = timezone.now()
-    today = timezone.localdate(now)
+    today = business_date(loan.lender, now)  # money: the lender's date, as the review
     amounts = _amounts(loan, today)
     methods = _usable_methods(request.user, today)
     form = PayForm(
@@ -151,49 +151,20 @@ def pay_review(request, loan_id, key):
         messages.info(request, "Let's start that payment again.")
         return redirect("payments:pay", loan_id=loan.pk)
     method = method_get_for_user(request.user, draft["method_id"])
-    amount = Decimal(draft["amount"])
-    pay_on = dt.date.fromisoformat(draft["pay_on"])
     now = timezone.now()
-    today = timezone.localdate(now)
-    later = pay_on > today
-    effective = (
-        effective_date_for_scheduled(pay_on)
-        if later
-        else effective_date_for(
-            now=now, lender_tz=loan.lender.timezone, cutoff=loan.lender.cutoff_time
-        )
+    preview = payment_preview(
+        loan=loan,
+        method=method,
+        amount=Decimal(draft["amount"]),
+        now=now,
+        pay_on=dt.date.fromisoformat(draft["pay_on"]),
+        is_payoff=draft["amount_choice"] == "payoff",
+        principal_only=draft["principal_only"],
     )
-    is_payoff = draft["amount_choice"] == "payoff"
-    if is_payoff:  # a payoff is the payoff on the day it counts, interest to that day included
-        amount = payoff_amount(loan_balances_on(loan, effective))
-    authorization = _ach_authorization(loan, method, amount, effective)
     form = ConfirmForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        shown = form.cleaned_data["shown_effective"]
-        if shown is not None and shown != effective:
-            form.add_error(
-                None,
-                f"It's now past the {loan.lender.cutoff_time:%-I:%M %p} cut-off, so this payment "
-                f"would count on {effective:%A, %B} {effective.day}. Check the details and "
-                "confirm again.",
-            )
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and _still_counts_as_shown(form, preview, loan):
         try:
-            payment = payment_submit(
-                loan_id=loan.pk,
-                method=method,
-                amount=amount,
-                idempotency_key=key,
-                payer=request.user,
-                payer_email=request.user.email,
-                scheduled_for=pay_on,
-                principal_only=draft["principal_only"],
-                is_payoff=is_payoff,
-                authorization_text=authorization,
-                confirm_duplicate=form.cleaned_data["confirm_duplicate"],
-                actor_label=loan.link_role,  # borrower, co_borrower or payer: on every event
-                now=now,
-            )
+            payment = _submit(request, loan, key, draft, method, preview, form, now)
         except DuplicateSuspected as exc:
             form.add_error("confirm_duplicate", str(exc))
         except (AmountNotAllowed, MethodNotUsable, PaymentError) as exc:
@@ -201,14 +172,9 @@ def pay_review(request, loan_id, key):
             return redirect("payments:pay", loan_id=loan.pk)
         else:
             return _after_submit(request, loan, key, draft, payment)
-    try:
-        allocation = allocate(
-            loan_balances_on(loan, effective), amount, principal_only=draft["principal_only"]
-        )
-    except AllocationError as exc:
-        messages.error(request, str(exc))
+    if preview.allocation is None:
+        messages.error(request, preview.allocation_error)
         return redirect("payments:pay", loan_id=loan.pk)
-    fee = rules.card_fee(method_kind=method.kind, lender_card_fee=loan.lender.card_convenience_fee)
     return render(
         request,
         "payments/review.html",
@@ -216,37 +182,57 @@ def pay_review(request, loan_id, key):
             "loan": loan,
             "form": form,
             "change_url": f"{reverse('payments:pay', args=[loan.pk])}?draft={key}",
-            "amount": amount,
-            "fee": fee,
-            "total": amount + fee,
             "method": method,
-            "pay_on": pay_on,
-            "later": later,
-            "effective": effective,
-            "counts_later": not later and effective > today,
-            "allocation": allocation,
+            "preview": preview,
             "principal_only": draft["principal_only"],
-            "authorization": authorization,
-            "is_payoff": is_payoff,
-            "cutoff_left": None
-            if later
-            else time_left_before_cutoff(
-                now=now, lender_tz=loan.lender.timezone, cutoff=loan.lender.cutoff_time
-            ),
+            "is_payoff": draft["amount_choice"] == "payoff",
+            # The names the template reads, all from the one preview.
+            "amount": preview.amount,
+            "fee": preview.fee,
+            "total": preview.total,
+            "pay_on": preview.pay_on,
+            "later": preview.later,
+            "effective": preview.effective,
+            "counts_later": preview.counts_later,
+            "allocation": preview.allocation,
+            "authorization": preview.authorization_text,
+            "cutoff_left": preview.cutoff_left,
         },
     )
 
 
-def _ach_authorization(loan, method, amount: Decimal, effective: dt.date) -> str:
-    """The one-time debit authorization a bank payment's payer confirms (kept on the payment)."""
-    if method.kind != "bank":
-        return ""
-    return authorizations.one_time_ach_text(
-        lender_name=loan.lender.name,
-        loan_number=loan.loan_number,
-        account_label=method.label,
-        amount=amount,
-        on=effective,
+def _still_counts_as_shown(form, preview, loan) -> bool:
+    """False (with the reason on the form) when the cut-off passed since the page was shown:
+    the payment would count on another day than the one the borrower confirmed."""
+    shown = form.cleaned_data["shown_effective"]
+    if shown is None or shown == preview.effective:
+        return True
+    effective = preview.effective
+    form.add_error(
+        None,
+        f"It's now past the {loan.lender.cutoff_time:%-I:%M %p} cut-off, so this payment "
+        f"would count on {effective:%A, %B} {effective.day}. Check the details and "
+        "confirm again.",
+    )
+    return False
+
+
+def _submit(request, loan, key, draft, method, preview, form, now) -> Payment:
+    return payment_submit(
+        loan_id=loan.pk,
+        method=method,
+        amount=preview.amount,
+        idempotency_key=key,
+        payer=request.user,
+        payer_email=request.user.email,
+        scheduled_for=preview.pay_on,
+        principal_only=draft["principal_only"],
+        is_payoff=draft["amount_choice"] == "payoff",
+        authorization_text=preview.authorization_text,
+        authorization_version=preview.authorization_version,
+        confirm_duplicate=form.cleaned_data["confirm_duplicate"],
+        actor_label=loan.link_role,  # borrower, co_borrower or payer: on every event
+        now=now,
     )
 
 
@@ -256,7 +242,7 @@ def _retry_method(user, reason, declined_id: int) -> str | None:
     usable method, or none."""
     if reason.retry_same_method:
         return str(declined_id)
-    others = [m for m in _usable_methods(user, timezone.localdate()) if m.pk != declined_id]
+    others = [m for m in _usable_methods(user, business_date()) if m.pk != declined_id]
     return str(others[0].pk) if others else None
 
 
@@ -285,11 +271,7 @@ def _after_submit(request, loan, key, draft, payment):
 def payment_detail(request, reference):
     payment = payment_get_for_user(request.user, reference)
     code = payment.decline_code or payment.return_code
-    posting = (
-        LoanPosting.objects.filter(pk=payment.loan_posting_id).first()
-        if payment.loan_posting_id and payment.status in Payment.APPLIED_STATUSES
-        else None
-    )
+    posting = payment.loan_posting if payment.status in Payment.APPLIED_STATUSES else None
     return render(
         request,
         "payments/detail.html",

@@ -4,6 +4,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+from demo_loan import DEMO_LOAN
 
 NY = ZoneInfo("America/New_York")
 
@@ -54,7 +55,6 @@ BULK_RUN_DATE = dt.date(2026, 12, 4)  # Dec 5 2026 is a Saturday: its debit runs
 def bulk_due_plans(count: int, *, prefix: str = "W") -> list[int]:
     """`count` loans with one active monthly plan each, whose Dec 5 2026 period runs on
     BULK_RUN_DATE, all paying from one sandbox card that always succeeds. Returns plan ids."""
-    from decimal import Decimal
 
     from accounts.models import User
     from loans.models import Lender, Loan, LoanLink
@@ -87,20 +87,7 @@ def bulk_due_plans(count: int, *, prefix: str = "W") -> list[int]:
                 lender=lender,
                 loan_number=f"{prefix}{i:07d}",
                 vin=f"{prefix}BULK{i:012d}",
-                vehicle_year=2022,
-                vehicle_make="Honda",
-                vehicle_model="Accord",
-                billing_zip="10001",
-                original_principal=Decimal("25000.00"),
-                apr_percent=Decimal("6.000"),
-                term_months=60,
-                contract_date=dt.date(2026, 1, 5),
-                first_due_date=dt.date(2026, 2, 5),
-                due_day=5,
-                installment_amount=Decimal("483.32"),
-                principal_balance=Decimal("21335.10"),
-                interest_accrued_through=dt.date(2026, 11, 5),
-                paid_toward_installments=Decimal("4833.20"),
+                **DEMO_LOAN,
             )
             for i in range(count)
         ],

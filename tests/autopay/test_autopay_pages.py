@@ -5,7 +5,6 @@ start → review with the exact authorization text and the next 3 debits → con
 the reason inside the cut-off window), object access (target 23) and bad input (target 29)."""
 
 import datetime as dt
-import time
 from decimal import Decimal
 
 import pytest
@@ -14,6 +13,7 @@ from autopay_fixtures import NY, at, enroll, inline_charges  # noqa: F401
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from shared_helpers import sign_in_recently
 
 from payments.autopay import schedule as sched
 from payments.autopay.services import AUTHORIZATION_VERSION, authorization_text
@@ -27,18 +27,6 @@ FIRST_THREE = [  # run date, amount: Dec 5 (Sat) moves to Fri Dec 4
     ("Tue, Jan 5, 2027", "$483.32"),
     ("Fri, Feb 5, 2027", "$483.32"),
 ]
-
-
-def sign_in_recently(client, user) -> None:
-    """Signed in, with what allauth records at a password sign-in now: passes
-    `recent_login_required` (accounts/sessions.py signed_in_within)."""
-    client.force_login(user)
-    session = client.session
-    session["account_authentication_methods"] = [
-        {"method": "password", "at": time.time(), "email": user.email}
-    ]
-    session["account_authentication_methods_user"] = str(user.pk)
-    session.save()
 
 
 @pytest.fixture

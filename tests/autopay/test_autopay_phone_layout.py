@@ -8,17 +8,8 @@ import pytest
 from autopay_fixtures import inline_charges  # noqa: F401
 from django.urls import reverse
 from factories import TEST_PASSWORD
+from phone_helpers import PHONE, SMALL_PHONE, SMALL_TARGETS_JS, scroll_width
 
-SMALL_PHONE = {"width": 360, "height": 740}
-PHONE = {"width": 390, "height": 844}
-SMALL_TARGETS_JS = """
-() => [...document.querySelectorAll('a, button, input, select, summary')]
-  .filter(el => el.offsetParent !== null && el.type !== 'hidden')
-  .filter(el => !(el.tagName === 'A' && el.closest('p, li.alert, dd')))
-  .filter(el => el.type !== 'checkbox' && el.type !== 'radio')
-  .map(el => [el.outerHTML.slice(0, 80), el.getBoundingClientRect().height])
-  .filter(([, h]) => h < 44)
-"""
 SHOTS = os.environ.get("AUTOPAY_SHOTS")
 
 
@@ -28,7 +19,7 @@ def _check(page, name: str) -> None:
         if SHOTS:
             Path(SHOTS).mkdir(parents=True, exist_ok=True)
             page.screenshot(path=f"{SHOTS}/{name}-{size['width']}.png", full_page=True)
-    assert page.evaluate("document.documentElement.scrollWidth") <= SMALL_PHONE["width"], name
+    assert scroll_width(page) <= SMALL_PHONE["width"], name
     assert page.evaluate(SMALL_TARGETS_JS) == [], name
 
 

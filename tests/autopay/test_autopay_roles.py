@@ -7,7 +7,6 @@ that is not its owner's. Every AutopayEvent names the actual actor and their rol
 
 import datetime as dt
 import html
-import time
 
 import pytest
 import time_machine
@@ -16,6 +15,7 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 from factories import LoanFactory, LoanLinkFactory, UserFactory
+from shared_helpers import sign_in_recently
 
 from payments.autopay import schedule as sched
 from payments.autopay import services
@@ -67,15 +67,7 @@ def plan(clock, people, linked_loan, add_card, enroll):
 
 def web_for(user) -> Client:
     """Signed in with a password a moment ago (passes `recent_login_required`)."""
-    client = Client(REMOTE_ADDR="198.51.100.23")
-    client.force_login(user)
-    session = client.session
-    session["account_authentication_methods"] = [
-        {"method": "password", "at": time.time(), "email": user.email}
-    ]
-    session["account_authentication_methods_user"] = str(user.pk)
-    session.save()
-    return client
+    return sign_in_recently(Client(REMOTE_ADDR="198.51.100.23"), user)
 
 
 def form_data(card, **over) -> dict:

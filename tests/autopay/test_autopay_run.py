@@ -254,9 +254,7 @@ def test_concurrent_runs_and_workers_charge_each_plan_once(add_card, borrower):
     card = add_card("4242424242424242")
     for _ in range(40):
         loan = LoanFactory(
-            principal_balance=Decimal("21335.10"),
-            interest_accrued_through=dt.date(2026, 11, 5),
-            paid_toward_installments=Decimal("4833.20"),
+            ten_paid=True,
         )
         LoanLinkFactory(user=borrower, loan=loan)
         autopay_enroll(
@@ -367,9 +365,7 @@ def test_reminders_are_sent_once_and_say_autopay_when_covered(
     from factories import LoanFactory, LoanLinkFactory
 
     other = LoanFactory(
-        principal_balance=Decimal("21335.10"),
-        interest_accrued_through=dt.date(2026, 11, 5),
-        paid_toward_installments=Decimal("4833.20"),
+        ten_paid=True,
     )
     LoanLinkFactory(user=borrower, loan=other)
     enroll(linked_loan, add_card("4242424242424242"), now=at(START, 9))

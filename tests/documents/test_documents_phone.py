@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 from factories import LoanLinkFactory
+from phone_helpers import scroll_width
 
 from documents.services import statement_make
 from loans.services import loan_assess_late_fees, loan_post_payment, loan_waive_fee
@@ -50,6 +51,6 @@ def test_statement_list_and_page_fit_a_phone(browser_page, live_server):
         ("paperless", "/documents/paperless/"),
     ):
         page.goto(f"{live_server.url}{path}")
-        width = page.evaluate("document.documentElement.scrollWidth")
+        width = scroll_width(page)
         page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
         assert width <= 390, (name, width)

@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from demo_loan import DEMO_LOAN
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
@@ -34,20 +35,13 @@ def test_existing_loans_are_backfilled_from_their_record_date_and_ledger():
                 lender=lender,
                 loan_number=number,
                 vin="1HGCM82633A004352",
-                vehicle_year=2022,
-                vehicle_make="Honda",
-                vehicle_model="Accord",
-                billing_zip="10001",
-                original_principal=Decimal("25000.00"),
-                apr_percent=Decimal("6.000"),
-                term_months=60,
-                contract_date=dt.date(2026, 1, 5),
-                first_due_date=dt.date(2026, 2, 5),
-                due_day=5,
-                installment_amount=Decimal("483.32"),
-                principal_balance=Decimal("21000.00"),
-                interest_accrued_through=dt.date(2026, 10, 5),
-                **extra,
+                **{
+                    **DEMO_LOAN,  # the demo contract, behind: balances as of Oct 5
+                    "principal_balance": Decimal("21000.00"),
+                    "interest_accrued_through": dt.date(2026, 10, 5),
+                    "paid_toward_installments": Decimal("0.00"),
+                    **extra,
+                },
             )
             Loan.objects.filter(pk=made.pk).update(created_at=created_utc)
             return made

@@ -4,9 +4,9 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.http import Http404
 from factories import LenderFactory, LoanFactory, LoanLinkFactory, UserFactory
 
+from ismartpay.core.errors import NotFound
 from loans.allocation import AllocationError
 from loans.models import Lender, Loan, LoanLink, LoanPosting
 from loans.selectors import dashboard_for_user, interest_paid, loan_balances_on, loan_get_for_user
@@ -332,9 +332,9 @@ def test_loan_get_for_user_refuses_other_borrowers_and_viewers_who_want_to_pay()
     assert loan_get_for_user(link.user, link.loan.pk, need="pay") == link.loan
     assert loan_get_for_user(viewer, link.loan.pk).pk == link.loan.pk
     for user, need in [(other, "view"), (other, "pay"), (viewer, "pay")]:
-        with pytest.raises(Http404):
+        with pytest.raises(NotFound):
             loan_get_for_user(user, link.loan.pk, need=need)
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         loan_get_for_user(link.user, "not-a-number")
 
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from demo_loan import TEN_PAID
 from factories import LoanFactory, LoanLinkFactory
 
 from loans.selectors import contract_schedule, loan_summary, loan_what_if
@@ -19,9 +20,7 @@ NOV_24 = time_machine.travel(dt.datetime(2026, 11, 24, 15, 0, tzinfo=dt.UTC), ti
 def _loan(borrower, **kwargs):
     """$25,000 / 6 % / 60 months, first due 2026-02-05; 10 installments paid by Nov 5."""
     fields = {
-        "principal_balance": Decimal("21335.10"),
-        "interest_accrued_through": dt.date(2026, 11, 5),
-        "paid_toward_installments": Decimal("4833.20"),
+        **TEN_PAID,
         "first_due_date": dt.date(2026, 2, 5),
         **kwargs,
     }

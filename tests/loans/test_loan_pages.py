@@ -19,9 +19,7 @@ NOV_24 = time_machine.travel(dt.datetime(2026, 11, 24, 15, 0, tzinfo=dt.UTC), ti
 def _current_loan(**kwargs):
     """$25,000 / 6 % / 60 months, first due 2026-02-05; 10 installments paid by Nov 5."""
     return LoanFactory(
-        principal_balance=Decimal("21335.10"),
-        interest_accrued_through=dt.date(2026, 11, 5),
-        paid_toward_installments=Decimal("4833.20"),
+        ten_paid=True,
         **kwargs,
     )
 

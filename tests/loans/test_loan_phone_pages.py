@@ -7,21 +7,15 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.test import Client
+from phone_helpers import INLINE_TEXT, scroll_width, small_targets_js
 
 from loans.access import invitation_token
 from loans.demo import DEMO_EMAIL, seed_demo_data
 from loans.models import LoanInvitation, LoanLink
 
 SHOTS = Path("/tmp/shots-loans")
-# As tests/test_phone_layout.py; links inside the error summary's sentences are inline text too.
-SMALL_TARGETS_JS = """
-() => [...document.querySelectorAll('a, button, input, select, summary')]
-  .filter(el => el.offsetParent !== null && el.type !== 'hidden')
-  .filter(el => !(el.tagName === 'A' && el.closest('p, li.alert, dd, .error-summary li')))
-  .filter(el => el.type !== 'checkbox' && el.type !== 'radio')
-  .map(el => [el.outerHTML.slice(0, 80), el.getBoundingClientRect().height])
-  .filter(([, h]) => h < 44)
-"""
+# Links inside the error summary's sentences are inline text too.
+SMALL_TARGETS_JS = small_targets_js(f"{INLINE_TEXT}, .error-summary li")
 
 
 def _signed_in(page, live_server, user):
@@ -66,7 +60,7 @@ def test_loan_pages_fit_a_phone(browser_page, live_server):
         for name, path in pages.items():
             page.goto(f"{live_server.url}{path}")
             page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
-            assert page.evaluate("document.documentElement.scrollWidth") <= width, name
+            assert scroll_width(page) <= width, name
             assert page.evaluate(SMALL_TARGETS_JS) == [], name
         # Forms with errors and the calendar link, as people will see them.
         page.goto(f"{live_server.url}/loans/link/")
@@ -79,7 +73,7 @@ def test_loan_pages_fit_a_phone(browser_page, live_server):
         page.goto(f"{live_server.url}/loans/calendar/")
         page.click("button[value=rotate]")
         page.screenshot(path=str(SHOTS / f"calendar-link-{width}.png"), full_page=True)
-        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert scroll_width(page) <= width
         page.context.clear_cookies()
         _signed_in(page, live_server, other)
         page.goto(f"{live_server.url}/loans/invitations/{invitation_token(invitation)}/")

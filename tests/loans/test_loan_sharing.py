@@ -7,9 +7,9 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.core import mail
-from django.http import Http404
 from factories import LoanLinkFactory, UserFactory
 
+from ismartpay.core.errors import NotFound
 from loans.models import LoanInvitation, LoanLink
 from loans.selectors import loan_get_for_user
 from loans.services import loan_post_payment
@@ -57,7 +57,7 @@ def test_the_invited_address_accepts_and_can_view_but_not_pay(client, owner_link
     link = LoanLink.objects.get(user=invitee)
     assert link.role == "viewer"
     assert client.get(f"/loans/{owner_link.loan.pk}/").status_code == 200
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         loan_get_for_user(invitee, owner_link.loan.pk, need="pay")
     assert client.post(path).status_code == 400  # already used
 

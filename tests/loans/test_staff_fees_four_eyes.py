@@ -2,7 +2,6 @@
 with its permission, a reason and an audit row; above the lender's threshold a request that
 another supervisor approves (never the requester), executed exactly once."""
 
-import datetime as dt
 import threading
 from decimal import Decimal
 
@@ -33,9 +32,7 @@ def _frozen():
 def fee_loan(borrower):
     """The $25,000 / 6 % loan of conftest's linked_loan with $125.00 of unpaid fees."""
     loan = LoanFactory(
-        principal_balance=Decimal("21335.10"),
-        interest_accrued_through=dt.date(2026, 11, 5),
-        paid_toward_installments=Decimal("4833.20"),
+        ten_paid=True,
         unpaid_fees=Decimal("125.00"),
     )
     LoanLinkFactory(user=borrower, loan=loan)

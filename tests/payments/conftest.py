@@ -3,10 +3,10 @@ and the sandbox processor (so rows look exactly as the pages leave them). `add_c
 `add_bank` come from tests/conftest.py."""
 
 import datetime as dt
-import time
 from decimal import Decimal
 
 import pytest
+from shared_helpers import SANDBOX_ROUTING, mark_recent_sign_in
 
 SANDBOX_CARDS = {  # number -> (what a test expects, CVC length)
     "4242424242424242": "ok",
@@ -20,7 +20,6 @@ SANDBOX_CARDS = {  # number -> (what a test expects, CVC length)
     "4000000000000119": "processing_error",
 }
 DECLINE_CARDS = {code: number for number, code in SANDBOX_CARDS.items() if code != "ok"}
-SANDBOX_ROUTING = "110000000"
 SANDBOX_ACCOUNTS = ["000123456789", "000111111113", "000111111116", "000222222227", "000333333335"]
 GOOD_ACCOUNT = "000123456789"
 
@@ -28,16 +27,6 @@ GOOD_ACCOUNT = "000123456789"
 def cvc_for(number: str) -> str:
     """A CVC unlikely to appear anywhere by chance (the leak scans look for it)."""
     return "8642" if number.startswith(("34", "37")) else "864"
-
-
-def mark_recent_sign_in(client, user) -> None:
-    """What allauth records at a password sign-in, now: passes `recent_login_required`."""
-    session = client.session
-    session["account_authentication_methods"] = [
-        {"method": "password", "at": time.time(), "email": user.email}
-    ]
-    session["account_authentication_methods_user"] = str(user.pk)
-    session.save()
 
 
 @pytest.fixture

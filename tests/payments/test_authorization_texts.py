@@ -8,8 +8,8 @@ from payments import authorizations, forms_guest
 from payments.autopay import schedule as sched
 from payments.autopay import services as autopay_services
 from payments.models import Payment
+from payments.preview import authorization_text as one_time_text
 from payments.services import phone
-from payments.views import pay as pay_views
 
 
 def test_a_payment_made_with_an_authorization_records_the_one_time_texts_version(
@@ -36,7 +36,7 @@ def test_every_channel_takes_its_authorization_text_from_the_one_module():
     loan = SimpleNamespace(lender=lender, loan_number="HA-1001")
     bank = SimpleNamespace(kind="bank", label="Checking •••• 6789")
     on = dt.date(2026, 11, 24)
-    assert pay_views._ach_authorization(loan, bank, Decimal("483.32"), on) == (
+    assert one_time_text(loan=loan, method=bank, amount=Decimal("483.32"), effective=on) == (
         "I authorize iSmartPay, servicer for Harbor Auto Finance, to debit $483.32 once from "
         "Checking •••• 6789 on or after November 24, 2026, for loan HA-1001."
     )

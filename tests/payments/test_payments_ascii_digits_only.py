@@ -12,6 +12,7 @@ from decimal import Decimal
 import pytest
 from django import forms
 from django.urls import reverse
+from shared_helpers import SANDBOX_ROUTING
 
 from ismartpay.core.digits import ASCII_DIGITS_ONLY
 from payments.models import PaymentMethod, SandboxToken
@@ -41,7 +42,7 @@ def _guest_pay_form(data):
 
 
 def _autopay_form(data):
-    from payments.forms_autopay import AutopayForm
+    from payments.autopay.forms import AutopayForm
 
     return AutopayForm(data, methods=[], installment=Decimal("483.32"), today=TODAY)
 
@@ -59,7 +60,7 @@ def _recovery_form(data):
 
 # (form, field, a valid ASCII value, the other fields a valid submission carries)
 CASES = [
-    (_plain("payments.forms_methods.BankAccountForm"), "routing_number", "110000000", {}),
+    (_plain("payments.forms_methods.BankAccountForm"), "routing_number", SANDBOX_ROUTING, {}),
     (_plain("payments.forms_methods.BankAccountForm"), "account_number", "000123456789", {}),
     (
         _plain("payments.forms_methods.BankAccountForm"),
@@ -115,11 +116,11 @@ def test_every_numeric_field_refuses_other_scripts_digits(make_form, field, vali
 FORM_MODULES = [
     "accounts.forms",
     "loans.forms",
-    "payments.forms",
-    "payments.forms_autopay",
-    "payments.forms_guest",
-    "payments.forms_history",
-    "payments.forms_methods",
+    "payments.forms.pay",
+    "payments.autopay.forms",
+    "payments.forms.guest",
+    "payments.forms.history",
+    "payments.forms.methods",
     "payments.gateways.sandbox_forms",
 ]
 
@@ -149,7 +150,7 @@ def test_the_cases_cover_every_numeric_field_of_every_form():
     assert missing == set()
 
 
-def _bank(account: str, routing: str = "110000000") -> dict:
+def _bank(account: str, routing: str = SANDBOX_ROUTING) -> dict:
     return {
         "holder_name": "Pat Doe",
         "routing_number": routing,
@@ -166,7 +167,7 @@ def test_a_borrower_cannot_store_a_bank_account_typed_in_other_digits(
 ):
     sign_in_recently(borrower_client, borrower)
     page = borrower_client.post(
-        "/payments/methods/add/bank/", _bank(script("000123456789"), script("110000000"))
+        "/payments/methods/add/bank/", _bank(script("000123456789"), script(SANDBOX_ROUTING))
     ).content.decode()
     for field in ("routing_number", "account_number"):
         error = re.search(rf'id="id_{field}_error">([^<]*)<', page)
@@ -189,7 +190,7 @@ def test_a_guest_cannot_store_a_bank_account_typed_in_arabic_indic_digits(client
         "method_kind": "bank",
         "ach_authorized": "on",
         **{f"bank-{k}": v for k, v in _bank(arabic_indic("000123456789")).items()},
-        "bank-routing_number": arabic_indic("110000000"),
+        "bank-routing_number": arabic_indic(SANDBOX_ROUTING),
     }
     response = client.post(reverse("payments:guest_pay"), data)
     assert response.status_code == 200

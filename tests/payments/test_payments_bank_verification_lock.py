@@ -9,6 +9,7 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 from factories import UserFactory
+from shared_helpers import SANDBOX_ROUTING
 
 from payments.models import PaymentMethod, SandboxToken
 from payments.models.methods import BankVerificationAttempts
@@ -30,7 +31,7 @@ LOCKED_MESSAGE = (
 def _bank_data(account=ACCOUNT):
     return {
         "holder_name": "Pat Doe",
-        "routing_number": "110000000",
+        "routing_number": SANDBOX_ROUTING,
         "account_number": account,
         "account_number_confirm": account,
         "account_type": "checking",
@@ -135,9 +136,9 @@ def test_the_fingerprint_is_a_keyed_hmac_never_the_account_number(recent, borrow
         _verify(recent, method, WRONG)
     row = BankVerificationAttempts.objects.get(owner=borrower)
     assert re.fullmatch(r"[0-9a-f]{64}", row.fingerprint)
-    assert ACCOUNT not in row.fingerprint and "110000000" not in row.fingerprint
-    assert row.fingerprint == bank_account_fingerprint("110000000", ACCOUNT)
-    assert row.fingerprint != bank_account_fingerprint("110000000", "000123456788")
+    assert ACCOUNT not in row.fingerprint and SANDBOX_ROUTING not in row.fingerprint
+    assert row.fingerprint == bank_account_fingerprint(SANDBOX_ROUTING, ACCOUNT)
+    assert row.fingerprint != bank_account_fingerprint(SANDBOX_ROUTING, "000123456788")
     import hashlib
 
     assert row.fingerprint != hashlib.sha256(f"110000000{ACCOUNT}".encode()).hexdigest()

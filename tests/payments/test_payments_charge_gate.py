@@ -11,6 +11,7 @@ import time_machine
 from django.core import mail
 from django.db import connection
 from django.utils import timezone
+from shared_helpers import sign_in_recently
 
 from loans.models import Loan, LoanPosting
 from loans.services import loan_post_payment
@@ -427,13 +428,7 @@ def test_removing_a_card_lists_and_cancels_the_payments_still_to_come_from_it(
     with time_machine.travel(NOW, tick=True):
         scheduled = _submit(linked_loan, card, "483.32", borrower, scheduled_for=LATER)
         client = Client()
-        client.force_login(borrower)
-        session = client.session
-        session["account_authentication_methods"] = [
-            {"method": "password", "at": NOW.timestamp(), "email": borrower.email}
-        ]
-        session["account_authentication_methods_user"] = str(borrower.pk)
-        session.save()
+        sign_in_recently(client, borrower, at=NOW.timestamp())
         page = client.get(f"/payments/methods/{card.pk}/remove/").content.decode()
         assert "$483.32 on Nov 30" in page and "will be cancelled when you remove it" in page
         scheduled.refresh_from_db()

@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from shared_helpers import SANDBOX_ROUTING
 
 from loans.selectors import loan_summary
 from payments.models import Payment, PaymentMethod, SandboxCharge, SandboxToken
@@ -54,7 +55,7 @@ def bank_fields(account="000123456789", authorized=True):
     data = {
         "method_kind": "bank",
         "bank-holder_name": "Sam Guest",
-        "bank-routing_number": "110000000",
+        "bank-routing_number": SANDBOX_ROUTING,
         "bank-account_number": account,
         "bank-account_number_confirm": account,
         "bank-account_type": "checking",

@@ -7,6 +7,8 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from phone_helpers import INLINE_TEXT, PHONES, fits, small_targets_js
+from shared_helpers import SANDBOX_ROUTING, sign_in_recently
 
 from payments.models import PaymentMethod, SandboxToken
 
@@ -25,7 +27,7 @@ def card_data(number="4242 4242 4242 4242", expiry=None, cvc="864", postal_code=
     }
 
 
-def bank_data(account="000123456789", again=None, routing="110000000", **extra):
+def bank_data(account="000123456789", again=None, routing=SANDBOX_ROUTING, **extra):
     return {
         "holder_name": "Pat Doe",
         "routing_number": routing,
@@ -166,7 +168,7 @@ def test_adding_a_bank_account_encrypts_it_and_asks_for_the_deposits(recent_clie
     response = recent_client.post(ADD_BANK, bank_data(account="0001-2345 6789"))
     method = PaymentMethod.objects.get(owner=borrower)
     assert response["Location"] == f"/payments/methods/{method.pk}/verify/"
-    assert (method.kind, method.last4, method.routing_number) == ("bank", "6789", "110000000")
+    assert (method.kind, method.last4, method.routing_number) == ("bank", "6789", SANDBOX_ROUTING)
     assert (method.holder_name, method.account_type) == ("Pat Doe", "checking")
     assert method.account_number == "000123456789" and method.verified_at is None
     page = recent_client.get(response["Location"]).content.decode()
@@ -435,7 +437,7 @@ def test_no_card_number_cvc_or_account_number_is_kept_in_db_logs_or_mail(
             fields = {
                 "method_kind": "bank",
                 "bank-holder_name": "Sam Guest",
-                "bank-routing_number": "110000000",
+                "bank-routing_number": SANDBOX_ROUTING,
                 "bank-account_number": account,
                 "bank-account_number_confirm": account,
                 "bank-account_type": "checking",
@@ -463,15 +465,7 @@ def test_no_card_number_cvc_or_account_number_is_kept_in_db_logs_or_mail(
 
 # --- What a phone shows ---------------------------------------------------------------------------
 SUBMIT = "main button.btn--block[type=submit]"
-PHONES = [{"width": 390, "height": 844}, {"width": 360, "height": 740}]
-SMALL_TARGETS_JS = """
-() => [...document.querySelectorAll('a, button, input, select, summary')]
-  .filter(el => el.offsetParent !== null && el.type !== 'hidden')
-  .filter(el => !(el.tagName === 'A' && el.closest('p, li.alert, dd, .error-summary')))
-  .filter(el => el.type !== 'checkbox' && el.type !== 'radio')
-  .map(el => [el.outerHTML.slice(0, 80), el.getBoundingClientRect().height])
-  .filter(([, h]) => h < 44)
-"""
+SMALL_TARGETS_JS = small_targets_js(f"{INLINE_TEXT}, .error-summary")
 
 
 def _check_phone(page, name: str, problems: list) -> None:
@@ -483,7 +477,7 @@ def _check_phone(page, name: str, problems: list) -> None:
     page.wait_for_load_state()
     for size in PHONES:
         page.set_viewport_size(size)
-        if page.evaluate("document.documentElement.scrollWidth") > size["width"]:
+        if not fits(page, size["width"]):
             problems.append(f"{name} scrolls sideways at {size['width']}px")
         problems += [f"{name}: small target {t}" for t in page.evaluate(SMALL_TARGETS_JS)]
         if shots:
@@ -525,13 +519,7 @@ def test_payments_pages_fit_a_phone(browser_page, live_server, borrower, add_car
     payment_return(payment_id=payments["returned"].pk, return_code="R02", on=today)
 
     client = Client()
-    client.force_login(borrower)
-    session = client.session
-    session["account_authentication_methods"] = [
-        {"method": "password", "at": __import__("time").time(), "email": borrower.email}
-    ]
-    session["account_authentication_methods_user"] = str(borrower.pk)
-    session.save()
+    sign_in_recently(client, borrower)
     page.context.add_cookies(
         [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": base}]
     )
@@ -588,7 +576,7 @@ def test_payments_pages_fit_a_phone(browser_page, live_server, borrower, add_car
     page.fill("#id_email", "sam@example.com")
     page.fill("#id_amount", "75.00")
     page.fill("#id_bank-holder_name", "Sam Guest")
-    page.fill("#id_bank-routing_number", "110000000")
+    page.fill("#id_bank-routing_number", SANDBOX_ROUTING)
     page.fill("#id_bank-account_number", "000123456789")
     page.fill("#id_bank-account_number_confirm", "000123456789")
     page.click(SUBMIT)

@@ -7,6 +7,7 @@ import re
 import pytest
 import time_machine
 from django.urls import reverse
+from shared_helpers import SANDBOX_ROUTING
 
 from payments.models import PaymentMethod
 
@@ -122,7 +123,7 @@ def test_a_bank_account_added_from_the_payment_says_it_is_saved_and_waits_for_de
         "/payments/methods/add/bank/",
         {
             "holder_name": "Pat Doe",
-            "routing_number": "110000000",
+            "routing_number": SANDBOX_ROUTING,
             "account_number": "000123456789",
             "account_number_confirm": "000123456789",
             "account_type": "checking",

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from shared_helpers import SANDBOX_ROUTING
 
 from payments.gateways import get_gateway
 from payments.gateways.base import (
@@ -101,7 +102,7 @@ def test_bank_debits_are_pending_then_settle_or_return_after_two_business_days(
 ):
     gateway = get_gateway()
     bank = gateway.register_bank_account(
-        BankAccountInput("Dana Demo", "110000000", account, "checking"), idempotency_key="b"
+        BankAccountInput("Dana Demo", SANDBOX_ROUTING, account, "checking"), idempotency_key="b"
     )
     result = _charge(bank.token)
     assert result.status == ChargeStatus.PENDING

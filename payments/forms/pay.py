@@ -8,7 +8,7 @@ from django import forms
 from ismartpay.core.digits import ASCII_DIGITS_ONLY, refuse_non_ascii_digits
 from ismartpay.core.money import parse_money
 
-from .timing import MAX_DAYS_AHEAD
+from ..timing import MAX_DAYS_AHEAD
 
 
 class PayForm(forms.Form):

@@ -1,8 +1,11 @@
+"""The payments app's URLs (namespace "payments"): the one-time payment flow here, the other
+pages in pages.py, autopay's in its slice (payments/autopay/urls.py)."""
+
 from django.urls import path
 
-from .urls_autopay import urlpatterns as autopay_urlpatterns
-from .urls_more import urlpatterns as more_urlpatterns
-from .views import pay
+from ..autopay.urls import urlpatterns as autopay_urlpatterns
+from ..views import pay
+from .pages import urlpatterns as more_urlpatterns
 
 app_name = "payments"
 

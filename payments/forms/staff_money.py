@@ -1,0 +1,175 @@
+"""Forms of the staff money pages (admin_staff_money.py): strict money parsing, a loan by its
+number (and lender), the phone payment's card or bank fields (tokenized by the service, never
+stored), reasons that go into the audit log."""
+
+from django import forms
+
+from ismartpay.core.money import parse_money
+from loans.models import Lender, Loan
+
+from ..errors import AmountNotAllowed, DuplicateSuspected, PaymentError
+from ..gateways.base import BankAccountInput, CardInput
+from ..services.received import IN_HAND_CHANNELS, RETURNED_CHECK_CODES
+from ..services.remittance import REMITTANCE_CHANNELS
+
+
+class MoneyField(forms.CharField):
+    """Dollars and cents, parsed strictly (ismartpay.core.money.parse_money)."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        try:
+            amount = parse_money(value)
+        except ValueError as exc:
+            raise forms.ValidationError("Enter an amount in dollars and cents.") from exc
+        if amount <= 0:
+            raise forms.ValidationError("Enter an amount in dollars and cents above 0.00.")
+        return amount
+
+
+class LoanField(forms.CharField):
+    """A loan by its number (and lender, when two lenders share the number)."""
+
+    def clean(self, value):
+        value = super().clean(value).strip()
+        loans = list(Loan.objects.filter(loan_number=value)[:2])
+        if not loans:
+            raise forms.ValidationError(f"No loan numbered {value}.")
+        if len(loans) > 1:
+            raise forms.ValidationError("Two lenders use this number: choose the lender.")
+        return loans[0]
+
+
+def _loan_with_lender(form, field="loan_number"):
+    """LoanField, narrowed by the form's optional `lender`."""
+    lender = form.cleaned_data.get("lender")
+    number = form.data.get(field, "").strip()
+    if lender is not None and number:
+        loan = Loan.objects.filter(lender=lender, loan_number=number).first()
+        if loan is None:
+            form.add_error(field, f"No loan numbered {number} at {lender}.")
+        return loan
+    return form.cleaned_data.get(field)
+
+
+class ReasonField(forms.CharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 2}))
+        kwargs.setdefault("min_length", 10)
+        kwargs.setdefault("help_text", "Why: it goes into the audit log.")
+        super().__init__(**kwargs)
+
+
+class RecordReceivedForm(forms.Form):
+    loan_number = LoanField(max_length=40)
+    lender = forms.ModelChoiceField(Lender.objects.order_by("name"), required=False)
+    channel = forms.ChoiceField(
+        choices=[(c.value, c.label) for c in IN_HAND_CHANNELS], initial="check"
+    )
+    amount = MoneyField(max_length=20)
+    effective_date = forms.DateField(help_text="The business date the money arrived.")
+    reference = forms.CharField(max_length=40, help_text="Check number, wire or receipt number.")
+    reason = forms.CharField(max_length=200, required=False, label="Note")
+
+    def clean(self):
+        data = super().clean()
+        if "loan_number" in self.data:
+            data["loan"] = _loan_with_lender(self)
+        return data
+
+
+class PhonePaymentForm(forms.Form):
+    loan_number = LoanField(max_length=40)
+    amount = MoneyField(max_length=20)
+    kind = forms.ChoiceField(choices=[("card", "Card"), ("bank", "Bank account")])
+    card_number = forms.CharField(required=False, max_length=23)
+    card_exp = forms.CharField(required=False, max_length=7, help_text="MM/YY")
+    card_cvc = forms.CharField(required=False, max_length=4)
+    card_zip = forms.CharField(required=False, max_length=10)
+    holder_name = forms.CharField(required=False, max_length=120)
+    routing_number = forms.CharField(required=False, max_length=9)
+    account_number = forms.CharField(required=False, max_length=17)
+    account_type = forms.ChoiceField(
+        choices=[("checking", "Checking"), ("savings", "Savings")], required=False
+    )
+    authorized_by = forms.CharField(max_length=120, help_text="Who said yes, as they said it.")
+    authorization_read = forms.BooleanField(
+        label="I read the authorization to the borrower word for word and they agreed."
+    )
+    confirm_duplicate = forms.BooleanField(required=False)
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=80)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == "card":
+            digits = "".join(ch for ch in data.get("card_number", "") if ch.isdigit())
+            try:
+                month, year = (int(x) for x in data.get("card_exp", "").split("/"))
+            except ValueError:
+                self.add_error("card_exp", "Enter the expiry as MM/YY.")
+                return data
+            if not 13 <= len(digits) <= 19:
+                self.add_error("card_number", "Enter the card number.")
+                return data
+            data["card"] = CardInput(
+                number=digits,
+                exp_month=month,
+                exp_year=2000 + year if year < 100 else year,
+                cvc=data.get("card_cvc", ""),
+                postal_code=data.get("card_zip", ""),
+            )
+        elif data.get("kind") == "bank":
+            for name in ("holder_name", "routing_number", "account_number"):
+                if not data.get(name):
+                    self.add_error(name, "Required for a bank payment.")
+            data["bank"] = BankAccountInput(
+                holder_name=data.get("holder_name", ""),
+                routing_number=data.get("routing_number", ""),
+                account_number=data.get("account_number", ""),
+                account_type=data.get("account_type") or "checking",
+            )
+        return data
+
+
+class RemittanceForm(forms.Form):
+    channel = forms.ChoiceField(choices=[(c.value, c.label) for c in REMITTANCE_CHANNELS])
+    file = forms.FileField(help_text="CSV: loan_number, amount, date, reference [, lender_name]")
+
+
+class ReturnCheckForm(forms.Form):
+    return_code = forms.ChoiceField(choices=sorted(RETURNED_CHECK_CODES.items()))
+    reason = ReasonField()
+
+
+class MovePaymentForm(forms.Form):
+    loan_number = LoanField(max_length=40, label="Right loan number")
+    lender = forms.ModelChoiceField(Lender.objects.order_by("name"), required=False)
+    reason = ReasonField()
+
+    def clean(self):
+        data = super().clean()
+        if "loan_number" in self.data:
+            data["loan"] = _loan_with_lender(self)
+        return data
+
+
+class SuspenseApplyForm(MovePaymentForm):
+    amount = MoneyField(max_length=20)
+
+
+class SuspenseRefundForm(forms.Form):
+    amount = MoneyField(max_length=20)
+    reference = forms.CharField(
+        max_length=40,
+        required=False,
+        help_text="Outgoing check or wire number (not needed for money refunded by card/bank).",
+    )
+    reason = ReasonField()
+
+
+def field_for_error(exc: PaymentError) -> str | None:
+    if isinstance(exc, AmountNotAllowed):
+        return "amount"
+    if isinstance(exc, DuplicateSuspected):
+        return "confirm_duplicate"
+    return None

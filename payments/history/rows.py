@@ -1,0 +1,122 @@
+"""Payment history rows: the selector (one query whatever the history length: the loan
+posting's allocation is joined in with subqueries) and the presenter (status words, tones,
+the date shown). The CSV export is in export.py, the PDF receipt in receipt_pdf.py."""
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.utils import timezone
+
+from loans.models import Loan, LoanPosting
+
+from ..models import Payment
+from ..selectors import payments_visible_to
+from ..statuses import PAYMENT_TONES, payment_has_receipt, payment_status_tone
+
+PAGE_SIZE = 25
+
+STATUS_TONES = PAYMENT_TONES  # re-exported: the tones live in payments/statuses.py
+TROUBLESHOOT_STATUSES = (Payment.Status.FAILED, Payment.Status.RETURNED)
+# A declined attempt never counted on any day: it is dated the day it was tried.
+ATTEMPT_STATUSES = (Payment.Status.FAILED,)
+# A returned, refunded or reversed payment's posting was undone: nothing of it stays applied.
+UNDONE_STATUSES = Payment.UNDONE_STATUSES
+
+
+@dataclass(frozen=True)
+class HistoryFilters:
+    loan_id: int | None = None
+    status: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Allocation:
+    fees: Decimal
+    interest: Decimal
+    principal: Decimal
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """One payment as the history page shows it; everything precomputed."""
+
+    payment: Payment
+    status_label: str
+    status_tone: str
+    allocation: Allocation | None
+    undone: bool  # returned, refunded or reversed: taken back off the loan
+    can_troubleshoot: bool
+    date_shown: dt.date
+    date_label: str  # "Tried" for a declined attempt, "" for a date it counts on
+    has_receipt: bool = False
+
+
+def shown_date(payment: Payment) -> dt.date:
+    """The date the history shows: a declined attempt on the day it was tried (local), any
+    other payment on the day it counts (or would count) on the loan."""
+    if payment.status in ATTEMPT_STATUSES:
+        return timezone.localtime(payment.created_at).date()
+    return payment.effective_date
+
+
+def history_loans_for_user(user) -> QuerySet[Loan]:
+    """The loans the user can filter on: those linked to them."""
+    return (
+        Loan.objects.filter(links__user=user)
+        .select_related("lender")
+        .order_by("lender__name", "loan_number")
+    )
+
+
+def _with_allocation(payments: QuerySet[Payment]) -> QuerySet[Payment]:
+    posting = LoanPosting.objects.filter(pk=OuterRef("loan_posting_id"))
+    return payments.annotate(
+        posting_fees=Subquery(posting.values("fees")[:1]),
+        posting_interest=Subquery(posting.values("interest")[:1]),
+        posting_principal=Subquery(posting.values("principal")[:1]),
+    )
+
+
+def payment_history_for_user(user, filters: HistoryFilters | None = None) -> QuerySet[Payment]:
+    """Payments the user may see, newest first, filtered, with their allocation annotated."""
+    filters = filters or HistoryFilters()
+    payments = payments_visible_to(user).select_related("loan")
+    if filters.loan_id is not None:
+        payments = payments.filter(loan_id=filters.loan_id)
+    if filters.status:
+        payments = payments.filter(status=filters.status)
+    if filters.date_from is not None:
+        payments = payments.filter(effective_date__gte=filters.date_from)
+    if filters.date_to is not None:
+        payments = payments.filter(effective_date__lte=filters.date_to)
+    return _with_allocation(payments).order_by("-created_at", "-pk")
+
+
+def _allocation(payment: Payment) -> Allocation | None:
+    if payment.loan_posting_id is None or getattr(payment, "posting_fees", None) is None:
+        return None
+    if payment.status in UNDONE_STATUSES:
+        return None
+    return Allocation(payment.posting_fees, payment.posting_interest, payment.posting_principal)
+
+
+def history_rows(payments: Iterable[Payment]) -> list[HistoryRow]:
+    return [
+        HistoryRow(
+            payment=p,
+            status_label=p.get_status_display(),
+            status_tone=payment_status_tone(p.status),
+            allocation=_allocation(p),
+            undone=p.status in UNDONE_STATUSES,
+            can_troubleshoot=p.status in TROUBLESHOOT_STATUSES,
+            has_receipt=payment_has_receipt(p.status),
+            date_shown=shown_date(p),
+            date_label="Tried" if p.status in ATTEMPT_STATUSES else "",
+        )
+        for p in payments
+    ]
