@@ -3,7 +3,6 @@
 from django.db.models import Q, QuerySet
 
 from ismartpay.core.errors import NotFound
-
 from loans.models import LoanLink
 
 from .models import Payment, PaymentMethod
