@@ -144,6 +144,9 @@ def simulate(
     accrued_through = as_of
     total_interest = total_paid = Decimal("0.00")
     first_date = next_due_date + relativedelta(months=what_if.defer_months, day=due_day)
+    if final_due_date is not None and what_if.defer_months:
+        # An extension moves every later installment, the contract's last one included.
+        final_due_date = final_due_date + relativedelta(months=what_if.defer_months, day=due_day)
     dates = _payment_dates(first_date, due_day, what_if.biweekly)
     for count, day in enumerate(dates, start=1):
         balances = accrue_interest(balances, apr_percent, accrued_through, day)

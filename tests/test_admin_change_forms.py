@@ -120,6 +120,21 @@ def _rows_for_every_model(demo, loan):
     from accounts.inbox import thread_start
 
     thread_start(user=demo, topic="payments", body="Where is my refund?", loan=loan)
+    _request_and_help_rows(demo, loan)
+
+
+def _request_and_help_rows(demo, loan):
+    """Issue 14 requests: a pending borrower request; a help article (the seeded ones are gone
+    once a browser test has flushed the database)."""
+    from helpcentre.models import HelpArticle
+    from loans.models_borrower_requests import BorrowerRequest
+
+    BorrowerRequest.objects.create(
+        kind="extension", loan=loan, requested_by=demo, months=1, reasons=["fewer than 6 paid"]
+    )
+    HelpArticle.objects.create(
+        topic="payments", question="When does my payment count?", answer="By 5 PM.", published=True
+    )
 
 
 def _collections_rows(loan):

@@ -21,6 +21,8 @@ LAYOUT_ONLY = {
     ("payments/history/receipt_pdf.py", "receipt_pdf_bytes"): "receipt PDF line offsets (inches)",
     ("loans/letters.py", "payoff_letter_pdf"): "line gaps in points on the payoff letter",
     ("payments/activity_export.py", "activity_pdf_bytes"): "column offsets in inches (PDF)",
+    ("payments/autopay/leases.py", "lease"): "a claim's lease in seconds (time, not money)",
+    ("payments/jobs.py", "_finish_held_by_others"): "a polling pause in seconds (time, not money)",
 }
 
 

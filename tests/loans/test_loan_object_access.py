@@ -49,6 +49,8 @@ def _urls(loan, invitation) -> dict[str, str]:
         "loan_what_if": f"/loans/{loan.pk}/what-if/?extra_monthly=10",
         "loan_sharing": f"/loans/{loan.pk}/sharing/",
         "loan_sharing_revoke": f"/loans/{loan.pk}/sharing/{invitation.pk}/revoke/",
+        "loan_due_day_change": f"/loans/{loan.pk}/due-date/",
+        "loan_extension": f"/loans/{loan.pk}/extension/",
     }
 
 

@@ -54,6 +54,6 @@ def test_every_channel_takes_its_authorization_text_from_the_one_module():
     text = autopay_services.authorization_text(loan=loan, method=bank, terms=terms)
     assert text.startswith(
         "I authorize iSmartPay, servicer for Harbor Auto Finance, to debit Checking •••• 6789 "
-        "for your scheduled monthly payment, every month on your due date, starting "
-        "November 24, 2026 until you cancel, to pay loan HA-1001. "
+        "for my monthly payment, every month on my due date, starting November 24, 2026, "
+        "until I cancel, to pay loan HA-1001. "
     )
