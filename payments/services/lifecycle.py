@@ -111,7 +111,8 @@ def payment_reverse(*, payment_id: int, reason: str, actor) -> Payment:
 
 
 def payment_cancel_scheduled(*, payment_id: int, actor, now: dt.datetime | None = None) -> Payment:
-    """A scheduled payment can be cancelled until the lender's cut-off on its date, by whom
+    """A scheduled payment can be cancelled until the lender's cut-off on its date (a payment
+    held for review, until staff decide), by whom
     loans.permissions.can_cancel_payment allows (checked under the payment's lock, so a role
     revoked meanwhile counts). The event records the actor and their role on the loan; when a
     third party cancels, the loan's owners are emailed (issue 9, rule Roles)."""
@@ -128,11 +129,16 @@ def payment_cancel_scheduled(*, payment_id: int, actor, now: dt.datetime | None 
             role=role, user_id=actor.pk, payer_id=payment.payer_id, payer_role=payer_role
         ):
             raise NotAllowed("You can't cancel this payment. Ask the person who made it.")
-        if payment.status != S.SCHEDULED:
+        if payment.status not in (S.SCHEDULED, S.HELD):
             raise TooLateToCancel("This payment is already on its way and can't be cancelled.")
         lender = payment.loan.lender
         local = lender_local(now, lender.timezone)
-        if (local.date(), local.time()) >= (payment.scheduled_for, lender.cutoff_time):
+        # A held payment waits for staff, nothing is sent until they approve (the approval
+        # takes the same row lock): it can be cancelled at any time before that.
+        if payment.status == S.SCHEDULED and (local.date(), local.time()) >= (
+            payment.scheduled_for,
+            lender.cutoff_time,
+        ):
             raise TooLateToCancel(
                 "It's past the cut-off on the payment's date; it can't be cancelled."
             )

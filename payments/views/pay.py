@@ -286,7 +286,7 @@ def payment_detail(request, reference):
             if payment.status == S.HELD
             else [],
             "reference_label": _reference_label(payment.status),
-            "can_cancel": payment.status == Payment.Status.SCHEDULED
+            "can_cancel": payment.status in (Payment.Status.SCHEDULED, Payment.Status.HELD)
             and _may_cancel(request.user, payment),
         },
     )
@@ -323,5 +323,5 @@ def payment_cancel(request, reference):
     except PaymentError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "Your scheduled payment is cancelled. Nothing will be charged.")
+        messages.success(request, "Your payment is cancelled. Nothing will be charged.")
     return redirect("payments:detail", reference=payment.reference)

@@ -61,7 +61,7 @@ def _env(database_url: str, latency_ms: int) -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "ismartpay.settings_test",
         "DATABASE_URL": database_url,
         "PAYMENT_SANDBOX_LATENCY_MS": str(latency_ms),
-        "PYTHONPATH": os.pathsep.join([str(ROOT), str(HERE)]),
+        "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests"), str(HERE)]),
     }
 
 

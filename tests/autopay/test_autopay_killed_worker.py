@@ -40,7 +40,9 @@ def slow_worker(request, celery_app):
         "DJANGO_SETTINGS_MODULE": "autopay_worker_settings",
         "DATABASE_URL": _database_url(),
         "REDIS_URL": settings.REDIS_URL,
-        "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests" / "autopay")]),
+        "PYTHONPATH": os.pathsep.join(
+            [str(ROOT), str(ROOT / "tests"), str(ROOT / "tests" / "autopay")]
+        ),
         "PAYMENT_SANDBOX_LATENCY_MS": "200",
         "AUTOPAY_CHARGE_CONCURRENCY": "2",
     }

@@ -52,7 +52,9 @@ def worker(request, celery_app):
         "DJANGO_SETTINGS_MODULE": "autopay_worker_settings",
         "DATABASE_URL": _database_url(),  # the test database, not the configured one
         "REDIS_URL": settings.REDIS_URL,
-        "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests" / "autopay")]),
+        "PYTHONPATH": os.pathsep.join(
+            [str(ROOT), str(ROOT / "tests"), str(ROOT / "tests" / "autopay")]
+        ),
         "CONN_MAX_AGE": "60",
     }
     proc = subprocess.Popen(

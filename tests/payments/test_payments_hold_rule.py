@@ -82,3 +82,34 @@ def test_a_held_payment_page_says_why_how_long_and_what_to_do(
     assert "pay from a verified bank account" in page
     assert "Confirmation number" not in page  # not confirmed yet: a reference
     assert "Reference" in page
+
+
+@pytest.mark.django_db
+def test_the_borrower_cancels_a_payment_held_for_review_and_nothing_is_charged(
+    borrower, borrower_client, linked_loan, add_card
+):
+    """Issue 11, item 6: the held page says what the borrower can do — cancel it."""
+    from payments.models import SandboxCharge
+    from payments.services import new_idempotency_key
+
+    card = add_card("4242424242424242")
+    now = dt.datetime(2026, 11, 24, 15, tzinfo=dt.UTC)
+    with time_machine.travel(now, tick=False):
+        held = payment_submit(
+            loan_id=linked_loan.pk,
+            method=card,
+            amount=Decimal("5000.00"),  # a card added today paying far more than suggested
+            idempotency_key=new_idempotency_key(),
+            payer=borrower,
+            payer_email=borrower.email,
+            confirm_duplicate=True,
+            now=now,
+        )
+        assert held.status == Payment.Status.HELD
+        page = borrower_client.get(f"/payments/p/{held.reference}/").content.decode()
+        assert "Cancel this payment" in page
+        response = borrower_client.post(f"/payments/p/{held.reference}/cancel/", follow=True)
+    held.refresh_from_db()
+    assert held.status == Payment.Status.CANCELLED
+    assert "Your payment is cancelled. Nothing will be charged." in response.content.decode()
+    assert SandboxCharge.objects.count() == 0

@@ -217,7 +217,7 @@ def test_a_payer_cancels_their_own_scheduled_payment_and_both_owners_are_emailed
     response = post(client, reverse("payments:cancel", args=[payment.reference]), follow=True)
 
     assert response.status_code == 200
-    assert "Your scheduled payment is cancelled" in response.content.decode()
+    assert "Your payment is cancelled" in response.content.decode()
     payment.refresh_from_db()
     assert payment.status == Payment.Status.CANCELLED
     assert events_of(payment) == [
