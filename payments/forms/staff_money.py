@@ -7,6 +7,7 @@ from django import forms
 from ismartpay.core.money import parse_money
 from loans.models import Lender, Loan
 
+from ..cards import parse_expiry
 from ..errors import AmountNotAllowed, DuplicateSuspected, PaymentError
 from ..gateways.base import BankAccountInput, CardInput
 from ..services.received import IN_HAND_CHANNELS, RETURNED_CHECK_CODES
@@ -78,17 +79,37 @@ class RecordReceivedForm(forms.Form):
         return data
 
 
+class NeverEchoedInput(forms.TextInput):
+    """A text box whose value is never written back into the page: a card or account number
+    typed by an agent is not in the HTML of a form shown again with an error (PCI DSS 3.3)."""
+
+    def get_context(self, name, value, attrs):
+        return super().get_context(name, None, attrs)
+
+
 class PhonePaymentForm(forms.Form):
     loan_number = LoanField(max_length=40)
     amount = MoneyField(max_length=20)
     kind = forms.ChoiceField(choices=[("card", "Card"), ("bank", "Bank account")])
-    card_number = forms.CharField(required=False, max_length=23)
+    card_number = forms.CharField(
+        required=False,
+        max_length=23,
+        widget=NeverEchoedInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )
     card_exp = forms.CharField(required=False, max_length=7, help_text="MM/YY")
-    card_cvc = forms.CharField(required=False, max_length=4)
+    card_cvc = forms.CharField(
+        required=False,
+        max_length=4,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )
     card_zip = forms.CharField(required=False, max_length=10)
     holder_name = forms.CharField(required=False, max_length=120)
     routing_number = forms.CharField(required=False, max_length=9)
-    account_number = forms.CharField(required=False, max_length=17)
+    account_number = forms.CharField(
+        required=False,
+        max_length=17,
+        widget=NeverEchoedInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )
     account_type = forms.ChoiceField(
         choices=[("checking", "Checking"), ("savings", "Savings")], required=False
     )
@@ -103,18 +124,18 @@ class PhonePaymentForm(forms.Form):
         data = super().clean()
         if data.get("kind") == "card":
             digits = "".join(ch for ch in data.get("card_number", "") if ch.isdigit())
-            try:
-                month, year = (int(x) for x in data.get("card_exp", "").split("/"))
-            except ValueError:
+            expiry = parse_expiry(data.get("card_exp", ""))  # the borrower forms' one parser
+            if expiry is None:
                 self.add_error("card_exp", "Enter the expiry as MM/YY.")
                 return data
+            month, year = expiry
             if not 13 <= len(digits) <= 19:
                 self.add_error("card_number", "Enter the card number.")
                 return data
             data["card"] = CardInput(
                 number=digits,
                 exp_month=month,
-                exp_year=2000 + year if year < 100 else year,
+                exp_year=year,
                 cvc=data.get("card_cvc", ""),
                 postal_code=data.get("card_zip", ""),
             )

@@ -335,6 +335,10 @@ def test_the_phone_page_shows_refusals_next_to_the_field_and_a_resubmit_charges_
     }
     expired = client.post(url, form)
     assert expired.status_code == 200 and "expiry date has passed" in expired.content.decode()
+    # The form shown again never carries the card number or the CVC (PCI DSS 3.3).
+    html = expired.content.decode()
+    assert "4242 4242 4242 4242" not in html and "4242424242424242" not in html
+    assert 'value="864"' not in html
     assert not Payment.objects.exists() and not SandboxCharge.objects.exists()
     record(linked_loan)  # a $483.32 check a moment ago: the phone payment looks like a duplicate
     ok = {**form, "card_exp": "12/30"}
