@@ -20,7 +20,7 @@ from payments.models import Payment, PaymentMethod
 
 LIMIT = 25  # rows per section; more means the query should be narrower
 FULL_NUMBER = re.compile(r"\d{12,}")  # after spaces and dashes are removed
-_SEPARATORS = re.compile(r"[\s\-.()+]")
+_SEPARATORS = re.compile(r"[\s\-.()+/_,]")
 MIN_PHONE_DIGITS = 7  # fewer digits than a local number would match half the book
 REFUSED = "Search by the last 4 digits only: full card and account numbers are never searched."
 
@@ -55,7 +55,10 @@ def holds_full_number(text: str) -> bool:
 
 def redact(text: str) -> str:
     """`text` with every run of digits longer than 4 cut to its last 4 (for display, logs)."""
-    return re.sub(r"\d[\d\s\-]{4,}\d", lambda m: "•••• " + re.sub(r"\D", "", m[0])[-4:], text)
+    # The same separators the refusal strips, so "4242.4242.4242.4242" is cut like "4242 4242 …".
+    return re.sub(
+        r"\d[\d\s\-.()+/_,]{4,}\d", lambda m: "•••• " + re.sub(r"\D", "", m[0])[-4:], text
+    )
 
 
 def phone_digits(text: str) -> str | None:

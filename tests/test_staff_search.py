@@ -103,7 +103,12 @@ def test_by_bank_account_last_4(book):
 
 
 def test_a_full_card_or_account_number_is_refused_and_never_shown(book):
-    for typed in ("4242 4242 4242 4242", "000123456789", "4000-0000-0000-0002"):
+    for typed in (
+        "4242 4242 4242 4242",
+        "000123456789",
+        "4000-0000-0000-0002",
+        "4242.4242.4242.4242",
+    ):
         result = staff_search(typed)
         assert result.refused and result.empty
         assert re.sub(r"\D", "", result.query) == typed.replace(" ", "").replace("-", "")[-4:]
@@ -113,6 +118,7 @@ def test_full_number_rules():
     assert holds_full_number("4242424242424242") and holds_full_number("0001 2345 6789")
     assert not holds_full_number("555-309-1144") and not holds_full_number("4242")
     assert redact("card 4242424242424242") == "card •••• 4242"
+    assert redact("card 4242.4242.4242.4242") == "card •••• 4242"
 
 
 def test_the_search_page_shows_last_4_only_and_is_audited(book):
