@@ -12,6 +12,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from ismartpay.core.free_text import NoCardNumbersInText
+
 from .admin_actions import lender_today
 from .collections import (
     OPEN_LOAN,
@@ -41,20 +43,20 @@ def _loan_field():
     )
 
 
-class ContactNoteForm(forms.Form):
+class ContactNoteForm(NoCardNumbersInText, forms.Form):
     loan = _loan_field()
     channel = forms.ChoiceField(choices=ContactNote.Channel.choices)
     outcome = forms.ChoiceField(choices=ContactNote.Outcome.choices)
     text = forms.CharField(widget=forms.Textarea, max_length=5000)
 
 
-class PromiseForm(forms.Form):
+class PromiseForm(NoCardNumbersInText, forms.Form):
     loan = _loan_field()
     promised_date = forms.DateField(help_text="YYYY-MM-DD")
     amount = forms.DecimalField(max_digits=12, decimal_places=2, min_value=0)
 
 
-class FlagForm(forms.Form):
+class FlagForm(NoCardNumbersInText, forms.Form):
     loan = _loan_field()
     kind = forms.ChoiceField(choices=AccountFlag.Kind.choices, label="Flag")
     start_date = forms.DateField(help_text="YYYY-MM-DD")
@@ -62,7 +64,7 @@ class FlagForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea, min_length=10)
 
 
-class FlagEndForm(forms.Form):
+class FlagEndForm(NoCardNumbersInText, forms.Form):
     end_date = forms.DateField(help_text="The flag's last day, YYYY-MM-DD")
     reason = forms.CharField(widget=forms.Textarea, min_length=10)
 

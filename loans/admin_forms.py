@@ -4,6 +4,8 @@ from decimal import Decimal
 
 from django import forms
 
+from ismartpay.core.free_text import NoCardNumbersInText
+
 REASON_HELP = "Why: it goes into the audit log and the loan's ledger."
 
 
@@ -14,35 +16,35 @@ class ReasonField(forms.CharField):
         )
 
 
-class MoneyActionForm(forms.Form):
+class MoneyActionForm(NoCardNumbersInText, forms.Form):
     """A fee waiver or credit: an amount in dollars and a reason."""
 
     amount = forms.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
     reason = ReasonField()
 
 
-class PaymentActionForm(forms.Form):
+class PaymentActionForm(NoCardNumbersInText, forms.Form):
     """A refund or reversal of the whole payment: a reason."""
 
     reason = ReasonField()
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(NoCardNumbersInText, forms.Form):
     note = forms.CharField(max_length=200, required=False, help_text="Optional, for the log.")
 
 
-class DueDayForm(forms.Form):
+class DueDayForm(NoCardNumbersInText, forms.Form):
     # The range is checked by loans.servicing (the one home of the rule), shown next to the field.
     due_day = forms.IntegerField(help_text="Day of the month, 1 to 28.")
     reason = ReasonField()
 
 
-class TermForm(forms.Form):
+class TermForm(NoCardNumbersInText, forms.Form):
     term_months = forms.IntegerField(help_text="Number of monthly installments.")
     reason = ReasonField()
 
 
-class RateForm(forms.Form):
+class RateForm(NoCardNumbersInText, forms.Form):
     apr_percent = forms.DecimalField(
         label="APR (percent)", max_digits=6, decimal_places=3, help_text="e.g. 5.990"
     )

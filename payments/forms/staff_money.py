@@ -4,6 +4,7 @@ stored), reasons that go into the audit log."""
 
 from django import forms
 
+from ismartpay.core.free_text import NoCardNumbersInText
 from ismartpay.core.money import parse_money
 from loans.models import Lender, Loan
 
@@ -61,7 +62,7 @@ class ReasonField(forms.CharField):
         super().__init__(**kwargs)
 
 
-class RecordReceivedForm(forms.Form):
+class RecordReceivedForm(NoCardNumbersInText, forms.Form):
     loan_number = LoanField(max_length=40)
     lender = forms.ModelChoiceField(Lender.objects.order_by("name"), required=False)
     channel = forms.ChoiceField(
@@ -87,7 +88,7 @@ class NeverEchoedInput(forms.TextInput):
         return super().get_context(name, None, attrs)
 
 
-class PhonePaymentForm(forms.Form):
+class PhonePaymentForm(NoCardNumbersInText, forms.Form):
     loan_number = LoanField(max_length=40)
     amount = MoneyField(max_length=20)
     kind = forms.ChoiceField(choices=[("card", "Card"), ("bank", "Bank account")])
@@ -157,12 +158,12 @@ class RemittanceForm(forms.Form):
     file = forms.FileField(help_text="CSV: loan_number, amount, date, reference [, lender_name]")
 
 
-class ReturnCheckForm(forms.Form):
+class ReturnCheckForm(NoCardNumbersInText, forms.Form):
     return_code = forms.ChoiceField(choices=sorted(RETURNED_CHECK_CODES.items()))
     reason = ReasonField()
 
 
-class MovePaymentForm(forms.Form):
+class MovePaymentForm(NoCardNumbersInText, forms.Form):
     loan_number = LoanField(max_length=40, label="Right loan number")
     lender = forms.ModelChoiceField(Lender.objects.order_by("name"), required=False)
     reason = ReasonField()
@@ -178,7 +179,7 @@ class SuspenseApplyForm(MovePaymentForm):
     amount = MoneyField(max_length=20)
 
 
-class SuspenseRefundForm(forms.Form):
+class SuspenseRefundForm(NoCardNumbersInText, forms.Form):
     amount = MoneyField(max_length=20)
     reference = forms.CharField(
         max_length=40,
