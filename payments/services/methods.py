@@ -17,6 +17,7 @@ from ..gateways.base import BankAccountInput, CardInput
 from ..lock_objects import method_for_update
 from ..models import BankVerificationAttempts, Payment, PaymentMethod
 from ..selectors import method_live_plans, method_waiting_payments
+from .refusals import payment_cancel_refused
 
 # Wrong micro-deposit tries per borrower and bank account, across remove/re-add (NACHA's
 # account validation must not be guessable): the third locks that account for that borrower.
@@ -184,8 +185,6 @@ def payment_method_remove(*, method: PaymentMethod, actor=None) -> list[Payment]
     """Soft-remove a method (payments keep pointing at it). Refused while a live autopay plan
     pays with it (the borrower switches the plan first). Its scheduled and held one-time
     payments are cancelled with it, each payer told; returns them."""
-    from ..notifications import payment_notice_queue
-    from .events import transition
 
     with transaction.atomic():
         method = method_for_update(method.pk)
@@ -197,18 +196,14 @@ def payment_method_remove(*, method: PaymentMethod, actor=None) -> list[Payment]
             method_waiting_payments(method).select_for_update(of=("self",)).order_by("pk")
         )
         for payment in cancelled:
-            payment.status_reason = (
-                f"{method.label} was removed, so this payment was cancelled. Nothing was charged."
-            )
-            transition(
+            payment_cancel_refused(
                 payment,
-                Payment.Status.CANCELLED,
+                reason=f"{method.label} was removed, so this payment was cancelled. "
+                "Nothing was charged.",
+                refused="method",
                 actor=actor,
                 actor_label="method_removed",
-                fields=("status_reason",),
-                detail={"refused": "method"},
             )
-            payment_notice_queue(payment, "cancelled")
         method.removed_at = timezone.now()
         method.is_default = False
         method.save(update_fields=["removed_at", "is_default", "updated_at"])

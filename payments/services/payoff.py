@@ -6,8 +6,7 @@ from django.db import transaction
 from loans.models import Loan
 
 from ..models import AutopayPlan, Payment
-from ..notifications import payment_notice_queue
-from .events import transition
+from .refusals import payment_cancel_refused
 
 S = Payment.Status
 PAID_OFF_REASON = "Your loan is paid off, so this payment was cancelled. Nothing was charged."
@@ -26,15 +25,13 @@ def loan_paid_off_followups(*, loan_id: int, paid_by: Payment | None = None) -> 
     )
     cancelled = 0
     for payment in waiting:
-        payment.status_reason = PAID_OFF_REASON
-        transition(
+        payment_cancel_refused(
             payment,
-            S.CANCELLED,
+            reason=PAID_OFF_REASON,
+            refused="loan_closed",
             actor_label="system:payoff",
-            fields=("status_reason",),
-            detail={"refused": "loan_closed", "paid_off_by": paid_by.reference if paid_by else ""},
+            detail={"paid_off_by": paid_by.reference if paid_by else ""},
         )
-        payment_notice_queue(payment, "cancelled")
         cancelled += 1
     plan_ids = list(
         AutopayPlan.objects.filter(

@@ -34,6 +34,7 @@ from ..risk import risk_flags
 from .events import record_created, transition
 from .gate import applicable_amount, charge_refusal, raise_refusal
 from .payoff import loan_paid_off_followups
+from .refusals import payment_cancel_refused
 
 logger = logging.getLogger("ismartpay.payments")
 S = Payment.Status
@@ -232,15 +233,13 @@ def payment_charge(
             exclude_payment_id=payment.pk,
         )
         if refusal is not None:
-            payment.status_reason = refusal.message[:200]
-            transition(
+            payment_cancel_refused(
                 payment,
-                S.CANCELLED,
+                reason=refusal.message,
+                refused=refusal.code,
                 actor_label=actor_label,
-                fields=("status_reason",),
-                detail={"refused": refusal.code, "reason": refusal.message},
+                detail={"reason": refusal.message},
             )
-            payment_notice_queue(payment, "cancelled")
             return payment
         payment.submitted_at = now
         payment.save(update_fields=["submitted_at", "updated_at"])

@@ -65,6 +65,20 @@ def add_card(add_card):
     return _add
 
 
+def _money_lands_during_the_charge(monkeypatch, loan, amount, key):
+    """Between the gate and the processor's answer, `amount` reaches the loan by another
+    channel (a wire posted straight to the ledger)."""
+    from payments.gateways.sandbox import SandboxGateway
+
+    real_charge = SandboxGateway.charge
+
+    def charge_while_money_lands(self, request):
+        loan_post_payment(loan_id=loan.pk, amount=amount, effective_date=TODAY, idempotency_key=key)
+        return real_charge(self, request)
+
+    monkeypatch.setattr(SandboxGateway, "charge", charge_while_money_lands)
+
+
 @pytest.fixture
 def latency(settings):
     settings.PAYMENT_SANDBOX_LATENCY_MS = 1500
@@ -276,21 +290,8 @@ def test_money_the_loan_can_no_longer_take_is_refunded_at_once_not_left_posted(
 ):
     """Target 11b: between the gate and the processor's answer the loan is paid down by
     another channel; the part that no longer fits is refunded under its own key."""
-    from payments.gateways.sandbox import SandboxGateway
-
     card = add_card("4242424242424242")
-    real_charge = SandboxGateway.charge
-
-    def charge_while_a_wire_lands(self, request):
-        loan_post_payment(
-            loan_id=linked_loan.pk,
-            amount=PAYOFF - Decimal("300.00"),
-            effective_date=TODAY,
-            idempotency_key="wire:2",
-        )
-        return real_charge(self, request)
-
-    monkeypatch.setattr(SandboxGateway, "charge", charge_while_a_wire_lands)
+    _money_lands_during_the_charge(monkeypatch, linked_loan, PAYOFF - Decimal("300.00"), "wire:2")
     with time_machine.travel(NOW, tick=False):
         payment = _submit(linked_loan, card, "483.32", borrower)
     payment.refresh_from_db()
@@ -312,20 +313,10 @@ def test_money_the_loan_can_no_longer_take_is_refunded_at_once_not_left_posted(
 def test_a_charge_the_loan_can_take_none_of_is_refunded_in_full_with_its_fee(
     borrower, linked_loan, add_card, monkeypatch, client
 ):
-    from payments.gateways.sandbox import SandboxGateway
-
     linked_loan.lender.card_convenience_fee = Decimal("2.50")
     linked_loan.lender.save()
     card = add_card("4242424242424242")
-    real_charge = SandboxGateway.charge
-
-    def charge_while_the_loan_is_paid_off(self, request):
-        loan_post_payment(
-            loan_id=linked_loan.pk, amount=PAYOFF, effective_date=TODAY, idempotency_key="w:3"
-        )
-        return real_charge(self, request)
-
-    monkeypatch.setattr(SandboxGateway, "charge", charge_while_the_loan_is_paid_off)
+    _money_lands_during_the_charge(monkeypatch, linked_loan, PAYOFF, "w:3")  # paid off meanwhile
     with time_machine.travel(NOW, tick=False):
         payment = _submit(linked_loan, card, "483.32", borrower)
     payment.refresh_from_db()
@@ -450,24 +441,12 @@ def test_removing_a_card_lists_and_cancels_the_payments_still_to_come_from_it(
 def test_a_bank_debits_unapplied_part_is_refunded_once_it_settles_not_while_pending(
     borrower, linked_loan, add_bank, monkeypatch
 ):
-    from payments.gateways.sandbox import SandboxGateway
     from payments.services import settle_payments
 
     account = add_bank("000123456789")
     type(account).objects.filter(pk=account.pk).update(created_at=NOW - dt.timedelta(days=30))
     account.refresh_from_db()
-    real_charge = SandboxGateway.charge
-
-    def charge_while_a_wire_lands(self, request):
-        loan_post_payment(
-            loan_id=linked_loan.pk,
-            amount=PAYOFF - Decimal("300.00"),
-            effective_date=TODAY,
-            idempotency_key="wire:4",
-        )
-        return real_charge(self, request)
-
-    monkeypatch.setattr(SandboxGateway, "charge", charge_while_a_wire_lands)
+    _money_lands_during_the_charge(monkeypatch, linked_loan, PAYOFF - Decimal("300.00"), "wire:4")
     with time_machine.travel(NOW, tick=False):
         payment = _submit(linked_loan, account, "483.32", borrower)
     payment.refresh_from_db()
