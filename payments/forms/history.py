@@ -8,11 +8,10 @@ from ..models import Payment
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class HistoryFilterForm(forms.Form):
-    loan = forms.TypedChoiceField(label="Loan", required=False, coerce=int, empty_value=None)
-    status = forms.ChoiceField(
-        label="Status", required=False, choices=[("", "Any status"), *Payment.Status.choices]
-    )
+class DateRangeForm(forms.Form):
+    """A From/To pair of dates (the history and account-activity filters): either may be
+    left out; an end before the start is a field error."""
+
     date_from = forms.DateField(
         label="From",
         required=False,
@@ -28,18 +27,26 @@ class HistoryFilterForm(forms.Form):
         error_messages={"invalid": "Enter a real date, for example 03/31/2026."},
     )
 
-    def __init__(self, *args, loans=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["loan"].choices = [("", "All loans")] + [
-            (loan.pk, f"{loan.lender.name} · {loan.loan_number}") for loan in loans
-        ]
-
     def clean(self):
         cleaned = super().clean()
         start, end = cleaned.get("date_from"), cleaned.get("date_to")
         if start and end and start > end:
             self.add_error("date_to", "The end date is before the start date.")
         return cleaned
+
+
+class HistoryFilterForm(DateRangeForm):
+    field_order = ["loan", "status", "date_from", "date_to"]
+    loan = forms.TypedChoiceField(label="Loan", required=False, coerce=int, empty_value=None)
+    status = forms.ChoiceField(
+        label="Status", required=False, choices=[("", "Any status"), *Payment.Status.choices]
+    )
+
+    def __init__(self, *args, loans=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["loan"].choices = [("", "All loans")] + [
+            (loan.pk, f"{loan.lender.name} · {loan.loan_number}") for loan in loans
+        ]
 
     def filters(self) -> HistoryFilters:
         """The filters to apply: the valid ones only (an invalid field is ignored)."""
