@@ -86,8 +86,8 @@ class StaffMoneyAdminMixin:
                 )
             except PaymentError as exc:
                 message = str(exc)
-                field = "effective_date" if "date" in message else field_for_error(exc)
-                field = "reference" if "reference" in message else field
+                field = field_for_error(exc, form)
+                field = "reference" if field is None and "reference" in message else field
                 form.add_error(field, message)
             else:
                 done = result.payment or result.suspense
@@ -121,7 +121,7 @@ class StaffMoneyAdminMixin:
                 field = "card_number" if data["kind"] == "card" else "account_number"
                 form.add_error(field, str(exc))
             except PaymentError as exc:
-                form.add_error(field_for_error(exc), str(exc))
+                form.add_error(field_for_error(exc, form), str(exc))
             else:
                 ok = payment.status in ("posted", "pending")
                 tone = messages.SUCCESS if ok else messages.WARNING
@@ -162,6 +162,7 @@ class StaffMoneyAdminMixin:
                 result = remittance_import(
                     text=text,
                     channel=form.cleaned_data["channel"],
+                    lender=form.cleaned_data["lender"],
                     actor=request.user,
                     file_name=upload.name[:100],
                 )
@@ -212,7 +213,7 @@ class StaffMoneyAdminMixin:
                     actor=request.user,
                 )
             except PaymentError as exc:
-                form.add_error(None, str(exc))
+                form.add_error(field_for_error(exc, form), str(exc))
             else:
                 messages.success(request, f"Moved to {form.cleaned_data['loan']}.")
                 target = result.payment or payment
@@ -245,10 +246,11 @@ class SuspenseItemAdmin(admin.ModelAdmin):
         "reason",
         "channel",
         "reference",
+        "lender",
         "loan",
         "status",
     )
-    list_filter = ("status", "reason", "channel")
+    list_filter = ("status", "reason", "channel", "lender")
     search_fields = ("reference", "loan__loan_number", "payment__reference", "note")
     readonly_fields = [f.name for f in SuspenseItem._meta.fields]
     inlines = [SuspenseActionInline]
@@ -301,7 +303,7 @@ class SuspenseItemAdmin(admin.ModelAdmin):
                     actor=request.user,
                 )
             except PaymentError as exc:
-                form.add_error(field_for_error(exc), str(exc))
+                form.add_error(field_for_error(exc, form), str(exc))
             else:
                 messages.success(request, "Applied.")
                 return redirect(reverse("admin:payments_suspenseitem_change", args=[item.pk]))
@@ -322,7 +324,7 @@ class SuspenseItemAdmin(admin.ModelAdmin):
                     reference=form.cleaned_data["reference"],
                 )
             except PaymentError as exc:
-                field = "reference" if "outgoing" in str(exc) else field_for_error(exc)
+                field = "reference" if "outgoing" in str(exc) else field_for_error(exc, form)
                 form.add_error(field, str(exc))
             else:
                 messages.success(request, "Refunded.")

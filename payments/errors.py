@@ -32,3 +32,11 @@ class NotAllowed(PaymentError):
 
 class BankAccountLocked(PaymentError):
     """Too many wrong micro-deposit amounts: this account is locked for this borrower."""
+
+
+class OtherLender(PaymentError):
+    """Money received for one lender aimed at another lender's loan (services/ownership.py)."""
+
+
+class DateNotAllowed(PaymentError):
+    """An effective date outside the bounds recorded money may carry (services/received.py)."""

@@ -9,7 +9,13 @@ from ismartpay.core.money import parse_money
 from loans.models import Lender, Loan
 
 from ..cards import parse_expiry
-from ..errors import AmountNotAllowed, DuplicateSuspected, PaymentError
+from ..errors import (
+    AmountNotAllowed,
+    DateNotAllowed,
+    DuplicateSuspected,
+    OtherLender,
+    PaymentError,
+)
 from ..gateways.base import BankAccountInput, CardInput
 from ..services.received import IN_HAND_CHANNELS, RETURNED_CHECK_CODES
 from ..services.remittance import REMITTANCE_CHANNELS
@@ -154,6 +160,11 @@ class PhonePaymentForm(NoCardNumbersInText, forms.Form):
 
 
 class RemittanceForm(forms.Form):
+    lender = forms.ModelChoiceField(
+        Lender.objects.order_by("name"),
+        help_text="Whose lockbox or network account received the money: lines match only its "
+        "loans, and unmatched money is held for it.",
+    )
     channel = forms.ChoiceField(choices=[(c.value, c.label) for c in REMITTANCE_CHANNELS])
     file = forms.FileField(help_text="CSV: loan_number, amount, date, reference [, lender_name]")
 
@@ -189,9 +200,17 @@ class SuspenseRefundForm(NoCardNumbersInText, forms.Form):
     reason = ReasonField()
 
 
-def field_for_error(exc: PaymentError) -> str | None:
-    if isinstance(exc, AmountNotAllowed):
-        return "amount"
-    if isinstance(exc, DuplicateSuspected):
-        return "confirm_duplicate"
+_ERROR_FIELDS = (
+    (AmountNotAllowed, "amount"),
+    (DuplicateSuspected, "confirm_duplicate"),
+    (DateNotAllowed, "effective_date"),
+    (OtherLender, "loan_number"),
+)
+
+
+def field_for_error(exc: PaymentError, form: forms.Form | None = None) -> str | None:
+    """The field a domain error is shown next to (None: at the top), only one `form` has."""
+    for kind, name in _ERROR_FIELDS:
+        if isinstance(exc, kind):
+            return name if form is None or name in form.fields else None
     return None

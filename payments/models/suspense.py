@@ -26,8 +26,8 @@ class SuspenseItem(TimeStampedModel):
         OPEN = "open", "Open"  # some balance still held
         CLEARED = "cleared", "Cleared"  # all applied, refunded or voided
 
-    # "remit:<reference>" for a remittance line, "payment:<id>" for a payment's excess: a
-    # re-run finds the item it made instead of holding the money twice.
+    # "remit:<hash of the money>" for a remittance line (services/remittance.py), "payment:<id>"
+    # for a payment's excess: a re-run finds the item it made instead of holding the money twice.
     idempotency_key = models.CharField(max_length=80, unique=True)
     amount = money_field()  # dollars received into suspense
     balance = money_field()  # dollars still held (amount − applied − refunded − voided)
@@ -35,6 +35,12 @@ class SuspenseItem(TimeStampedModel):
     channel = models.CharField(max_length=14, choices=PaymentChannel.choices)
     reference = models.CharField(max_length=40, blank=True)  # check no., wire or network ref
     received_on = models.DateField()  # business date the money arrived
+    # The lender that received the money: it may only go to that lender's loans
+    # (services/ownership.py). Null only on items held before it was recorded (migration 0013
+    # backfills from the loan or payment).
+    lender = models.ForeignKey(
+        "loans.Lender", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     loan = models.ForeignKey(  # the loan it was meant for, when known
         "loans.Loan", on_delete=models.PROTECT, null=True, blank=True, related_name="suspense"
     )

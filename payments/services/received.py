@@ -21,7 +21,7 @@ from loans import lock_objects as loan_locks
 from loans.models import Loan
 from loans.services import loan_post_payment
 
-from ..errors import AmountNotAllowed, PaymentError
+from ..errors import AmountNotAllowed, DateNotAllowed, PaymentError
 from ..models import Payment, SuspenseItem
 from ..models.payment import GATEWAY_CHANNELS, RETURNABLE_PAPER
 from ..notifications import payment_notice_queue
@@ -52,6 +52,12 @@ RETURNED_CHECK_CODES = {
     "NOAC": "No account / unable to locate",
     "ALTR": "Altered or forged",
 }
+# How far back recorded money may be dated, in days before the lender's business date.
+# Backdating moves interest: a payment counts on its effective date, so an old date takes
+# interest off the loan that it did accrue (and can turn a late installment into an on-time
+# one). 60 days is two statement cycles: longer than a check takes to reach us and be
+# recorded; anything older is a typo or needs an adjustment a supervisor approves instead.
+BACKDATE_MAX_DAYS = 60
 
 
 @dataclass(frozen=True)
@@ -85,6 +91,22 @@ def check_amount(amount) -> Decimal:
     return amount
 
 
+def effective_date_check(*, effective_date: dt.date, today: dt.date, loan: Loan | None) -> None:
+    """The one rule for the date recorded money counts on: not after the lender's business date
+    `today` (the money is in hand), not more than BACKDATE_MAX_DAYS before it, and not before
+    the loan's contract date (when the loan is known). Raises DateNotAllowed."""
+    if effective_date > today:
+        raise DateNotAllowed("The money is already in hand: the date can't be in the future.")
+    earliest = today - dt.timedelta(days=BACKDATE_MAX_DAYS)
+    if effective_date < earliest:
+        raise DateNotAllowed(
+            f"The date can be at most {BACKDATE_MAX_DAYS} days back (not before {earliest}): "
+            "backdating moves interest. Ask a supervisor for an adjustment instead."
+        )
+    if loan is not None and effective_date < loan.contract_date:
+        raise DateNotAllowed(f"The date is before the loan began ({loan.contract_date}).")
+
+
 def payment_record_received(
     *,
     loan_id: int,
@@ -100,17 +122,18 @@ def payment_record_received(
 ) -> Received:
     """Record money received in hand for a loan and apply it on `effective_date`. Idempotent:
     the key defaults to `received:<channel>:<loan>:<reference>`, so the same check recorded
-    twice is one payment. Audited (`payment.record_received`)."""
+    twice is one payment. `today` defaults to the loan's lender's business date; the date is
+    bounded by `effective_date_check`. Audited (`payment.record_received`)."""
     if channel not in IN_HAND_CHANNELS:
         raise PaymentError("Choose how the money came: check, money order, wire or cash network.")
     amount = check_amount(amount)
     reference = clean_reference(reference)
-    today = today or business_date()
-    if effective_date > today:
-        raise PaymentError("The money is already in hand: the date can't be in the future.")
     key = idempotency_key or f"received:{channel}:{loan_id}:{reference}"
     with transaction.atomic():
         loan = loan_locks.loan_for_update(loan_id)
+        effective_date_check(
+            effective_date=effective_date, today=today or business_date(loan.lender), loan=loan
+        )
         replay = _replay(key)
         if replay is not None:
             return replay
@@ -180,6 +203,7 @@ def record_in_hand(
             channel=channel,
             reference=reference,
             received_on=effective_date,
+            lender_id=loan.lender_id,
             loan=loan,
             payment=like,
             actor=actor,
@@ -228,6 +252,7 @@ def record_in_hand(
             channel=channel,
             reference=reference,
             received_on=effective_date,
+            lender_id=loan.lender_id,
             loan=loan,
             payment=like if gateway else payment,
             actor=actor,

@@ -1,16 +1,24 @@
 """Remittance import: a CSV from a lockbox or a cash network, one payment a line.
 
 Columns (header row, order free, names exact): `loan_number, amount, date, reference`, and
-optionally `lender_name` (needed when two lenders use the same loan number). Dates are ISO
-`YYYY-MM-DD`; amounts dollars with at most 2 decimals. Every line is validated first and any
-bad line is reported by its number with nothing written; a good file is written in one
-transaction. Idempotent by reference: a line whose `remit:<channel>:<reference>` was imported
-before is skipped, so re-importing the same file posts nothing twice. A line matching no loan
-(or more than one) is held in suspense as unidentified; a closed loan's or an overpayment's
-money is held there too (received.py)."""
+optionally `lender_name`. A file is one lender's (the batch's lender, chosen on upload): its
+lines match only that lender's loans, and a line naming another lender's loan is refused
+(ownership.money_lender_check). Dates are ISO `YYYY-MM-DD`, within received.py's
+`effective_date_check`; amounts dollars with at most 2 decimals. Every line is validated first
+and any bad line is reported by its number with nothing written; a good file is written in one
+transaction.
+
+Idempotent by the money, not the reference: a line's key is `remit:` + a hash of lender,
+channel, reference, loan number, date and amount (`remittance_key`). Re-importing a file
+posts nothing twice; a lockbox reference reused on another day or for another loan is other
+money and is posted. Two identical lines in one file are refused (naming both lines): the
+import could not tell a repeat from a second payment. A line matching no loan (or more than
+one) is held in suspense as unidentified, for the batch's lender; a closed loan's or an
+overpayment's money is held there too (received.py)."""
 
 import csv
 import datetime as dt
+import hashlib
 import io
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -25,7 +33,13 @@ from loans.models import Loan
 
 from ..errors import PaymentError
 from ..models import Payment, SuspenseItem
-from .received import IN_HAND_CHANNELS, clean_reference, payment_record_received
+from .ownership import money_lender_check
+from .received import (
+    IN_HAND_CHANNELS,
+    clean_reference,
+    effective_date_check,
+    payment_record_received,
+)
 from .suspense import suspense_hold
 
 COLUMNS = ("loan_number", "amount", "date", "reference")
@@ -43,10 +57,20 @@ REMITTANCE_CHANNELS = (
 class _Line:
     number: int
     loan_id: int | None
+    loan_number: str  # as the file gave it
     label: str  # "Demo Auto Finance / L-1001" as the file gave it
     amount: Decimal
     date: dt.date
     reference: str
+
+
+def remittance_key(
+    *, lender_id: int, channel: str, reference: str, loan_number: str, date: dt.date, amount
+) -> str:
+    """The idempotency key of one remittance line: what identifies the money. A SHA-256 of the
+    parts (70 characters, inside the 80 of the key columns)."""
+    parts = (str(lender_id), channel, reference, loan_number, date.isoformat(), f"{amount:.2f}")
+    return "remit:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
 @dataclass
@@ -67,26 +91,37 @@ class _Rollback(Exception):
 
 
 def remittance_import(
-    *, text: str, channel: str, actor, file_name: str = "", today: dt.date | None = None
+    *,
+    text: str,
+    channel: str,
+    lender,
+    actor,
+    file_name: str = "",
+    today: dt.date | None = None,
 ) -> RemittanceResult:
-    """Validate every line, then post them all or nothing. Audited (`payment.remittance`)."""
+    """Validate every line, then post them all or nothing, for `lender` (the lender whose
+    lockbox or network account received the money; `today` defaults to its business date).
+    Audited (`payment.remittance`)."""
     if channel not in REMITTANCE_CHANNELS or channel not in IN_HAND_CHANNELS:
         return RemittanceResult(errors=[RowError(0, "Choose where the file comes from.")])
-    today = today or business_date()
+    if lender is None:
+        return RemittanceResult(errors=[RowError(0, "Choose the lender the file is for.")])
+    batch = _Batch(lender=lender, channel=channel, today=today or business_date(lender))
     result = RemittanceResult()
-    lines = _parse(text, today=today, errors=result.errors)
+    lines = _parse(text, batch=batch, errors=result.errors)
     if result.errors:
         return result
     try:
         with transaction.atomic():
             # In date order, so a line dated earlier is not posted after a later one's interest.
             for line in sorted(lines, key=lambda x: (x.date, x.number)):
-                _write(line, channel=channel, actor=actor, file_name=file_name, result=result)
+                _write(line, batch=batch, actor=actor, file_name=file_name, result=result)
             audit_record(
                 actor=actor,
                 action="payment.remittance",
                 target=file_name or "remittance file",
                 details={
+                    "lender": lender.name,
                     "channel": channel,
                     "lines": len(lines),
                     "posted": result.posted,
@@ -99,12 +134,43 @@ def remittance_import(
     return result
 
 
-def _write(line: _Line, *, channel, actor, file_name, result: RemittanceResult) -> None:
-    key = f"remit:{channel}:{line.reference}"
+@dataclass(frozen=True)
+class _Batch:
+    lender: object  # loans.models.Lender
+    channel: str
+    today: dt.date
+
+    def key(self, line: "_Line") -> str:
+        return remittance_key(
+            lender_id=self.lender.pk,
+            channel=self.channel,
+            reference=line.reference,
+            loan_number=line.loan_number,
+            date=line.date,
+            amount=line.amount,
+        )
+
+
+def _imported_before(line: _Line, *, key: str, channel: str) -> bool:
+    """The line's money was imported before: under its key, or (files imported before keys
+    named the money) under the old `remit:<channel>:<reference>` key with the same loan, date
+    and amount."""
     if (
         Payment.objects.filter(idempotency_key=key).exists()
         or SuspenseItem.objects.filter(idempotency_key=key).exists()
     ):
+        return True
+    old = f"remit:{channel}:{line.reference}"
+    same = {"loan_id": line.loan_id, "amount": line.amount}
+    return (
+        Payment.objects.filter(idempotency_key=old, effective_date=line.date, **same).exists()
+        or SuspenseItem.objects.filter(idempotency_key=old, received_on=line.date, **same).exists()
+    )
+
+
+def _write(line: _Line, *, batch: _Batch, actor, file_name, result: RemittanceResult) -> None:
+    key, channel = batch.key(line), batch.channel
+    if _imported_before(line, key=key, channel=channel):
         result.skipped += 1
         return
     note = f"{file_name or 'remittance'} line {line.number}: {line.label}"
@@ -116,6 +182,7 @@ def _write(line: _Line, *, channel, actor, file_name, result: RemittanceResult) 
             channel=channel,
             reference=line.reference,
             received_on=line.date,
+            lender_id=batch.lender.pk,
             actor=actor,
             note=note,
         )
@@ -132,7 +199,7 @@ def _write(line: _Line, *, channel, actor, file_name, result: RemittanceResult) 
             reason=note,
             idempotency_key=key,
             source=Payment.Source.REMITTANCE,
-            today=line.date,
+            today=batch.today,
         )
     except PaymentError as exc:
         raise _Rollback(RowError(line.number, str(exc))) from exc
@@ -140,7 +207,7 @@ def _write(line: _Line, *, channel, actor, file_name, result: RemittanceResult) 
     result.held += received.suspense is not None
 
 
-def _parse(text: str, *, today: dt.date, errors: list[RowError]) -> list[_Line]:
+def _parse(text: str, *, batch: _Batch, errors: list[RowError]) -> list[_Line]:
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     header = [name.strip() for name in (reader.fieldnames or [])]
     missing = [c for c in COLUMNS if c not in header]
@@ -157,23 +224,28 @@ def _parse(text: str, *, today: dt.date, errors: list[RowError]) -> list[_Line]:
         if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
             continue  # a blank line
         try:
-            line = _line(number, row, today=today)
+            line = _line(number, row, batch=batch)
         except ValueError as exc:
             errors.append(RowError(number, str(exc)))
             continue
-        if line.reference in seen:
+        key = batch.key(line)
+        if key in seen:
             errors.append(
-                RowError(number, f"reference {line.reference} repeats line {seen[line.reference]}")
+                RowError(
+                    number,
+                    f"line {number} repeats line {seen[key]} (same loan, date, amount and "
+                    f"reference {line.reference}): remove one, or give each its own reference",
+                )
             )
             continue
-        seen[line.reference] = number
+        seen[key] = number
         lines.append(line)
     if not lines and not errors:
         errors.append(RowError(1, "the file has no lines"))
     return lines
 
 
-def _line(number: int, row: dict, *, today: dt.date) -> _Line:
+def _line(number: int, row: dict, *, batch: _Batch) -> _Line:
     def cell(name: str) -> str:
         value = row.get(name)
         return value.strip() if isinstance(value, str) else ""
@@ -188,8 +260,6 @@ def _line(number: int, row: dict, *, today: dt.date) -> _Line:
         date = dt.date.fromisoformat(cell("date"))
     except ValueError as exc:
         raise ValueError("date: use YYYY-MM-DD") from exc
-    if date > today:
-        raise ValueError("date: in the future")
     try:
         reference = clean_reference(cell("reference"))
     except PaymentError as exc:
@@ -197,15 +267,33 @@ def _line(number: int, row: dict, *, today: dt.date) -> _Line:
     loan_number, lender = cell("loan_number"), cell("lender_name")
     if not loan_number:
         raise ValueError("loan_number: missing")
-    loans = Loan.objects.filter(loan_number=loan_number)
-    if lender:
-        loans = loans.filter(lender__name=lender)
-    matches = list(loans.values_list("pk", flat=True)[:2])
+    loan = _match(loan_number, lender, batch=batch)
+    try:
+        effective_date_check(effective_date=date, today=batch.today, loan=loan)
+    except PaymentError as exc:
+        raise ValueError(f"date: {exc}") from exc
     return _Line(
         number=number,
-        loan_id=matches[0] if len(matches) == 1 else None,
+        loan_id=loan.pk if loan is not None else None,
+        loan_number=loan_number,
         label=f"{lender} / {loan_number}" if lender else loan_number,
         amount=amount,
         date=date,
         reference=reference,
     )
+
+
+def _match(loan_number: str, lender_name: str, *, batch: _Batch) -> Loan | None:
+    """The batch lender's loan the line names, or None (held as unidentified). A line naming
+    only another lender's loan is refused (ValueError): that lender did not receive it."""
+    loans = Loan.objects.filter(loan_number=loan_number).select_related("lender")
+    if lender_name:
+        loans = loans.filter(lender__name=lender_name)
+    found = list(loans.order_by("pk")[:3])
+    own = [loan for loan in found if loan.lender_id == batch.lender.pk]
+    if not own and found:
+        try:
+            money_lender_check(lender_id=batch.lender.pk, loan=found[0])
+        except PaymentError as exc:
+            raise ValueError(f"loan_number: {exc}") from exc
+    return own[0] if len(own) == 1 else None

@@ -10,6 +10,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Q
 
 from accounts.audit import audit_record
 from ismartpay.core.money import ZERO
@@ -22,10 +23,23 @@ from ..gateways.base import GatewayError
 from ..lock_objects import payment_row_for_update
 from ..models import Payment, SuspenseAction, SuspenseItem
 from .gate import applicable_amount
+from .ownership import money_lender_check
 from .received import Received, check_amount, clean_reference, record_in_hand
 
 A = SuspenseAction.Kind
 S = Payment.Status
+# Idempotency-key prefixes of the payments these actions create. Such a payment carries money
+# received earlier (held, or posted to the wrong loan): it is not new money.
+APPLY_KEY_PREFIX = "suspense:"
+MOVE_KEY_PREFIX = "move:"
+
+
+def not_new_money() -> Q:
+    """Payments that re-post money received before (applied from suspense, or moved): the
+    staff dashboard leaves them out of "today's payments" (ismartpay/staff_dashboard.py)."""
+    return Q(idempotency_key__startswith=APPLY_KEY_PREFIX) | Q(
+        idempotency_key__startswith=MOVE_KEY_PREFIX
+    )
 
 
 def _require_reason(reason: str) -> str:
@@ -42,12 +56,14 @@ def suspense_hold(
     channel: str,
     reference: str,
     received_on: dt.date,
+    lender_id: int,
     loan=None,
     payment: Payment | None = None,
     actor=None,
     note: str = "",
 ) -> SuspenseItem:
-    """Put money in suspense (inside the caller's transaction). Idempotent by `key`."""
+    """Put money in suspense (inside the caller's transaction), held for lender `lender_id`
+    (the one that received it). Idempotent by `key`."""
     item, created = SuspenseItem.objects.get_or_create(
         idempotency_key=key,
         defaults={
@@ -57,6 +73,7 @@ def suspense_hold(
             "channel": channel,
             "reference": reference,
             "received_on": received_on,
+            "lender_id": lender_id,
             "loan": loan,
             "payment": payment,
             "note": note[:200],
@@ -97,10 +114,11 @@ def suspense_apply(
     """Apply held money to a loan: a POSTED payment through `loan_post_payment`, never more
     than the loan can take. Audited (`suspense.apply`)."""
     reason = _require_reason(reason)
-    effective_date = effective_date or business_date()
     with transaction.atomic():
         loan = loan_locks.loan_for_update(loan_id)
         item = _item_for_update(item_id)
+        money_lender_check(lender_id=item.lender_id, loan=loan)
+        effective_date = effective_date or business_date(loan.lender)
         amount = check_amount(amount)
         fits = applicable_amount(loan, amount=amount, effective=effective_date)
         if fits < amount:
@@ -109,7 +127,7 @@ def suspense_apply(
         step = item.actions.count()
         result = record_in_hand(
             loan=loan,
-            key=f"suspense:{item.pk}:apply:{step}",
+            key=f"{APPLY_KEY_PREFIX}{item.pk}:apply:{step}",
             amount=amount,
             effective_date=effective_date,
             channel=item.channel,
@@ -162,6 +180,7 @@ def suspense_move_payment(*, payment_id: int, to_loan_id: int, reason: str, acto
                 "settled payment can be moved."
             )
         to_loan = loans[to_loan_id]
+        money_lender_check(lender_id=loans[from_loan_id].lender_id, loan=to_loan)
         payment_reverse(
             payment_id=payment_id,
             reason=f"Moved to loan {to_loan.loan_number}: {reason}",
@@ -169,7 +188,7 @@ def suspense_move_payment(*, payment_id: int, to_loan_id: int, reason: str, acto
         )
         result = record_in_hand(
             loan=to_loan,
-            key=f"move:{original.pk}",
+            key=f"{MOVE_KEY_PREFIX}{original.pk}",
             amount=original.applied_amount,
             effective_date=max(original.effective_date, to_loan.interest_accrued_through),
             channel=original.channel,

@@ -1,5 +1,6 @@
 """Issue 13: a remittance file (lockbox or cash network) is validated by line, posted all or
-nothing, idempotent by reference; lines matching no loan are held in suspense."""
+nothing, idempotent by the money (tests/payments/test_remittance_money_key.py); lines matching
+no loan are held in suspense."""
 
 from decimal import Decimal
 
@@ -34,7 +35,11 @@ def file_for(loan):
 def test_a_remittance_file_posts_matched_lines_and_holds_the_unmatched(linked_loan):
     agent = make_staff(SUPPORT_AGENT)
     result = remittance_import(
-        text=file_for(linked_loan), channel="lockbox", actor=agent, today=TODAY
+        text=file_for(linked_loan),
+        channel="lockbox",
+        lender=linked_loan.lender,
+        actor=agent,
+        today=TODAY,
     )
     assert (result.errors, result.posted, result.held, result.skipped) == ([], 2, 1, 0)
     payments = Payment.objects.order_by("pk")
@@ -58,8 +63,12 @@ def test_a_remittance_file_posts_matched_lines_and_holds_the_unmatched(linked_lo
 
 def test_re_importing_the_same_file_posts_nothing_twice(linked_loan):
     text = file_for(linked_loan)
-    remittance_import(text=text, channel="lockbox", actor=None, today=TODAY)
-    again = remittance_import(text=text, channel="lockbox", actor=None, today=TODAY)
+    remittance_import(
+        text=text, channel="lockbox", lender=linked_loan.lender, actor=None, today=TODAY
+    )
+    again = remittance_import(
+        text=text, channel="lockbox", lender=linked_loan.lender, actor=None, today=TODAY
+    )
     assert (again.errors, again.posted, again.held, again.skipped) == ([], 0, 0, 3)
     assert Payment.objects.count() == 2
     assert SuspenseItem.objects.count() == 1
@@ -72,20 +81,28 @@ def test_one_bad_line_is_reported_by_number_and_nothing_is_written(linked_loan):
         f"{linked_loan.loan_number},483.32,2026-11-24,LB-0001\n"
         f"{linked_loan.loan_number},12.345,2026-11-24,LB-0002\n"
         f"{linked_loan.loan_number},10.00,24/11/2026,LB-0003\n"
-        f"{linked_loan.loan_number},10.00,2026-11-24,LB-0001\n"
+        f"{linked_loan.loan_number},483.32,2026-11-24,LB-0001\n"
         f"{linked_loan.loan_number},10.00,2026-11-24,\n"
     )
-    result = remittance_import(text=text, channel="lockbox", actor=None, today=TODAY)
+    result = remittance_import(
+        text=text, channel="lockbox", lender=linked_loan.lender, actor=None, today=TODAY
+    )
     assert [e.line for e in result.errors] == [3, 4, 5, 6]
     assert "amount" in str(result.errors[0]) and "date" in str(result.errors[1])
-    assert "repeats line 2" in str(result.errors[2])
+    assert "line 5 repeats line 2" in str(result.errors[2])
     assert not Payment.objects.exists() and not SuspenseItem.objects.exists()
     assert not LoanPosting.objects.filter(kind="payment").exists()
     assert not AuditEvent.objects.exists()
 
 
 def test_a_file_without_its_columns_is_refused(linked_loan):
-    result = remittance_import(text="loan,amt\n1,2\n", channel="moneygram", actor=None, today=TODAY)
+    result = remittance_import(
+        text="loan,amt\n1,2\n",
+        channel="moneygram",
+        lender=linked_loan.lender,
+        actor=None,
+        today=TODAY,
+    )
     assert [str(e) for e in result.errors] == [
         "line 1: missing column(s): loan_number, amount, date, reference"
     ]
@@ -100,13 +117,23 @@ def test_the_admin_import_page_reports_errors_by_line_and_needs_the_permission(c
     assert client.get(url).status_code == 403
     staff_client(client, make_staff(SUPPORT_AGENT))
     page = client.post(
-        url, {"channel": "lockbox", "file": SimpleUploadedFile("lb.csv", bad, "text/csv")}
+        url,
+        {
+            "lender": linked_loan.lender_id,
+            "channel": "lockbox",
+            "file": SimpleUploadedFile("lb.csv", bad, "text/csv"),
+        },
     )
     assert page.status_code == 200 and "line 2: amount" in page.content.decode()
     good = file_for(linked_loan).encode()
     staff_client(client, make_staff(SUPERVISOR))
     done = client.post(
-        url, {"channel": "lockbox", "file": SimpleUploadedFile("lb.csv", good, "text/csv")}
+        url,
+        {
+            "lender": linked_loan.lender_id,
+            "channel": "lockbox",
+            "file": SimpleUploadedFile("lb.csv", good, "text/csv"),
+        },
     )
     assert done.status_code == 302
     assert Payment.objects.count() == 2 and SuspenseItem.objects.count() == 1

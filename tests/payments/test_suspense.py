@@ -45,13 +45,17 @@ def held(linked_loan):
     ).suspense
 
 
-def other_loan():
-    return LoanFactory(principal_balance=Decimal("10000.00"), interest_accrued_through=TODAY)
+def other_loan(lender):
+    """Another loan of the same lender (money never crosses lenders: see
+    test_money_stays_with_lender.py)."""
+    return LoanFactory(
+        lender=lender, principal_balance=Decimal("10000.00"), interest_accrued_through=TODAY
+    )
 
 
 def test_suspense_money_is_applied_to_another_loan_to_the_cent(held):
     supervisor = make_staff(SUPERVISOR)
-    target = other_loan()
+    target = other_loan(held.lender)
     payment = suspense_apply(
         item_id=held.pk,
         loan_id=target.pk,
@@ -74,12 +78,14 @@ def test_suspense_money_is_applied_to_another_loan_to_the_cent(held):
 
 
 def test_applying_more_than_the_item_holds_or_the_loan_takes_changes_nothing(held):
-    target = other_loan()
+    target = other_loan(held.lender)
     with pytest.raises(AmountNotAllowed):
         suspense_apply(
             item_id=held.pk, loan_id=target.pk, amount=Decimal("598.27"), reason=REASON, actor=None
         )
-    tiny = LoanFactory(principal_balance=Decimal("50.00"), interest_accrued_through=TODAY)
+    tiny = LoanFactory(
+        lender=held.lender, principal_balance=Decimal("50.00"), interest_accrued_through=TODAY
+    )
     with pytest.raises(AmountNotAllowed, match=r"at most \$50\.00"):
         suspense_apply(
             item_id=held.pk, loan_id=tiny.pk, amount=Decimal("60.00"), reason=REASON, actor=None
@@ -109,7 +115,11 @@ def test_a_misapplied_card_payment_moves_and_its_excess_is_refunded_through_the_
 ):
     card = add_card("4242424242424242")
     payment = pay(linked_loan, card, "483.32", payer=borrower)
-    right = LoanFactory(principal_balance=Decimal("400.00"), interest_accrued_through=TODAY)
+    right = LoanFactory(
+        lender=linked_loan.lender,
+        principal_balance=Decimal("400.00"),
+        interest_accrued_through=TODAY,
+    )
     result = suspense_move_payment(
         payment_id=payment.pk, to_loan_id=right.pk, reason=REASON, actor=make_staff(SUPERVISOR)
     )
@@ -158,7 +168,7 @@ def test_suspense_actions_need_a_supervisor_and_are_audited(client, held):
 
 
 def test_the_admin_apply_and_move_pages(client, held, linked_loan):
-    target = other_loan()
+    target = other_loan(held.lender)
     supervisor = make_staff(SUPERVISOR)
     staff_client(client, supervisor)
     apply_url = f"/admin/payments/suspenseitem/{held.pk}/apply/"
