@@ -4,6 +4,10 @@ number of queries whatever the book's size (tests/test_staff_dashboard.py assert
 "Today" is the lender's business date (payments.jobs.default_business_date), passed in.
 Today's payments and failures are counted by their effective date (the business date a
 payment counts on the loan), so a payment made after the cut-off shows on the next day's page.
+"Today's payments" is money received: a payment that re-posts money received before (applied
+from suspense, or the new payment of a move) is left out, and a payment moved to another loan
+still counts once, as the payment that brought the money (payments/services/suspense.py
+`not_new_money`, `moved_away`).
 """
 
 import datetime as dt
@@ -19,6 +23,7 @@ from loans.selectors import contract_schedule, loan_position
 from payments.declines import reason_for
 from payments.models import JobRun, Payment, SuspenseItem
 from payments.models.payment import PaymentChannel
+from payments.services.suspense import moved_away, not_new_money
 
 S = Payment.Status
 # Money that reached (or is on its way to) the loan: what "today's payments" adds up.
@@ -109,10 +114,15 @@ def loans_past_due_by_bucket(*, on: dt.date) -> list[Figure]:
 
 
 def _today_payments(today: dt.date):
-    """One grouped query: today's payments by channel and status, failures by code."""
+    """One grouped query: money received today by channel, failures by code."""
     rows = (
         Payment.objects.filter(effective_date=today)
-        .filter(Q(status__in=COUNTED_STATUSES) | Q(status=S.FAILED))
+        .exclude(not_new_money())
+        .filter(
+            Q(status__in=COUNTED_STATUSES)
+            | Q(status=S.FAILED)
+            | (Q(status=S.REVERSED) & moved_away())
+        )
         .values("channel", "status", "decline_code")
         .annotate(n=Count("pk"), total=Sum("amount"))
         .order_by()

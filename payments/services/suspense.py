@@ -10,7 +10,8 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import CharField, Exists, OuterRef, Q, Value
+from django.db.models.functions import Cast, Concat
 
 from accounts.audit import audit_record
 from ismartpay.core.money import ZERO
@@ -39,6 +40,16 @@ def not_new_money() -> Q:
     staff dashboard leaves them out of "today's payments" (ismartpay/staff_dashboard.py)."""
     return Q(idempotency_key__startswith=APPLY_KEY_PREFIX) | Q(
         idempotency_key__startswith=MOVE_KEY_PREFIX
+    )
+
+
+def moved_away() -> Q:
+    """For a Payment queryset: the payment was moved to another loan (reversed here, its money
+    re-posted or held under `move:<its id>`). Its money was still received: it counts once,
+    as this payment, on the dashboard."""
+    key = Concat(Value(MOVE_KEY_PREFIX), Cast(OuterRef("pk"), output_field=CharField()))
+    return Q(Exists(Payment.objects.filter(idempotency_key=key))) | Q(
+        Exists(SuspenseItem.objects.filter(idempotency_key=key))
     )
 
 
