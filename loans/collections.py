@@ -16,6 +16,7 @@ from django.db.models.functions import Coalesce
 
 from accounts.audit import audit_record
 from ismartpay.core.money import ZERO, is_cents
+from ismartpay.core.today import business_date
 
 from . import delinquency, flags, lock_objects
 from .models import AccountFlag, ContactNote, DelinquencySnapshot, Loan, LoanPosting, PromiseToPay
@@ -24,6 +25,16 @@ from .selectors import contract_schedule, loan_position
 OPEN_LOAN = (Loan.Status.CURRENT, Loan.Status.PAST_DUE)
 SNAPSHOT_BATCH = 1000
 MIN_REASON = 10  # characters, as for the other staff actions
+# A promise to pay is for a date from the lender's business date through this many days on.
+# Typical servicing practice: a promise is a short-term commitment (collectors take one for the
+# next paycheck or benefit date, rarely beyond two cycles); a longer arrangement is a
+# deferment or modification, with its own approval. Promise reminders and "kept/broken" are
+# only meaningful inside that window.
+PROMISE_MAX_DAYS = 60
+# How far from the lender's business date a flag may start or end, in days. Long enough for
+# the longest known terms (a chapter 13 plan runs up to 5 years, 11 U.S.C. § 1322(d); military
+# orders are shorter), short enough to catch a mistyped year (9999, 2206).
+FLAG_HORIZON_DAYS = 5 * 366
 
 
 class CollectionsError(ValueError):
@@ -78,22 +89,36 @@ def contact_note_add(*, loan_id: int, channel: str, outcome: str, text: str, act
     return note
 
 
-def promise_add(
-    *, loan_id: int, promised_date: dt.date, amount: Decimal, actor, on: dt.date
-) -> PromiseToPay:
-    """Record the borrower's promise to pay `amount` by `promised_date` (business date `on`).
+def promise_date_check(*, promised_date: dt.date, on: dt.date) -> None:
+    """A promise is for `on` (the lender's business date) through PROMISE_MAX_DAYS later."""
+    if promised_date < on:
+        raise CollectionsError("The promised date cannot be in the past.", field="promised_date")
+    latest = on + dt.timedelta(days=PROMISE_MAX_DAYS)
+    if promised_date > latest:
+        raise CollectionsError(
+            f"A promise to pay can be at most {PROMISE_MAX_DAYS} days out (by {latest}); a "
+            "longer arrangement is a deferment or modification.",
+            field="promised_date",
+        )
 
-    One open promise per loan (refused otherwise, and a partial unique index); the date is
-    today or later, the amount positive cents, the loan open."""
+
+def promise_add(
+    *, loan_id: int, promised_date: dt.date, amount: Decimal, actor, on: dt.date | None = None
+) -> PromiseToPay:
+    """Record the borrower's promise to pay `amount` by `promised_date`.
+
+    One open promise per loan (refused otherwise, and a partial unique index); the date within
+    `promise_date_check` of `on` (default: the loan's lender's business date), the amount
+    positive cents, the loan open."""
     if not isinstance(amount, Decimal) or not amount.is_finite() or amount <= 0:
         raise CollectionsError("The amount must be positive.", field="amount")
     if not is_cents(amount):
         raise CollectionsError("The amount can have at most 2 decimals.", field="amount")
-    if promised_date < on:
-        raise CollectionsError("The promised date cannot be in the past.", field="promised_date")
     try:
         with transaction.atomic():
             loan = lock_objects.loan_for_update(loan_id)
+            on = on or business_date(loan.lender)
+            promise_date_check(promised_date=promised_date, on=on)
             if loan.status not in OPEN_LOAN:
                 raise CollectionsError(f"The loan is {loan.get_status_display().lower()}.")
             if PromiseToPay.objects.filter(loan=loan, status=PromiseToPay.Status.OPEN).exists():
@@ -123,6 +148,38 @@ def _refresh_rate_caps(loan: Loan) -> None:
     loan.save(update_fields=["rate_caps", "updated_at"])
 
 
+def flag_dates_check(*, loan: Loan, start_date: dt.date, end_date: dt.date | None) -> None:
+    """A flag starts no earlier than the loan's contract date and ends on or after its start
+    (both days inclusive: a one-day flag ends the day it starts); neither date is more than
+    FLAG_HORIZON_DAYS from the loan's lender's business date."""
+    today = business_date(loan.lender)
+    horizon = dt.timedelta(days=FLAG_HORIZON_DAYS)
+    if start_date < loan.contract_date:
+        raise CollectionsError(
+            f"The flag cannot start before the loan began ({loan.contract_date}).",
+            field="start_date",
+        )
+    if start_date > today + horizon:
+        raise CollectionsError(
+            f"The start date is too far ahead (at most {today + horizon}).", field="start_date"
+        )
+    if end_date is not None:
+        flag_end_check(loan=loan, start_date=start_date, end_date=end_date)
+
+
+def flag_end_check(*, loan: Loan, start_date: dt.date, end_date: dt.date) -> None:
+    """The end half of `flag_dates_check` (ending a flag checks only its new end)."""
+    today = business_date(loan.lender)
+    horizon = dt.timedelta(days=FLAG_HORIZON_DAYS)
+    if end_date < start_date:
+        raise CollectionsError("The end date is before the start date.", field="end_date")
+    if abs(end_date - today) > horizon:
+        raise CollectionsError(
+            f"The end date must be between {today - horizon} and {today + horizon}.",
+            field="end_date",
+        )
+
+
 def account_flag_set(
     *,
     loan_id: int,
@@ -132,14 +189,14 @@ def account_flag_set(
     reason: str,
     actor,
 ) -> AccountFlag:
-    """Set a flag for `start_date`..`end_date` (None: until ended), audited."""
+    """Set a flag for `start_date`..`end_date` (None: until ended), audited; the dates within
+    `flag_dates_check`."""
     if kind not in flags.KINDS:
         raise CollectionsError("Choose a flag.", field="kind")
-    if end_date is not None and end_date < start_date:
-        raise CollectionsError("The end date is before the start date.", field="end_date")
     reason = _require_text(reason, field="reason", what="a reason")
     with transaction.atomic():
         loan = lock_objects.loan_for_update(loan_id)
+        flag_dates_check(loan=loan, start_date=start_date, end_date=end_date)
         flag = AccountFlag.objects.create(
             loan=loan,
             kind=kind,
@@ -176,6 +233,7 @@ def account_flag_end(*, flag_id: int, end_date: dt.date, reason: str, actor) -> 
             raise CollectionsError("This flag was already ended.")
         if end_date < flag.start_date:
             raise CollectionsError("The end date is before the flag's start.", field="end_date")
+        flag_end_check(loan=loan, start_date=flag.start_date, end_date=end_date)
         if flag.end_date is not None and end_date > flag.end_date:
             raise CollectionsError(
                 f"The flag already ends on {flag.end_date}; set a new flag to extend it.",
