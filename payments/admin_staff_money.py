@@ -13,6 +13,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from ismartpay.core.money import ZERO
+from loans.models import Loan
 
 from .errors import PaymentError
 from .forms_staff_money import (
@@ -28,6 +29,7 @@ from .forms_staff_money import (
 from .gateways.base import GatewayError
 from .models import Payment, SuspenseAction, SuspenseItem
 from .services import new_idempotency_key
+from .services.payoff import loan_reopened_without_autopay
 from .services.phone import PHONE_AUTHORIZATION_SCRIPT, payment_take_by_phone
 from .services.received import payment_record_received, payment_return_received
 from .services.remittance import remittance_import
@@ -36,6 +38,15 @@ from .services.suspense import suspense_apply, suspense_move_payment, suspense_r
 RECORD = "payments.record_payment"
 MANAGE_SUSPENSE = "payments.manage_suspense"
 RETURN_CHECK = "accounts.reverse_payment"  # a returned check un-posts money: supervisors
+REOPENS_WARNING = (
+    "This loan is paid off: marking the check returned reopens it. Autopay that ended at payoff "
+    "is not restarted (the borrower's authorization ended); the borrower is emailed the amount "
+    "due and asked to set up autopay again."
+)
+REOPENED_NOTE = (
+    "The loan is open again. Its autopay ended at payoff and stays ended: the borrower has been "
+    "emailed the amount due and asked to set up autopay again."
+)
 
 
 class StaffMoneyAdminMixin:
@@ -182,7 +193,8 @@ class StaffMoneyAdminMixin:
     def return_check_view(self, request, pk):
         if not request.user.has_perm(RETURN_CHECK):
             raise PermissionDenied
-        payment = get_object_or_404(Payment, pk=pk)
+        payment = get_object_or_404(Payment.objects.select_related("loan"), pk=pk)
+        was_paid_off = payment.loan.status == Loan.Status.PAID_OFF
         form = ReturnCheckForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
@@ -196,8 +208,13 @@ class StaffMoneyAdminMixin:
                 form.add_error(None, str(exc))
             else:
                 messages.success(request, "Marked returned: reversed, returned-payment fee added.")
+                if loan_reopened_without_autopay(
+                    loan_id=payment.loan_id, was_paid_off=was_paid_off
+                ):
+                    messages.warning(request, REOPENED_NOTE)
                 return redirect(reverse("admin:payments_payment_change", args=[payment.pk]))
-        return self._page(request, title=f"Check returned: {payment}", form=form)
+        intro = REOPENS_WARNING if was_paid_off else ""
+        return self._page(request, title=f"Check returned: {payment}", form=form, intro=intro)
 
     def move_view(self, request, pk):
         if not request.user.has_perm(MANAGE_SUSPENSE):

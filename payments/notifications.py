@@ -46,6 +46,7 @@ PAYMENT_SUBJECTS = {
     "scheduled": "Your payment of ${amount} is scheduled",
     "failed": "Your payment of ${amount} didn't go through",
     "returned": "Your bank returned your payment of ${amount}",
+    "returned_reopened": "Your payment of ${amount} came back: your loan is open again",
     "held": "Your payment of ${amount} is being checked",
     "rejected": "Your payment of ${amount} was not processed",
     "cancelled": "Your payment of ${amount} was cancelled",
@@ -184,6 +185,8 @@ def _payment_email(payment: Payment, notice_kind: str) -> tuple[str, str]:
         "receipt_path": _receipt_path(payment),
         "site_url": settings.SITE_URL,
     }
+    if kind == "returned_reopened":  # the loan it had paid off is open again
+        context.update(_reopened_context(payment.loan))
     if kind in OWNER_SUBJECTS:  # to the loan's owners, about what a third party did
         name = payment.payer.get_full_name() if payment.payer else payment.payer_email
         context.update(
@@ -194,6 +197,21 @@ def _payment_email(payment: Payment, notice_kind: str) -> tuple[str, str]:
         subject = PAYMENT_SUBJECTS[kind]
     subject = subject.replace("{amount}", f"{payment.amount:,}")
     return subject, render_to_string(f"payments/email/payment_{kind}.txt", context)
+
+
+def _reopened_context(loan) -> dict:
+    """What the borrower owes now on a loan a returned payment reopened, and where to set up
+    autopay again (it ended at payoff and is never restarted for them)."""
+    from ismartpay.core.today import business_date
+    from loans.selectors import loan_summary
+
+    summary = loan_summary(loan, today=business_date(loan.lender))
+    return {
+        "amount_due": summary.amount_due,
+        "next_due_date": summary.next_due_date,
+        "next_payment_amount": summary.next_payment_amount,
+        "autopay_path": reverse("payments:autopay_setup", args=[loan.pk]),
+    }
 
 
 def _recipients_of(payment: Payment, kind: str) -> list[tuple[str, str, int | None]]:

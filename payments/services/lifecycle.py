@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ismartpay.core.today import business_date
+from loans.models import Loan
 from loans.services import loan_assess_nsf_fee, loan_reverse_posting
 
 from ..declines import ACH_RETURNS
@@ -20,6 +21,7 @@ from ..models.payment import RETURNABLE_PAPER
 from ..notifications import payment_notice_queue
 from ..timing import lender_local
 from .events import transition
+from .payoff import loan_reopened_without_autopay
 
 logger = logging.getLogger("ismartpay.payments")
 S = Payment.Status
@@ -57,10 +59,13 @@ def payment_return(
 ) -> Payment:
     """An ACH return, or a posted check or money order the bank sent back unpaid: un-apply the
     posting to the cent, assess the lender's returned-payment fee once, and act on the code
-    (disable the account, or suspend autopay). Returning it again changes nothing."""
+    (disable the account, or suspend autopay). Returning it again changes nothing. When it
+    reopens a paid-off loan whose autopay ended at payoff, the borrower's email says the loan
+    is open with the amount due and autopay must be set up again (payoff.py)."""
     reason = ACH_RETURNS.get(return_code)
     with transaction.atomic():
-        _loan, payment = payment_for_update(payment_id)
+        loan, payment = payment_for_update(payment_id)
+        was_paid_off = loan.status == Loan.Status.PAID_OFF
         paper = payment.channel in RETURNABLE_PAPER and payment.status in (S.POSTED, S.SETTLED)
         if payment.status != S.PENDING and not paper:
             return payment
@@ -85,7 +90,9 @@ def payment_return(
             PaymentMethod.objects.filter(pk=payment.method_id).update(
                 disabled_reason=f"{return_code} {reason.title}", is_default=False
             )
-        payment_notice_queue(payment, "returned")
+        # A paid-off loan open again whose autopay ended at payoff: one email says all of it.
+        reopened = loan_reopened_without_autopay(loan_id=payment.loan_id, was_paid_off=was_paid_off)
+        payment_notice_queue(payment, "returned_reopened" if reopened else "returned")
     return payment
 
 

@@ -10,6 +10,7 @@ from .refusals import payment_cancel_refused
 
 S = Payment.Status
 PAID_OFF_REASON = "Your loan is paid off, so this payment was cancelled. Nothing was charged."
+AUTOPAY_PAID_OFF_REASON = "Your loan is paid off. Congratulations!"  # the ended plan's reason
 
 
 def loan_paid_off_followups(*, loan_id: int, paid_by: Payment | None = None) -> int:
@@ -47,6 +48,17 @@ def _end_plans(plan_ids: list[int]) -> None:
     from ..autopay.services import autopay_end
 
     for plan_id in plan_ids:
-        autopay_end(
-            plan_id=plan_id, reason="Your loan is paid off. Congratulations!", kind="paid_off"
-        )
+        autopay_end(plan_id=plan_id, reason=AUTOPAY_PAID_OFF_REASON, kind="paid_off")
+
+
+def loan_reopened_without_autopay(*, loan_id: int, was_paid_off: bool) -> bool:
+    """A paid-off loan is open again (a payment came back) and its autopay, ended at payoff,
+    stays ended: it is not re-enrolled, because the borrower's authorization ended with it.
+    The borrower is told so (the `returned_reopened` email) and staff see it on the return page."""
+    if not was_paid_off or Loan.objects.filter(pk=loan_id, status=Loan.Status.PAID_OFF).exists():
+        return False
+    plans = AutopayPlan.objects.filter(loan_id=loan_id)
+    return (
+        plans.filter(status=AutopayPlan.Status.ENDED, ended_reason=AUTOPAY_PAID_OFF_REASON).exists()
+        and not plans.filter(status__in=AutopayPlan.LIVE_STATUSES).exists()
+    )
