@@ -13,6 +13,9 @@ In order:
    two sweeps never work the same payment.
 4. Fan-out runs whose debits are all done are marked FINISHED; refunds whose process died
    after claiming them are finished (services/refunds.py); unsent notices are retried.
+5. Staff requests approved (by a second supervisor, or acting alone) whose process died after
+   the claim and before executing are finished after the same grace, once each
+   (loans/staff_requests.py `staff_requests_resume`: a lease on the row, its own key).
 """
 
 import datetime as dt
@@ -77,6 +80,8 @@ def payments_recover_stuck(*, now: dt.datetime, on: dt.date, wall: dt.datetime) 
 
 def recovery_sweep(*, now: dt.datetime | None = None, on: dt.date | None = None) -> dict:
     """One pass of the sweep; see the module docstring. Safe to run concurrently."""
+    from loans.staff_requests import staff_requests_resume
+
     from . import jobruns, jobs, notifications
     from .autopay import engine
     from .services.refunds import refunds_resume
@@ -94,4 +99,5 @@ def recovery_sweep(*, now: dt.datetime | None = None, on: dt.date | None = None)
     # Refunds whose process died after claiming them (staff REFUNDING, unapplied money).
     result["refunds_resumed"] = refunds_resume(now=wall)
     result["notices_resent"] = notifications.notices_retry_unsent()
+    result.update(staff_requests_resume(wall=wall))
     return {k: v for k, v in result.items() if v}

@@ -85,6 +85,25 @@ def check_amount(amount) -> Decimal:
     return amount
 
 
+def received_check(
+    *, channel: str, amount, reference: str, effective_date: dt.date, today: dt.date
+) -> tuple[Decimal, str]:
+    """Refuse what can never be recorded (also before a four-eyes request is made for it);
+    returns the amount and the cleaned reference."""
+    if channel not in IN_HAND_CHANNELS:
+        raise PaymentError("Choose how the money came: check, money order, wire or cash network.")
+    amount = check_amount(amount)
+    reference = clean_reference(reference)
+    if effective_date > today:
+        raise PaymentError("The money is already in hand: the date can't be in the future.")
+    return amount, reference
+
+
+def received_key(*, channel: str, loan_id: int, reference: str) -> str:
+    """The same check (channel, loan, reference) recorded twice is one payment."""
+    return f"received:{channel}:{loan_id}:{reference}"
+
+
 def payment_record_received(
     *,
     loan_id: int,
@@ -101,14 +120,14 @@ def payment_record_received(
     """Record money received in hand for a loan and apply it on `effective_date`. Idempotent:
     the key defaults to `received:<channel>:<loan>:<reference>`, so the same check recorded
     twice is one payment. Audited (`payment.record_received`)."""
-    if channel not in IN_HAND_CHANNELS:
-        raise PaymentError("Choose how the money came: check, money order, wire or cash network.")
-    amount = check_amount(amount)
-    reference = clean_reference(reference)
-    today = today or business_date()
-    if effective_date > today:
-        raise PaymentError("The money is already in hand: the date can't be in the future.")
-    key = idempotency_key or f"received:{channel}:{loan_id}:{reference}"
+    amount, reference = received_check(
+        channel=channel,
+        amount=amount,
+        reference=reference,
+        effective_date=effective_date,
+        today=today or business_date(),
+    )
+    key = idempotency_key or received_key(channel=channel, loan_id=loan_id, reference=reference)
     with transaction.atomic():
         loan = loan_locks.loan_for_update(loan_id)
         replay = _replay(key)
