@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from accounts.audit import audit_record
 from ismartpay.core.money import ZERO
 
 from .allocation import AllocationError, Balances, allocate, apply, payoff_amount
@@ -171,77 +172,97 @@ def snapshots(
 
 def execute(request: StaffRequest, *, actor, on: dt.date, reason: str, key: str) -> Done:
     """Run the one service for the request's kind (with `key` where the service takes one)."""
-    p, kind = request.params, request.kind
-    if kind == K.WAIVE_FEE:
-        return Done(
-            loan_waive_fee(
-                loan_id=request.loan_id,
-                amount=request.amount,
-                reason=reason,
-                actor=actor,
-                on=on,
-                idempotency_key=key,
-            )
-        )
-    if kind == K.CREDIT:
-        return Done(
-            loan_credit_adjustment(
-                loan_id=request.loan_id,
-                amount=request.amount,
-                reason=reason,
-                actor=actor,
-                on=on,
-                idempotency_key=key,
-            )
-        )
-    if kind == K.RATE_CHANGE:
-        posting, _change = loan_change_rate(
-            loan_id=request.loan_id,
-            apr_percent=Decimal(p["apr_percent"]),
-            reason=reason,
-            actor=actor,
-            on=on,
-        )
-        return Done(posting)
-    if kind == K.RECORD_RECEIVED:
-        return _record(request, actor=actor, on=on, reason=reason)
-    if kind == K.SUSPENSE_REFUND:
-        from payments.services.suspense import suspense_refund
+    return _SERVICES[request.kind](request, actor=actor, on=on, reason=reason, key=key)
 
-        step = suspense_refund(
-            item_id=p["item"],
+
+def _waive(request, *, actor, on, reason, key) -> Done:
+    return Done(
+        loan_waive_fee(
+            loan_id=request.loan_id,
             amount=request.amount,
             reason=reason,
             actor=actor,
-            reference=p.get("reference", ""),
+            on=on,
+            idempotency_key=key,
         )
-        return Done(params={"step": step.pk})
-    if kind == K.MOVE_PAYMENT:
-        from payments.services.suspense import suspense_move_payment
+    )
 
-        moved = suspense_move_payment(
-            payment_id=request.payment_id, to_loan_id=p["to_loan"], reason=reason, actor=actor
-        )
-        return Done(_reversal_of(request.payment_id), params=_ids(moved))
-    if kind == K.RETURN_CHECK:
-        from payments.services.received import payment_return_received
 
-        payment_return_received(
-            payment_id=request.payment_id,
-            return_code=p["return_code"],
+def _credit(request, *, actor, on, reason, key) -> Done:
+    return Done(
+        loan_credit_adjustment(
+            loan_id=request.loan_id,
+            amount=request.amount,
             reason=reason,
             actor=actor,
             on=on,
+            idempotency_key=key,
         )
-        return Done(_reversal_of(request.payment_id))
+    )
+
+
+def _rate(request, *, actor, on, reason, key) -> Done:
+    posting, change = loan_change_rate(
+        loan_id=request.loan_id,
+        apr_percent=Decimal(request.params["apr_percent"]),
+        reason=reason,
+        actor=actor,
+        on=on,
+    )
+    audit_record(
+        actor=actor, action="loan.change_rate", target=request.loan, reason=reason, details=change
+    )
+    return Done(posting)
+
+
+def _suspense_refund(request, *, actor, on, reason, key) -> Done:
+    from payments.services.suspense import suspense_refund
+
+    step = suspense_refund(
+        item_id=request.params["item"],
+        amount=request.amount,
+        reason=reason,
+        actor=actor,
+        reference=request.params.get("reference", ""),
+    )
+    return Done(params={"step": step.pk})
+
+
+def _move(request, *, actor, on, reason, key) -> Done:
+    from payments.services.suspense import suspense_move_payment
+
+    moved = suspense_move_payment(
+        payment_id=request.payment_id,
+        to_loan_id=request.params["to_loan"],
+        reason=reason,
+        actor=actor,
+    )
+    return Done(_reversal_of(request.payment_id), params=_ids(moved))
+
+
+def _return_check(request, *, actor, on, reason, key) -> Done:
+    from payments.services.received import payment_return_received
+
+    payment_return_received(
+        payment_id=request.payment_id,
+        return_code=request.params["return_code"],
+        reason=reason,
+        actor=actor,
+        on=on,
+    )
+    return Done(_reversal_of(request.payment_id))
+
+
+def _refund_or_reverse(request, *, actor, on, reason, key) -> Done:
+    """Idempotent by the payment's own state (a refunded or reversed payment is refused)."""
     from payments.services import payment_refund, payment_reverse
 
-    service = payment_refund if kind == K.REFUND else payment_reverse
+    service = payment_refund if request.kind == K.REFUND else payment_reverse
     service(payment_id=request.payment_id, reason=reason, actor=actor)
     return Done(_reversal_of(request.payment_id))
 
 
-def _record(request: StaffRequest, *, actor, on: dt.date, reason: str) -> Done:
+def _record(request: StaffRequest, *, actor, on: dt.date, reason: str, key: str) -> Done:
     """Money received: the payment's own key is the check's (channel, loan, reference), so the
     same check recorded twice — alone, or by two requests — is one payment."""
     from payments.services.received import payment_record_received
@@ -274,3 +295,16 @@ def _reversal_of(payment_id: int) -> LoanPosting | None:
 
     posting_id = Payment.objects.values_list("loan_posting_id", flat=True).get(pk=payment_id)
     return LoanPosting.objects.filter(reverses_id=posting_id).first() if posting_id else None
+
+
+_SERVICES = {
+    K.WAIVE_FEE: _waive,
+    K.CREDIT: _credit,
+    K.REFUND: _refund_or_reverse,
+    K.REVERSE: _refund_or_reverse,
+    K.RECORD_RECEIVED: _record,
+    K.RETURN_CHECK: _return_check,
+    K.MOVE_PAYMENT: _move,
+    K.SUSPENSE_REFUND: _suspense_refund,
+    K.RATE_CHANGE: _rate,
+}

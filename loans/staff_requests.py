@@ -127,30 +127,28 @@ def staff_action_submit(
 ) -> Outcome:
     """Do the action now when `actor` may act alone, else record a pending request (audited).
     `token` is the form's one-time token: the same token again returns the first outcome."""
-    from payments.models import Payment
-
     reason = (reason or "").strip()
     if not reason:
         raise StaffActionError("Give a reason.")
     _refuse_role(actor, kind)
-    loan = Loan.objects.select_related("lender").get(pk=loan_id) if loan_id else None
-    payment = Payment.objects.get(pk=payment_id, loan=loan) if payment_id is not None else None
-    try:
-        amount = kinds.amount_at_stake(kind, amount, payment)
-        params = kinds.clean_params(
-            kind, loan=loan, amount=amount, params=params or {}, reason=reason, on=on
-        )
-        before, after = kinds.snapshots(
-            kind=kind, loan=loan, amount=amount, on=on, payment=payment, params=params
-        )
-    except kinds.refusals() as exc:
-        raise StaffActionError(str(exc)) from exc
     key = f"{kind}:{token}"[:120] if token else None
+    first = StaffRequest.objects.filter(submit_key=key).first() if key else None
+    if first is not None:  # a resubmit: the first outcome, even if it could not be done again
+        return _replay(first)
+    loan, payment, amount, params, before, after = _prepare(
+        kind=kind,
+        loan_id=loan_id,
+        payment_id=payment_id,
+        amount=amount,
+        params=params,
+        reason=reason,
+        on=on,
+    )
     with transaction.atomic():
         if loan is not None:  # one decision at a time per loan: the day's sum can't race
             loan_locks.loan_for_update(loan.pk)
         first = StaffRequest.objects.filter(submit_key=key).first() if key else None
-        if first is not None:
+        if first is not None:  # submitted twice at once: the other one won the loan's lock
             return _replay(first)
         alone = may_act_alone(actor, kind, amount, loan)
         request = StaffRequest.objects.create(
@@ -186,7 +184,29 @@ def staff_action_submit(
     return Outcome(request=None, posting=posting, done=request)
 
 
+def _prepare(*, kind, loan_id, payment_id, amount, params, reason, on):
+    """The loan, the payment, the amount that counts, the checked params and the before/after
+    snapshots; refuses (StaffActionError) what the service would always refuse."""
+    from payments.models import Payment
+
+    loan = Loan.objects.select_related("lender").get(pk=loan_id) if loan_id else None
+    payment = Payment.objects.get(pk=payment_id, loan=loan) if payment_id is not None else None
+    try:
+        amount = kinds.amount_at_stake(kind, amount, payment)
+        params = kinds.clean_params(
+            kind, loan=loan, amount=amount, params=params or {}, reason=reason, on=on
+        )
+        before, after = kinds.snapshots(
+            kind=kind, loan=loan, amount=amount, on=on, payment=payment, params=params
+        )
+    except kinds.refusals() as exc:
+        raise StaffActionError(str(exc)) from exc
+    return loan, payment, amount, params, before, after
+
+
 def _replay(first: StaffRequest) -> Outcome:
+    if first.acted_alone and first.status == S.REJECTED:  # the sweep found it refused
+        raise StaffActionError(first.decision_note or "Not done.")
     if first.acted_alone:
         return Outcome(request=None, posting=first.posting, done=first, replayed=True)
     return Outcome(request=first, posting=None, replayed=True)

@@ -49,7 +49,7 @@ def threshold(loan, dollars):
     loan.lender.save(update_fields=["four_eyes_threshold"])
 
 
-def check_form(loan, amount, reference="77001", token="tok-check-1"):
+def check_form(loan, amount, reference="77001", once="once-check-1"):
     return {
         "loan_number": loan.loan_number,
         "channel": "check",
@@ -57,7 +57,7 @@ def check_form(loan, amount, reference="77001", token="tok-check-1"):
         "effective_date": TODAY.isoformat(),
         "reference": reference,
         "reason": "Check mailed to the office",
-        "submit_token": token,
+        "submit_token": once,
     }
 
 
@@ -286,9 +286,7 @@ def test_split_credits_count_together_for_the_lenders_business_day_by_anyone(
         assert _credit(supervisor, linked_loan, "900.00", "s4").request is None
 
 
-def test_ten_900_dollar_credits_under_a_1000_threshold_go_alone_only_once(
-    linked_loan, supervisor
-):
+def test_ten_900_dollar_credits_under_a_1000_threshold_go_alone_only_once(linked_loan, supervisor):
     threshold(linked_loan, "1000.00")
 
     outcomes = [_credit(supervisor, linked_loan, "900.00", f"ten-{n}") for n in range(10)]
@@ -333,14 +331,17 @@ def test_a_double_submitted_solo_waiver_waives_once(supervisor):
     from factories import LoanFactory
 
     loan = LoanFactory(ten_paid=True, unpaid_fees=Decimal("125.00"))
-    form = {"amount": "50.00", "reason": REASON, "submit_token": "waive-once"}
+    form = {"amount": "100.00", "reason": REASON, "submit_token": "waive-once"}
     client = staff_client(supervisor)
 
-    client.post(f"/admin/loans/loan/{loan.pk}/waive-fee/", form)
-    client.post(f"/admin/loans/loan/{loan.pk}/waive-fee/", form)
+    first = client.post(f"/admin/loans/loan/{loan.pk}/waive-fee/", form)
+    # Only $25.00 is unpaid now: the resubmit still gets the first outcome, not a refusal.
+    again = client.post(f"/admin/loans/loan/{loan.pk}/waive-fee/", form)
 
+    assert first.status_code == again.status_code == 302
+    assert first["Location"] == again["Location"] == f"/admin/loans/loan/{loan.pk}/change/"
     loan.refresh_from_db()
-    assert loan.unpaid_fees == Decimal("75.00")
+    assert loan.unpaid_fees == Decimal("25.00")
     assert LoanPosting.objects.filter(kind="fee_waiver").count() == 1
 
 
@@ -348,9 +349,9 @@ def test_a_double_submitted_check_records_once(linked_loan, agent):
     threshold(linked_loan, "1000.00")
     client = staff_client(agent)
 
-    first = client.post(RECORD_URL, check_form(linked_loan, "483.32", token="dbl"))
+    first = client.post(RECORD_URL, check_form(linked_loan, "483.32", once="dbl"))
     # The same form again, even with the reference retyped: the token names the first outcome.
-    again = client.post(RECORD_URL, check_form(linked_loan, "483.32", "77002", token="dbl"))
+    again = client.post(RECORD_URL, check_form(linked_loan, "483.32", "77002", once="dbl"))
 
     assert first["Location"] == again["Location"]
     assert Payment.objects.count() == 1
@@ -365,8 +366,10 @@ def test_a_double_submitted_request_is_one_request(linked_loan, agent):
     again = client.post(f"/admin/loans/loan/{linked_loan.pk}/credit/", form)
 
     request = StaffRequest.objects.get()
-    assert first["Location"] == again["Location"] == (
-        f"/admin/loans/staffrequest/{request.pk}/change/"
+    assert (
+        first["Location"]
+        == again["Location"]
+        == (f"/admin/loans/staffrequest/{request.pk}/change/")
     )
     assert AuditEvent.objects.filter(action="staff_request.create").count() == 1
 
@@ -374,9 +377,7 @@ def test_a_double_submitted_request_is_one_request(linked_loan, agent):
 # --- 5. an approved request whose process died -----------------------------------------------
 
 
-def test_the_sweep_finishes_a_request_claimed_before_a_crash_once(
-    linked_loan, agent, supervisor
-):
+def test_the_sweep_finishes_a_request_claimed_before_a_crash_once(linked_loan, agent, supervisor):
     request = _credit(agent, linked_loan, "200.00", "crash").request
     _claim(request.pk, supervisor, StaffRequest.Status.APPROVED, "")  # then the process died
 
