@@ -23,6 +23,7 @@ from .staff_requests import (
     REQUEST_PERMISSION,
     StaffActionError,
     StaffActionNotAllowed,
+    done_alone_today,
     preview,
     staff_action_submit,
     staff_request_approve,
@@ -115,6 +116,8 @@ def money_action_view(model_admin, request, *, kind: str, loan: Loan, payment=No
         after=after,
         threshold=loan.lender.four_eyes_threshold,
         acts_alone=request.user.has_perm(ACT_PERMISSION[kind]),
+        done_today=done_alone_today(kind, loan, on),
+        done_today_label=K(kind).label,
     )
 
 
