@@ -4,10 +4,12 @@ eyes; the threshold defeated by splitting; a double submit acting twice; an appr
 whose process died never finished. Each case here is the review's reproduction."""
 
 import datetime as dt
+import threading
 from decimal import Decimal
 
 import pytest
 import time_machine
+from django.db import connection
 from staff_helpers import NOW, TODAY, make_staff, staff_client
 
 from accounts.models import AuditEvent
@@ -421,3 +423,31 @@ def test_the_sweep_finishes_an_action_done_alone_whose_process_died(linked_loan,
     assert LoanPosting.objects.filter(kind="adjustment").count() == 1
     linked_loan.refresh_from_db()
     assert linked_loan.principal_balance == Decimal("21101.74")  # $66.64 of interest first
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_900_dollar_credits_submitted_at_once_cannot_both_go_alone(linked_loan):
+    threshold(linked_loan, "1000.00")
+    supervisors = [make_staff(SUPERVISOR), make_staff(SUPERVISOR)]
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def submit(user, once):
+        barrier.wait()
+        try:
+            outcomes.append(_credit(user, linked_loan, "900.00", once))
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=submit, args=(user, f"race-{n}"))
+        for n, user in enumerate(supervisors)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(o.request is None for o in outcomes) == [False, True]
+    assert LoanPosting.objects.filter(kind="adjustment").count() == 1
+    assert StaffRequest.objects.get(status="pending").amount == Decimal("900.00")
