@@ -224,6 +224,7 @@ def _suspense_refund(request, *, actor, on, reason, key) -> Done:
         reason=reason,
         actor=actor,
         reference=request.params.get("reference", ""),
+        send=False,  # claimed here, sent after the commit (staff_requests._finish)
     )
     return Done(params={"step": step.pk})
 

@@ -225,9 +225,24 @@ def _finish(request: StaffRequest, *, actor, on: dt.date, reason: str) -> LoanPo
                 return row.posting if row is not None else None
             done = kinds.execute(row, actor=actor, on=on, reason=reason, key=key)
             _mark_executed(row, done)
-            return done.posting
     except kinds.refusals() as exc:
         raise StaffActionError(str(exc)) from exc
+    if "step" in done.params:
+        _send_suspense_refund(done.params["step"])
+    return done.posting
+
+
+def _send_suspense_refund(step_id: int) -> None:
+    """A suspense refund of gateway money is claimed (REFUNDING) with the request executed in
+    one transaction, then sent here under its own key; unconfirmed, the sweep resends it
+    (payments/recovery.py), never as a second refund."""
+    from payments.errors import PaymentError
+    from payments.services.suspense import suspense_refund_finish
+
+    try:
+        suspense_refund_finish(action_id=step_id)
+    except PaymentError:
+        logger.warning("suspense refund step %s not confirmed; the sweep resends it", step_id)
 
 
 def _finish_refund(request, *, actor, on, reason, key) -> LoanPosting | None:
