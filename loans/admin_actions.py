@@ -261,8 +261,17 @@ class LoanServicingAdminMixin(AuditedAdminMixin):
 class StaffRequestAdmin(AuditedAdminMixin, admin.ModelAdmin):
     """The four-eyes queue: filter by status; a request's page shows what will change."""
 
-    list_display = ("pk", "kind", "loan", "amount", "status", "requested_by", "created_at")
-    list_filter = ("status", "kind", "loan__lender")
+    list_display = (
+        "pk",
+        "kind",
+        "loan",
+        "amount",
+        "status",
+        "acted_alone",
+        "requested_by",
+        "business_date",
+    )
+    list_filter = ("status", "acted_alone", "kind", "loan__lender")
     search_fields = ("loan__loan_number", "requested_by__email", "reason")
     list_select_related = ("loan__lender", "requested_by")
     readonly_fields = [field.name for field in StaffRequest._meta.concrete_fields]
