@@ -16,18 +16,14 @@ from . import admin_forms as f
 from .borrower_requests import borrower_request_decide
 from .four_eyes import snapshot
 from .models import BorrowerRequest, Loan, StaffRequest
-from .servicing import (
-    ServicingError,
-    loan_change_due_day,
-    loan_change_rate,
-    loan_change_term,
-)
+from .servicing import ServicingError, loan_change_due_day, loan_change_term
 from .staff_requests import (
     ACT_PERMISSION,
     APPROVE_PERMISSION,
     REQUEST_PERMISSION,
     StaffActionError,
     StaffActionNotAllowed,
+    done_alone_today,
     preview,
     staff_action_submit,
     staff_request_approve,
@@ -38,11 +34,12 @@ K = StaffRequest.Kind
 TERMS_PERMISSION = "loans.change_loan_terms"
 
 
-def lender_today(loan: Loan):
-    """The business date in the lender's timezone (the edge where the clock is read)."""
+def lender_today(loan: Loan | None):
+    """The business date in the lender's timezone (the edge where the clock is read); the
+    default time zone's for money no loan was matched to."""
     from ismartpay.core.today import business_date
 
-    return business_date(loan.lender)
+    return business_date(loan.lender if loan is not None else None)
 
 
 def _may_submit(user, kind: str) -> bool:
@@ -74,37 +71,30 @@ def money_action_view(model_admin, request, *, kind: str, loan: Loan, payment=No
                 reason=reason,
                 actor=request.user,
                 on=on,
+                token=form.cleaned_data["submit_token"],
             )
         except StaffActionNotAllowed as exc:
             raise PermissionDenied(str(exc)) from exc
         except StaffActionError as exc:
             form.add_error("amount" if "amount" in form.fields else None, str(exc))
         else:
-            amount = form.cleaned_data.get("amount") or payment.amount
-            if outcome.request is not None:
-                audit_record(
-                    actor=request.user,
-                    action="staff_request.create",
-                    target=outcome.request,
-                    reason=reason,
-                    request=request,
-                    details={"kind": kind, "amount": str(amount), "loan": loan.pk},
-                )
+            if outcome.request is not None:  # the service audited it (staff_request.create)
                 messages.success(request, "Request recorded: a supervisor will approve it.")
                 return redirect(
                     reverse("admin:loans_staffrequest_change", args=[outcome.request.pk])
                 )
-            audit_record(
-                actor=request.user,
-                action=f"{'payment' if payment is not None else 'loan'}.{kind}",
-                target=payment if payment is not None else loan,
-                reason=reason,
-                request=request,
-                details={
-                    "amount": str(amount),
-                    "posting": outcome.posting.pk if outcome.posting else None,
-                },
-            )
+            if not outcome.replayed:
+                audit_record(
+                    actor=request.user,
+                    action=f"{'payment' if payment is not None else 'loan'}.{kind}",
+                    target=payment if payment is not None else loan,
+                    reason=reason,
+                    request=request,
+                    details={
+                        "amount": str(outcome.done.amount),
+                        "posting": outcome.posting.pk if outcome.posting else None,
+                    },
+                )
             messages.success(request, f"{K(kind).label}: done.")
             if payment is not None:
                 return redirect(reverse("admin:payments_payment_change", args=[payment.pk]))
@@ -126,6 +116,8 @@ def money_action_view(model_admin, request, *, kind: str, loan: Loan, payment=No
         after=after,
         threshold=loan.lender.four_eyes_threshold,
         acts_alone=request.user.has_perm(ACT_PERMISSION[kind]),
+        done_today=done_alone_today(kind, loan, on),
+        done_today_label=K(kind).label,
     )
 
 
@@ -140,7 +132,6 @@ def payment_action_view(model_admin, request, pk, *, kind: str):
 TERM_CHANGES = {
     "due_day": (f.DueDayForm, loan_change_due_day, "loan.change_due_day", "Change the due day"),
     "term": (f.TermForm, loan_change_term, "loan.change_term", "Change the maturity (term)"),
-    "rate": (f.RateForm, loan_change_rate, "loan.change_rate", "Change the APR"),
 }
 
 
@@ -162,6 +153,7 @@ class LoanServicingAdminMixin(AuditedAdminMixin):
         return [
             path("<id:pk>/waive-fee/", wrap(self.waive_fee_view), name="loans_loan_waive_fee"),
             path("<id:pk>/credit/", wrap(self.credit_view), name="loans_loan_credit"),
+            path("<id:pk>/rate/", wrap(self.rate_view), name="loans_loan_rate"),
             *[
                 path(f"<id:pk>/{name}/", wrap(self._terms_view(name)), name=f"loans_loan_{name}")
                 for name in TERM_CHANGES
@@ -176,6 +168,45 @@ class LoanServicingAdminMixin(AuditedAdminMixin):
     def credit_view(self, request, pk):
         loan = get_object_or_404(Loan.objects.select_related("lender"), pk=pk)
         return money_action_view(self, request, kind=K.CREDIT, loan=loan)
+
+    def rate_view(self, request, pk):
+        """A rate change always waits for a second supervisor (a contract change): this page
+        records the request; approving it runs loan_change_rate (loans/staff_requests.py)."""
+        if not request.user.has_perm(TERMS_PERMISSION):
+            raise PermissionDenied
+        loan = get_object_or_404(Loan.objects.select_related("lender"), pk=pk)
+        form = f.RateForm(
+            request.POST if request.method == "POST" else None,
+            initial={"apr_percent": loan.apr_percent},
+        )
+        if request.method == "POST" and form.is_valid():
+            try:
+                outcome = staff_action_submit(
+                    kind=K.RATE_CHANGE,
+                    loan_id=loan.pk,
+                    reason=form.cleaned_data["reason"],
+                    actor=request.user,
+                    on=lender_today(loan),
+                    params={"apr_percent": form.cleaned_data["apr_percent"]},
+                    token=form.cleaned_data["submit_token"],
+                )
+            except StaffActionNotAllowed as exc:
+                raise PermissionDenied(str(exc)) from exc
+            except StaffActionError as exc:
+                form.add_error("apr_percent" if "APR" in str(exc) else None, str(exc))
+            else:
+                messages.success(request, "Rate change recorded: another supervisor approves it.")
+                return redirect(
+                    reverse("admin:loans_staffrequest_change", args=[outcome.request.pk])
+                )
+        return _render(
+            self,
+            request,
+            "admin/loans/loan_terms.html",
+            title=f"Change the APR — loan {loan.loan_number}",
+            loan=loan,
+            form=form,
+        )
 
     def _terms_view(self, name):
         form_class, service, action, title = TERM_CHANGES[name]
@@ -230,8 +261,17 @@ class LoanServicingAdminMixin(AuditedAdminMixin):
 class StaffRequestAdmin(AuditedAdminMixin, admin.ModelAdmin):
     """The four-eyes queue: filter by status; a request's page shows what will change."""
 
-    list_display = ("pk", "kind", "loan", "amount", "status", "requested_by", "created_at")
-    list_filter = ("status", "kind", "loan__lender")
+    list_display = (
+        "pk",
+        "kind",
+        "loan",
+        "amount",
+        "status",
+        "acted_alone",
+        "requested_by",
+        "business_date",
+    )
+    list_filter = ("status", "acted_alone", "kind", "loan__lender")
     search_fields = ("loan__loan_number", "requested_by__email", "reason")
     list_select_related = ("loan__lender", "requested_by")
     readonly_fields = [field.name for field in StaffRequest._meta.concrete_fields]

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django import forms
 
 from ismartpay.core.free_text import NoCardNumbersInText
+from ismartpay.core.submit_token import OneTimeTokenForm
 
 REASON_HELP = "Why: it goes into the audit log and the loan's ledger."
 
@@ -16,14 +17,14 @@ class ReasonField(forms.CharField):
         )
 
 
-class MoneyActionForm(NoCardNumbersInText, forms.Form):
+class MoneyActionForm(NoCardNumbersInText, OneTimeTokenForm):
     """A fee waiver or credit: an amount in dollars and a reason."""
 
     amount = forms.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
     reason = ReasonField()
 
 
-class PaymentActionForm(NoCardNumbersInText, forms.Form):
+class PaymentActionForm(NoCardNumbersInText, OneTimeTokenForm):
     """A refund or reversal of the whole payment: a reason."""
 
     reason = ReasonField()
@@ -44,7 +45,7 @@ class TermForm(NoCardNumbersInText, forms.Form):
     reason = ReasonField()
 
 
-class RateForm(NoCardNumbersInText, forms.Form):
+class RateForm(NoCardNumbersInText, OneTimeTokenForm):
     apr_percent = forms.DecimalField(
         label="APR (percent)", max_digits=6, decimal_places=3, help_text="e.g. 5.990"
     )

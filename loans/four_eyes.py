@@ -8,16 +8,23 @@ the real postings with the same allocation rules.
 import datetime as dt
 from decimal import Decimal
 
-from ismartpay.core.money import to_cents
+from ismartpay.core.money import ZERO, to_cents
 
 from .allocation import AllocationError, Balances, accrue_interest, allocate, apply, payoff_amount
 from .interest import accrued_interest
 
 
-def needs_second_approval(amount: Decimal, threshold: Decimal) -> bool:
-    """Above the lender's threshold (dollars) a second supervisor must approve; at or below it
-    one supervisor may act alone."""
-    return amount > threshold
+def needs_second_approval(
+    amount: Decimal | None, threshold: Decimal, *, done_alone_today: Decimal = ZERO
+) -> bool:
+    """Whether a second supervisor must approve. What counts against the lender's threshold
+    (dollars) is this action plus every action of the same kind done alone on the same loan
+    the same lender business day, by anyone (`done_alone_today`): ten $900 waivers under a
+    $1,000 threshold are $9,000, not ten times $900. Above it, a second approval; at or below
+    it, one person may act alone. No amount (a rate change): always a second approval."""
+    if amount is None:
+        return True
+    return amount + done_alone_today > threshold
 
 
 def balances_after_waiver(before: Balances, amount: Decimal) -> Balances:

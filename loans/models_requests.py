@@ -6,14 +6,33 @@ from django.db.models import Q
 
 from ismartpay.core.models import TimeStampedModel, money_field
 
+# For the check constraints (the Kind choices below, as stored).
+KINDS = [
+    "waive_fee",
+    "credit",
+    "refund",
+    "reverse",
+    "record_received",
+    "return_check",
+    "move_payment",
+    "suspense_refund",
+    "rate_change",
+]
+PAYMENT_KINDS = ["refund", "reverse", "return_check", "move_payment"]
+
 
 class StaffRequest(TimeStampedModel):
-    """A fee waiver, refund, reversal or credit adjustment waiting for (or past) a decision.
+    """A staff money action (fee waiver, credit, refund, reversal, money received in hand, a
+    returned check, a moved payment, a suspense refund) or a rate change, waiting for (or past)
+    a decision — or done by one person alone (`acted_alone`).
 
-    Made by a support agent (any amount) or by a supervisor above the lender's
-    `four_eyes_threshold`; approved or rejected by another supervisor. Approval claims the row
-    (pending → approved, one conditional UPDATE) and then runs the same service a supervisor
-    acting alone would run, so it executes exactly once (→ executed).
+    Made by a support agent (waivers etc.: any amount) or by anyone above the lender's
+    `four_eyes_threshold` (loans/staff_requests.py says exactly what counts); approved or
+    rejected by another supervisor. Approval claims the row (pending → approved, committed)
+    and then runs the same service acting alone runs, under the row lock, so it executes
+    exactly once (→ executed). An action done alone is recorded too (approved at once, then
+    executed): its amount counts against the threshold for the rest of the lender's business
+    day, and the recovery sweep finishes it if the process died between claim and execution.
     """
 
     class Kind(models.TextChoices):
@@ -21,6 +40,11 @@ class StaffRequest(TimeStampedModel):
         CREDIT = "credit", "Credit adjustment"
         REFUND = "refund", "Refund"
         REVERSE = "reverse", "Payment reversal"
+        RECORD_RECEIVED = "record_received", "Money received in hand"
+        RETURN_CHECK = "return_check", "Returned check"
+        MOVE_PAYMENT = "move_payment", "Payment moved to another loan"
+        SUSPENSE_REFUND = "suspense_refund", "Suspense refund"
+        RATE_CHANGE = "rate_change", "Rate change"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting for a supervisor"
@@ -28,9 +52,18 @@ class StaffRequest(TimeStampedModel):
         REJECTED = "rejected", "Rejected"
         EXECUTED = "executed", "Approved and done"
 
-    kind = models.CharField(max_length=12, choices=Kind.choices)
-    loan = models.ForeignKey("loans.Loan", on_delete=models.PROTECT, related_name="staff_requests")
-    # Refunds and reversals name the payment; waivers and credits name only the loan.
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    # The loan the action changes (a payment move: the loan it leaves). Only a suspense refund
+    # of money no loan was matched to has none.
+    loan = models.ForeignKey(
+        "loans.Loan",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff_requests",
+    )
+    # Refunds, reversals, returns and moves name the payment; money received names the payment
+    # it made once executed; waivers, credits and rate changes name only the loan.
     payment = models.ForeignKey(
         "payments.Payment",
         null=True,
@@ -38,8 +71,22 @@ class StaffRequest(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="staff_requests",
     )
-    amount = money_field()  # dollars: what is waived, credited, refunded or reversed
+    # Dollars: what is waived, credited, refunded, reversed, received or moved; none for a
+    # rate change (it always needs a second supervisor).
+    amount = money_field(null=True, blank=True)
+    # What else the service needs, as JSON strings: received {channel, reference,
+    # effective_date}; return_check {return_code}; move_payment {to_loan}; suspense_refund
+    # {item, reference}; rate_change {apr_percent}. Outcome ids are added on execution
+    # (received: {suspense}).
+    params = models.JSONField(default=dict, blank=True)
     reason = models.TextField()
+    # One person did it alone (at or below the threshold): approved at once, no decider.
+    acted_alone = models.BooleanField(default=False)
+    # The lender's business date the action was asked for (what the threshold sums over).
+    business_date = models.DateField(null=True, blank=True)
+    # `<kind>:<the form's one-time token>`: a resubmitted form finds this row and gets the
+    # first outcome instead of a second action or request.
+    submit_key = models.CharField(max_length=120, null=True, blank=True, unique=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="staff_requests_made"
@@ -70,18 +117,26 @@ class StaffRequest(TimeStampedModel):
             ("change_loan_terms", "Can change a loan's due day, maturity or rate"),
         ]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(kind__in=["waive_fee", "credit", "refund", "reverse"]),
-                name="staff_request_kind_valid",
-            ),
+            models.CheckConstraint(condition=Q(kind__in=KINDS), name="staff_request_kind_valid"),
             models.CheckConstraint(
                 condition=Q(status__in=["pending", "approved", "rejected", "executed"]),
                 name="staff_request_status_valid",
             ),
-            models.CheckConstraint(condition=Q(amount__gt=0), name="staff_request_amount_positive"),
             models.CheckConstraint(
-                condition=Q(kind__in=["waive_fee", "credit"]) | Q(payment__isnull=False),
+                condition=Q(amount__gt=0) | Q(kind="rate_change", amount__isnull=True),
+                name="staff_request_amount_positive",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind__in=PAYMENT_KINDS) | Q(payment__isnull=False),
                 name="staff_request_payment_kinds_name_payment",
+            ),
+            models.CheckConstraint(
+                condition=Q(loan__isnull=False) | Q(kind="suspense_refund"),
+                name="staff_request_names_loan",
+            ),
+            models.CheckConstraint(
+                condition=Q(acted_alone=False) | Q(decided_by__isnull=True),
+                name="staff_request_alone_has_no_decider",
             ),
             # Four eyes, in the database too: nobody decides their own request.
             models.CheckConstraint(
@@ -89,7 +144,11 @@ class StaffRequest(TimeStampedModel):
                 name="staff_request_not_self_decided",
             ),
         ]
-        indexes = [models.Index(fields=["status", "-created_at"])]
+        indexes = [
+            models.Index(fields=["status", "-created_at"]),
+            models.Index(fields=["loan", "kind", "business_date"], name="staff_request_day_idx"),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} ${self.amount} on {self.loan} ({self.status})"
+        amount = f" ${self.amount}" if self.amount is not None else ""
+        return f"{self.get_kind_display()}{amount} on {self.loan} ({self.status})"

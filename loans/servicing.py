@@ -250,13 +250,8 @@ def loan_defer_installments(
         return loan, {"before": before, "after": after}
 
 
-def loan_change_rate(
-    *, loan_id: int, apr_percent: Decimal, reason: str, actor, on: dt.date
-) -> tuple[LoanPosting, dict]:
-    """Change the APR from `on`: interest is first accrued to `on` at the old rate (an
-    ADJUSTMENT posting with the reason, moving nothing else), then the new rate accrues from
-    `on`. The installment stays; the payoff and the last installment absorb the difference."""
-    _require_reason(reason)
+def rate_check(apr_percent) -> Decimal:
+    """Refuse an APR that can never be set (also before a rate change request is made)."""
     low, high = APR_RANGE
     if not isinstance(apr_percent, Decimal) or not apr_percent.is_finite():
         raise ServicingError("Enter the APR as a number, e.g. 5.99.", field="apr_percent")
@@ -265,6 +260,17 @@ def loan_change_rate(
         raise ServicingError(
             "The APR is a percent from 0 to 36 with at most 3 decimals.", field="apr_percent"
         )
+    return apr_percent
+
+
+def loan_change_rate(
+    *, loan_id: int, apr_percent: Decimal, reason: str, actor, on: dt.date
+) -> tuple[LoanPosting, dict]:
+    """Change the APR from `on`: interest is first accrued to `on` at the old rate (an
+    ADJUSTMENT posting with the reason, moving nothing else), then the new rate accrues from
+    `on`. The installment stays; the payoff and the last installment absorb the difference."""
+    _require_reason(reason)
+    rate_check(apr_percent)
     with transaction.atomic():
         loan = lock_objects.loan_for_update(loan_id)
         _require_open(loan)

@@ -1,47 +1,67 @@
-"""Staff money actions on a loan with four eyes: a fee waiver, a credit adjustment, a refund or
-a reversal of a payment.
+"""Staff money actions with four eyes: a fee waiver, a credit adjustment, a refund or a
+reversal of a payment, money received in hand (check, wire, cash network), a returned check,
+a payment moved to another loan, a suspense refund, and a rate change.
 
-`staff_action_submit` either acts at once (a supervisor holding the action's permission, the
-amount at or below the lender's `four_eyes_threshold`) or records a pending `StaffRequest`
-with the balances before and after (computed with the pure maths, nothing written). Another
-supervisor approves (`staff_request_approve`) or rejects it. Approval claims the request under
-its row lock (pending → approved, committed), then runs the same service acting alone runs,
-with the request's idempotency key, and marks it executed: two approvals at once execute once.
-Nobody decides their own request (refused here and by a database constraint).
+`staff_action_submit` either acts at once — the staff member holds the action's permission and
+`may_act_alone` says the amount, with what was done alone today, is at or below the lender's
+`four_eyes_threshold` — or records a pending `StaffRequest` with the balances before and after
+(computed with the pure maths, nothing written). Another supervisor approves
+(`staff_request_approve`) or rejects it; nobody decides their own (refused here and by a
+database constraint). Acting alone is recorded too (a request approved at once, no decider):
+its amount counts against the threshold for the rest of the lender's business day, and the
+recovery sweep finishes it if the process died before it executed.
+
+Approval claims the request under its row lock (pending → approved, committed); execution then
+locks the row again, runs the one service for the kind (loans/staff_request_kinds.py) with the
+request's idempotency key and marks it executed in the same transaction: two approvals, or an
+approval and the sweep, execute once. A form's one-time token (`token`) names the request, so
+a resubmitted form returns the first outcome.
 """
 
 import datetime as dt
+import logging
+from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 
-from .allocation import AllocationError, Balances
-from .four_eyes import (
-    balances_after_credit,
-    balances_after_reversal,
-    balances_after_waiver,
-    needs_second_approval,
-    snapshot,
-)
-from .models import Loan, LoanPosting, StaffRequest
-from .selectors import loan_balances_on
-from .services import LoanPostingError, loan_waive_fee
-from .servicing import loan_credit_adjustment
+from accounts.audit import audit_record
+from ismartpay.core.money import ZERO
+from ismartpay.core.today import business_date
 
+from . import lock_objects as loan_locks
+from . import staff_request_kinds as kinds
+from .four_eyes import needs_second_approval
+from .models import Loan, LoanPosting, StaffRequest
+from .staff_request_kinds import preview  # noqa: F401  (the admin's page imports it from here)
+
+logger = logging.getLogger("ismartpay.staff_requests")
 K = StaffRequest.Kind
 S = StaffRequest.Status
-# The permission that lets a supervisor do each action (alone at or below the threshold, or
-# approve it above); `loans.request_adjustment` lets an agent only ask.
+# The permission that lets a staff member do each action (alone at or below the threshold;
+# with it and APPROVE_PERMISSION, approve someone else's request above it).
 ACT_PERMISSION = {
     K.WAIVE_FEE: "accounts.waive_fee",
     K.CREDIT: "loans.post_credit",
     K.REFUND: "accounts.issue_refund",
     K.REVERSE: "accounts.reverse_payment",
+    K.RECORD_RECEIVED: "payments.record_payment",
+    K.RETURN_CHECK: "accounts.reverse_payment",
+    K.MOVE_PAYMENT: "payments.manage_suspense",
+    K.SUSPENSE_REFUND: "payments.manage_suspense",
+    K.RATE_CHANGE: "loans.change_loan_terms",
 }
+# `loans.request_adjustment` lets an agent only ask, for these kinds.
 REQUEST_PERMISSION = "loans.request_adjustment"
+REQUESTABLE = (K.WAIVE_FEE, K.CREDIT, K.REFUND, K.REVERSE)
 APPROVE_PERMISSION = "loans.approve_request"
+# An approved request not executed this long after its claim: its process died (the sweep's
+# STUCK_AFTER convention, payments/recovery.py).
+RESUME_AFTER = dt.timedelta(seconds=60)
+RESUME_BATCH = 100
 
 
 class StaffActionError(ValueError):
@@ -54,124 +74,201 @@ class StaffActionNotAllowed(StaffActionError):
 
 @dataclass(frozen=True)
 class Outcome:
-    request: StaffRequest | None  # a new pending request, or None when done at once
+    request: StaffRequest | None  # a pending request, or None when done at once
     posting: LoanPosting | None  # the ledger row made at once, if any
+    done: StaffRequest | None = None  # the record of the action done alone
+    replayed: bool = False  # a resubmitted form: this is the first submit's outcome
 
 
-def _payment_errors() -> tuple[type[Exception], ...]:
-    from payments.errors import PaymentError
+def done_alone_today(kind: str, loan: Loan, day: dt.date) -> Decimal:
+    """Dollars of `kind` done on `loan` without a second approval on business day `day`."""
+    rows = StaffRequest.objects.filter(
+        loan=loan,
+        kind=kind,
+        acted_alone=True,
+        business_date=day,
+        status__in=(S.APPROVED, S.EXECUTED),
+    )
+    return rows.aggregate(total=Sum("amount"))["total"] or ZERO
 
-    return (PaymentError, LoanPostingError, AllocationError)
 
-
-def may_act_alone(user, kind: str, amount: Decimal, loan: Loan) -> bool:
-    return user.has_perm(ACT_PERMISSION[kind]) and not needs_second_approval(
-        amount, loan.lender.four_eyes_threshold
+def may_act_alone(user, kind: str, amount: Decimal | None, loan: Loan | None) -> bool:
+    """The one decision: `user` holds the action's permission and the amount — with every
+    same-kind action done alone on the loan today, by anyone — is at or below the lender's
+    threshold (four_eyes.needs_second_approval). Money no loan was matched to has no lender
+    threshold: always a second approval."""
+    if not user.has_perm(ACT_PERMISSION[kind]) or loan is None:
+        return False
+    day = business_date(loan.lender)
+    return not needs_second_approval(
+        amount, loan.lender.four_eyes_threshold, done_alone_today=done_alone_today(kind, loan, day)
     )
 
 
-def preview(
-    *, kind: str, loan: Loan, amount: Decimal, on: dt.date, payment=None
-) -> tuple[Balances, Balances]:
-    """Balances on `on` before and after the action, without writing anything."""
-    before = loan_balances_on(loan, on)  # SCRA caps included (loans/selectors.py)
-    if kind == K.WAIVE_FEE:
-        return before, balances_after_waiver(before, amount)
-    if kind == K.CREDIT:
-        return before, balances_after_credit(before, amount)
-    posting_id = payment.loan_posting_id if payment is not None else None
-    posting = LoanPosting.objects.filter(pk=posting_id).first() if posting_id else None
-    if posting is None:  # a pending debit not applied yet: the balances do not move
-        return before, before
-    return before, balances_after_reversal(
-        before,
-        fees=posting.fees,
-        interest=posting.interest,
-        principal=posting.principal,
-        apr_percent=loan.apr_percent,
-        effective_date=posting.effective_date,
-        on=on,
-    )
-
-
-def _amount_of(kind: str, amount: Decimal | None, payment) -> Decimal:
-    if kind in (K.REFUND, K.REVERSE):
-        return payment.amount  # the whole payment: partial refunds are not this action
-    if not isinstance(amount, Decimal) or amount <= 0:
-        raise StaffActionError("Enter a positive amount.")
-    return amount
-
-
-def _execute(*, kind, loan_id, payment_id, amount, reason, actor, on, key) -> LoanPosting | None:
-    from payments.models import Payment
-    from payments.services import payment_refund, payment_reverse
-
-    if kind == K.WAIVE_FEE:
-        return loan_waive_fee(
-            loan_id=loan_id, amount=amount, reason=reason, actor=actor, on=on, idempotency_key=key
-        )
-    if kind == K.CREDIT:
-        return loan_credit_adjustment(
-            loan_id=loan_id, amount=amount, reason=reason, actor=actor, on=on, idempotency_key=key
-        )
-    service = payment_refund if kind == K.REFUND else payment_reverse
-    service(payment_id=payment_id, reason=reason, actor=actor)
-    posting_id = Payment.objects.values_list("loan_posting_id", flat=True).get(pk=payment_id)
-    return LoanPosting.objects.filter(reverses_id=posting_id).first() if posting_id else None
+def _refuse_role(actor, kind: str) -> None:
+    if actor.has_perm(ACT_PERMISSION[kind]):
+        return
+    if kind in REQUESTABLE and actor.has_perm(REQUEST_PERMISSION):
+        return
+    raise StaffActionNotAllowed("Your role can't do or request this.")
 
 
 def staff_action_submit(
     *,
     kind: str,
-    loan_id: int,
+    loan_id: int | None,
     reason: str,
     actor,
     on: dt.date,
     amount: Decimal | None = None,
     payment_id: int | None = None,
+    params: dict | None = None,
+    token: str = "",
 ) -> Outcome:
-    """Do the action now when `actor` may act alone, else record a pending request."""
+    """Do the action now when `actor` may act alone, else record a pending request (audited).
+    `token` is the form's one-time token: the same token again returns the first outcome."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise StaffActionError("Give a reason.")
+    _refuse_role(actor, kind)
+    key = f"{kind}:{token}"[:120] if token else None
+    first = StaffRequest.objects.filter(submit_key=key).first() if key else None
+    if first is not None:  # a resubmit: the first outcome, even if it could not be done again
+        return _replay(first)
+    loan, payment, amount, params, before, after = _prepare(
+        kind=kind,
+        loan_id=loan_id,
+        payment_id=payment_id,
+        amount=amount,
+        params=params,
+        reason=reason,
+        on=on,
+    )
+    with transaction.atomic():
+        if loan is not None:  # one decision at a time per loan: the day's sum can't race
+            loan_locks.loan_for_update(loan.pk)
+        first = StaffRequest.objects.filter(submit_key=key).first() if key else None
+        if first is not None:  # submitted twice at once: the other one won the loan's lock
+            return _replay(first)
+        alone = may_act_alone(actor, kind, amount, loan)
+        request = StaffRequest.objects.create(
+            kind=kind,
+            loan=loan,
+            payment=payment,
+            amount=amount,
+            params=params,
+            reason=reason,
+            requested_by=actor,
+            before=before,
+            after=after,
+            acted_alone=alone,
+            status=S.APPROVED if alone else S.PENDING,
+            business_date=business_date(loan.lender) if loan else business_date(),
+            submit_key=key,
+        )
+        if not alone:
+            audit_record(
+                actor=actor,
+                action="staff_request.create",
+                target=request,
+                reason=reason,
+                details={"kind": kind, "amount": str(amount), "loan": loan_id, **params},
+            )
+            return Outcome(request=request, posting=None)
+    try:
+        posting = _finish(request, actor=actor, on=on, reason=reason)
+    except StaffActionError:
+        request.delete()  # nothing was done: the person sees why, and may submit again
+        raise
+    request.refresh_from_db()
+    return Outcome(request=None, posting=posting, done=request)
+
+
+def _prepare(*, kind, loan_id, payment_id, amount, params, reason, on):
+    """The loan, the payment, the amount that counts, the checked params and the before/after
+    snapshots; refuses (StaffActionError) what the service would always refuse."""
     from payments.models import Payment
 
-    if not reason or not reason.strip():
-        raise StaffActionError("Give a reason.")
-    if not (actor.has_perm(ACT_PERMISSION[kind]) or actor.has_perm(REQUEST_PERMISSION)):
-        raise StaffActionNotAllowed("Your role can't do or request this.")
-    loan = Loan.objects.select_related("lender").get(pk=loan_id)
-    payment = None
-    if payment_id is not None:
-        payment = Payment.objects.get(pk=payment_id, loan=loan)
-    amount = _amount_of(kind, amount, payment)
+    loan = Loan.objects.select_related("lender").get(pk=loan_id) if loan_id else None
+    payment = Payment.objects.get(pk=payment_id, loan=loan) if payment_id is not None else None
     try:
-        before, after = preview(kind=kind, loan=loan, amount=amount, on=on, payment=payment)
-    except AllocationError as exc:
+        amount = kinds.amount_at_stake(kind, amount, payment)
+        params = kinds.clean_params(
+            kind, loan=loan, amount=amount, params=params or {}, reason=reason, on=on
+        )
+        before, after = kinds.snapshots(
+            kind=kind, loan=loan, amount=amount, on=on, payment=payment, params=params
+        )
+    except kinds.refusals() as exc:
         raise StaffActionError(str(exc)) from exc
-    if may_act_alone(actor, kind, amount, loan):
-        try:
-            posting = _execute(
-                kind=kind,
-                loan_id=loan_id,
-                payment_id=payment_id,
-                amount=amount,
-                reason=reason,
-                actor=actor,
-                on=on,
-                key=None,
-            )
-        except _payment_errors() as exc:
+    return loan, payment, amount, params, before, after
+
+
+def _replay(first: StaffRequest) -> Outcome:
+    if first.acted_alone and first.status == S.REJECTED:  # the sweep found it refused
+        raise StaffActionError(first.decision_note or "Not done.")
+    if first.acted_alone:
+        return Outcome(request=None, posting=first.posting, done=first, replayed=True)
+    return Outcome(request=first, posting=None, replayed=True)
+
+
+def _finish(request: StaffRequest, *, actor, on: dt.date, reason: str) -> LoanPosting | None:
+    """Execute an APPROVED request once and mark it EXECUTED; raise StaffActionError with the
+    service's refusal (nothing written). Already executed elsewhere: its posting."""
+    key = f"staff-request:{request.pk}"
+    if request.kind == K.REFUND:
+        return _finish_refund(request, actor=actor, on=on, reason=reason, key=key)
+    try:
+        with transaction.atomic():
+            row = StaffRequest.objects.select_for_update().filter(pk=request.pk).first()
+            if row is None or row.status != S.APPROVED:
+                return row.posting if row is not None else None
+            done = kinds.execute(row, actor=actor, on=on, reason=reason, key=key)
+            _mark_executed(row, done)
+    except kinds.refusals() as exc:
+        raise StaffActionError(str(exc)) from exc
+    if "step" in done.params:
+        _send_suspense_refund(done.params["step"])
+    return done.posting
+
+
+def _send_suspense_refund(step_id: int) -> None:
+    """A suspense refund of gateway money is claimed (REFUNDING) with the request executed in
+    one transaction, then sent here under its own key; unconfirmed, the sweep resends it
+    (payments/recovery.py), never as a second refund."""
+    from payments.errors import PaymentError
+    from payments.services.suspense import suspense_refund_finish
+
+    try:
+        suspense_refund_finish(action_id=step_id)
+    except PaymentError:
+        logger.warning("suspense refund step %s not confirmed; the sweep resends it", step_id)
+
+
+def _finish_refund(request, *, actor, on, reason, key) -> LoanPosting | None:
+    """A refund calls the processor: payment_refund commits its own claim (REFUNDING) first,
+    so it runs outside a transaction; a claim the processor has not confirmed yet is finished
+    by the recovery sweep (refunds_resume), so the request counts as executed."""
+    try:
+        done = kinds.execute(request, actor=actor, on=on, reason=reason, key=key)
+    except kinds.refusals() as exc:
+        if not _refund_claimed(request):
             raise StaffActionError(str(exc)) from exc
-        return Outcome(request=None, posting=posting)
-    request = StaffRequest.objects.create(
-        kind=kind,
-        loan=loan,
-        payment=payment,
-        amount=amount,
-        reason=reason.strip(),
-        requested_by=actor,
-        before=snapshot(before),
-        after=snapshot(after),
-    )
-    return Outcome(request=request, posting=None)
+        done = kinds.Done()
+    with transaction.atomic():
+        row = StaffRequest.objects.select_for_update().get(pk=request.pk)
+        if row.status == S.APPROVED:
+            _mark_executed(row, done)
+    return done.posting
+
+
+def _mark_executed(row: StaffRequest, done) -> None:
+    row.status = S.EXECUTED
+    row.posting = done.posting
+    if done.payment is not None:
+        row.payment = done.payment
+    row.params = {**row.params, **{k: v for k, v in done.params.items() if v is not None}}
+    row.save(update_fields=["status", "posting", "payment", "params", "updated_at"])
 
 
 def _claim(request_id: int, actor, to: str, note: str) -> StaffRequest:
@@ -207,32 +304,77 @@ def staff_request_approve(*, request_id: int, actor, on: dt.date, note: str = ""
     """Approve and execute a pending request exactly once (see the module docstring).
 
     When the action is refused as the loan now stands (e.g. the fees were paid meanwhile), the
-    claim is released (pending again) and the reason raised; a refund the processor has not
-    confirmed yet stays claimed by the payment and is finished by the recovery sweep, so the
-    request counts as executed."""
+    claim is released (pending again) and the reason raised."""
     request = _claim(request_id, actor, S.APPROVED, note)
     try:
-        posting = _execute(
-            kind=request.kind,
-            loan_id=request.loan_id,
-            payment_id=request.payment_id,
-            amount=request.amount,
-            reason=f"{request.reason} (approved by {actor.email})",
-            actor=actor,
-            on=on,
-            key=f"staff-request:{request.pk}",
-        )
-    except _payment_errors() as exc:
-        if not _refund_claimed(request):
-            StaffRequest.objects.filter(pk=request.pk, status=S.APPROVED).update(
-                status=S.PENDING, decided_by=None, decided_at=None, updated_at=timezone.now()
-            )
-            raise StaffActionError(f"Not done: {exc} The request is still waiting.") from exc
-        posting = None
-    request.status = S.EXECUTED
-    request.posting = posting
-    request.save(update_fields=["status", "posting", "updated_at"])
+        _finish(request, actor=actor, on=on, reason=f"{request.reason} (approved by {actor.email})")
+    except StaffActionError as exc:
+        _release(request)
+        raise StaffActionError(f"Not done: {exc} The request is still waiting.") from exc
+    request.refresh_from_db()
     return request
+
+
+def _release(request: StaffRequest) -> None:
+    StaffRequest.objects.filter(pk=request.pk, status=S.APPROVED).update(
+        status=S.PENDING, decided_by=None, decided_at=None, updated_at=timezone.now()
+    )
+
+
+def staff_requests_resume(*, wall: dt.datetime) -> Counter:
+    """Recovery: finish requests approved (by a second supervisor, or acting alone) whose
+    process died after the claim and before executing, once RESUME_AFTER has passed. Each is
+    taken with a compare-and-set of its `updated_at` (the lease), so two sweeps never work the
+    same one; execution itself is once by the row lock and the status. Refused now: an
+    approval goes back to pending, an action done alone is marked rejected (not done)."""
+    outcomes: Counter = Counter()
+    rows = StaffRequest.objects.filter(status=S.APPROVED, updated_at__lt=wall - RESUME_AFTER)
+    for pk, seen in rows.order_by("pk").values_list("pk", "updated_at")[:RESUME_BATCH]:
+        taken = StaffRequest.objects.filter(pk=pk, status=S.APPROVED, updated_at=seen)
+        if taken.update(updated_at=wall) != 1:
+            outcomes["requests_held_elsewhere"] += 1
+            continue
+        request = StaffRequest.objects.select_related(
+            "loan__lender", "decided_by", "requested_by"
+        ).get(pk=pk)
+        outcomes[_resume_one(request)] += 1
+    return outcomes
+
+
+def _resume_one(request: StaffRequest) -> str:
+    actor = request.requested_by if request.acted_alone else request.decided_by
+    reason = request.reason
+    if not request.acted_alone:
+        reason = f"{reason} (approved by {actor.email})"
+    on = business_date(request.loan.lender if request.loan else None)
+    try:
+        _finish(request, actor=actor, on=on, reason=reason)
+    except StaffActionError as exc:
+        if request.acted_alone:
+            StaffRequest.objects.filter(pk=request.pk, status=S.APPROVED).update(
+                status=S.REJECTED, decision_note=f"Not done: {exc}"[:200], updated_at=timezone.now()
+            )
+        else:
+            _release(request)
+        audit_record(
+            actor=None,
+            action="staff_request.resume_refused",
+            target=request,
+            reason=str(exc),
+            details={"kind": request.kind},
+        )
+        return "requests_refused"
+    except Exception:
+        logger.exception("resuming staff request %s failed; the next sweep retries", request.pk)
+        return "requests_error"
+    audit_record(
+        actor=None,
+        action="staff_request.resume",
+        target=request,
+        reason="Finished by the recovery sweep after the process died",
+        details={"kind": request.kind, "acted_alone": request.acted_alone},
+    )
+    return "requests_resumed"
 
 
 def _refund_claimed(request: StaffRequest) -> bool:

@@ -13,7 +13,9 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from ismartpay.core.money import ZERO
-from loans.models import Loan
+from loans.admin_actions import lender_today
+from loans.models import Loan, StaffRequest
+from loans.staff_requests import StaffActionError, StaffActionNotAllowed, staff_action_submit
 
 from .errors import PaymentError
 from .forms_staff_money import (
@@ -31,9 +33,9 @@ from .models import Payment, SuspenseAction, SuspenseItem
 from .services import new_idempotency_key
 from .services.payoff import loan_reopened_without_autopay
 from .services.phone import PHONE_AUTHORIZATION_SCRIPT, payment_take_by_phone
-from .services.received import payment_record_received, payment_return_received
+from .services.received import received_label
 from .services.remittance import remittance_import
-from .services.suspense import suspense_apply, suspense_move_payment, suspense_refund
+from .services.suspense import suspense_apply
 
 RECORD = "payments.record_payment"
 MANAGE_SUSPENSE = "payments.manage_suspense"
@@ -47,6 +49,26 @@ REOPENED_NOTE = (
     "The loan is open again. Its autopay ended at payoff and stays ended: the borrower has been "
     "emailed the amount due and asked to set up autopay again."
 )
+K = StaffRequest.Kind
+
+
+def _requested(request, outcome):
+    messages.success(request, "Above the four-eyes threshold: another supervisor approves it.")
+    return redirect(reverse("admin:loans_staffrequest_change", args=[outcome.request.pk]))
+
+
+def _received_done(request, outcome):
+    """Recorded alone (or the first submit of this form): the payment's page, or the suspense
+    list when the loan could take none of it; above the threshold: the request's page."""
+    if outcome.request is not None:
+        return _requested(request, outcome)
+    done = outcome.done
+    suspense = SuspenseItem.objects.filter(pk=done.params.get("suspense")).first()
+    note = f" ${suspense.amount:,} held in suspense." if suspense else ""
+    messages.success(request, f"Recorded {done.payment or suspense}.{note}")
+    if done.payment is None:
+        return redirect(reverse("admin:payments_suspenseitem_changelist"))
+    return redirect(reverse("admin:payments_payment_change", args=[done.payment.pk]))
 
 
 class StaffMoneyAdminMixin:
@@ -86,27 +108,32 @@ class StaffMoneyAdminMixin:
         if request.method == "POST" and form.is_valid() and form.cleaned_data.get("loan"):
             data = form.cleaned_data
             try:
-                result = payment_record_received(
+                outcome = staff_action_submit(
+                    kind=K.RECORD_RECEIVED,
                     loan_id=data["loan"].pk,
-                    channel=data["channel"],
                     amount=data["amount"],
-                    effective_date=data["effective_date"],
-                    reference=data["reference"],
+                    reason=data["reason"]
+                    or f"{received_label(data['channel'], data['reference'])} received",
                     actor=request.user,
-                    reason=data["reason"],
+                    on=lender_today(data["loan"]),
+                    params={
+                        "channel": data["channel"],
+                        "reference": data["reference"],
+                        "effective_date": data["effective_date"],
+                    },
+                    token=data["submit_token"],
                 )
-            except PaymentError as exc:
+            except StaffActionNotAllowed as exc:
+                raise PermissionDenied(str(exc)) from exc
+            except StaffActionError as exc:
                 message = str(exc)
                 field = field_for_error(exc, form)
                 field = "reference" if field is None and "reference" in message else field
+                field = "channel" if field is None and "how the money came" in message else field
+                field = "amount" if field is None and "amount" in message else field
                 form.add_error(field, message)
             else:
-                done = result.payment or result.suspense
-                note = f" ${result.suspense.amount:,} held in suspense." if result.suspense else ""
-                messages.success(request, f"Recorded {done}.{note}")
-                if result.payment is None:
-                    return redirect(reverse("admin:payments_suspenseitem_changelist"))
-                return redirect(reverse("admin:payments_payment_change", args=[done.pk]))
+                return _received_done(request, outcome)
         return self._page(request, title="Record a payment received", form=form)
 
     def phone_view(self, request):
@@ -198,15 +225,23 @@ class StaffMoneyAdminMixin:
         form = ReturnCheckForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                payment_return_received(
+                outcome = staff_action_submit(
+                    kind=K.RETURN_CHECK,
+                    loan_id=payment.loan_id,
                     payment_id=payment.pk,
-                    return_code=form.cleaned_data["return_code"],
                     reason=form.cleaned_data["reason"],
                     actor=request.user,
+                    on=lender_today(payment.loan),
+                    params={"return_code": form.cleaned_data["return_code"]},
+                    token=form.cleaned_data["submit_token"],
                 )
-            except PaymentError as exc:
+            except StaffActionNotAllowed as exc:
+                raise PermissionDenied(str(exc)) from exc
+            except StaffActionError as exc:
                 form.add_error(None, str(exc))
             else:
+                if outcome.request is not None:
+                    return _requested(request, outcome)
                 messages.success(request, "Marked returned: reversed, returned-payment fee added.")
                 if loan_reopened_without_autopay(
                     loan_id=payment.loan_id, was_paid_off=was_paid_off
@@ -223,18 +258,26 @@ class StaffMoneyAdminMixin:
         form = MovePaymentForm(request.POST or None)
         if request.method == "POST" and form.is_valid() and form.cleaned_data.get("loan"):
             try:
-                result = suspense_move_payment(
+                outcome = staff_action_submit(
+                    kind=K.MOVE_PAYMENT,
+                    loan_id=payment.loan_id,
                     payment_id=payment.pk,
-                    to_loan_id=form.cleaned_data["loan"].pk,
                     reason=form.cleaned_data["reason"],
                     actor=request.user,
+                    on=lender_today(payment.loan),
+                    params={"to_loan": form.cleaned_data["loan"].pk},
+                    token=form.cleaned_data["submit_token"],
                 )
-            except PaymentError as exc:
+            except StaffActionNotAllowed as exc:
+                raise PermissionDenied(str(exc)) from exc
+            except StaffActionError as exc:
                 form.add_error(field_for_error(exc, form), str(exc))
             else:
+                if outcome.request is not None:
+                    return _requested(request, outcome)
                 messages.success(request, f"Moved to {form.cleaned_data['loan']}.")
-                target = result.payment or payment
-                return redirect(reverse("admin:payments_payment_change", args=[target.pk]))
+                target = outcome.done.params.get("new_payment") or payment.pk
+                return redirect(reverse("admin:payments_payment_change", args=[target]))
         return self._page(request, title=f"Move {payment} to the right loan", form=form)
 
 
@@ -333,17 +376,25 @@ class SuspenseItemAdmin(admin.ModelAdmin):
         form = SuspenseRefundForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                suspense_refund(
-                    item_id=item.pk,
+                outcome = staff_action_submit(
+                    kind=K.SUSPENSE_REFUND,
+                    loan_id=item.loan_id,
                     amount=form.cleaned_data["amount"],
                     reason=form.cleaned_data["reason"],
                     actor=request.user,
-                    reference=form.cleaned_data["reference"],
+                    on=lender_today(item.loan),
+                    params={"item": item.pk, "reference": form.cleaned_data["reference"]},
+                    token=form.cleaned_data["submit_token"],
                 )
-            except PaymentError as exc:
-                field = "reference" if "outgoing" in str(exc) else field_for_error(exc, form)
-                form.add_error(field, str(exc))
+            except StaffActionNotAllowed as exc:
+                raise PermissionDenied(str(exc)) from exc
+            except StaffActionError as exc:
+                message = str(exc)
+                field = "reference" if "outgoing" in message else field_for_error(exc, form)
+                form.add_error(field, message)
             else:
+                if outcome.request is not None:
+                    return _requested(request, outcome)
                 messages.success(request, "Refunded.")
                 return redirect(reverse("admin:payments_suspenseitem_change", args=[item.pk]))
         return self._page(request, item, title="Refund", form=form)

@@ -12,7 +12,11 @@ In order:
    new key. Each payment is taken with a conditional UPDATE on its claim (`submitted_at`), so
    two sweeps never work the same payment.
 4. Fan-out runs whose debits are all done are marked FINISHED; refunds whose process died
-   after claiming them are finished (services/refunds.py); unsent notices are retried.
+   after claiming them are finished (services/refunds.py), suspense refunds too (same key);
+   unsent notices are retried.
+5. Staff requests approved (by a second supervisor, or acting alone) whose process died after
+   the claim and before executing are finished after the same grace, once each
+   (loans/staff_requests.py `staff_requests_resume`: a lease on the row, its own key).
 """
 
 import datetime as dt
@@ -75,8 +79,31 @@ def payments_recover_stuck(*, now: dt.datetime, on: dt.date, wall: dt.datetime) 
     return outcomes
 
 
+def suspense_refunds_resend(*, wall: dt.datetime) -> int:
+    """Suspense refunds claimed (REFUNDING) and not confirmed for STUCK_AFTER: sent again under
+    the same key `refund:suspense:<item>:<step>` (the processor answers a repeated key with the
+    same refund; the step is marked refunded once, under its row lock)."""
+    from .models import SuspenseAction
+    from .services.suspense import suspense_refund_finish
+
+    stale = SuspenseAction.objects.filter(
+        kind=SuspenseAction.Kind.REFUNDING, at__lt=wall - STUCK_AFTER
+    )
+    sent = 0
+    for step_id in stale.order_by("pk").values_list("pk", flat=True)[:BATCH]:
+        try:
+            suspense_refund_finish(action_id=step_id)
+        except Exception:
+            logger.exception("resending suspense refund step %s failed; next sweep", step_id)
+            continue
+        sent += 1
+    return sent
+
+
 def recovery_sweep(*, now: dt.datetime | None = None, on: dt.date | None = None) -> dict:
     """One pass of the sweep; see the module docstring. Safe to run concurrently."""
+    from loans.staff_requests import staff_requests_resume
+
     from . import jobruns, jobs, notifications
     from .autopay import engine
     from .services.refunds import refunds_resume
@@ -94,4 +121,6 @@ def recovery_sweep(*, now: dt.datetime | None = None, on: dt.date | None = None)
     # Refunds whose process died after claiming them (staff REFUNDING, unapplied money).
     result["refunds_resumed"] = refunds_resume(now=wall)
     result["notices_resent"] = notifications.notices_retry_unsent()
+    result["suspense_refunds_resent"] = suspense_refunds_resend(wall=wall)
+    result.update(staff_requests_resume(wall=wall))
     return {k: v for k, v in result.items() if v}

@@ -84,11 +84,11 @@ def test_agent_posts_a_check_and_requests_a_waiver_a_supervisor_approves_it(
     page.click("table[data-section=loans] a:has-text('DSK-2001')")
     page.wait_for_selector("text=Waive a fee")
 
-    # Post a check.
+    # Post a check: $100.00, at the lender's four-eyes threshold, so the agent records it alone.
     page.goto(f"{base}/admin/payments/payment/record/")
     page.fill("#id_loan_number", "DSK-2001")
     page.select_option("#id_channel", "check")
-    page.fill("#id_amount", "300.00")
+    page.fill("#id_amount", "100.00")
     page.fill("#id_reference", "1234")
     page.fill("#id_reason", "Check received by mail")
     page.click("input[type=submit]")
@@ -96,7 +96,7 @@ def test_agent_posts_a_check_and_requests_a_waiver_a_supervisor_approves_it(
     check = Payment.objects.get(loan=loan, channel="check")
     assert (check.status, check.amount, check.channel_reference) == (
         "posted",
-        Decimal("300.00"),
+        Decimal("100.00"),
         "1234",
     )
 
@@ -107,7 +107,7 @@ def test_agent_posts_a_check_and_requests_a_waiver_a_supervisor_approves_it(
     page.fill("#id_reason", "Hardship: borrower lost their job in October")
     page.click("input[type=submit]")
     page.wait_for_selector("text=Request recorded")
-    request = StaffRequest.objects.get(loan=loan)
+    request = StaffRequest.objects.get(loan=loan, status="pending")
     assert (request.kind, request.status, request.amount) == (
         "waive_fee",
         "pending",
@@ -122,7 +122,7 @@ def test_agent_posts_a_check_and_requests_a_waiver_a_supervisor_approves_it(
     sign_in(page, base, supervisor.email, device=supervisor_device)
     requests_tile = page.locator("[data-figure=requests]").inner_text()
     assert "1\n" in requests_tile and "$150.00 waiting for a supervisor" in requests_tile
-    assert "$300.00" in page.locator("table[data-table=channels]").inner_text()
+    assert "$100.00" in page.locator("table[data-table=channels]").inner_text()
     shot(page, "staff-dashboard-desktop")
     page.goto(f"{base}/admin/loans/staffrequest/{request.pk}/change/")
     page.click("input[value='Approve and execute']")
@@ -137,8 +137,8 @@ def test_agent_posts_a_check_and_requests_a_waiver_a_supervisor_approves_it(
         Decimal("150.00"),
     )
     loan.refresh_from_db()
-    # $500.00 of fees: the check paid $300.00 of them first, the waiver $150.00.
-    assert loan.unpaid_fees == Decimal("50.00")
+    # $500.00 of fees: the check paid $100.00 of them first, the waiver $150.00.
+    assert loan.unpaid_fees == Decimal("250.00")
 
     # The borrower's history shows both.
     borrower_context = _chromium.new_context(viewport=DESKTOP)

@@ -6,6 +6,7 @@ from django import forms
 
 from ismartpay.core.free_text import NoCardNumbersInText
 from ismartpay.core.money import parse_money
+from ismartpay.core.submit_token import OneTimeTokenForm
 from loans.models import Lender, Loan
 
 from ..cards import parse_expiry
@@ -68,7 +69,7 @@ class ReasonField(forms.CharField):
         super().__init__(**kwargs)
 
 
-class RecordReceivedForm(NoCardNumbersInText, forms.Form):
+class RecordReceivedForm(NoCardNumbersInText, OneTimeTokenForm):
     loan_number = LoanField(max_length=40)
     lender = forms.ModelChoiceField(Lender.objects.order_by("name"), required=False)
     channel = forms.ChoiceField(
@@ -169,12 +170,12 @@ class RemittanceForm(forms.Form):
     file = forms.FileField(help_text="CSV: loan_number, amount, date, reference [, lender_name]")
 
 
-class ReturnCheckForm(NoCardNumbersInText, forms.Form):
+class ReturnCheckForm(NoCardNumbersInText, OneTimeTokenForm):
     return_code = forms.ChoiceField(choices=sorted(RETURNED_CHECK_CODES.items()))
     reason = ReasonField()
 
 
-class MovePaymentForm(NoCardNumbersInText, forms.Form):
+class MovePaymentForm(NoCardNumbersInText, OneTimeTokenForm):
     loan_number = LoanField(max_length=40, label="Right loan number")
     lender = forms.ModelChoiceField(Lender.objects.order_by("name"), required=False)
     reason = ReasonField()
@@ -190,7 +191,7 @@ class SuspenseApplyForm(MovePaymentForm):
     amount = MoneyField(max_length=20)
 
 
-class SuspenseRefundForm(NoCardNumbersInText, forms.Form):
+class SuspenseRefundForm(NoCardNumbersInText, OneTimeTokenForm):
     amount = MoneyField(max_length=20)
     reference = forms.CharField(
         max_length=40,
@@ -209,7 +210,10 @@ _ERROR_FIELDS = (
 
 
 def field_for_error(exc: PaymentError, form: forms.Form | None = None) -> str | None:
-    """The field a domain error is shown next to (None: at the top), only one `form` has."""
+    """The field a domain error is shown next to (None: at the top), only one `form` has. A
+    staff-action refusal carries the domain error it wraps as its cause."""
+    cause = getattr(exc, "__cause__", None)
+    exc = cause if isinstance(cause, PaymentError) else exc
     for kind, name in _ERROR_FIELDS:
         if isinstance(exc, kind):
             return name if form is None or name in form.fields else None

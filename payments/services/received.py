@@ -107,6 +107,31 @@ def effective_date_check(*, effective_date: dt.date, today: dt.date, loan: Loan 
         raise DateNotAllowed(f"The date is before the loan began ({loan.contract_date}).")
 
 
+def received_check(
+    *,
+    channel: str,
+    amount,
+    reference: str,
+    effective_date: dt.date,
+    today: dt.date,
+    loan: Loan | None,
+) -> tuple[Decimal, str]:
+    """Refuse what can never be recorded (also before a four-eyes request is made for it);
+    `today` is the loan's lender's business date. Returns the amount and the cleaned
+    reference."""
+    if channel not in IN_HAND_CHANNELS:
+        raise PaymentError("Choose how the money came: check, money order, wire or cash network.")
+    amount = check_amount(amount)
+    reference = clean_reference(reference)
+    effective_date_check(effective_date=effective_date, today=today, loan=loan)
+    return amount, reference
+
+
+def received_key(*, channel: str, loan_id: int, reference: str) -> str:
+    """The same check (channel, loan, reference) recorded twice is one payment."""
+    return f"received:{channel}:{loan_id}:{reference}"
+
+
 def payment_record_received(
     *,
     loan_id: int,
@@ -124,16 +149,17 @@ def payment_record_received(
     the key defaults to `received:<channel>:<loan>:<reference>`, so the same check recorded
     twice is one payment. `today` defaults to the loan's lender's business date; the date is
     bounded by `effective_date_check`. Audited (`payment.record_received`)."""
-    if channel not in IN_HAND_CHANNELS:
-        raise PaymentError("Choose how the money came: check, money order, wire or cash network.")
-    amount = check_amount(amount)
-    reference = clean_reference(reference)
-    key = idempotency_key or f"received:{channel}:{loan_id}:{reference}"
     with transaction.atomic():
         loan = loan_locks.loan_for_update(loan_id)
-        effective_date_check(
-            effective_date=effective_date, today=today or business_date(loan.lender), loan=loan
+        amount, reference = received_check(
+            channel=channel,
+            amount=amount,
+            reference=reference,
+            effective_date=effective_date,
+            today=today or business_date(loan.lender),
+            loan=loan,
         )
+        key = idempotency_key or received_key(channel=channel, loan_id=loan_id, reference=reference)
         replay = _replay(key)
         if replay is not None:
             return replay

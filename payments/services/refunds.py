@@ -15,7 +15,7 @@ from ..errors import PaymentError
 from ..gateways import get_gateway
 from ..gateways.base import GatewayError
 from ..lock_objects import payment_for_update, payment_row_for_update
-from ..models import Payment
+from ..models import Payment, SuspenseItem
 from ..models.payment import GATEWAY_CHANNELS
 from ..notifications import payment_notice_queue
 from .events import transition
@@ -99,6 +99,10 @@ def payment_refund_unapplied(*, payment_id: int) -> Payment:
     if not payment.unapplied_amount or payment.unapplied_refunded_at is not None:
         return payment
     if not payment.through_gateway:  # a check's excess is held in suspense (suspense.py)
+        return payment
+    if SuspenseItem.objects.filter(idempotency_key=f"payment:{payment.pk}").exists():
+        # Card money left over after a move is held in suspense (received.record_in_hand's key)
+        # and refunded from there; sending it back here too would refund it twice.
         return payment
     if payment.status not in UNAPPLIED_REFUNDABLE:
         # A bank debit is refunded once it settled (settlement calls this again); a returned

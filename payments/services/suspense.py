@@ -227,12 +227,14 @@ def suspense_move_payment(*, payment_id: int, to_loan_id: int, reason: str, acto
 
 
 def suspense_refund(
-    *, item_id: int, amount: Decimal, reason: str, actor, reference: str = ""
+    *, item_id: int, amount: Decimal, reason: str, actor, reference: str = "", send: bool = True
 ) -> SuspenseAction:
     """Give held money back. Gateway money goes back through the processor (partial refunds
     allowed) under `refund:suspense:<item>:<step>`, the step claimed and committed before the
     call so a retry re-sends the same key; money received in hand is refunded by an outgoing
-    check or wire whose `reference` staff record. Audited (`suspense.refund`)."""
+    check or wire whose `reference` staff record. Audited (`suspense.refund`). `send=False`
+    only claims (inside the caller's transaction, e.g. a four-eyes request executing); the
+    caller sends after its commit, or the recovery sweep does (`suspense_refund_finish`)."""
     reason = _require_reason(reason)
     with transaction.atomic():
         item = _item_for_update(item_id)
@@ -263,7 +265,7 @@ def suspense_refund(
                 "balance_after": str(item.balance),
             },
         )
-    if through_gateway:
+    if through_gateway and send:
         return suspense_refund_finish(action_id=step.pk)
     return step
 

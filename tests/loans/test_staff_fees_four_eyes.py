@@ -82,7 +82,14 @@ def test_a_supervisor_waives_a_fee_at_the_threshold_alone_with_an_audit_row(fee_
     audit = AuditEvent.objects.get(action="loan.waive_fee")
     assert (audit.actor, audit.target_id, audit.reason) == (supervisor, str(fee_loan.pk), REASON)
     assert audit.details == {"amount": "100.00", "posting": posting.pk}
-    assert not StaffRequest.objects.exists()
+    # Acting alone is recorded (it counts against the day's threshold), never left pending.
+    done = StaffRequest.objects.get()
+    assert (done.status, done.acted_alone, done.decided_by, done.posting) == (
+        "executed",
+        True,
+        None,
+        posting,
+    )
 
 
 @pytest.mark.django_db
@@ -261,7 +268,8 @@ def test_the_threshold_is_set_per_lender(supervisor):
             f"/admin/loans/loan/{loan.pk}/credit/", {"amount": "200.00", "reason": REASON}
         )
 
-    assert list(StaffRequest.objects.values_list("loan", "kind", "amount")) == [
+    pending = StaffRequest.objects.filter(status="pending")
+    assert list(pending.values_list("loan", "kind", "amount")) == [
         (strict.pk, "credit", Decimal("200.00"))
     ]
     assert list(LoanPosting.objects.values_list("loan", "kind", "principal")) == [

@@ -228,6 +228,12 @@ def test_a_declined_phone_card_is_failed_with_its_code(linked_loan):
 RECORD_URL = "/admin/payments/payment/record/"
 
 
+def allow_alone_up_to(loan, threshold):
+    """The lender's four-eyes threshold (dollars): at or below it one person acts alone."""
+    loan.lender.four_eyes_threshold = Decimal(threshold)
+    loan.lender.save(update_fields=["four_eyes_threshold"])
+
+
 def record_form(loan, **fields):
     return {
         "loan_number": loan.loan_number,
@@ -241,6 +247,7 @@ def record_form(loan, **fields):
 
 
 def test_a_support_agent_records_a_check_in_the_admin(client, linked_loan):
+    allow_alone_up_to(linked_loan, "1000.00")  # above it: tests/loans/test_staff_money_four_eyes
     agent = make_staff(SUPPORT_AGENT)
     staff_client(client, agent)
     assert client.get(RECORD_URL).status_code == 200
@@ -274,6 +281,7 @@ def test_bad_admin_input_shows_next_to_the_field_and_saves_nothing(client, linke
 
 
 def test_a_returned_check_in_the_admin_needs_a_supervisor(client, linked_loan):
+    allow_alone_up_to(linked_loan, "1000.00")
     payment = record(linked_loan).payment
     url = f"/admin/payments/payment/{payment.pk}/return-check/"
     form = {"return_code": "NSF", "reason": "Returned unpaid by the bank"}

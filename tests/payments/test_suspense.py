@@ -150,6 +150,8 @@ def test_a_misapplied_card_payment_moves_and_its_excess_is_refunded_through_the_
 
 
 def test_suspense_actions_need_a_supervisor_and_are_audited(client, held):
+    held.loan.lender.four_eyes_threshold = Decimal("1000.00")  # at or below: alone
+    held.loan.lender.save(update_fields=["four_eyes_threshold"])
     url = f"/admin/payments/suspenseitem/{held.pk}/refund/"
     form = {"amount": "598.26", "reference": "OUT-1", "reason": "Sent back to the borrower"}
     staff_client(client, make_staff())

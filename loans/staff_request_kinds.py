@@ -1,0 +1,312 @@
+"""Each staff money action, one place per StaffRequest kind: the amount that counts against the
+four-eyes threshold, the checks made before a request is recorded, what the action would
+change (the request page shows it), and the service that does it. loans/staff_requests.py
+decides who may do it, alone or with a second supervisor, and runs it exactly once.
+
+Nothing here writes until `execute`, which runs inside the caller's transaction (except a
+refund through the processor: payments/services/refunds.py commits its own claim first).
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from accounts.audit import audit_record
+from ismartpay.core.money import ZERO
+
+from .allocation import AllocationError, Balances, allocate, apply, payoff_amount
+from .four_eyes import (
+    balances_after_credit,
+    balances_after_reversal,
+    balances_after_waiver,
+    snapshot,
+)
+from .models import Loan, LoanPosting, StaffRequest
+from .selectors import loan_balances_on
+from .services import LoanPostingError, loan_waive_fee
+from .servicing import loan_change_rate, loan_credit_adjustment, rate_check
+
+K = StaffRequest.Kind
+# The payment's whole amount is at stake: partial refunds, reversals or returns are not these.
+WHOLE_PAYMENT = (K.REFUND, K.REVERSE, K.RETURN_CHECK)
+
+
+class KindRefused(ValueError):
+    """The action can never be done as asked (staff_requests turns it into StaffActionError)."""
+
+
+@dataclass(frozen=True)
+class Done:
+    posting: LoanPosting | None = None
+    payment: object | None = None  # payments.Payment made (money received) when there is one
+    params: dict = field(default_factory=dict)  # outcome ids kept on the request
+
+
+def refusals() -> tuple[type[Exception], ...]:
+    """The domain errors a service raises when it refuses (the loan as it stands now)."""
+    from payments.errors import PaymentError
+
+    return (PaymentError, LoanPostingError, AllocationError, KindRefused)
+
+
+def amount_at_stake(kind: str, amount, payment) -> Decimal | None:
+    """Dollars that count against the threshold; None for a rate change (no amount)."""
+    if kind == K.RATE_CHANGE:
+        return None
+    if kind in WHOLE_PAYMENT:
+        return payment.amount
+    if kind == K.MOVE_PAYMENT:
+        return payment.applied_amount  # what reached the loan is what moves
+    if not isinstance(amount, Decimal) or not amount.is_finite() or amount <= 0:
+        raise KindRefused("Enter a positive amount.")
+    return amount
+
+
+def clean_params(
+    kind: str, *, loan: Loan | None, amount, params: dict, reason: str, on: dt.date
+) -> dict:
+    """Refuse now what the service would always refuse, so no request is made for it; returns
+    the params as stored (JSON strings)."""
+    from payments.services.received import RETURNED_CHECK_CODES, received_check
+    from payments.services.suspense import _require_reason
+
+    if kind in (K.MOVE_PAYMENT, K.SUSPENSE_REFUND):
+        _require_reason(reason)
+    if kind == K.RECORD_RECEIVED:
+        effective = params["effective_date"]
+        _amount, reference = received_check(
+            channel=params["channel"],
+            amount=amount,
+            reference=params["reference"],
+            effective_date=effective,
+            today=on,
+            loan=loan,
+        )
+        return {
+            "channel": params["channel"],
+            "reference": reference,
+            "effective_date": effective.isoformat(),
+        }
+    if kind == K.RETURN_CHECK:
+        if params.get("return_code") not in RETURNED_CHECK_CODES:
+            raise KindRefused("Choose why the bank returned it.")
+        return {"return_code": params["return_code"]}
+    if kind == K.MOVE_PAYMENT:
+        if params["to_loan"] == loan.pk:
+            raise KindRefused("The payment is already on that loan.")
+        return {"to_loan": params["to_loan"]}
+    if kind == K.SUSPENSE_REFUND:
+        return {"item": params["item"], "reference": params.get("reference", "")}
+    if kind == K.RATE_CHANGE:
+        apr = rate_check(params["apr_percent"])
+        if apr == loan.apr_percent:
+            raise KindRefused(f"The APR is already {apr} %.")
+        return {"apr_percent": str(apr)}
+    return {}
+
+
+def preview(
+    *, kind: str, loan: Loan, amount: Decimal, on: dt.date, payment=None, params=None
+) -> tuple[Balances, Balances]:
+    """Balances on `on` before and after the action, without writing anything."""
+    before = loan_balances_on(loan, on)  # SCRA caps included (loans/selectors.py)
+    if kind == K.WAIVE_FEE:
+        return before, balances_after_waiver(before, amount)
+    if kind == K.CREDIT:
+        return before, balances_after_credit(before, amount)
+    if kind == K.RECORD_RECEIVED:
+        applied = min(_fits(loan, amount, params or {}, on), payoff_amount(before))
+        return before, apply(before, allocate(before, applied)) if applied else before
+    if kind not in (*WHOLE_PAYMENT, K.MOVE_PAYMENT):
+        return before, before  # a suspense refund or a rate change moves no balance today
+    posting_id = payment.loan_posting_id if payment is not None else None
+    posting = LoanPosting.objects.filter(pk=posting_id).first() if posting_id else None
+    if posting is None:  # a pending debit not applied yet: the balances do not move
+        return before, before
+    return before, balances_after_reversal(
+        before,
+        fees=posting.fees,
+        interest=posting.interest,
+        principal=posting.principal,
+        apr_percent=loan.apr_percent,
+        effective_date=posting.effective_date,
+        on=on,
+    )
+
+
+def _fits(loan: Loan, amount: Decimal, params: dict, on: dt.date) -> Decimal:
+    from payments.services.gate import applicable_amount
+
+    effective = params.get("effective_date") or on
+    if isinstance(effective, str):
+        effective = dt.date.fromisoformat(effective)
+    return applicable_amount(loan, amount=amount, effective=effective)
+
+
+def snapshots(
+    *, kind: str, loan: Loan | None, amount, on: dt.date, payment=None, params=None
+) -> tuple[dict, dict]:
+    """What the request page shows: balances before and after (dollars, as strings), plus
+    what would go to suspense (money received), the APR (a rate change), the item's balance (a
+    suspense refund)."""
+    params = params or {}
+    if loan is None:
+        before = after = {}
+    else:
+        balances = preview(
+            kind=kind, loan=loan, amount=amount, on=on, payment=payment, params=params
+        )
+        before, after = (snapshot(b) for b in balances)
+    if kind == K.RECORD_RECEIVED:
+        after = {**after, "suspense": str(amount - _fits(loan, amount, params, on))}
+    if kind == K.RATE_CHANGE:
+        before = {**before, "apr_percent": str(loan.apr_percent)}
+        after = {**after, "apr_percent": params["apr_percent"]}
+    if kind == K.SUSPENSE_REFUND:
+        from payments.models import SuspenseItem
+
+        held = SuspenseItem.objects.get(pk=params["item"]).balance
+        before = {**before, "suspense": str(held)}
+        after = {**after, "suspense": str(max(held - amount, ZERO))}
+    return before, after
+
+
+def execute(request: StaffRequest, *, actor, on: dt.date, reason: str, key: str) -> Done:
+    """Run the one service for the request's kind (with `key` where the service takes one)."""
+    return _SERVICES[request.kind](request, actor=actor, on=on, reason=reason, key=key)
+
+
+def _waive(request, *, actor, on, reason, key) -> Done:
+    return Done(
+        loan_waive_fee(
+            loan_id=request.loan_id,
+            amount=request.amount,
+            reason=reason,
+            actor=actor,
+            on=on,
+            idempotency_key=key,
+        )
+    )
+
+
+def _credit(request, *, actor, on, reason, key) -> Done:
+    return Done(
+        loan_credit_adjustment(
+            loan_id=request.loan_id,
+            amount=request.amount,
+            reason=reason,
+            actor=actor,
+            on=on,
+            idempotency_key=key,
+        )
+    )
+
+
+def _rate(request, *, actor, on, reason, key) -> Done:
+    posting, change = loan_change_rate(
+        loan_id=request.loan_id,
+        apr_percent=Decimal(request.params["apr_percent"]),
+        reason=reason,
+        actor=actor,
+        on=on,
+    )
+    audit_record(
+        actor=actor, action="loan.change_rate", target=request.loan, reason=reason, details=change
+    )
+    return Done(posting)
+
+
+def _suspense_refund(request, *, actor, on, reason, key) -> Done:
+    from payments.services.suspense import suspense_refund
+
+    step = suspense_refund(
+        item_id=request.params["item"],
+        amount=request.amount,
+        reason=reason,
+        actor=actor,
+        reference=request.params.get("reference", ""),
+        send=False,  # claimed here, sent after the commit (staff_requests._finish)
+    )
+    return Done(params={"step": step.pk})
+
+
+def _move(request, *, actor, on, reason, key) -> Done:
+    from payments.services.suspense import suspense_move_payment
+
+    moved = suspense_move_payment(
+        payment_id=request.payment_id,
+        to_loan_id=request.params["to_loan"],
+        reason=reason,
+        actor=actor,
+    )
+    return Done(_reversal_of(request.payment_id), params=_ids(moved))
+
+
+def _return_check(request, *, actor, on, reason, key) -> Done:
+    from payments.services.received import payment_return_received
+
+    payment_return_received(
+        payment_id=request.payment_id,
+        return_code=request.params["return_code"],
+        reason=reason,
+        actor=actor,
+        on=on,
+    )
+    return Done(_reversal_of(request.payment_id))
+
+
+def _refund_or_reverse(request, *, actor, on, reason, key) -> Done:
+    """Idempotent by the payment's own state (a refunded or reversed payment is refused)."""
+    from payments.services import payment_refund, payment_reverse
+
+    service = payment_refund if request.kind == K.REFUND else payment_reverse
+    service(payment_id=request.payment_id, reason=reason, actor=actor)
+    return Done(_reversal_of(request.payment_id))
+
+
+def _record(request: StaffRequest, *, actor, on: dt.date, reason: str, key: str) -> Done:
+    """Money received: the payment's own key is the check's (channel, loan, reference), so the
+    same check recorded twice — alone, or by two requests — is one payment."""
+    from payments.services.received import payment_record_received
+
+    p = request.params
+    result = payment_record_received(
+        loan_id=request.loan_id,
+        channel=p["channel"],
+        amount=request.amount,
+        effective_date=dt.date.fromisoformat(p["effective_date"]),
+        reference=p["reference"],
+        actor=actor,
+        reason=reason,
+        today=on,
+    )
+    posting_id = result.payment.loan_posting_id if result.payment else None
+    posting = LoanPosting.objects.filter(pk=posting_id).first() if posting_id else None
+    return Done(posting, result.payment, _ids(result))
+
+
+def _ids(received) -> dict:
+    return {
+        "new_payment": received.payment.pk if received.payment else None,
+        "suspense": received.suspense.pk if received.suspense else None,
+    }
+
+
+def _reversal_of(payment_id: int) -> LoanPosting | None:
+    from payments.models import Payment
+
+    posting_id = Payment.objects.values_list("loan_posting_id", flat=True).get(pk=payment_id)
+    return LoanPosting.objects.filter(reverses_id=posting_id).first() if posting_id else None
+
+
+_SERVICES = {
+    K.WAIVE_FEE: _waive,
+    K.CREDIT: _credit,
+    K.REFUND: _refund_or_reverse,
+    K.REVERSE: _refund_or_reverse,
+    K.RECORD_RECEIVED: _record,
+    K.RETURN_CHECK: _return_check,
+    K.MOVE_PAYMENT: _move,
+    K.SUSPENSE_REFUND: _suspense_refund,
+    K.RATE_CHANGE: _rate,
+}
