@@ -209,7 +209,11 @@ def test_moving_a_payment_above_the_threshold_is_a_request(
 ):
     from factories import LoanFactory
 
-    target = LoanFactory(principal_balance=Decimal("10000.00"), interest_accrued_through=TODAY)
+    target = LoanFactory(
+        lender=linked_loan.lender,  # money stays with the lender that received it
+        principal_balance=Decimal("10000.00"),
+        interest_accrued_through=TODAY,
+    )
     payment = a_check(linked_loan, "483.32").payment
     form = {"loan_number": target.loan_number, "reason": REASON, "submit_token": "m1"}
 

@@ -30,7 +30,11 @@ def _tuesday_morning():
 def card_excess(linked_loan, borrower, add_card, pay):
     """$83.32 of card money in suspense: a $483.32 card payment moved to a $400.00 loan."""
     payment = pay(linked_loan, add_card("4242424242424242"), "483.32", payer=borrower)
-    right = LoanFactory(principal_balance=Decimal("400.00"), interest_accrued_through=TODAY)
+    right = LoanFactory(
+        lender=linked_loan.lender,
+        principal_balance=Decimal("400.00"),
+        interest_accrued_through=TODAY,
+    )
     return suspense_move_payment(
         payment_id=payment.pk, to_loan_id=right.pk, reason=REASON, actor=make_staff(SUPERVISOR)
     ).suspense
