@@ -15,7 +15,7 @@ from django.utils import timezone
 from ismartpay.core.money import ZERO
 
 from .errors import PaymentError
-from .forms_staff_money import (
+from .forms.staff_money import (
     MovePaymentForm,
     PhonePaymentForm,
     RecordReceivedForm,

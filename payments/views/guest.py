@@ -31,13 +31,13 @@ from loans.selectors import loan_summary
 
 from ..declines import reason_for
 from ..errors import DuplicateSuspected, PaymentError
-from ..forms_guest import (
+from ..forms.guest import (
     LOOKUP_FAILED,
     DuplicateConfirmForm,
     GuestLookupForm,
     GuestPayForm,
 )
-from ..forms_methods import BankAccountForm, scrub_card_form
+from ..forms.methods import BankAccountForm, scrub_card_form
 from ..gateways import get_gateway
 from ..models import Payment, PaymentMethod
 from ..preview import guest_ach_text, payment_preview

@@ -39,3 +39,24 @@ def test_no_second_copy_of_the_payoff_the_due_count_or_the_reversal():
     assert not hasattr(autopay_services, "payoff_now")
     assert not hasattr(delinquency, "installments_due_count")
     assert not hasattr(allocation, "reverse")
+
+
+def test_no_re_export_shim_module_is_left_in_payments():
+    from pathlib import Path
+
+    import payments
+
+    root = Path(payments.__file__).parent
+    shims = [
+        "forms_activity.py",
+        "forms_autopay.py",
+        "forms_guest.py",
+        "forms_history.py",
+        "forms_methods.py",
+        "forms_staff_money.py",
+        "urls_more.py",
+        "urls_autopay.py",
+        "admin_autopay.py",
+        "views/autopay.py",
+    ]
+    assert [name for name in shims if (root / name).exists()] == []
