@@ -24,6 +24,7 @@ from .selectors import (
     plan_get_for_user,
     plan_terms,
     project_debits,
+    skipped_ahead,
 )
 
 DRAFT = "autopay_draft"
@@ -160,7 +161,7 @@ def manage(request, plan_id):
     plan = plan_get_for_user(request.user, plan_id)
     today = _today(plan.loan)
     upcoming = _upcoming(plan, count=3)
-    skipped = services.skipped_ahead(plan, today) if plan.status == plan.Status.ACTIVE else None
+    skipped = skipped_ahead(plan, today) if plan.status == plan.Status.ACTIVE else None
     return render(
         request,
         "payments/autopay/manage.html",
