@@ -16,6 +16,7 @@ from ismartpay.core.today import business_date
 from loans.selectors import loan_get_for_user
 
 from ..selectors import methods_for_user
+from ..statuses import plan_status_tone
 from . import services
 from .forms import AutopayForm, terms_from_session, terms_to_session
 from .selectors import (
@@ -168,6 +169,7 @@ def manage(request, plan_id):
         {
             "plan": plan,
             "loan": plan.loan,
+            "status_tone": plan_status_tone(plan.status),
             "upcoming": upcoming,
             "next": upcoming[0] if upcoming else None,
             "deadline": _deadline(plan, upcoming[0].run_date) if upcoming else None,
