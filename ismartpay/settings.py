@@ -156,7 +156,7 @@ if REDIS_URL:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
 # The one place the nightly schedule lives; the jobs register here as they are built.
 CELERY_BEAT_SCHEDULE: dict = {
-    # Each lender time zone's nightly run starts after 01:00 local (payments/autopay/tasks.py).
+    # Each lender time zone's nightly run starts after 01:00 local (payments/tasks.py).
     "run-daily-due": {"task": "jobs.run_daily_due", "schedule": 15 * 60.0},
     # The one recovery sweep (payments/recovery.py): killed runs, dead claims, stuck payments.
     "recover-stuck-payments": {"task": "payments.tasks.recover_stuck_payments", "schedule": 60.0},

@@ -1,5 +1,5 @@
 """The staff home page's figures (issue 13, "Dashboard and search"): one read, a constant
-number of queries whatever the book's size (tests/test_staff_dashboard.py asserts it).
+number of queries whatever the book's size (tests/ismartpay/test_staff_dashboard.py asserts it).
 
 "Today" is the lender's business date (payments.jobs.default_business_date), passed in.
 Today's payments and failures are counted by their effective date (the business date a

@@ -18,6 +18,7 @@ from .autopay import admin as autopay_admin  # noqa: F401 — autopay plans, deb
 from .errors import PaymentError
 from .models import Notice, Payment, PaymentEvent, PaymentMethod
 from .services import payment_review_approve, payment_review_reject
+from .statuses import payment_staff_actions
 
 
 class ReadOnlyAdminMixin:
@@ -94,6 +95,13 @@ class PaymentAdmin(
 
     def has_change_permission(self, request, obj=None):  # viewing needs view permission only
         return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        payment = self.get_object(request, object_id)
+        actions = payment_staff_actions(payment) if payment is not None else {}
+        return super().change_view(
+            request, object_id, form_url, {**(extra_context or {}), "staff_actions": actions}
+        )
 
     def get_urls(self):
         return [

@@ -18,7 +18,7 @@ from loans.models import Loan, StaffRequest
 from loans.staff_requests import StaffActionError, StaffActionNotAllowed, staff_action_submit
 
 from .errors import PaymentError
-from .forms_staff_money import (
+from .forms.staff_money import (
     MovePaymentForm,
     PhonePaymentForm,
     RecordReceivedForm,

@@ -118,7 +118,8 @@ def may_start(job: str, on: dt.date, scope: str) -> bool:
 
 def restart_interrupted(*, days: int = 7) -> list[str]:
     """Start again every night whose last top-level run_daily/run_autopay was interrupted."""
-    from .autopay.tasks import run_autopay_task, run_daily_task
+    from .autopay.tasks import run_autopay_task
+    from .tasks import run_daily_task
 
     tasks = {"run_daily": run_daily_task, "run_autopay": run_autopay_task}
     since = timezone.localdate() - dt.timedelta(days=days)

@@ -1,6 +1,7 @@
-"""The nightly jobs, for one business date. Celery tasks (payments/autopay/tasks.py) and the
-management commands call these; each is safe to run twice, or twice at once, and records a
-JobRun summary row (admin: Payments › Job runs).
+"""The nightly jobs, for one business date. Celery tasks (payments/tasks.py for the nightly
+run, payments/autopay/tasks.py for autopay's) and the management commands call these; each is
+safe to run twice, or twice at once, and records a JobRun summary row (admin: Payments › Job
+runs).
 
 A run killed at any point leaves a RUNNING row whose heartbeat stops: it is marked INTERRUPTED
 and the night starts again (payments/jobruns.py); its claimed debits are taken over by the
@@ -51,6 +52,11 @@ OPEN_LOAN = (Loan.Status.CURRENT, Loan.Status.PAST_DUE)
 def default_business_date(now: dt.datetime | None = None) -> dt.date:
     """Today in the default lender time zone (settings.TIME_ZONE): core.today.business_date."""
     return business_date(None, now)
+
+
+def task_date(on: str | None) -> dt.date:
+    """A task's ISO date argument, or today's default business date when it has none."""
+    return dt.date.fromisoformat(on) if on else default_business_date()
 
 
 def _merge(counts: Counter, outcomes: Counter) -> None:

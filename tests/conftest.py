@@ -1,8 +1,23 @@
-"""Shared fixtures. Test modules have no __init__.py: their basenames are unique."""
+"""Shared fixtures. Test folders have no __init__.py.
+
+pytest imports test modules with --import-mode=importlib (pyproject), which puts no test folder
+on sys.path. The shared helpers (factories.py, shared_helpers.py, staff_helpers.py, ...), each
+folder's own (staff_money_helpers.py, autopay_fixtures.py, ...) and the few test modules another
+imports (test_settings_env, test_autopay_pages, test_autopay_live_worker) are imported by their
+basename, wherever the folder sits in tests/: every folder under tests/ goes on sys.path here,
+before any test module is imported. Those basenames stay unique across tests/.
+"""
 
 import os
+import sys
+from pathlib import Path
 
 import pytest
+
+TESTS = Path(__file__).resolve().parent
+for _folder in sorted({TESTS, *(path.parent for path in TESTS.rglob("*.py"))}):
+    if "__pycache__" not in _folder.parts and str(_folder) not in sys.path:
+        sys.path.append(str(_folder))
 
 # Playwright's sync API runs an event loop in the test thread; live_server is synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

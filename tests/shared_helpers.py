@@ -1,8 +1,14 @@
 """Helpers every test folder shares: one way to be "signed in a moment ago" (what allauth
 records at a password sign-in, which `recent_login_required` checks: accounts/sessions.py
-signed_in_within), and the sandbox's bank routing number."""
+signed_in_within), the sandbox's bank routing number, and the repository's root (ROOT: a test
+file's own place in tests/ may change, this file's does not)."""
 
 import time
+from pathlib import Path
+
+ROOT = (
+    Path(__file__).resolve().parents[1]
+)  # the repository (tests/shared_helpers.py lives in tests/)
 
 SANDBOX_ROUTING = "110000000"  # the sandbox gateway's test routing number
 

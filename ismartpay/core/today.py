@@ -8,7 +8,7 @@
 
 Services and selectors take `today`/`now` as arguments where they can; where they must read
 the clock they call one of these, never `timezone.localdate()` directly
-(tests/core/test_today.py scans for that).
+(tests/ismartpay/core/test_today_one_source.py scans for that).
 """
 
 import datetime as dt

@@ -17,7 +17,7 @@ class ReadOnlyInline(admin.TabularInline):
 
     def get_readonly_fields(self, request, obj=None):
         # Every shown field, or a superuser's change page builds a form with the non-editable
-        # `at` and answers 500 (found by tests/test_admin_change_forms.py).
+        # `at` and answers 500 (found by tests/ismartpay/test_admin_change_forms.py).
         return self.fields
 
 

@@ -37,12 +37,12 @@ from ..errors import AmountNotAllowed, MethodNotUsable, PaymentError
 from ..models import AutopayAmountNotice, AutopayDebit, AutopayPlan, Payment
 from ..recovery import payment_claim_for_recovery
 from ..services import payment_recover, payment_submit
+from ..services.payoff import loan_paid_off_end_autopay
 from . import claims, leases
 from . import schedule as sched
 from .outcomes import (  # noqa: F401 — autopay_finish_by_key: the payment sweep's entry
     CLOSED_LOAN,
     MAX_ATTEMPTS,
-    _end_if_paid_off,
     _finish_refused,
     autopay_finish,
     autopay_finish_by_key,
@@ -277,7 +277,7 @@ def autopay_charge_debit(
                 update_fields=["attempts", "amount", "idempotency_key", "status", "updated_at"]
             )
     if closed:
-        _end_if_paid_off(plan.pk, loan.pk, on)
+        loan_paid_off_end_autopay(loan_id=loan.pk, on=on)
         return closed
     # Only a debit that covers the payoff (as of `on`) can pay the loan off; the others skip
     # the paid-off check. A payment dated before `on` has a payoff no higher than that.

@@ -14,6 +14,7 @@ from loans.models import Loan
 
 from ..declines import reason_for
 from ..models import AutopayDebit, AutopayPlan, Payment
+from ..services.payoff import loan_paid_off_end_autopay
 
 D = AutopayDebit.Status
 P = AutopayPlan.Status
@@ -54,7 +55,7 @@ def autopay_finish(
             plan_id, amount = row
             AutopayPlan.objects.filter(pk=plan_id).update(last_amount=amount)
         if may_pay_off:
-            _end_if_paid_off(plan_id, payment.loan_id, on)
+            loan_paid_off_end_autopay(loan_id=payment.loan_id, on=on)
         return "charged"
     if payment.status == PS.CANCELLED:  # the charge gate refused it: nothing was charged
         return _finish_cancelled(debit_id, payment, on=on)
@@ -129,18 +130,6 @@ def _email_failure(debit: AutopayDebit, reason, will_retry: bool, message: str =
     )
 
 
-def _end_if_paid_off(plan_id: int, loan_id: int, on: dt.date) -> None:
-    from loans.selectors import loan_position
-
-    from .services import autopay_end
-
-    loan = Loan.objects.get(pk=loan_id)
-    if loan.status == Loan.Status.PAID_OFF or loan_position(loan, on).payoff == 0:
-        autopay_end(
-            plan_id=plan_id, reason="Your loan is paid off. Congratulations!", kind="paid_off"
-        )
-
-
 def autopay_finish_by_key(payment: Payment, *, now: dt.datetime, on: dt.date) -> str:
     """The payment sweep resolved an autopay payment: record it on its debit (idempotent)."""
     debit_id = (
@@ -174,7 +163,7 @@ def _finish_cancelled(debit_id: int, payment: Payment, *, on: dt.date) -> str:
         debit.reason = reason[:200]
         debit.save(update_fields=["payment", "status", "reason", "updated_at"])
     if paid_off:
-        _end_if_paid_off(debit.plan_id, loan.pk, on)
+        loan_paid_off_end_autopay(loan_id=loan.pk, on=on)
         return "skipped"
     _email_failure(debit, None, False, message=reason)
     if not debit.plan.method.is_usable:

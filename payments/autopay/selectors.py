@@ -146,3 +146,23 @@ def debits_for_plan(plan: AutopayPlan, limit: int = 12):
         .select_related("payment")
         .order_by("-period_key")[:limit]
     )
+
+
+def next_open_period(plan: AutopayPlan) -> sched.Period | None:
+    """The next period that has no debit row yet and will be charged."""
+    terms, lterms = plan_terms(plan), loan_terms(plan.loan)
+    done = set(plan.debits.values_list("period_key", flat=True))
+    for period in sched.periods(terms, lterms):
+        if period.run_date < plan.charge_from or period.key in done:
+            continue
+        return period
+    return None
+
+
+def skipped_ahead(plan: AutopayPlan, today: dt.date) -> AutopayDebit | None:
+    """The borrower's skip of a debit that has not run yet (`run_date` today or later)."""
+    return (
+        plan.debits.filter(status=AutopayDebit.Status.SKIPPED, run_date__gte=today)
+        .order_by("run_date")
+        .first()
+    )

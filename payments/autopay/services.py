@@ -1,38 +1,26 @@
 """Every change to an autopay plan: enrol, change (re-authorize), pause, resume, skip the next
-payment, cancel, end. Each one locks the plan, records an AutopayEvent (and an
-AutopayAuthorization when the borrower authorizes), and emails the borrower.
-
-Only an owner of the loan (borrower or co-borrower) may enrol, change, pause, resume, skip or
-cancel: the plan is the owner's standing authorization (Regulation E, 12 CFR 1005.10(b)), so a
-third party, even one who may pay, is refused here whatever the page did
-(loans.permissions.can_manage_autopay). Each event records the actor and their role.
-
-Emails go out after the transaction (notice_send claims a Notice row first, so each one is
-sent once; the sweep resends a claimed one whose sender died).
-
-Cut-off window: a debit can be changed, paused, skipped or cancelled until the lender's cut-off
-time on the business day before its run date. After that the nightly run may already have it,
-so the change is refused with the reason. That window is shorter than Regulation E's 3 business
-days, so a cancel made 3 business days before a debit always stops it.
+payment, cancel, end. Each one locks the plan, runs the guards (payments/autopay/guards.py: only
+an owner of the loan, and only before the cut-off), records an AutopayEvent (and an
+AutopayAuthorization when the borrower authorizes), and emails the borrower
+(payments/autopay/records.py). Each event records the actor and their role.
 """
 
 import datetime as dt
 
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from loans.models import Loan
-from loans.permissions import can_manage_autopay, loan_role
 
 from .. import authorizations
 from ..lock_objects import plan_for_update
-from ..models import AutopayAuthorization, AutopayDebit, AutopayEvent, AutopayPlan, PaymentMethod
-from ..notifications import notice_send
+from ..models import AutopayAuthorization, AutopayDebit, AutopayPlan, PaymentMethod
 from ..timing import change_deadline, earliest_run_date, lender_local
 from . import schedule as sched
 from .errors import AutopayError, AutopayNotAllowed
-from .selectors import loan_terms, plan_terms
+from .guards import check_change_window, owner_role
+from .records import plan_email, plan_event
+from .selectors import loan_terms, next_open_period, plan_terms, skipped_ahead
 from .terms import (  # noqa: F401 - describe_*, authorization_text re-exported for importers
     _json_terms,
     authorization_text,
@@ -46,57 +34,6 @@ AUTHORIZATION_VERSION = authorizations.AUTOPAY_VERSION
 P = AutopayPlan.Status
 
 
-def _owner_role(user, loan_id: int) -> str:
-    """The user's role on the loan, if it lets them manage its autopay; else AutopayNotAllowed."""
-    role = loan_role(user_id=user.pk, loan_id=loan_id)
-    if not can_manage_autopay(role):
-        raise AutopayNotAllowed(
-            "Only the borrower or co-borrower can set up or change this loan's autopay."
-        )
-    return role
-
-
-# --- cut-off: the rules live in payments.timing (re-exported here) ------------------------
-def _next_open_period(plan: AutopayPlan) -> sched.Period | None:
-    """The next period that has no debit row yet and will be charged."""
-    terms, lterms = plan_terms(plan), loan_terms(plan.loan)
-    done = set(plan.debits.values_list("period_key", flat=True))
-    for period in sched.periods(terms, lterms):
-        if period.run_date < plan.charge_from or period.key in done:
-            continue
-        return period
-    return None
-
-
-def _check_window(plan: AutopayPlan, now: dt.datetime, what: str) -> None:
-    open_debit = plan.debits.filter(
-        status__in=[AutopayDebit.Status.CLAIMED, AutopayDebit.Status.SUBMITTING]
-    ).first()
-    if open_debit is not None:
-        raise AutopayError(
-            f"Your payment for {open_debit.period_key:%b %-d} is being processed right now. "
-            f"Try again in a few minutes to {what}."
-        )
-    due = plan.debits.filter(status=AutopayDebit.Status.DUE).order_by("run_date").first()
-    if due is not None:
-        raise AutopayError(
-            f"Your payment of this period is already scheduled for {due.run_date:%A, %b %-d}. "
-            f"You can {what} after it has been made."
-        )
-    if plan.status != P.ACTIVE:
-        return
-    period = _next_open_period(plan)
-    if period is None:
-        return
-    deadline = change_deadline(period.run_date, plan.loan.lender)
-    if now >= deadline:
-        raise AutopayError(
-            f"It's too close to your next automatic payment on {period.run_date:%A, %b %-d} "
-            f"to {what}: changes close at {deadline:%-I:%M %p} on {deadline:%A, %b %-d}. "
-            "That payment will still be made; you can make this change after it."
-        )
-
-
 def _reset_cursor(plan: AutopayPlan) -> None:
     after = plan.debits.order_by("-period_key").values_list("period_key", flat=True).first()
     period = sched.next_period(
@@ -104,46 +41,6 @@ def _reset_cursor(plan: AutopayPlan) -> None:
     )
     plan.next_period_key = period.key if period else None
     plan.next_run_date = period.run_date if period else None
-
-
-# --- emails -----------------------------------------------------------------------------------
-def _email(plan: AutopayPlan, kind: str, dedupe: str, subject: str, **context) -> None:
-    notice_send(
-        kind=f"autopay_{kind}",
-        dedupe_key=f"autopay:{plan.pk}:{kind}:{dedupe}",
-        to=plan.owner.email,
-        subject=subject,
-        template=f"payments/email/autopay_{kind}.txt",
-        context={
-            "plan": plan,
-            "loan": plan.loan,
-            "manage_path": reverse("payments:autopay_manage", args=[plan.pk]),
-            "pay_path": reverse("payments:pay", args=[plan.loan_id]),
-            **context,
-        },
-    )
-
-
-def _event(plan: AutopayPlan, kind: str, *, actor=None, actor_label: str, **detail):
-    if actor is not None:  # a person's change: on the "Recent activity" page of plan owner
-        _activity(plan, kind, actor)
-    return AutopayEvent.objects.create(
-        plan=plan, kind=kind, actor=actor, actor_label=actor_label, detail=detail
-    )
-
-
-def _activity(plan: AutopayPlan, kind: str, actor) -> None:
-    from accounts.activity import activity_record
-    from accounts.models import AccountEvent
-
-    what = (
-        AccountEvent.Kind.AUTOPAY_SET_UP
-        if kind == "enrolled"
-        else AccountEvent.Kind.AUTOPAY_CHANGED
-    )
-    detail = f"Loan {plan.loan.loan_number}: {kind.replace('_', ' ')}"
-    for user in {plan.owner, actor}:  # the owner, and the co-borrower who acted, if another
-        activity_record(user=user, kind=what, detail=detail)
 
 
 # --- services ----------------------------------------------------------------------------------
@@ -161,7 +58,7 @@ def autopay_enroll(
     """Turn autopay on: the plan and the borrower's authorization, in one transaction; the
     borrower gets a copy of the authorization by email (Regulation E)."""
     now = now or timezone.now()
-    role = _owner_role(user, loan_id)
+    role = owner_role(user, loan_id)
     loan = Loan.objects.select_related("lender").get(pk=loan_id)
     today = lender_local(now, loan.lender.timezone).date()
     validate_terms(loan=loan, method=method, terms=terms, user=user, today=today)
@@ -189,10 +86,10 @@ def autopay_enroll(
             auth = _authorize(
                 plan, user, text, method, terms, upcoming, now, ip_address, user_agent
             )
-            _event(plan, "enrolled", actor=user, actor_label=role, authorization=auth.pk)
+            plan_event(plan, "enrolled", actor=user, actor_label=role, authorization=auth.pk)
     except IntegrityError:
         raise AutopayError("This loan already has autopay. Manage it instead.") from None
-    _email(
+    plan_email(
         plan,
         "enrolled",
         str(auth.pk),
@@ -222,7 +119,7 @@ def _lock(plan_id: int, user) -> tuple[AutopayPlan, str]:
     plan = plan_for_update(plan_id)
     if user is None:
         return plan, "system"
-    return plan, _owner_role(user, plan.loan_id)
+    return plan, owner_role(user, plan.loan_id)
 
 
 def autopay_change(
@@ -254,7 +151,7 @@ def autopay_change(
         if terms.start_date < today and terms.start_date == plan.start_date:
             terms = sched.PlanTerms(**{**terms.__dict__, "start_date": today})
         validate_terms(loan=plan.loan, method=method, terms=terms, user=user, today=today)
-        _check_window(plan, now, "change autopay")
+        check_change_window(plan, now, "change autopay")
         text, upcoming = preview(loan=plan.loan, method=method, terms=terms, now=now)
         if shown_text is not None and shown_text != text:
             raise AutopayError("The terms changed since you reviewed them. Review them again.")
@@ -274,8 +171,8 @@ def autopay_change(
         _reset_cursor(plan)
         plan.save()
         auth = _authorize(plan, user, text, method, terms, upcoming, now, ip_address, user_agent)
-        event = _event(plan, "changed", actor=user, actor_label=role, authorization=auth.pk)
-    _email(
+        event = plan_event(plan, "changed", actor=user, actor_label=role, authorization=auth.pk)
+    plan_email(
         plan,
         "changed",
         str(event.pk),
@@ -305,11 +202,11 @@ def _simple(
             raise AutopayError(
                 f"Autopay is {plan.get_status_display().lower()}; you can't {what} it."
             )
-        _check_window(plan, now, what)
+        check_change_window(plan, now, what)
         detail = apply(plan, now) or {}
         plan.save()
-        event = _event(plan, kind, actor=user, actor_label=role, **detail)
-    _email(plan, "changed", str(event.pk), subject, what=kind, detail=detail)
+        event = plan_event(plan, kind, actor=user, actor_label=role, **detail)
+    plan_email(plan, "changed", str(event.pk), subject, what=kind, detail=detail)
     return plan
 
 
@@ -355,7 +252,7 @@ def autopay_skip_next(*, plan_id: int, user, now: dt.datetime | None = None) -> 
     """Skip the next payment: its period gets a SKIPPED debit row, so no run can charge it."""
 
     def apply(plan, now):
-        period = _next_open_period(plan)
+        period = next_open_period(plan)
         if period is None:
             raise AutopayError("There is no upcoming payment to skip.")
         AutopayDebit.objects.create(
@@ -377,15 +274,6 @@ def autopay_skip_next(*, plan_id: int, user, now: dt.datetime | None = None) -> 
         allowed=(P.ACTIVE,),
         now=now,
         apply=apply,
-    )
-
-
-def skipped_ahead(plan: AutopayPlan, today: dt.date) -> AutopayDebit | None:
-    """The borrower's skip of a debit that has not run yet (`run_date` today or later)."""
-    return (
-        plan.debits.filter(status=AutopayDebit.Status.SKIPPED, run_date__gte=today)
-        .order_by("run_date")
-        .first()
     )
 
 
@@ -414,8 +302,8 @@ def autopay_unskip(*, plan_id: int, user, now: dt.datetime | None = None) -> Aut
         _reset_cursor(plan)
         plan.save()
         detail = {"unskipped_run_date": skipped.run_date.isoformat()}
-        event = _event(plan, "unskipped", actor=user, actor_label=role, **detail)
-    _email(
+        event = plan_event(plan, "unskipped", actor=user, actor_label=role, **detail)
+    plan_email(
         plan,
         "changed",
         str(event.pk),
@@ -468,8 +356,8 @@ def autopay_end(*, plan_id: int, reason: str, kind: str = "ended") -> AutopayPla
                 "updated_at",
             ]
         )
-        event = _event(plan, kind, actor_label="system:autopay", reason=reason)
-    _email(plan, "ended", str(event.pk), "Your autopay has ended", reason=reason)
+        event = plan_event(plan, kind, actor_label="system:autopay", reason=reason)
+    plan_email(plan, "ended", str(event.pk), "Your autopay has ended", reason=reason)
     return plan
 
 
@@ -481,8 +369,8 @@ def autopay_suspend(*, plan_id: int, reason: str) -> AutopayPlan | None:
             return None
         plan.status = P.SUSPENDED
         plan.save(update_fields=["status", "updated_at"])
-        event = _event(plan, "suspended", actor_label="system:autopay", reason=reason)
-    _email(
+        event = plan_event(plan, "suspended", actor_label="system:autopay", reason=reason)
+    plan_email(
         plan,
         "changed",
         str(event.pk),

@@ -16,6 +16,7 @@ from ismartpay.core.today import business_date
 from loans.selectors import loan_get_for_user
 
 from ..selectors import methods_for_user
+from ..statuses import plan_status_tone
 from . import services
 from .forms import AutopayForm, terms_from_session, terms_to_session
 from .selectors import (
@@ -24,6 +25,7 @@ from .selectors import (
     plan_get_for_user,
     plan_terms,
     project_debits,
+    skipped_ahead,
 )
 
 DRAFT = "autopay_draft"
@@ -160,13 +162,14 @@ def manage(request, plan_id):
     plan = plan_get_for_user(request.user, plan_id)
     today = _today(plan.loan)
     upcoming = _upcoming(plan, count=3)
-    skipped = services.skipped_ahead(plan, today) if plan.status == plan.Status.ACTIVE else None
+    skipped = skipped_ahead(plan, today) if plan.status == plan.Status.ACTIVE else None
     return render(
         request,
         "payments/autopay/manage.html",
         {
             "plan": plan,
             "loan": plan.loan,
+            "status_tone": plan_status_tone(plan.status),
             "upcoming": upcoming,
             "next": upcoming[0] if upcoming else None,
             "deadline": _deadline(plan, upcoming[0].run_date) if upcoming else None,

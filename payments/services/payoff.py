@@ -1,5 +1,8 @@
 """What paying off a loan sets in motion: its scheduled and held one-time payments are
-cancelled and its autopay ends, and the people who set them up are told."""
+cancelled and its autopay ends, and the people who set them up are told. Autopay ends through
+one call, `loan_paid_off_end_autopay`, from a payment's posting and from the nightly run."""
+
+import datetime as dt
 
 from django.db import transaction
 
@@ -34,21 +37,30 @@ def loan_paid_off_followups(*, loan_id: int, paid_by: Payment | None = None) -> 
             detail={"paid_off_by": paid_by.reference if paid_by else ""},
         )
         cancelled += 1
-    plan_ids = list(
-        AutopayPlan.objects.filter(
-            loan_id=loan_id, status__in=AutopayPlan.LIVE_STATUSES
-        ).values_list("pk", flat=True)
-    )
-    if plan_ids:
-        transaction.on_commit(lambda: _end_plans(plan_ids))
+    if AutopayPlan.objects.filter(loan_id=loan_id, status__in=AutopayPlan.LIVE_STATUSES).exists():
+        transaction.on_commit(lambda: loan_paid_off_end_autopay(loan_id=loan_id))
     return cancelled
 
 
-def _end_plans(plan_ids: list[int]) -> None:
+def loan_paid_off_end_autopay(*, loan_id: int, on: dt.date | None = None) -> int:
+    """End the loan's live autopay plans (each owner is emailed) when the loan is paid off: its
+    status is PAID_OFF or, given the business date `on`, nothing is left to pay as of it (the
+    nightly run's check after a charge, or a debit skipped on a closed loan). A loan charged off
+    or closed with a balance keeps its plan. Returns how many plans ended."""
+    from loans.selectors import loan_position
+
     from ..autopay.services import autopay_end
 
-    for plan_id in plan_ids:
-        autopay_end(plan_id=plan_id, reason=AUTOPAY_PAID_OFF_REASON, kind="paid_off")
+    loan = Loan.objects.get(pk=loan_id)
+    paid_off = loan.status == Loan.Status.PAID_OFF
+    if not paid_off and (on is None or loan_position(loan, on).payoff != 0):
+        return 0
+    live = AutopayPlan.objects.filter(loan_id=loan_id, status__in=AutopayPlan.LIVE_STATUSES)
+    ended = 0
+    for plan_id in live.values_list("pk", flat=True):
+        plan = autopay_end(plan_id=plan_id, reason=AUTOPAY_PAID_OFF_REASON, kind="paid_off")
+        ended += plan is not None
+    return ended
 
 
 def loan_reopened_without_autopay(*, loan_id: int, was_paid_off: bool) -> bool:

@@ -13,7 +13,7 @@ from loans.selectors import loan_detail, loan_get_for_user
 from ..activity import loan_activity
 from ..activity_export import activity_csv_lines, activity_pdf_bytes
 from ..activity_presenter import activity_rows
-from ..forms_activity import ActivityFilterForm
+from ..forms.activity import ActivityFilterForm
 from ..history import CSV_CONTENT_TYPE
 
 

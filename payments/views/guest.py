@@ -31,13 +31,13 @@ from loans.selectors import loan_summary
 
 from ..declines import reason_for
 from ..errors import DuplicateSuspected, PaymentError
-from ..forms_guest import (
+from ..forms.guest import (
     LOOKUP_FAILED,
     DuplicateConfirmForm,
     GuestLookupForm,
     GuestPayForm,
 )
-from ..forms_methods import BankAccountForm, scrub_card_form
+from ..forms.methods import BankAccountForm, scrub_card_form
 from ..gateways import get_gateway
 from ..models import Payment, PaymentMethod
 from ..preview import guest_ach_text, payment_preview
@@ -60,7 +60,6 @@ LOAN_LIMIT, LOAN_WINDOW = 10, 60 * 60  # failed lookups per loan number per hour
 TOO_MANY = (
     "Too many tries. For your security, please try again later, or call your lender for help."
 )
-CLOSED_STATUSES = (Loan.Status.PAID_OFF, Loan.Status.CHARGED_OFF, Loan.Status.CLOSED)
 _MISSING = "\x00" * 6  # compared against when no loan matches: the same work either way
 
 
@@ -168,7 +167,7 @@ def _lookup(request):
 
 def _pay(request, loan: Loan):
     amount_due = _amount_due(loan)
-    payable = loan.status not in CLOSED_STATUSES and amount_due > 0
+    payable = loan.status not in Loan.CLOSED_STATUSES and amount_due > 0
     posted = request.POST if request.method == "POST" else None
     form = GuestPayForm(posted, amount_due=amount_due, initial={"amount": f"{amount_due:.2f}"})
     chosen = (posted or {}).get("method_kind")

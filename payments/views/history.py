@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.decorators import payments_access_required
 
-from ..forms_history import HistoryFilterForm
+from ..forms.history import HistoryFilterForm
 from ..history import (
     CSV_CONTENT_TYPE,
     PAGE_SIZE,

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.decorators import payments_access_required, recent_login_required
 
 from ..errors import BankAccountLocked, PaymentError
-from ..forms_methods import BankAccountForm, VerifyBankForm, scrub_card_form
+from ..forms.methods import BankAccountForm, VerifyBankForm, scrub_card_form
 from ..gateways import get_gateway
 from ..gateways.base import CardRejected, GatewayError
 from ..models import PaymentMethod

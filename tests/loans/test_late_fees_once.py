@@ -11,6 +11,7 @@ import time_machine
 from django.core import mail
 from django.core.management import call_command
 from factories import LoanFactory, LoanLinkFactory
+from shared_helpers import ROOT
 
 from loans.importing import COLUMNS, OPTIONAL_COLUMNS, import_loans
 from loans.models import Loan, LoanPosting
@@ -147,9 +148,8 @@ def test_a_bad_value_is_reported_on_its_line_and_nothing_is_kept(value):
 
 
 def test_the_sample_file_documents_the_column():
-    from pathlib import Path
 
-    sample = Path(__file__).resolve().parents[2] / "loans" / "sample_data" / "loans_sample.csv"
+    sample = ROOT / "loans" / "sample_data" / "loans_sample.csv"
     header = sample.read_text().splitlines()[0].split(",")
     assert header == [*COLUMNS, *OPTIONAL_COLUMNS]  # late_fees_assessed_through, then history
     assert import_loans(sample.read_text(), today=IMPORTED_ON).errors == []

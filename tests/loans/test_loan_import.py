@@ -2,18 +2,18 @@
 
 import datetime as dt
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 from factories import UserFactory
+from shared_helpers import ROOT
 
 from loans.importing import COLUMNS, import_loans
 from loans.models import Lender, Loan, LoanPosting
 
 pytestmark = pytest.mark.django_db
 
-SAMPLE = Path(__file__).resolve().parents[2] / "loans" / "sample_data" / "loans_sample.csv"
+SAMPLE = ROOT / "loans" / "sample_data" / "loans_sample.csv"
 TODAY = dt.date(2026, 11, 24)
 HEADER = ",".join(COLUMNS)
 GOOD = (

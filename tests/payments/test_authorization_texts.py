@@ -4,9 +4,10 @@ import datetime as dt
 from decimal import Decimal
 from types import SimpleNamespace
 
-from payments import authorizations, forms_guest
+from payments import authorizations
 from payments.autopay import schedule as sched
 from payments.autopay import services as autopay_services
+from payments.forms import guest as forms_guest
 from payments.models import Payment
 from payments.preview import authorization_text as one_time_text
 from payments.services import phone

@@ -26,7 +26,37 @@ def test_no_unscheduled_per_job_task_or_second_settlement_task_is_registered():
     assert not hasattr(autopay_tasks, "send_reminders_task")
 
 
+def test_the_nightly_job_tasks_live_with_the_jobs_not_in_the_autopay_slice():
+    app.loader.import_default_modules()
+    assert app.tasks["jobs.run_daily"].__module__ == "payments.tasks"
+    assert app.tasks["jobs.run_daily_due"].__module__ == "payments.tasks"
+    assert app.tasks["autopay.run"].__module__ == "payments.autopay.tasks"
+    assert not hasattr(autopay_tasks, "run_daily_task")
+    assert not hasattr(autopay_tasks, "run_daily_due")
+
+
 def test_no_second_copy_of_the_payoff_the_due_count_or_the_reversal():
     assert not hasattr(autopay_services, "payoff_now")
     assert not hasattr(delinquency, "installments_due_count")
     assert not hasattr(allocation, "reverse")
+
+
+def test_no_re_export_shim_module_is_left_in_payments():
+    from pathlib import Path
+
+    import payments
+
+    root = Path(payments.__file__).parent
+    shims = [
+        "forms_activity.py",
+        "forms_autopay.py",
+        "forms_guest.py",
+        "forms_history.py",
+        "forms_methods.py",
+        "forms_staff_money.py",
+        "urls_more.py",
+        "urls_autopay.py",
+        "admin_autopay.py",
+        "views/autopay.py",
+    ]
+    assert [name for name in shims if (root / name).exists()] == []

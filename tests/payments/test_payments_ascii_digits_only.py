@@ -36,7 +36,7 @@ def _pay_form(data):
 
 
 def _guest_pay_form(data):
-    from payments.forms_guest import GuestPayForm
+    from payments.forms.guest import GuestPayForm
 
     return GuestPayForm(data, amount_due=Decimal("483.32"))
 
@@ -60,16 +60,16 @@ def _recovery_form(data):
 
 # (form, field, a valid ASCII value, the other fields a valid submission carries)
 CASES = [
-    (_plain("payments.forms_methods.BankAccountForm"), "routing_number", SANDBOX_ROUTING, {}),
-    (_plain("payments.forms_methods.BankAccountForm"), "account_number", "000123456789", {}),
+    (_plain("payments.forms.methods.BankAccountForm"), "routing_number", SANDBOX_ROUTING, {}),
+    (_plain("payments.forms.methods.BankAccountForm"), "account_number", "000123456789", {}),
     (
-        _plain("payments.forms_methods.BankAccountForm"),
+        _plain("payments.forms.methods.BankAccountForm"),
         "account_number_confirm",
         "000123456789",
         {},
     ),
-    (_plain("payments.forms_methods.VerifyBankForm"), "amount_1", "0.32", {"amount_2": "0.45"}),
-    (_plain("payments.forms_methods.VerifyBankForm"), "amount_2", "45", {"amount_1": "0.32"}),
+    (_plain("payments.forms.methods.VerifyBankForm"), "amount_1", "0.32", {"amount_2": "0.45"}),
+    (_plain("payments.forms.methods.VerifyBankForm"), "amount_2", "45", {"amount_1": "0.32"}),
     (
         _plain("payments.gateways.sandbox_forms.SandboxCardForm"),
         "number",
@@ -79,8 +79,8 @@ CASES = [
     (_plain("payments.gateways.sandbox_forms.SandboxCardForm"), "expiry", "12/29", {}),
     (_plain("payments.gateways.sandbox_forms.SandboxCardForm"), "cvc", "864", {}),
     (_plain("payments.gateways.sandbox_forms.SandboxCardForm"), "postal_code", "10001", {}),
-    (_plain("payments.forms_guest.GuestLookupForm"), "billing_zip", "10001", {}),
-    (_plain("payments.forms_guest.GuestLookupForm"), "vin_last6", "123456", {}),
+    (_plain("payments.forms.guest.GuestLookupForm"), "billing_zip", "10001", {}),
+    (_plain("payments.forms.guest.GuestLookupForm"), "vin_last6", "123456", {}),
     (_guest_pay_form, "amount", "100.00", {"method_kind": "card", "email": "a@example.com"}),
     (_pay_form, "other_amount", "100.00", {"amount_choice": "other"}),
     (_autopay_form, "fixed_amount", "500.00", {"amount_rule": "fixed"}),

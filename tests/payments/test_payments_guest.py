@@ -315,7 +315,7 @@ def test_guest_amount_fuzzing_accepts_only_cents_up_to_the_amount_due():
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    from payments.forms_guest import GuestPayForm
+    from payments.forms.guest import GuestPayForm
 
     due = Decimal("483.32")
     amounts = st.one_of(

@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 from autopay_fixtures import BULK_RUN_DATE
 from django.db import connection
+from shared_helpers import ROOT
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
-ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 SEED = "from autopay_fixtures import bulk_due_plans; bulk_due_plans({plans}, prefix='K')"
 # Everything the assertions need, read by a separate process (the same for both databases).

@@ -21,6 +21,7 @@ import pytest
 from autopay_fixtures import BULK_RUN_DATE, bulk_due_plans
 from django.conf import settings
 from django.db.models import Count
+from shared_helpers import ROOT
 from test_autopay_live_worker import _database_url, celery_app
 
 from loans.models import LoanPosting
@@ -28,7 +29,6 @@ from payments.models import AutopayDebit, JobRun, Payment, SandboxCharge
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
-ROOT = Path(__file__).resolve().parents[2]
 PLANS = 200  # 2 chunks of 100 (autopay_worker_settings)
 
 
@@ -41,7 +41,7 @@ def slow_worker(request, celery_app):
         "DATABASE_URL": _database_url(),
         "REDIS_URL": settings.REDIS_URL,
         "PYTHONPATH": os.pathsep.join(
-            [str(ROOT), str(ROOT / "tests"), str(ROOT / "tests" / "autopay")]
+            [str(ROOT), str(ROOT / "tests"), str(Path(__file__).resolve().parent)]
         ),
         "PAYMENT_SANDBOX_LATENCY_MS": "200",
         "AUTOPAY_CHARGE_CONCURRENCY": "2",

@@ -1,6 +1,7 @@
 """Target 27: every page sends strict security headers; signed-in pages are never cached."""
 
 import pytest
+from shared_helpers import ROOT
 
 
 @pytest.mark.django_db
@@ -44,9 +45,7 @@ def test_session_and_csrf_cookies_are_secure_httponly_and_samesite(client, borro
 
 
 def test_templates_contain_no_inline_script_or_cdn():
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parent.parent / "templates"
+    root = ROOT / "templates"
     for template in root.rglob("*.html"):
         text = template.read_text()
         assert "<script>" not in text and "<script >" not in text, template

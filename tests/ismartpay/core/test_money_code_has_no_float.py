@@ -10,8 +10,8 @@ from pathlib import Path
 
 from django.apps import apps
 from django.db import models
+from shared_helpers import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 MONEY_PACKAGES = ("loans", "payments")
 MONEY_MODULES = ("ismartpay/core/money.py",)
 

@@ -13,12 +13,12 @@ from autopay_fixtures import BULK_RUN_DATE, bulk_due_plans
 from django.conf import settings
 from django.db import connection
 from django.db.models import Count
+from shared_helpers import ROOT
 
 from payments.models import AutopayDebit, JobRun, Payment, SandboxCharge
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
-ROOT = Path(__file__).resolve().parents[2]
 PLANS = 300
 DEADLINE_S = 60
 
@@ -53,7 +53,7 @@ def worker(request, celery_app):
         "DATABASE_URL": _database_url(),  # the test database, not the configured one
         "REDIS_URL": settings.REDIS_URL,
         "PYTHONPATH": os.pathsep.join(
-            [str(ROOT), str(ROOT / "tests"), str(ROOT / "tests" / "autopay")]
+            [str(ROOT), str(ROOT / "tests"), str(Path(__file__).resolve().parent)]
         ),
         "CONN_MAX_AGE": "60",
     }

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from shared_helpers import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 # Hosts only the compose network knows; the embedded defaults stand in for them here.
 COMPOSE_SERVICES_ONLY = {"DATABASE_URL", "REDIS_URL", "EMAIL_URL"}
 

@@ -8,11 +8,10 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+from shared_helpers import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 PROD_KEY = "a-real-production-secret-key-that-is-long-and-random-0123456789"
 FERNET_A = "Ho0aNqoT5M7XK3JRr2U1dC3Q6gA0mqPp5lGgK6Q9y5c="
 FERNET_B = "GP-rc4aQbmTBSmbjETIQWvAqx2kzMlWZdGE1NIC4DZ4="

@@ -16,8 +16,8 @@ import time
 from pathlib import Path
 
 import pytest
+from shared_helpers import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 TICKS = 120
 PROBE = """
 import os

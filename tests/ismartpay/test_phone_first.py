@@ -12,8 +12,9 @@ import pytest
 from django.urls import reverse
 from factories import TEST_PASSWORD
 from phone_helpers import scroll_width
+from shared_helpers import ROOT
 
-AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SHOTS = Path("/tmp/shots-phone-first")
 PHONE = {"width": 390, "height": 844}
 PUBLIC = [

@@ -6,8 +6,8 @@ import pytest
 import time_machine
 from factories import LenderFactory
 
-from payments.autopay.tasks import run_daily_due
 from payments.models import JobRun
+from payments.tasks import run_daily_due
 
 pytestmark = pytest.mark.django_db
 

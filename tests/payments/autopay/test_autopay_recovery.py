@@ -110,7 +110,7 @@ def test_run_daily_due_starts_again_a_night_whose_run_daily_was_killed(
             with pytest.raises(Killed):
                 jobs.run_daily(on=RUN_DAY, lender_timezone="America/New_York")
         assert plan.debits.get().status == "claimed"
-        from payments.autopay.tasks import run_daily_due
+        from payments.tasks import run_daily_due
 
         assert run_daily_due() == ["America/New_York:2026-12-04"]
         assert run_daily_due() == []  # finished now: beat leaves the night alone

@@ -2,12 +2,11 @@
 
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 import yaml
+from shared_helpers import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = ROOT / "docker-compose.yml"
 
 

@@ -9,7 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from shared_helpers import ROOT
+
 MARKER = "# Written by bin/run for this machine only: never use these settings on a server."
 PRINT_ENV = "; ".join(
     f'echo "{name}=${name}"'

@@ -1,0 +1,65 @@
+"""Who may change an autopay plan, and until when: the checks every borrower change runs before
+it touches the plan (payments/autopay/services.py).
+
+Only an owner of the loan (borrower or co-borrower) may enrol, change, pause, resume, skip or
+cancel: the plan is the owner's standing authorization (Regulation E, 12 CFR 1005.10(b)), so a
+third party, even one who may pay, is refused whatever the page did
+(loans.permissions.can_manage_autopay).
+
+Cut-off window: a debit can be changed, paused, skipped or cancelled until the lender's cut-off
+time on the business day before its run date (the rule: payments.timing.change_deadline). After
+that the nightly run may already have it, so the change is refused with the reason. That window
+is shorter than Regulation E's 3 business days, so a cancel made 3 business days before a debit
+always stops it.
+"""
+
+import datetime as dt
+
+from loans.permissions import can_manage_autopay, loan_role
+
+from ..models import AutopayDebit, AutopayPlan
+from ..timing import change_deadline
+from .errors import AutopayError, AutopayNotAllowed
+from .selectors import next_open_period
+
+
+def owner_role(user, loan_id: int) -> str:
+    """The user's role on the loan, if it lets them manage its autopay; else AutopayNotAllowed."""
+    role = loan_role(user_id=user.pk, loan_id=loan_id)
+    if not can_manage_autopay(role):
+        raise AutopayNotAllowed(
+            "Only the borrower or co-borrower can set up or change this loan's autopay."
+        )
+    return role
+
+
+def check_change_window(plan: AutopayPlan, now: dt.datetime, what: str) -> None:
+    """Refuse (AutopayError, with the reason) a change while a debit is being charged or is
+    already due, or once the next period's change deadline has passed; `what` completes the
+    sentence ("to pause autopay")."""
+    open_debit = plan.debits.filter(
+        status__in=[AutopayDebit.Status.CLAIMED, AutopayDebit.Status.SUBMITTING]
+    ).first()
+    if open_debit is not None:
+        raise AutopayError(
+            f"Your payment for {open_debit.period_key:%b %-d} is being processed right now. "
+            f"Try again in a few minutes to {what}."
+        )
+    due = plan.debits.filter(status=AutopayDebit.Status.DUE).order_by("run_date").first()
+    if due is not None:
+        raise AutopayError(
+            f"Your payment of this period is already scheduled for {due.run_date:%A, %b %-d}. "
+            f"You can {what} after it has been made."
+        )
+    if plan.status != AutopayPlan.Status.ACTIVE:
+        return
+    period = next_open_period(plan)
+    if period is None:
+        return
+    deadline = change_deadline(period.run_date, plan.loan.lender)
+    if now >= deadline:
+        raise AutopayError(
+            f"It's too close to your next automatic payment on {period.run_date:%A, %b %-d} "
+            f"to {what}: changes close at {deadline:%-I:%M %p} on {deadline:%A, %b %-d}. "
+            "That payment will still be made; you can make this change after it."
+        )

@@ -1,3 +1,0 @@
-"""Moved to payments/urls/pages.py. Importable here too."""
-
-from .urls.pages import urlpatterns  # noqa: F401
