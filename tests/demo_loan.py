@@ -3,8 +3,8 @@
 so it is current on Nov 24, 2026 with 19 days' interest ($66.64) accrued and a payoff of
 $21,401.74.
 
-factories.LoanFactory(ten_paid=True) makes it; bulk loaders (tests/payments/autopay/autopay_fixtures.py,
-bench/) spread DEMO_LOAN into Loan(...)."""
+factories.LoanFactory(ten_paid=True) makes it; bulk loaders
+(tests/payments/autopay/autopay_fixtures.py, bench/) spread DEMO_LOAN into Loan(...)."""
 
 import datetime as dt
 from decimal import Decimal

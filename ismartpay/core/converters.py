@@ -3,7 +3,8 @@
 
 Django's `str` converter passes anything but "/" through, including a NUL byte, which PostgreSQL
 refuses in a text literal (DataError, a 500). Each shape here is the shape its generator makes;
-tests/ismartpay/core/test_url_junk.py checks the generators against these patterns so they cannot drift.
+tests/ismartpay/core/test_url_junk.py checks the generators against these patterns so they
+cannot drift.
 """
 
 from django.urls import register_converter
