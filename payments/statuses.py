@@ -6,8 +6,7 @@ a payment's admin page offers is read from the one transition table (events.ALLO
 """
 
 from .models import AutopayPlan, Payment
-from .models.payment import RETURNABLE_PAPER
-from .services.events import ALLOWED
+from .services.events import ALLOWED, paper_return_allowed
 
 S = Payment.Status
 
@@ -51,7 +50,7 @@ def payment_staff_actions(payment: Payment) -> dict[str, bool]:
     processor call: posted or settled), a reversal a status that may become REVERSED, a
     returned check paper in hand that may become RETURNED (posted: a settled check may not).
     Permissions are the template's; the services still check and refuse with the reason."""
-    status, channel = payment.status, payment.channel
+    status = payment.status
     can_become = ALLOWED.get(status, set())
     in_hand = S.REFUNDING in can_become and status not in Payment.IN_FLIGHT_STATUSES
     return {
@@ -59,5 +58,5 @@ def payment_staff_actions(payment: Payment) -> dict[str, bool]:
         "refund": in_hand,
         "reverse": S.REVERSED in can_become,
         "move": in_hand and S.REVERSED in can_become,  # reversed here, posted on the right loan
-        "return_check": in_hand and S.RETURNED in can_become and channel in RETURNABLE_PAPER,
+        "return_check": in_hand and paper_return_allowed(payment),
     }

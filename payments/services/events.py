@@ -3,6 +3,7 @@ PaymentEvent in the same transaction."""
 
 from ..errors import InvalidTransition
 from ..models import Payment, PaymentEvent
+from ..models.payment import RETURNABLE_PAPER
 
 S = Payment.Status
 ALLOWED: dict[str, set[str]] = {
@@ -26,6 +27,12 @@ ALLOWED: dict[str, set[str]] = {
     S.REVERSED: set(),
     S.CANCELLED: set(),
 }
+
+
+def paper_return_allowed(payment: Payment) -> bool:
+    """A check, money order or lockbox item the bank may still send back unpaid: paper whose
+    status may become RETURNED in the table above (posted; a settled one may not)."""
+    return payment.channel in RETURNABLE_PAPER and S.RETURNED in ALLOWED.get(payment.status, ())
 
 
 def record_created(payment: Payment, *, actor=None, actor_label: str) -> PaymentEvent:

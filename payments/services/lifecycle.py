@@ -17,10 +17,9 @@ from ..gateways import get_gateway
 from ..gateways.base import SettlementStatus
 from ..lock_objects import payment_for_update, payment_row_for_update
 from ..models import Payment, PaymentMethod
-from ..models.payment import RETURNABLE_PAPER
 from ..notifications import payment_notice_queue
 from ..timing import lender_local
-from .events import transition
+from .events import paper_return_allowed, transition
 from .payoff import loan_reopened_without_autopay
 
 logger = logging.getLogger("ismartpay.payments")
@@ -66,7 +65,7 @@ def payment_return(
     with transaction.atomic():
         loan, payment = payment_for_update(payment_id)
         was_paid_off = loan.status == Loan.Status.PAID_OFF
-        paper = payment.channel in RETURNABLE_PAPER and payment.status in (S.POSTED, S.SETTLED)
+        paper = paper_return_allowed(payment)
         if payment.status != S.PENDING and not paper:
             return payment
         if payment.loan_posting_id:

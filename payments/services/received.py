@@ -23,9 +23,9 @@ from loans.services import loan_post_payment
 
 from ..errors import AmountNotAllowed, DateNotAllowed, PaymentError
 from ..models import Payment, SuspenseItem
-from ..models.payment import GATEWAY_CHANNELS, RETURNABLE_PAPER
+from ..models.payment import GATEWAY_CHANNELS
 from ..notifications import payment_notice_queue
-from .events import record_created
+from .events import paper_return_allowed, record_created
 from .gate import applicable_amount
 from .payoff import loan_paid_off_followups
 from .submission import new_reference, payment_for_update
@@ -312,7 +312,7 @@ def payment_return_received(
         _loan, payment = payment_for_update(payment_id)
         if payment.status == S.RETURNED:
             return payment
-        if payment.channel not in RETURNABLE_PAPER or payment.status not in (S.POSTED, S.SETTLED):
+        if not paper_return_allowed(payment):
             raise PaymentError("Only a posted check or money order can be marked returned.")
         payment = payment_return(
             payment_id=payment_id,
