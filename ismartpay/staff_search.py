@@ -87,25 +87,42 @@ def staff_search(query: str) -> SearchResults:
     is_number = digits.isdigit()
     last4 = digits if is_number and len(digits) == 4 else None
 
-    methods: QuerySet = PaymentMethod.objects.none()
-    if last4:
-        methods = (
-            PaymentMethod.objects.filter(last4=last4)
-            .select_related("owner")
-            .only(  # never the (encrypted) account number, not even into memory
-                "kind",
-                "last4",
-                "brand",
-                "account_type",
-                "exp_month",
-                "exp_year",
-                "removed_at",
-                "owner__email",
-                "owner__full_name",
-            )
-            .order_by("-pk")
-        )
+    methods = _methods_ending_in(last4) if last4 else PaymentMethod.objects.none()
+    matched_users = _users_matching(q, digits, is_number, last4)
+    users = matched_users.distinct().order_by("-pk").only("email", "full_name", "phone", "is_staff")
+    loans = _loans_matching(q, matched_users, last4)
+    payments = _payments_matching(q, last4)
+    return SearchResults(
+        query=q,
+        borrowers=list(users[:LIMIT]),
+        loans=list(loans[:LIMIT]),
+        payments=list(payments[:LIMIT]),
+        methods=list(methods[:LIMIT]),
+    )
 
+
+def _methods_ending_in(last4: str) -> QuerySet:
+    """Saved methods whose last four digits are `last4`, with their owners."""
+    return (
+        PaymentMethod.objects.filter(last4=last4)
+        .select_related("owner")
+        .only(  # never the (encrypted) account number, not even into memory
+            "kind",
+            "last4",
+            "brand",
+            "account_type",
+            "exp_month",
+            "exp_year",
+            "removed_at",
+            "owner__email",
+            "owner__full_name",
+        )
+        .order_by("-pk")
+    )
+
+
+def _users_matching(q: str, digits: str, is_number: bool, last4: str | None) -> QuerySet:
+    """Users by email, name, phone digits or a saved method's last four (not yet distinct)."""
     user_match = Q(email__iexact=q) | Q(full_name__icontains=q)
     if "@" in q:
         user_match |= Q(email__icontains=q)
@@ -114,9 +131,11 @@ def staff_search(query: str) -> SearchResults:
     if last4:
         user_match |= Q(payment_methods__last4=last4)
     User = get_user_model()
-    matched_users = User.objects.annotate(phone_digits=digits_of("phone")).filter(user_match)
-    users = matched_users.distinct().order_by("-pk").only("email", "full_name", "phone", "is_staff")
+    return User.objects.annotate(phone_digits=digits_of("phone")).filter(user_match)
 
+
+def _loans_matching(q: str, matched_users: QuerySet, last4: str | None) -> QuerySet:
+    """Loans by number, borrower, payment reference, a matched user's link, VIN tail or card."""
     loan_match = (
         Q(loan_number__iexact=q)
         | Q(borrower_email__iexact=q)
@@ -127,7 +146,7 @@ def staff_search(query: str) -> SearchResults:
         loan_match |= Q(vin__iendswith=q)
     if last4:
         loan_match |= Q(payments__method__last4=last4)
-    loans = (
+    return (
         Loan.objects.filter(loan_match)
         .distinct()
         .select_related("lender")
@@ -145,10 +164,13 @@ def staff_search(query: str) -> SearchResults:
         )
     )
 
+
+def _payments_matching(q: str, last4: str | None) -> QuerySet:
+    """Payments by our reference, the channel's reference or the method's last four."""
     payment_match = Q(reference__iexact=q) | Q(channel_reference__iexact=q)
     if last4:
         payment_match |= Q(method__last4=last4)
-    payments = (
+    return (
         Payment.objects.filter(payment_match)
         .select_related("loan")
         .order_by("-created_at", "-pk")
@@ -163,11 +185,4 @@ def staff_search(query: str) -> SearchResults:
             "created_at",
             "loan__loan_number",
         )
-    )
-    return SearchResults(
-        query=q,
-        borrowers=list(users[:LIMIT]),
-        loans=list(loans[:LIMIT]),
-        payments=list(payments[:LIMIT]),
-        methods=list(methods[:LIMIT]),
     )
