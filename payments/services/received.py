@@ -149,6 +149,7 @@ def payment_record_received(
     the key defaults to `received:<channel>:<loan>:<reference>`, so the same check recorded
     twice is one payment. `today` defaults to the loan's lender's business date; the date is
     bounded by `effective_date_check`. Audited (`payment.record_received`)."""
+    # One transaction, read top to bottom: lock, check, replay, record, audit — kept whole.
     with transaction.atomic():
         loan = loan_locks.loan_for_update(loan_id)
         amount, reference = received_check(
@@ -217,36 +218,80 @@ def record_in_hand(
     take and post it; hold the rest in suspense. `like` is the payment the money first came
     with (moving it, or applying it from suspense): its method and processor reference carry
     over, so a later refund of gateway money still goes back through the processor."""
+    # Kept whole: where money in hand goes, in one reading (all held, or post what fits and
+    # hold the rest); the row and the posting are named steps below.
     from .suspense import suspense_hold
 
+    held = dict(  # where any part held in suspense came from, and who held it
+        channel=channel,
+        reference=reference,
+        received_on=effective_date,
+        lender_id=loan.lender_id,
+        loan=loan,
+        actor=actor,
+        note=note,
+    )
     fits = applicable_amount(loan, amount=amount, effective=effective_date)
     if fits == 0:
         closed = SuspenseItem.Reason.LOAN_CLOSED
-        item = suspense_hold(
-            key=key,
-            amount=amount,
-            reason=suspense_reason if suspense_reason == SuspenseItem.Reason.MOVED else closed,
-            channel=channel,
-            reference=reference,
-            received_on=effective_date,
-            lender_id=loan.lender_id,
-            loan=loan,
-            payment=like,
-            actor=actor,
-            note=note,
-        )
+        reason = suspense_reason if suspense_reason == SuspenseItem.Reason.MOVED else closed
+        item = suspense_hold(key=key, amount=amount, reason=reason, payment=like, **held)
         return Received(None, item)
     gateway = like is not None and like.through_gateway
-    payment = Payment.objects.create(
+    payment = _create_posted_payment(
+        loan=loan,
+        key=key,
+        amount=amount,
+        fits=fits,
+        effective_date=effective_date,
+        channel=channel,
+        reference=reference,
+        source=source,
+        like=like if gateway else None,
+        payer_email=(like.payer_email if like else "") or _borrower_email(loan),
+    )
+    _post_what_fits(payment, fits=fits, actor=actor)
+    item = None
+    if fits < amount:
+        item = suspense_hold(
+            key=f"payment:{payment.pk}",
+            amount=amount - fits,
+            reason=suspense_reason,
+            payment=like if gateway else payment,
+            **held,
+        )
+    if payment.payer_email:
+        payment_notice_queue(payment, "received")
+    loan_paid_off_followups(loan_id=loan.pk, paid_by=payment)
+    return Received(payment, item)
+
+
+def _create_posted_payment(
+    *,
+    loan: Loan,
+    key: str,
+    amount: Decimal,
+    fits: Decimal,
+    effective_date: dt.date,
+    channel: str,
+    reference: str,
+    source: str,
+    like: Payment | None,
+    payer_email: str,
+) -> Payment:
+    """The POSTED payment row for money in hand; what the loan cannot take (`amount - fits`)
+    is its unapplied part. `like` is the gateway payment the money first came with, if any:
+    its method and processor reference carry over."""
+    return Payment.objects.create(
         reference=new_reference(),
         idempotency_key=key,
         loan=loan,
         payer=None,
-        payer_email=(like.payer_email if like else "") or _borrower_email(loan),
-        method=like.method if gateway else None,
-        method_kind=like.method_kind if gateway else "",
-        method_label=like.method_label if gateway else received_label(channel, reference),
-        processor_ref=like.processor_ref if gateway else "",
+        payer_email=payer_email,
+        method=like.method if like else None,
+        method_kind=like.method_kind if like else "",
+        method_label=like.method_label if like else received_label(channel, reference),
+        processor_ref=like.processor_ref if like else "",
         source=source,
         channel=channel,
         channel_reference=reference,
@@ -257,10 +302,15 @@ def record_in_hand(
         status=S.POSTED,
         submitted_at=timezone.now(),
     )
+
+
+def _post_what_fits(payment: Payment, *, fits: Decimal, actor) -> None:
+    """Post `fits` of `payment` to its (locked) loan's ledger, link the posting and record the
+    payment's creation."""
     posting = loan_post_payment(
-        loan_id=loan.pk,
+        loan_id=payment.loan_id,
         amount=fits,
-        effective_date=effective_date,
+        effective_date=payment.effective_date,
         idempotency_key=f"payment:{payment.pk}",
         external_ref=f"payment:{payment.pk}",
         actor=actor,
@@ -269,25 +319,6 @@ def record_in_hand(
     payment.loan_posting_id = posting.pk
     payment.save(update_fields=["loan_posting_id", "updated_at"])
     record_created(payment, actor=actor, actor_label="staff" if actor else "system:remittance")
-    item = None
-    if fits < amount:
-        item = suspense_hold(
-            key=f"payment:{payment.pk}",
-            amount=amount - fits,
-            reason=suspense_reason,
-            channel=channel,
-            reference=reference,
-            received_on=effective_date,
-            lender_id=loan.lender_id,
-            loan=loan,
-            payment=like if gateway else payment,
-            actor=actor,
-            note=note,
-        )
-    if payment.payer_email:
-        payment_notice_queue(payment, "received")
-    loan_paid_off_followups(loan_id=loan.pk, paid_by=payment)
-    return Received(payment, item)
 
 
 def _borrower_email(loan: Loan) -> str:
