@@ -138,6 +138,38 @@ def _parse_row(row: dict, today: dt.date) -> dict:
     """Validate one CSV row (a record dated `today`); return the Loan fields + `lender_name`."""
     if None in row or any(value is None for value in row.values()):
         raise _RowInvalid("the row does not have the header's number of columns")
+    vin, billing_zip, email = _vehicle_and_borrower(row)
+    terms = _contract_terms(row)
+    installment, paid_toward = _amortized(terms)
+    fields = {
+        "lender_name": _text(row, "lender_name", 120),
+        "loan_number": _text(row, "loan_number", 32),
+        "vin": vin,
+        "vehicle_year": _int(row, "year", 1950, 2100),
+        "vehicle_make": _text(row, "make", 40),
+        "vehicle_model": _text(row, "model", 60),
+        "billing_zip": billing_zip,
+        "borrower_email": email,
+        "original_principal": terms["original_principal"],
+        "apr_percent": terms["apr_percent"],
+        "term_months": terms["term_months"],
+        "contract_date": terms["contract_date"],
+        "first_due_date": terms["first_due_date"],
+        "due_day": terms["due_day"],
+        "installment_amount": installment,
+        "principal_balance": terms["principal_balance"],
+        "accrued_interest": ZERO,
+        "interest_accrued_through": terms["interest_accrued_through"],
+        "unpaid_fees": _money(row, "unpaid_fees"),
+        "paid_toward_installments": paid_toward,
+    }
+    fields["late_fees_assessed_through"] = _late_fees_through(row, fields, today)
+    fields["history"] = _history(row, fields, today)
+    return fields
+
+
+def _vehicle_and_borrower(row: dict) -> tuple[str, str, str]:
+    """The row's VIN (upper case), billing ZIP and borrower email (may be blank), checked."""
     vin = _text(row, "vin", 17).upper()
     if not _VIN_RE.fullmatch(vin):
         raise _RowInvalid("vin must be 17 letters and digits (no I, O or Q)")
@@ -150,6 +182,11 @@ def _parse_row(row: dict, today: dt.date) -> dict:
             validate_email(email)
         except ValidationError:
             raise _RowInvalid(f"borrower_email {email!r} is not an email address") from None
+    return vin, billing_zip, email
+
+
+def _contract_terms(row: dict) -> dict:
+    """The row's contract terms and balances, checked against each other, by Loan field."""
     apr_text = _text(row, "apr_percent", 7)
     if not _APR_RE.fullmatch(apr_text) or Decimal(apr_text) > 36:
         raise _RowInvalid(f"apr_percent must be from 0 to 36 like 6.49, not {apr_text!r}")
@@ -170,43 +207,34 @@ def _parse_row(row: dict, today: dt.date) -> dict:
     paid_through = _date(row, "interest_paid_through")
     if paid_through < contract_date:
         raise _RowInvalid("interest_paid_through cannot be before contract_date")
-    apr = Decimal(apr_text)
+    return {
+        "original_principal": original,
+        "apr_percent": Decimal(apr_text),
+        "term_months": term,
+        "contract_date": contract_date,
+        "first_due_date": first_due,
+        "due_day": due_day,
+        "principal_balance": principal,
+        "interest_accrued_through": paid_through,
+    }
+
+
+def _amortized(terms: dict) -> tuple[Decimal, Decimal]:
+    """The installment, and what the installments the principal has come down by add up to."""
+    original, apr, term = terms["original_principal"], terms["apr_percent"], terms["term_months"]
+    principal = terms["principal_balance"]
     try:
         installment = installment_amount(original, apr, term)
-        schedule = amortization_schedule(original, apr, term, first_due, due_day)
+        schedule = amortization_schedule(
+            original, apr, term, terms["first_due_date"], terms["due_day"]
+        )
     except (ValueError, InvalidOperation) as exc:
         raise _RowInvalid(f"the loan terms do not amortize: {exc}") from None
     # Installments covered: how far along the contract schedule the principal has come.
     covered = sum(1 for line in schedule if line.balance_after >= principal)
     if principal > 0:
         covered = min(covered, term - 1)
-    fields = {
-        "lender_name": _text(row, "lender_name", 120),
-        "loan_number": _text(row, "loan_number", 32),
-        "vin": vin,
-        "vehicle_year": _int(row, "year", 1950, 2100),
-        "vehicle_make": _text(row, "make", 40),
-        "vehicle_model": _text(row, "model", 60),
-        "billing_zip": billing_zip,
-        "borrower_email": email,
-        "original_principal": original,
-        "apr_percent": apr,
-        "term_months": term,
-        "contract_date": contract_date,
-        "first_due_date": first_due,
-        "due_day": due_day,
-        "installment_amount": installment,
-        "principal_balance": principal,
-        "accrued_interest": ZERO,
-        "interest_accrued_through": paid_through,
-        "unpaid_fees": _money(row, "unpaid_fees"),
-        "paid_toward_installments": sum(
-            (line.payment for line in schedule[:covered]), Decimal("0.00")
-        ),
-    }
-    fields["late_fees_assessed_through"] = _late_fees_through(row, fields, today)
-    fields["history"] = _history(row, fields, today)
-    return fields
+    return installment, sum((line.payment for line in schedule[:covered]), Decimal("0.00"))
 
 
 def _optional_money(row: dict, name: str) -> Decimal | None:

@@ -86,6 +86,8 @@ def _post(
     **extra,
 ) -> LoanPosting:
     """Apply signed amounts to the locked `loan`, save it and append the posting row."""
+    # Kept whole: one write, read top to bottom (balances after, refuse below zero, save the
+    # loan, append the posting); the length is the field lists.
     principal_after = loan.principal_balance - principal
     interest_after = loan.accrued_interest + interest_accrued - interest
     fees_after = loan.unpaid_fees - fees
@@ -170,62 +172,106 @@ def loan_post_payment(
     _check_positive_cents(amount)
     with transaction.atomic():
         loan = lock_objects.loan_for_update(loan_id)
-        existing = _replay(idempotency_key, loan_id=loan_id, kind=Kind.PAYMENT)
-        if existing is None and external_ref:
-            existing = LoanPosting.objects.filter(
-                kind=Kind.PAYMENT, external_ref=external_ref
-            ).first()
-            if existing is not None and existing.loan_id != loan_id:
-                raise IdempotencyConflict("This payment was posted to another loan.")
+        existing = _payment_replay(
+            idempotency_key, external_ref=external_ref, loan_id=loan_id, amount=amount
+        )
         if existing is not None:
-            if existing.received != amount:
-                raise IdempotencyConflict("This idempotency key was used for another amount.")
             return existing
         if loan.status in CLOSED_STATUSES:
             raise LoanPostingError("This loan is closed; it cannot take payments.")
 
-        before = _posted_balances(loan)
-        accrued = loan_balances_on(loan, effective_date)
-        owed = payoff_amount(accrued)
-        unapplied = ZERO
-        if payoff and not principal_only and amount > owed:
-            unapplied = amount - owed
-        allocation = allocate(accrued, amount - unapplied, principal_only=principal_only)
-        apply(accrued, allocation)  # refuses an allocation above any balance
-        posting = _post(
+        posting = _allocate_and_post(
             loan,
-            kind=Kind.PAYMENT,
+            amount=amount,
             effective_date=effective_date,
-            fees=allocation.fees,
-            interest=allocation.interest,
-            principal=allocation.principal,
-            interest_accrued=accrued.interest - before.interest,
-            accrued_through=effective_date,
-            counts_toward_installments=(
-                ZERO if principal_only else allocation.interest + allocation.principal
-            ),
-            unapplied=unapplied,
             principal_only=principal_only,
+            payoff=payoff,
             external_ref=external_ref,
             idempotency_key=idempotency_key or None,
             actor=actor,
             actor_label=actor_label,
         )
-        residual = payoff_amount(_posted_balances(loan))
-        if payoff and 0 < residual <= loan.lender.payoff_tolerance:
-            _post(
-                loan,
-                kind=Kind.WRITE_OFF,
-                effective_date=effective_date,
-                fees=loan.unpaid_fees,
-                interest=loan.accrued_interest,
-                principal=loan.principal_balance,
-                caused_by=posting,
-                memo=f"Payoff residual within the lender's ${loan.lender.payoff_tolerance} "
-                "tolerance",
-                actor_label=PAYOFF_TOLERANCE_LABEL,
-            )
+        if payoff:
+            _write_off_payoff_residual(loan, caused_by=posting, effective_date=effective_date)
         return posting
+
+
+def _allocate_and_post(
+    loan: Loan,
+    *,
+    amount: Decimal,
+    effective_date: dt.date,
+    principal_only: bool,
+    payoff: bool,
+    external_ref: str,
+    idempotency_key: str | None,
+    actor,
+    actor_label: str,
+) -> LoanPosting:
+    """Accrue the locked `loan` to `effective_date`, allocate `amount` (fees → interest →
+    principal, or principal only) and post it; above a payoff, the rest is `unapplied`."""
+    before = _posted_balances(loan)
+    accrued = loan_balances_on(loan, effective_date)
+    owed = payoff_amount(accrued)
+    unapplied = ZERO
+    if payoff and not principal_only and amount > owed:
+        unapplied = amount - owed
+    allocation = allocate(accrued, amount - unapplied, principal_only=principal_only)
+    apply(accrued, allocation)  # refuses an allocation above any balance
+    return _post(
+        loan,
+        kind=Kind.PAYMENT,
+        effective_date=effective_date,
+        fees=allocation.fees,
+        interest=allocation.interest,
+        principal=allocation.principal,
+        interest_accrued=accrued.interest - before.interest,
+        accrued_through=effective_date,
+        counts_toward_installments=(
+            ZERO if principal_only else allocation.interest + allocation.principal
+        ),
+        unapplied=unapplied,
+        principal_only=principal_only,
+        external_ref=external_ref,
+        idempotency_key=idempotency_key or None,
+        actor=actor,
+        actor_label=actor_label,
+    )
+
+
+def _payment_replay(
+    idempotency_key: str | None, *, external_ref: str, loan_id: int, amount: Decimal
+) -> LoanPosting | None:
+    """The payment posting an earlier call made (by key, else by `external_ref`), or None.
+    Refuses one made for another loan or another amount. Called with the loan locked."""
+    existing = _replay(idempotency_key, loan_id=loan_id, kind=Kind.PAYMENT)
+    if existing is None and external_ref:
+        existing = LoanPosting.objects.filter(kind=Kind.PAYMENT, external_ref=external_ref).first()
+        if existing is not None and existing.loan_id != loan_id:
+            raise IdempotencyConflict("This payment was posted to another loan.")
+    if existing is not None and existing.received != amount:
+        raise IdempotencyConflict("This idempotency key was used for another amount.")
+    return existing
+
+
+def _write_off_payoff_residual(
+    loan: Loan, *, caused_by: LoanPosting, effective_date: dt.date
+) -> None:
+    """After a payoff payment on the locked `loan`: write off what is left when it is within
+    the lender's `payoff_tolerance` (never billed)."""
+    residual = payoff_amount(_posted_balances(loan))
+    if 0 < residual <= loan.lender.payoff_tolerance:
+        _post(
+            loan,
+            kind=Kind.WRITE_OFF,
+            effective_date=effective_date,
+            fees=loan.unpaid_fees,
+            interest=loan.accrued_interest,
+            principal=loan.principal_balance,
+            caused_by=caused_by,
+            memo=f"Payoff residual within the lender's ${loan.lender.payoff_tolerance} tolerance",
+            actor_label=PAYOFF_TOLERANCE_LABEL,
+        )
 
 
 def _reverse(loan: Loan, original: LoanPosting, *, reason: str, actor, actor_label: str):
