@@ -78,27 +78,9 @@ def money_action_view(model_admin, request, *, kind: str, loan: Loan, payment=No
         except StaffActionError as exc:
             form.add_error("amount" if "amount" in form.fields else None, str(exc))
         else:
-            if outcome.request is not None:  # the service audited it (staff_request.create)
-                messages.success(request, "Request recorded: a supervisor will approve it.")
-                return redirect(
-                    reverse("admin:loans_staffrequest_change", args=[outcome.request.pk])
-                )
-            if not outcome.replayed:
-                audit_record(
-                    actor=request.user,
-                    action=f"{'payment' if payment is not None else 'loan'}.{kind}",
-                    target=payment if payment is not None else loan,
-                    reason=reason,
-                    request=request,
-                    details={
-                        "amount": str(outcome.done.amount),
-                        "posting": outcome.posting.pk if outcome.posting else None,
-                    },
-                )
-            messages.success(request, f"{K(kind).label}: done.")
-            if payment is not None:
-                return redirect(reverse("admin:payments_payment_change", args=[payment.pk]))
-            return redirect(reverse("admin:loans_loan_change", args=[loan.pk]))
+            return _submitted(
+                request, outcome, kind=kind, loan=loan, payment=payment, reason=reason
+            )
     before = after = None
     amount = payment.amount if payment is not None else None
     if payment is not None:
@@ -119,6 +101,30 @@ def money_action_view(model_admin, request, *, kind: str, loan: Loan, payment=No
         done_today=done_alone_today(kind, loan, on),
         done_today_label=K(kind).label,
     )
+
+
+def _submitted(request, outcome, *, kind: str, loan: Loan, payment, reason: str):
+    """Where the person goes after a submit: the pending request, or back to what was done
+    (audited here unless it was a replay of an earlier submit)."""
+    if outcome.request is not None:  # the service audited it (staff_request.create)
+        messages.success(request, "Request recorded: a supervisor will approve it.")
+        return redirect(reverse("admin:loans_staffrequest_change", args=[outcome.request.pk]))
+    if not outcome.replayed:
+        audit_record(
+            actor=request.user,
+            action=f"{'payment' if payment is not None else 'loan'}.{kind}",
+            target=payment if payment is not None else loan,
+            reason=reason,
+            request=request,
+            details={
+                "amount": str(outcome.done.amount),
+                "posting": outcome.posting.pk if outcome.posting else None,
+            },
+        )
+    messages.success(request, f"{K(kind).label}: done.")
+    if payment is not None:
+        return redirect(reverse("admin:payments_payment_change", args=[payment.pk]))
+    return redirect(reverse("admin:loans_loan_change", args=[loan.pk]))
 
 
 def payment_action_view(model_admin, request, pk, *, kind: str):

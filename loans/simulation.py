@@ -116,30 +116,16 @@ def simulate(
     is left, as the contract's final installment absorbs the remainder (domain.md).
     """
     what_if = what_if or WhatIf()
-    if not isinstance(installment, Decimal) or not installment.is_finite():
-        raise TypeError("installment must be a finite Decimal")
-    if installment <= 0 or not is_cents(installment):
-        raise SimulationError("installment must be a positive amount in cents")
-    installment_due_date(next_due_date, due_day, 1)  # validates the date against the due day
-    if next_due_date < as_of:
-        raise SimulationError("the next due date must be on or after the as-of date")
+    _refuse_bad_inputs(installment, next_due_date=next_due_date, due_day=due_day, as_of=as_of)
     if payoff_amount(balances) == 0:
         return SimulationResult(as_of, 0, Decimal("0.00"), Decimal("0.00"))
 
     monthly = installment + what_if.extra_monthly
     regular = to_cents(monthly / 2) if what_if.biweekly else monthly
     period_days = BIWEEKLY_DAYS if what_if.biweekly else _LONGEST_MONTH_DAYS
-    # A period's interest only shrinks as principal falls, so checking the first is enough.
-    worst_interest = to_cents(
-        accrued_interest(
-            balances.principal, apr_percent, as_of, as_of + dt.timedelta(days=period_days)
-        )
+    _refuse_non_amortizing(
+        balances, apr_percent=apr_percent, regular=regular, as_of=as_of, period_days=period_days
     )
-    if regular <= worst_interest:
-        raise NonAmortizingError(
-            f"a payment of ${regular} does not cover up to ${worst_interest} of interest per "
-            "period, so the loan would never be paid off"
-        )
 
     accrued_through = as_of
     total_interest = total_paid = Decimal("0.00")
@@ -161,6 +147,35 @@ def simulate(
         if payoff_amount(balances) == 0:
             return SimulationResult(day, count, total_interest, total_paid)
     raise SimulationError(f"the loan is not paid off within {MAX_PAYMENTS} payments")
+
+
+def _refuse_bad_inputs(
+    installment: Decimal, *, next_due_date: dt.date, due_day: int, as_of: dt.date
+) -> None:
+    if not isinstance(installment, Decimal) or not installment.is_finite():
+        raise TypeError("installment must be a finite Decimal")
+    if installment <= 0 or not is_cents(installment):
+        raise SimulationError("installment must be a positive amount in cents")
+    installment_due_date(next_due_date, due_day, 1)  # validates the date against the due day
+    if next_due_date < as_of:
+        raise SimulationError("the next due date must be on or after the as-of date")
+
+
+def _refuse_non_amortizing(
+    balances: Balances, *, apr_percent: Decimal, regular: Decimal, as_of: dt.date, period_days: int
+) -> None:
+    """Refuse a regular payment that never gets past a period's interest."""
+    # A period's interest only shrinks as principal falls, so checking the first is enough.
+    worst_interest = to_cents(
+        accrued_interest(
+            balances.principal, apr_percent, as_of, as_of + dt.timedelta(days=period_days)
+        )
+    )
+    if regular <= worst_interest:
+        raise NonAmortizingError(
+            f"a payment of ${regular} does not cover up to ${worst_interest} of interest per "
+            "period, so the loan would never be paid off"
+        )
 
 
 @dataclass(frozen=True)

@@ -127,6 +127,8 @@ def staff_action_submit(
 ) -> Outcome:
     """Do the action now when `actor` may act alone, else record a pending request (audited).
     `token` is the form's one-time token: the same token again returns the first outcome."""
+    # Kept whole: the loan's lock, the second replay check, the act-alone decision and the
+    # request row are one transaction, read top to bottom; the length is the row's fields.
     reason = (reason or "").strip()
     if not reason:
         raise StaffActionError("Give a reason.")
@@ -167,14 +169,28 @@ def staff_action_submit(
             submit_key=key,
         )
         if not alone:
-            audit_record(
-                actor=actor,
-                action="staff_request.create",
-                target=request,
-                reason=reason,
-                details={"kind": kind, "amount": str(amount), "loan": loan_id, **params},
-            )
+            _audit_request_made(request, actor=actor, reason=reason, loan_id=loan_id)
             return Outcome(request=request, posting=None)
+    return _do_now(request, actor=actor, on=on, reason=reason)
+
+
+def _audit_request_made(request: StaffRequest, *, actor, reason: str, loan_id: int | None):
+    audit_record(
+        actor=actor,
+        action="staff_request.create",
+        target=request,
+        reason=reason,
+        details={
+            "kind": request.kind,
+            "amount": str(request.amount),
+            "loan": loan_id,
+            **request.params,
+        },
+    )
+
+
+def _do_now(request: StaffRequest, *, actor, on: dt.date, reason: str) -> Outcome:
+    """Carry out an approved-alone request; when it can't be done, the request goes too."""
     try:
         posting = _finish(request, actor=actor, on=on, reason=reason)
     except StaffActionError:

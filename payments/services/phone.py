@@ -51,6 +51,8 @@ def payment_take_by_phone(
     """Tokenize what the agent typed, then submit and charge it like the borrower's own
     payment. `authorized_by` is the name of the person who gave the verbal authorization.
     Raises the same domain errors as the borrower's form (the gate's refusal, a duplicate)."""
+    # Kept whole: a phone payment in the order it happens (check, tokenize, submit, audit);
+    # the length is the submit and audit calls' keywords.
     if (card is None) == (bank is None):
         raise PaymentError("Enter either a card or a bank account.")
     authorized_by = (authorized_by or "").strip()
@@ -61,24 +63,9 @@ def payment_take_by_phone(
     if existing is not None:  # a double click: the first request owns the charge
         return existing
     loan = Loan.objects.select_related("lender").get(pk=loan_id)
-    # A phone payment's method belongs to nobody (as a guest's): the agent is not its owner,
-    # and it is not saved to the borrower's wallet. Its own fresh key: a resubmitted form (after
-    # a duplicate warning or a refusal) tokenizes again instead of reusing a stored token.
-    if card is not None:
-        method = payment_method_add_card(
-            owner=None, card=card, idempotency_key=new_idempotency_key()
-        )
-    else:
-        method = payment_method_add_bank(
-            owner=None, account=bank, idempotency_key=new_idempotency_key()
-        )
-    local_now = timezone.localtime(now)
-    script = phone_authorization_script(
-        loan=loan, amount=amount, method_label=method.label, on=local_now.date()
-    )
-    authorization = (
-        f"Verbal authorization by phone from {authorized_by} to agent {actor.email} at "
-        f"{local_now.isoformat(timespec='seconds')}. Read: {script}"
+    method = _one_time_method(card=card, bank=bank)
+    authorization = _verbal_authorization(
+        loan=loan, amount=amount, method=method, authorized_by=authorized_by, actor=actor, now=now
     )
     payment = payment_submit(
         loan_id=loan_id,
@@ -109,3 +96,29 @@ def payment_take_by_phone(
             },
         )
     return payment
+
+
+def _one_time_method(*, card: CardInput | None, bank: BankAccountInput | None):
+    """Tokenize the card or bank account the agent typed.
+
+    A phone payment's method belongs to nobody (as a guest's): the agent is not its owner,
+    and it is not saved to the borrower's wallet. Its own fresh key: a resubmitted form (after
+    a duplicate warning or a refusal) tokenizes again instead of reusing a stored token."""
+    if card is not None:
+        return payment_method_add_card(owner=None, card=card, idempotency_key=new_idempotency_key())
+    return payment_method_add_bank(owner=None, account=bank, idempotency_key=new_idempotency_key())
+
+
+def _verbal_authorization(
+    *, loan: Loan, amount: Decimal, method, authorized_by: str, actor, now: dt.datetime
+) -> str:
+    """The authorization text stored with the payment: who said yes, to whom, when, and the
+    script the agent read."""
+    local_now = timezone.localtime(now)
+    script = phone_authorization_script(
+        loan=loan, amount=amount, method_label=method.label, on=local_now.date()
+    )
+    return (
+        f"Verbal authorization by phone from {authorized_by} to agent {actor.email} at "
+        f"{local_now.isoformat(timespec='seconds')}. Read: {script}"
+    )
