@@ -67,22 +67,7 @@ def autopay_enroll(
         raise AutopayError("The terms changed since you reviewed them. Review them again.")
     try:
         with transaction.atomic():
-            plan = AutopayPlan.objects.create(
-                loan=loan,
-                owner=user,
-                method=method,
-                amount_rule=terms.amount_rule,
-                fixed_amount=terms.fixed_amount,
-                extra_amount=terms.extra_amount,
-                schedule=terms.schedule,
-                day_of_month=terms.day_of_month,
-                start_date=terms.start_date,
-                end_date=terms.end_date,
-                status=P.ACTIVE,
-                charge_from=max(terms.start_date, earliest_run_date(now, loan.lender)),
-            )
-            _reset_cursor(plan)
-            plan.save(update_fields=["next_period_key", "next_run_date"])
+            plan = _create_plan(loan=loan, user=user, method=method, terms=terms, now=now)
             auth = _authorize(
                 plan, user, text, method, terms, upcoming, now, ip_address, user_agent
             )
@@ -100,6 +85,28 @@ def autopay_enroll(
     return plan
 
 
+def _create_plan(*, loan: Loan, user, method: PaymentMethod, terms, now: dt.datetime):
+    """The new ACTIVE plan (a second live plan on the loan is an IntegrityError), its cursor
+    at the first period."""
+    plan = AutopayPlan.objects.create(
+        loan=loan,
+        owner=user,
+        method=method,
+        amount_rule=terms.amount_rule,
+        fixed_amount=terms.fixed_amount,
+        extra_amount=terms.extra_amount,
+        schedule=terms.schedule,
+        day_of_month=terms.day_of_month,
+        start_date=terms.start_date,
+        end_date=terms.end_date,
+        status=P.ACTIVE,
+        charge_from=max(terms.start_date, earliest_run_date(now, loan.lender)),
+    )
+    _reset_cursor(plan)
+    plan.save(update_fields=["next_period_key", "next_run_date"])
+    return plan
+
+
 def _authorize(plan, user, text, method, terms, upcoming, now, ip_address, user_agent):
     return AutopayAuthorization.objects.create(
         plan=plan,
@@ -111,6 +118,38 @@ def _authorize(plan, user, text, method, terms, upcoming, now, ip_address, user_
         ip_address=ip_address or None,
         user_agent=(user_agent or "")[:300],
     )
+
+
+def _refuse_unless_changeable(plan: AutopayPlan, method: PaymentMethod) -> None:
+    """Refuse changing an ended plan, or to another person's method (the plan is locked)."""
+    if not plan.is_live:
+        raise AutopayError("This autopay plan has ended. Set up a new one.")
+    if method.owner_id != plan.owner_id:
+        # The nightly run debits the plan owner's authorization: another person's method
+        # would be refused then, and the plan suspended (issue 9, finding 5).
+        raise AutopayNotAllowed(
+            "Autopay can only debit a payment method of the person who set it up. To pay "
+            "from your own, cancel this autopay and set up your own."
+        )
+
+
+def _set_terms(plan: AutopayPlan, method: PaymentMethod, terms, *, now: dt.datetime) -> None:
+    """Put `method` and `terms` on the plan (not saved): ACTIVE, charging from the later of the
+    start date and the earliest run date, its cursor at the first period."""
+    for field, value in (
+        ("method", method),
+        ("amount_rule", terms.amount_rule),
+        ("fixed_amount", terms.fixed_amount),
+        ("extra_amount", terms.extra_amount),
+        ("schedule", terms.schedule),
+        ("day_of_month", terms.day_of_month),
+        ("start_date", terms.start_date),
+        ("end_date", terms.end_date),
+    ):
+        setattr(plan, field, value)
+    plan.status = P.ACTIVE
+    plan.charge_from = max(terms.start_date, earliest_run_date(now, plan.loan.lender))
+    _reset_cursor(plan)
 
 
 def _lock(plan_id: int, user) -> tuple[AutopayPlan, str]:
@@ -138,15 +177,7 @@ def autopay_change(
     now = now or timezone.now()
     with transaction.atomic():
         plan, role = _lock(plan_id, user)
-        if not plan.is_live:
-            raise AutopayError("This autopay plan has ended. Set up a new one.")
-        if method.owner_id != plan.owner_id:
-            # The nightly run debits the plan owner's authorization: another person's method
-            # would be refused then, and the plan suspended (issue 9, finding 5).
-            raise AutopayNotAllowed(
-                "Autopay can only debit a payment method of the person who set it up. To pay "
-                "from your own, cancel this autopay and set up your own."
-            )
+        _refuse_unless_changeable(plan, method)
         today = lender_local(now, plan.loan.lender.timezone).date()
         if terms.start_date < today and terms.start_date == plan.start_date:
             terms = sched.PlanTerms(**{**terms.__dict__, "start_date": today})
@@ -155,20 +186,7 @@ def autopay_change(
         text, upcoming = preview(loan=plan.loan, method=method, terms=terms, now=now)
         if shown_text is not None and shown_text != text:
             raise AutopayError("The terms changed since you reviewed them. Review them again.")
-        for field, value in (
-            ("method", method),
-            ("amount_rule", terms.amount_rule),
-            ("fixed_amount", terms.fixed_amount),
-            ("extra_amount", terms.extra_amount),
-            ("schedule", terms.schedule),
-            ("day_of_month", terms.day_of_month),
-            ("start_date", terms.start_date),
-            ("end_date", terms.end_date),
-        ):
-            setattr(plan, field, value)
-        plan.status = P.ACTIVE
-        plan.charge_from = max(terms.start_date, earliest_run_date(now, plan.loan.lender))
-        _reset_cursor(plan)
+        _set_terms(plan, method, terms, now=now)
         plan.save()
         auth = _authorize(plan, user, text, method, terms, upcoming, now, ip_address, user_agent)
         event = plan_event(plan, "changed", actor=user, actor_label=role, authorization=auth.pk)

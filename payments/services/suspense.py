@@ -124,6 +124,8 @@ def suspense_apply(
 ) -> Payment:
     """Apply held money to a loan: a POSTED payment through `loan_post_payment`, never more
     than the loan can take. Audited (`suspense.apply`)."""
+    # Kept whole: one transaction, read top to bottom (lock loan then item, check, take,
+    # post, record, audit); the checks must stay under the locks.
     reason = _require_reason(reason)
     with transaction.atomic():
         loan = loan_locks.loan_for_update(loan_id)
@@ -176,6 +178,8 @@ def suspense_move_payment(*, payment_id: int, to_loan_id: int, reason: str, acto
     """A payment posted to the wrong loan: reverse it there and post what had reached that loan
     on the right one, in one transaction; what the right loan cannot take is held in suspense.
     Audited (`payment.move`)."""
+    # Kept whole: one transaction, read top to bottom (lock both loans then the payment,
+    # check, reverse, post on the right loan, audit); the checks must stay under the locks.
     from .lifecycle import payment_reverse
 
     reason = _require_reason(reason)

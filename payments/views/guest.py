@@ -241,19 +241,7 @@ def guest_review(request, key: str):
     if request.method == "POST":
         confirm.is_valid()
         try:
-            payment = payment_submit(
-                loan_id=loan.pk,
-                method=method,
-                amount=preview.amount,
-                idempotency_key=key,
-                payer=None,
-                payer_email=review["email"],
-                confirm_duplicate=bool(confirm.cleaned_data.get("confirm_duplicate")),
-                source=Payment.Source.GUEST,
-                actor_label="guest",
-                authorization_text=preview.authorization_text,
-                authorization_version=preview.authorization_version,
-            )
+            payment = _submit_guest(loan, method, preview, review=review, key=key, confirm=confirm)
         except DuplicateSuspected as exc:
             error, duplicate = str(exc), True
         except PaymentError as exc:
@@ -273,6 +261,23 @@ def guest_review(request, key: str):
         "confirm": confirm,
     }
     return render(request, "payments/guest/review.html", context)
+
+
+def _submit_guest(loan, method, preview, *, review: dict, key: str, confirm) -> Payment:
+    """Submit the guest's payment as reviewed: the previewed amount and authorization text."""
+    return payment_submit(
+        loan_id=loan.pk,
+        method=method,
+        amount=preview.amount,
+        idempotency_key=key,
+        payer=None,
+        payer_email=review["email"],
+        confirm_duplicate=bool(confirm.cleaned_data.get("confirm_duplicate")),
+        source=Payment.Source.GUEST,
+        actor_label="guest",
+        authorization_text=preview.authorization_text,
+        authorization_version=preview.authorization_version,
+    )
 
 
 def _remember_receipt(request, payment: Payment, *, key: str) -> str:

@@ -175,6 +175,13 @@ def pay_review(request, loan_id, key):
     if preview.allocation is None:
         messages.error(request, preview.allocation_error)
         return redirect("payments:pay", loan_id=loan.pk)
+    return _render_review(
+        request, loan=loan, key=key, draft=draft, method=method, preview=preview, form=form
+    )
+
+
+def _render_review(request, *, loan, key, draft, method, preview, form):
+    """The review page: every figure on it from the one preview."""
     return render(
         request,
         "payments/review.html",
