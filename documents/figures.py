@@ -102,21 +102,7 @@ def statement_figures(
             accrued_through = max(accrued_through or p.effective_date, p.effective_date)
     out.principal_balance, out.accrued_interest, out.unpaid_fees = principal, interest, fees
 
-    for p in sorted(postings, key=lambda p: (p.effective_date, p.pk)):
-        if not start <= p.effective_date <= end:
-            continue
-        out.lines.append(_line(p))
-        out.interest_charged += p.interest_accrued
-        target = p.reverses.kind if p.kind == K.REVERSAL and p.reverses else p.kind
-        if target == K.PAYMENT:
-            out.fees_paid += p.fees
-            out.interest_paid += p.interest
-            out.principal_paid += p.principal
-            out.payments_total += p.total
-        elif p.kind in FEE_KINDS:
-            out.fees_assessed -= p.fees
-        elif p.kind == K.FEE_WAIVER or (p.kind == K.REVERSAL and target in FEE_KINDS):
-            out.fees_waived += p.fees
+    _add_cycle_activity(out, postings)
 
     # What is due, as of the close: past-due + this installment + fees, less what was paid.
     if accrued_through is None:
@@ -132,6 +118,27 @@ def statement_figures(
     out.amount_due = delinquency.amount_due_now(schedule, position, out.due_date)
     out.past_due_amount = delinquency.past_due_amount(schedule, position, end)
     return out
+
+
+def _add_cycle_activity(out: Figures, postings: list[LoanPosting]) -> None:
+    """Add the postings dated in `out`'s period: its lines, interest charged, payments (by
+    part), fees assessed and fees waived (a reversal counts for what it reverses)."""
+    start, end = out.period_start, out.period_end
+    for p in sorted(postings, key=lambda p: (p.effective_date, p.pk)):
+        if not start <= p.effective_date <= end:
+            continue
+        out.lines.append(_line(p))
+        out.interest_charged += p.interest_accrued
+        target = p.reverses.kind if p.kind == K.REVERSAL and p.reverses else p.kind
+        if target == K.PAYMENT:
+            out.fees_paid += p.fees
+            out.interest_paid += p.interest
+            out.principal_paid += p.principal
+            out.payments_total += p.total
+        elif p.kind in FEE_KINDS:
+            out.fees_assessed -= p.fees
+        elif p.kind == K.FEE_WAIVER or (p.kind == K.REVERSAL and target in FEE_KINDS):
+            out.fees_waived += p.fees
 
 
 def statement_message(figures: Figures, *, lender_message: str = "") -> str:

@@ -50,6 +50,8 @@ def _assess_late_fee(
     late-fee day, means no fee for it (a paused fee is not caught up after the pause). Returns
     (the posting or None, whether this call made it).
     """
+    # Kept whole: the one late-fee rule, its checks in the docstring's order (the length is
+    # the docstring); the caller holds the loan's lock.
     schedule = contract_schedule(loan)
     if not 1 <= installment_number <= schedule.term_months:
         raise LoanPostingError(f"Installment {installment_number} is outside the loan's term.")

@@ -123,49 +123,65 @@ def loan_activity(loan: Loan, filters: ActivityFilters | None = None) -> list[Ac
             Q(pk__in=ids) | Q(loan=loan, unapplied_refunded_at__isnull=False)
         )
     }
-    refunds_by_posting: dict[int, list[Payment]] = {}
-    loose_refunds: list[Payment] = []
-    for payment in payments.values():
-        if payment.unapplied_refunded_at is None or not payment.unapplied_amount:
-            continue
-        if payment.loan_posting_id:
-            refunds_by_posting.setdefault(payment.loan_posting_id, []).append(payment)
-        else:
-            loose_refunds.append(payment)
+    refunds_by_posting, loose_refunds = _unapplied_refunds(payments.values())
 
     entries: list[ActivityEntry] = []
     for posting in postings:
         payment = payments.get(_payment_id(posting.external_ref))
         after = _balance(posting)
-        if posting.interest_accrued:
-            entries.append(
-                ActivityEntry(
-                    kind=Kind.INTEREST,
-                    effective_date=posting.effective_date,
-                    change=posting.interest_accrued,
-                    balance_after=after + posting.total,
-                    posting=posting,
-                )
-            )
-        entries.append(
-            ActivityEntry(
-                kind=_posting_kind(posting, payment),
-                effective_date=posting.effective_date,
-                change=-posting.total,
-                balance_after=after,
-                posting=posting,
-                payment=payment,
-                fees=posting.fees,
-                interest=posting.interest,
-                principal=posting.principal,
-            )
-        )
+        entries += _posting_entries(posting, payment, after)
         for refunded in refunds_by_posting.get(posting.pk, []):
             entries.append(_unapplied_refund(refunded, after))
     for refunded in loose_refunds:  # never reached the ledger: place it by its date
         entries.append(_unapplied_refund(refunded, None))
     entries = _place_loose(entries, opening_balance(loan, postings[0] if postings else None))
     return [entry for entry in entries if _matches(entry, filters)]
+
+
+def _unapplied_refunds(payments) -> tuple[dict[int, list[Payment]], list[Payment]]:
+    """Payments whose unapplied part was refunded: by the posting they came with, and those
+    that never reached the ledger."""
+    refunds_by_posting: dict[int, list[Payment]] = {}
+    loose_refunds: list[Payment] = []
+    for payment in payments:
+        if payment.unapplied_refunded_at is None or not payment.unapplied_amount:
+            continue
+        if payment.loan_posting_id:
+            refunds_by_posting.setdefault(payment.loan_posting_id, []).append(payment)
+        else:
+            loose_refunds.append(payment)
+    return refunds_by_posting, loose_refunds
+
+
+def _posting_entries(
+    posting: LoanPosting, payment: Payment | None, after: Decimal
+) -> list[ActivityEntry]:
+    """The interest the posting accrued (when any), then the posting itself."""
+    entries = []
+    if posting.interest_accrued:
+        entries.append(
+            ActivityEntry(
+                kind=Kind.INTEREST,
+                effective_date=posting.effective_date,
+                change=posting.interest_accrued,
+                balance_after=after + posting.total,
+                posting=posting,
+            )
+        )
+    entries.append(
+        ActivityEntry(
+            kind=_posting_kind(posting, payment),
+            effective_date=posting.effective_date,
+            change=-posting.total,
+            balance_after=after,
+            posting=posting,
+            payment=payment,
+            fees=posting.fees,
+            interest=posting.interest,
+            principal=posting.principal,
+        )
+    )
+    return entries
 
 
 def _unapplied_refund(payment: Payment, balance: Decimal | None) -> ActivityEntry:
