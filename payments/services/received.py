@@ -218,8 +218,6 @@ def record_in_hand(
     take and post it; hold the rest in suspense. `like` is the payment the money first came
     with (moving it, or applying it from suspense): its method and processor reference carry
     over, so a later refund of gateway money still goes back through the processor."""
-    # Kept whole: where money in hand goes, in one reading (all held, or post what fits and
-    # hold the rest); the row and the posting are named steps below.
     from .suspense import suspense_hold
 
     held = dict(  # where any part held in suspense came from, and who held it
@@ -237,6 +235,41 @@ def record_in_hand(
         reason = suspense_reason if suspense_reason == SuspenseItem.Reason.MOVED else closed
         item = suspense_hold(key=key, amount=amount, reason=reason, payment=like, **held)
         return Received(None, item)
+    return _post_fits_then_hold_the_rest(
+        loan=loan,
+        key=key,
+        amount=amount,
+        fits=fits,
+        effective_date=effective_date,
+        channel=channel,
+        reference=reference,
+        source=source,
+        actor=actor,
+        like=like,
+        suspense_reason=suspense_reason,
+        held=held,
+    )
+
+
+def _post_fits_then_hold_the_rest(
+    *,
+    loan: Loan,
+    key: str,
+    amount: Decimal,
+    fits: Decimal,
+    effective_date: dt.date,
+    channel: str,
+    reference: str,
+    source: str,
+    actor,
+    like: Payment | None,
+    suspense_reason: str,
+    held: dict,
+) -> Received:
+    """record_in_hand when the locked loan takes `fits` (> 0) of `amount`: the POSTED payment,
+    its posting, the rest held in suspense, then the notice and the payoff follow-ups."""
+    from .suspense import suspense_hold
+
     gateway = like is not None and like.through_gateway
     payment = _create_posted_payment(
         loan=loan,
