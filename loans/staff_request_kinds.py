@@ -23,7 +23,7 @@ from .four_eyes import (
 )
 from .models import Loan, LoanPosting, StaffRequest
 from .selectors import loan_balances_on
-from .services import LoanPostingError, loan_waive_fee
+from .services import LoanPostingError, loan_waive_fee, nsf_fee_due
 from .servicing import loan_change_rate, loan_credit_adjustment, rate_check
 
 K = StaffRequest.Kind
@@ -121,17 +121,20 @@ def preview(
         return before, before  # a suspense refund or a rate change moves no balance today
     posting_id = payment.loan_posting_id if payment is not None else None
     posting = LoanPosting.objects.filter(pk=posting_id).first() if posting_id else None
-    if posting is None:  # a pending debit not applied yet: the balances do not move
-        return before, before
-    return before, balances_after_reversal(
-        before,
-        fees=posting.fees,
-        interest=posting.interest,
-        principal=posting.principal,
-        apr_percent=loan.apr_percent,
-        effective_date=posting.effective_date,
-        on=on,
-    )
+    after = before  # a pending debit not applied yet: the reversal moves no balance
+    if posting is not None:
+        after = balances_after_reversal(
+            before,
+            fees=posting.fees,
+            interest=posting.interest,
+            principal=posting.principal,
+            apr_percent=loan.apr_percent,
+            effective_date=posting.effective_date,
+            on=on,
+        )
+    if kind == K.RETURN_CHECK:  # payment_return assesses the returned-payment fee once
+        after = Balances(after.principal, after.interest, after.fees + nsf_fee_due(loan))
+    return before, after
 
 
 def _fits(loan: Loan, amount: Decimal, params: dict, on: dt.date) -> Decimal:
