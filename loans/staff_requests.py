@@ -92,16 +92,27 @@ def done_alone_today(kind: str, loan: Loan, day: dt.date) -> Decimal:
     return rows.aggregate(total=Sum("amount"))["total"] or ZERO
 
 
+def threshold_for(kind: str, lender) -> Decimal:
+    """The lender's four-eyes threshold (dollars) for `kind`: recording money received has its
+    own (`received_four_eyes_threshold`, routine work); every other action the lender's
+    `four_eyes_threshold`."""
+    if kind == K.RECORD_RECEIVED:
+        return lender.received_four_eyes_threshold
+    return lender.four_eyes_threshold
+
+
 def may_act_alone(user, kind: str, amount: Decimal | None, loan: Loan | None) -> bool:
     """The one decision: `user` holds the action's permission and the amount — with every
     same-kind action done alone on the loan today, by anyone — is at or below the lender's
-    threshold (four_eyes.needs_second_approval). Money no loan was matched to has no lender
-    threshold: always a second approval."""
+    threshold for the kind (`threshold_for`, four_eyes.needs_second_approval). Money no loan
+    was matched to has no lender threshold: always a second approval."""
     if not user.has_perm(ACT_PERMISSION[kind]) or loan is None:
         return False
     day = business_date(loan.lender)
     return not needs_second_approval(
-        amount, loan.lender.four_eyes_threshold, done_alone_today=done_alone_today(kind, loan, day)
+        amount,
+        threshold_for(kind, loan.lender),
+        done_alone_today=done_alone_today(kind, loan, day),
     )
 
 

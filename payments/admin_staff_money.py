@@ -15,7 +15,12 @@ from django.utils import timezone
 from ismartpay.core.money import ZERO
 from loans.admin_actions import lender_today
 from loans.models import Loan, StaffRequest
-from loans.staff_requests import StaffActionError, StaffActionNotAllowed, staff_action_submit
+from loans.staff_requests import (
+    StaffActionError,
+    StaffActionNotAllowed,
+    staff_action_submit,
+    threshold_for,
+)
 
 from .errors import PaymentError
 from .forms.staff_money import (
@@ -60,6 +65,15 @@ def _requested(request, outcome):
 def _received_done(request, outcome):
     """Recorded alone (or the first submit of this form): the payment's page, or the suspense
     list when the loan could take none of it; above the threshold: the request's page."""
+    if outcome.request is not None and outcome.request.loan is not None:
+        lender = outcome.request.loan.lender
+        limit = threshold_for(K.RECORD_RECEIVED, lender)
+        messages.success(
+            request,
+            f"Above {lender.name}'s ${limit:,} limit for recording money alone: "
+            "a supervisor approves it.",
+        )
+        return redirect(reverse("admin:loans_staffrequest_change", args=[outcome.request.pk]))
     if outcome.request is not None:
         return _requested(request, outcome)
     done = outcome.done

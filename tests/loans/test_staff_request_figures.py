@@ -90,3 +90,81 @@ def test_no_fee_is_previewed_when_the_lender_charges_none(linked_loan):
         "0.00",
         "21401.74",
     )
+
+
+# --- 4. recording money received has its own threshold ---------------------------------------
+
+RECORD_URL = "/admin/payments/payment/record/"
+
+
+def check_form(loan, amount, reference, once):
+    return {
+        "loan_number": loan.loan_number,
+        "channel": "check",
+        "amount": amount,
+        "effective_date": TODAY.isoformat(),
+        "reference": reference,
+        "reason": "Monthly check mailed to the office",
+        "submit_token": once,
+    }
+
+
+def test_an_ordinary_monthly_check_is_recorded_by_the_agent_alone(linked_loan):
+    assert linked_loan.lender.four_eyes_threshold == Decimal("100.00")
+    agent = staff_client(make_staff(SUPPORT_AGENT))
+
+    agent.post(RECORD_URL, check_form(linked_loan, "450.00", "6001", "m1"))
+
+    done = StaffRequest.objects.get()
+    assert (done.status, done.acted_alone, done.amount) == ("executed", True, Decimal("450.00"))
+
+
+def test_a_check_above_the_received_threshold_is_a_request_naming_the_limit(linked_loan):
+    lender = linked_loan.lender
+    lender.name = "Lender X"
+    lender.save(update_fields=["name"])
+    assert lender.received_four_eyes_threshold == Decimal("2500.00")
+    agent = staff_client(make_staff(SUPPORT_AGENT))
+
+    response = agent.post(RECORD_URL, check_form(linked_loan, "2500.01", "6002", "m2"), follow=True)
+
+    request = StaffRequest.objects.get()
+    assert (request.status, request.acted_alone) == ("pending", False)
+    assert [str(m) for m in response.context["messages"]] == [
+        "Above Lender X's $2,500.00 limit for recording money alone: a supervisor approves it."
+    ]
+
+
+def test_the_received_threshold_counts_what_was_recorded_alone_today(linked_loan):
+    agent = make_staff(SUPPORT_AGENT)
+    submit = {
+        "kind": StaffRequest.Kind.RECORD_RECEIVED,
+        "loan_id": linked_loan.pk,
+        "reason": "Checks mailed to the office",
+        "actor": agent,
+        "on": TODAY,
+    }
+    params = {"channel": "check", "effective_date": TODAY}
+    first = staff_action_submit(
+        amount=Decimal("2000.00"), params={**params, "reference": "7001"}, **submit
+    )
+    second = staff_action_submit(
+        amount=Decimal("500.01"), params={**params, "reference": "7002"}, **submit
+    )
+    assert (first.request, first.done.acted_alone) == (None, True)
+    assert second.request.status == "pending"
+
+
+def test_a_waiver_keeps_the_lenders_four_eyes_threshold(linked_loan):
+    from loans.services import loan_assess_nsf_fee
+
+    loan_assess_nsf_fee(loan_id=linked_loan.pk, external_ref="payment:x", on=TODAY)
+    outcome = staff_action_submit(
+        kind=StaffRequest.Kind.CREDIT,
+        loan_id=linked_loan.pk,
+        amount=Decimal("100.01"),
+        reason="Goodwill after a servicing error",
+        actor=make_staff(SUPERVISOR),
+        on=TODAY,
+    )
+    assert outcome.request.status == "pending"
