@@ -174,6 +174,53 @@ def snapshots(
     return before, after
 
 
+def figures_now(request: StaffRequest, on: dt.date) -> tuple[dict, dict]:
+    """The request's before and after recomputed on `on` with the loan as it stands now (the
+    same preview as when it was made), for the page a supervisor decides on; raises one of
+    `refusals()` when the loan no longer allows it."""
+    return snapshots(
+        kind=request.kind,
+        loan=request.loan,
+        amount=request.amount,
+        on=on,
+        payment=request.payment,
+        params=request.params,
+    )
+
+
+def lock_loans(request: StaffRequest) -> None:
+    """Inside the execution's transaction: lock the request's loans (a move's two, in primary
+    key order) so the balances read just before it are the ones it acts on."""
+    from . import lock_objects
+
+    ids = [
+        request.loan_id,
+        request.params.get("to_loan") if request.kind == K.MOVE_PAYMENT else None,
+    ]
+    lock_objects.loans_for_update(i for i in ids if i is not None)
+
+
+def figures_standing(request: StaffRequest, on: dt.date, done: Done | None = None) -> dict:
+    """The loan's balances as they actually stand on `on` (a fresh read), with the request's
+    own figure: the APR (a rate change), the suspense item's balance (a suspense refund), and
+    once money received is recorded (`done`), what went to suspense. Stored on the request
+    just before and just after it executes."""
+    from payments.models import SuspenseItem
+
+    figures = {}
+    if request.loan_id is not None:
+        loan = Loan.objects.select_related("lender").get(pk=request.loan_id)
+        figures = snapshot(loan_balances_on(loan, on))
+        if request.kind == K.RATE_CHANGE:
+            figures["apr_percent"] = str(loan.apr_percent)
+    if request.kind == K.SUSPENSE_REFUND:
+        figures["suspense"] = str(SuspenseItem.objects.get(pk=request.params["item"]).balance)
+    if request.kind == K.RECORD_RECEIVED and done is not None:
+        item = SuspenseItem.objects.filter(pk=done.params.get("suspense")).first()
+        figures["suspense"] = str(item.amount if item is not None else ZERO)
+    return figures
+
+
 def execute(request: StaffRequest, *, actor, on: dt.date, reason: str, key: str) -> Done:
     """Run the one service for the request's kind (with `key` where the service takes one)."""
     return _SERVICES[request.kind](request, actor=actor, on=on, reason=reason, key=key)

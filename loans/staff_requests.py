@@ -234,8 +234,10 @@ def _finish(request: StaffRequest, *, actor, on: dt.date, reason: str) -> LoanPo
             row = StaffRequest.objects.select_for_update().filter(pk=request.pk).first()
             if row is None or row.status != S.APPROVED:
                 return row.posting if row is not None else None
+            kinds.lock_loans(row)
+            before = kinds.figures_standing(row, on)
             done = kinds.execute(row, actor=actor, on=on, reason=reason, key=key)
-            _mark_executed(row, done)
+            _mark_executed(row, done, (before, kinds.figures_standing(row, on, done)))
     except kinds.refusals() as exc:
         raise StaffActionError(str(exc)) from exc
     if "step" in done.params:
@@ -260,6 +262,7 @@ def _finish_refund(request, *, actor, on, reason, key) -> LoanPosting | None:
     """A refund calls the processor: payment_refund commits its own claim (REFUNDING) first,
     so it runs outside a transaction; a claim the processor has not confirmed yet is finished
     by the recovery sweep (refunds_resume), so the request counts as executed."""
+    before = kinds.figures_standing(request, on)
     try:
         done = kinds.execute(request, actor=actor, on=on, reason=reason, key=key)
     except kinds.refusals() as exc:
@@ -269,17 +272,29 @@ def _finish_refund(request, *, actor, on, reason, key) -> LoanPosting | None:
     with transaction.atomic():
         row = StaffRequest.objects.select_for_update().get(pk=request.pk)
         if row.status == S.APPROVED:
-            _mark_executed(row, done)
+            _mark_executed(row, done, (before, kinds.figures_standing(row, on, done)))
     return done.posting
 
 
-def _mark_executed(row: StaffRequest, done) -> None:
+def _mark_executed(row: StaffRequest, done, figures: tuple[dict, dict]) -> None:
+    """Executed, with the balances as they actually were just before and after (`figures`)."""
     row.status = S.EXECUTED
     row.posting = done.posting
     if done.payment is not None:
         row.payment = done.payment
     row.params = {**row.params, **{k: v for k, v in done.params.items() if v is not None}}
-    row.save(update_fields=["status", "posting", "payment", "params", "updated_at"])
+    row.executed_before, row.executed_after = figures
+    row.save(
+        update_fields=[
+            "status",
+            "posting",
+            "payment",
+            "params",
+            "executed_before",
+            "executed_after",
+            "updated_at",
+        ]
+    )
 
 
 def _claim(request_id: int, actor, to: str, note: str) -> StaffRequest:

@@ -168,3 +168,101 @@ def test_a_waiver_keeps_the_lenders_four_eyes_threshold(linked_loan):
         on=TODAY,
     )
     assert outcome.request.status == "pending"
+
+
+# --- 1. the supervisor sees the figures as the loan stands now -------------------------------
+
+CHANGED = "The loan changed since this was requested"
+
+
+def a_wire_request(loan, agent):
+    loan.lender.received_four_eyes_threshold = Decimal("1000.00")
+    loan.lender.save(update_fields=["received_four_eyes_threshold"])
+    return staff_action_submit(
+        kind=StaffRequest.Kind.RECORD_RECEIVED,
+        loan_id=loan.pk,
+        amount=Decimal("1500.00"),
+        reason="Wire from the borrower's bank",
+        actor=agent,
+        on=TODAY,
+        params={"channel": "wire", "reference": "FED1500", "effective_date": TODAY},
+    ).request
+
+
+def table(page: str, heading: str) -> str:
+    """The text of the balances table under `heading` on the request page."""
+    start = page.index(f"<h3>{heading}</h3>")
+    return page[start : page.index("</table>", start)]
+
+
+def test_the_request_page_shows_the_figures_recomputed_now_beside_those_requested(linked_loan):
+    agent = make_staff(SUPPORT_AGENT)
+    request = a_wire_request(linked_loan, agent)
+    assert (request.before["payoff"], request.after["payoff"]) == ("21401.74", "19901.74")
+    url = f"/admin/loans/staffrequest/{request.pk}/change/"
+    supervisor = staff_client(make_staff(SUPERVISOR))
+    assert CHANGED not in supervisor.get(url).content.decode()
+
+    received(linked_loan, "60.00", "MG-60", channel="moneygram")  # posts meanwhile
+
+    page = supervisor.get(url).content.decode()
+    assert CHANGED in page
+    requested, now = table(page, "When requested"), table(page, "Now")
+    assert "$21401.74" in requested and "$19901.74" in requested
+    for dollars in ("$21335.10", "$6.64", "$21341.74", "$19841.74"):
+        assert dollars in now
+    assert "$21401.74" not in now
+
+
+def test_an_executed_request_keeps_the_balances_as_they_actually_were(linked_loan):
+    request = a_wire_request(linked_loan, make_staff(SUPPORT_AGENT))
+    received(linked_loan, "60.00", "MG-60", channel="moneygram")
+
+    staff_request_approve(request_id=request.pk, actor=make_staff(SUPERVISOR), on=TODAY)
+
+    request.refresh_from_db()
+    assert request.status == "executed"
+    assert request.executed_before == {
+        "principal": "21335.10",
+        "interest": "6.64",
+        "fees": "0.00",
+        "payoff": "21341.74",
+    }
+    assert request.executed_after == {
+        "principal": "19841.74",
+        "interest": "0.00",
+        "fees": "0.00",
+        "payoff": "19841.74",
+        "suspense": "0.00",
+    }
+    assert now_on(linked_loan) == {
+        k: v for k, v in request.executed_after.items() if k != "suspense"
+    }
+    page = staff_client(make_staff(SUPERVISOR)).get(
+        f"/admin/loans/staffrequest/{request.pk}/change/"
+    )
+    done = table(page.content.decode(), "As done")
+    assert "$19841.74" in done and "$19901.74" not in done
+    assert CHANGED in page.content.decode()
+
+
+def test_a_request_the_loan_no_longer_allows_says_so_on_its_page(linked_loan):
+    from loans.services import loan_assess_nsf_fee
+
+    loan_assess_nsf_fee(loan_id=linked_loan.pk, external_ref="payment:x", on=TODAY)
+    request = staff_action_submit(
+        kind=StaffRequest.Kind.WAIVE_FEE,
+        loan_id=linked_loan.pk,
+        amount=Decimal("25.00"),
+        reason="Goodwill after a servicing error",
+        actor=make_staff(SUPPORT_AGENT),
+        on=TODAY,
+    ).request
+    received(linked_loan, "25.00", "5009")  # pays the fee meanwhile
+
+    page = staff_client(make_staff(SUPERVISOR)).get(
+        f"/admin/loans/staffrequest/{request.pk}/change/"
+    )
+    text = page.content.decode()
+    assert CHANGED in text
+    assert "As the loan stands now: Only $0.00 of fees are unpaid." in text
