@@ -13,11 +13,11 @@ from django.urls import path, reverse
 from accounts.audit import AuditedAdminMixin, audit_record
 
 from . import admin_forms as f
-from . import staff_request_kinds as kinds
 from .borrower_requests import borrower_request_decide
 from .four_eyes import snapshot
 from .models import BorrowerRequest, Loan, StaffRequest
 from .servicing import ServicingError, loan_change_due_day, loan_change_term
+from .staff_request_kinds import page_figures
 from .staff_requests import (
     ACT_PERMISSION,
     APPROVE_PERMISSION,
@@ -258,34 +258,6 @@ class LoanServicingAdminMixin(AuditedAdminMixin):
         return view
 
 
-def request_figures(staff_request: StaffRequest) -> dict:
-    """The request page's second table beside what was shown when it was requested: an
-    executed request's balances as they actually were; a pending one's recomputed as the loan
-    stands today (or why the loan no longer allows it). `changed` when they differ."""
-    S = StaffRequest.Status
-    if staff_request.status == S.EXECUTED and staff_request.executed_before:
-        label, before, after = (
-            "As done",
-            staff_request.executed_before,
-            staff_request.executed_after,
-        )
-    elif staff_request.status in (S.PENDING, S.APPROVED):
-        try:
-            before, after = kinds.figures_now(staff_request, lender_today(staff_request.loan))
-        except kinds.refusals() as exc:
-            return {"figures_changed": True, "figures_refused": str(exc)}
-        label = "Now"
-    else:
-        return {}
-    changed = (before, after) != (staff_request.before, staff_request.after)
-    return {
-        "figures_label": label,
-        "before_now": before,
-        "after_now": after,
-        "figures_changed": changed,
-    }
-
-
 @admin.register(StaffRequest)
 class StaffRequestAdmin(AuditedAdminMixin, admin.ModelAdmin):
     """The four-eyes queue: filter by status; a request's page shows what will change."""
@@ -321,8 +293,11 @@ class StaffRequestAdmin(AuditedAdminMixin, admin.ModelAdmin):
         )
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The request's page, with its figures now (or as done) beside those requested."""
         staff_request = self.get_object(request, object_id)
-        figures = request_figures(staff_request) if staff_request is not None else {}
+        figures = {}
+        if staff_request is not None:
+            figures = page_figures(staff_request, lender_today(staff_request.loan))
         return super().change_view(
             request, object_id, form_url, {**(extra_context or {}), **figures}
         )

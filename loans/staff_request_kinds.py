@@ -188,6 +188,30 @@ def figures_now(request: StaffRequest, on: dt.date) -> tuple[dict, dict]:
     )
 
 
+def page_figures(request: StaffRequest, on: dt.date) -> dict:
+    """The request page's second table, beside what was shown when it was requested: an
+    executed request's balances as they actually were ("As done"); a pending or approved one's
+    recomputed as the loan stands on `on` ("Now"), or why the loan no longer allows it.
+    `figures_changed` when they differ from those requested."""
+    S = StaffRequest.Status
+    if request.status == S.EXECUTED and request.executed_before:
+        label, before, after = "As done", request.executed_before, request.executed_after
+    elif request.status in (S.PENDING, S.APPROVED):
+        try:
+            before, after = figures_now(request, on)
+        except refusals() as exc:
+            return {"figures_changed": True, "figures_refused": str(exc)}
+        label = "Now"
+    else:
+        return {}
+    return {
+        "figures_label": label,
+        "before_now": before,
+        "after_now": after,
+        "figures_changed": (before, after) != (request.before, request.after),
+    }
+
+
 def lock_loans(request: StaffRequest) -> None:
     """Inside the execution's transaction: lock the request's loans (a move's two, in primary
     key order) so the balances read just before it are the ones it acts on."""

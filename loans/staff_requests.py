@@ -284,17 +284,8 @@ def _mark_executed(row: StaffRequest, done, figures: tuple[dict, dict]) -> None:
         row.payment = done.payment
     row.params = {**row.params, **{k: v for k, v in done.params.items() if v is not None}}
     row.executed_before, row.executed_after = figures
-    row.save(
-        update_fields=[
-            "status",
-            "posting",
-            "payment",
-            "params",
-            "executed_before",
-            "executed_after",
-            "updated_at",
-        ]
-    )
+    done_fields = ("status", "posting", "payment", "params", "executed_before", "executed_after")
+    row.save(update_fields=[*done_fields, "updated_at"])
 
 
 def _claim(request_id: int, actor, to: str, note: str) -> StaffRequest:
