@@ -3,18 +3,20 @@ number of queries whatever the book's size (tests/ismartpay/test_staff_dashboard
 
 "Today" is the lender's business date (payments.jobs.default_business_date), passed in.
 Today's payments and failures are counted by their effective date (the business date a
-payment counts on the loan), so a payment made after the cut-off shows on the next day's page.
-"Today's payments" is money received: a payment that re-posts money received before (applied
-from suspense, or the new payment of a move) is left out, and a payment moved to another loan
-still counts once, as the payment that brought the money (payments/services/suspense.py
-`not_new_money`, `moved_away`).
+payment counts on the loan), so a borrower's payment made after the cut-off shows on the next
+day's page — except a phone payment, counted the day the agent took it (`_came_in_on`).
+"Today's payments" is money received: posted, or held in suspense when it arrived (money held
+whole with no payment, `held_whole_on_receipt`; a payment partly held counts whole as itself).
+A payment that re-posts money received before (applied from suspense, or the new payment of a
+move) is left out, and a payment moved to another loan still counts once, as the payment that
+brought the money (payments/services/suspense.py `not_new_money`, `moved_away`).
 """
 
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.db.models import CharField, Count, OuterRef, Q, Subquery, Sum, Value
 
 from ismartpay.core.money import ZERO, to_cents
 from loans import delinquency
@@ -23,7 +25,7 @@ from loans.selectors import contract_schedule, loan_position
 from payments.declines import reason_for
 from payments.models import JobRun, Payment, SuspenseItem
 from payments.models.payment import PaymentChannel
-from payments.services.suspense import moved_away, not_new_money
+from payments.services.suspense import held_whole_on_receipt, moved_away, not_new_money
 
 S = Payment.Status
 # Money that reached (or is on its way to) the loan: what "today's payments" adds up.
@@ -113,10 +115,22 @@ def loans_past_due_by_bucket(*, on: dt.date) -> list[Figure]:
     return [_figure(label, count[label], amount[label], key=label) for label, _, _ in BUCKETS]
 
 
+def _came_in_on(today: dt.date) -> Q:
+    """Payments whose money came in on `today`. A phone payment counts the day the agent took
+    it with the borrower on the line — its `scheduled_for`, the lender's business date when it
+    was taken (payments/services/submission.py; a phone payment is never scheduled ahead) —
+    even when taken after the cut-off it counts on the loan the next business day. Every other
+    payment by its effective date: money in hand is dated the day it arrived, and a borrower's
+    payment counts on the day it counts on the loan."""
+    phone = Q(channel=PaymentChannel.PHONE)
+    return (phone & Q(scheduled_for=today)) | (~phone & Q(effective_date=today))
+
+
 def _today_payments(today: dt.date):
-    """One grouped query: money received today by channel, failures by code."""
-    rows = (
-        Payment.objects.filter(effective_date=today)
+    """One query (a union of two grouped ones): money received today by channel — payments,
+    and money held in suspense whole as it arrived — and failures by code."""
+    payments = (
+        Payment.objects.filter(_came_in_on(today))
         .exclude(not_new_money())
         .filter(
             Q(status__in=COUNTED_STATUSES)
@@ -127,6 +141,18 @@ def _today_payments(today: dt.date):
         .annotate(n=Count("pk"), total=Sum("amount"))
         .order_by()
     )
+    held = (
+        SuspenseItem.objects.filter(held_whole_on_receipt(), received_on=today)
+        .values("channel")
+        .annotate(
+            held_status=Value("held_on_receipt", output_field=CharField()),
+            no_code=Value("", output_field=CharField()),
+            n=Count("pk"),
+            total=Sum("amount"),
+        )
+        .order_by()
+    )
+    rows = payments.union(held, all=True)
     by_channel: dict[str, list] = {}
     by_reason: dict[str, list] = {}
     for row in rows:

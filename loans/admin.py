@@ -14,6 +14,21 @@ from .importing import import_loans
 from .models import CalendarFeed, Lender, LinkAttempt, Loan, LoanInvitation, LoanLink, LoanPosting
 
 
+def position_today(loan: Loan) -> dict:
+    """Amount due, past due, days past due, next due date and amount, payoff and interest
+    accrued on the lender's business date: the borrower dashboard's selector (loan_summary)."""
+    from ismartpay.core.today import business_date
+
+    from .selectors import loan_balances_on, loan_summary
+
+    today = business_date(loan.lender)
+    return {
+        "position": loan_summary(loan, today=today),
+        "position_on": today,
+        "interest_today": loan_balances_on(loan, today).interest,
+    }
+
+
 @admin.register(Lender)
 class LenderAdmin(admin.ModelAdmin):
     list_display = ("name", "timezone", "cutoff_time", "grace_days", "late_fee_kind")
@@ -87,6 +102,13 @@ class LoanAdmin(NoFullNumberSearchMixin, LoanServicingAdminMixin, admin.ModelAdm
     change_list_template = "admin/loans/loan/change_list.html"
     # Every field is read-only (LoanServicingAdminMixin): balances change only through the
     # ledger services, contract facts through loans/servicing.py, the import or the lender.
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The loan's page, with its position today (what the borrower sees, same selector)
+        above the stored fields: the stored interest is only what was posted."""
+        loan = self.get_object(request, object_id)
+        extra = {**(extra_context or {}), **(position_today(loan) if loan is not None else {})}
+        return super().change_view(request, object_id, form_url, extra)
 
     def get_urls(self):
         return [

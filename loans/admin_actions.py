@@ -17,6 +17,7 @@ from .borrower_requests import borrower_request_decide
 from .four_eyes import snapshot
 from .models import BorrowerRequest, Loan, StaffRequest
 from .servicing import ServicingError, loan_change_due_day, loan_change_term
+from .staff_request_kinds import page_figures
 from .staff_requests import (
     ACT_PERMISSION,
     APPROVE_PERMISSION,
@@ -295,6 +296,16 @@ class StaffRequestAdmin(AuditedAdminMixin, admin.ModelAdmin):
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm(REQUEST_PERMISSION) or request.user.has_perm(
             APPROVE_PERMISSION
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The request's page, with its figures now (or as done) beside those requested."""
+        staff_request = self.get_object(request, object_id)
+        figures = {}
+        if staff_request is not None:
+            figures = page_figures(staff_request, lender_today(staff_request.loan))
+        return super().change_view(
+            request, object_id, form_url, {**(extra_context or {}), **figures}
         )
 
     def get_urls(self):

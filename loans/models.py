@@ -37,6 +37,11 @@ class Lender(TimeStampedModel):
     # Four eyes: a staff waiver, refund, reversal or credit above this many dollars is a request
     # a second supervisor approves (loans/staff_requests.py); at or below it one supervisor acts.
     four_eyes_threshold = money_field(default=Decimal("100.00"))
+    # Recording money received (a check, wire or cash-network payment in hand) is routine work,
+    # unlike a waiver or credit: above this many dollars (with what was recorded alone on the
+    # loan that day) a supervisor approves it. Dual control for large items is common practice
+    # in payment processing; the amounts are the lender's policy.
+    received_four_eyes_threshold = money_field(default=Decimal("2500.00"))
     # Where a payoff goes (the payoff letter prints these): a mailing address for checks and the
     # lender's wire instructions. Blank = "call us for instructions" on the letter.
     remittance_address = models.TextField(blank=True)  # several lines, as printed
@@ -70,6 +75,10 @@ class Lender(TimeStampedModel):
             ),
             models.CheckConstraint(
                 condition=Q(four_eyes_threshold__gte=0), name="lender_four_eyes_non_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(received_four_eyes_threshold__gte=0),
+                name="lender_received_four_eyes_non_negative",
             ),
         ]
 

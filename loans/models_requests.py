@@ -104,6 +104,10 @@ class StaffRequest(TimeStampedModel):
     # (before) and as the action would leave them (after), computed with the pure loan maths.
     before = models.JSONField(default=dict)
     after = models.JSONField(default=dict)
+    # The same figures as the loan actually stood just before and just after the execution
+    # (the loan may have changed since the request was made): what an executed request shows.
+    executed_before = models.JSONField(default=dict, blank=True)
+    executed_after = models.JSONField(default=dict, blank=True)
     posting = models.ForeignKey(  # the ledger row the execution made
         "loans.LoanPosting", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

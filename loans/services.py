@@ -36,6 +36,7 @@ __all__ = [
     "loan_post_payment",
     "loan_reverse_posting",
     "loan_waive_fee",
+    "nsf_fee_due",
 ]
 
 Kind = LoanPosting.Kind
@@ -335,6 +336,15 @@ def loan_reverse_posting(
         return _reverse(loan, original, reason=reason, actor=actor, actor_label=actor_label)
 
 
+def nsf_fee_due(loan: Loan) -> Decimal:
+    """The returned-payment fee (dollars) a return assesses on `loan`: the lender's `nsf_fee`,
+    or none when the lender charges none or staff closed or charged the loan off. The one
+    rule: `loan_assess_nsf_fee` posts it and the returned-check preview shows it."""
+    if loan.lender.nsf_fee <= 0 or loan.status in CLOSED_STATUSES:
+        return ZERO
+    return loan.lender.nsf_fee
+
+
 def loan_assess_nsf_fee(*, loan_id: int, external_ref: str, on: dt.date) -> LoanPosting | None:
     """Assess the lender's returned-payment fee once per returned payment (`external_ref`).
 
@@ -349,13 +359,14 @@ def loan_assess_nsf_fee(*, loan_id: int, external_ref: str, on: dt.date) -> Loan
             if existing.loan_id != loan_id:
                 raise IdempotencyConflict("This payment's fee was assessed on another loan.")
             return existing
-        if loan.lender.nsf_fee <= 0 or loan.status in CLOSED_STATUSES:
+        fee = nsf_fee_due(loan)
+        if not fee:
             return None
         return _post(
             loan,
             kind=Kind.NSF_FEE,
             effective_date=on,
-            fees=-loan.lender.nsf_fee,
+            fees=-fee,
             external_ref=external_ref,
             memo="Returned payment",
             actor_label="system:returns",

@@ -23,7 +23,7 @@ from .four_eyes import (
 )
 from .models import Loan, LoanPosting, StaffRequest
 from .selectors import loan_balances_on
-from .services import LoanPostingError, loan_waive_fee
+from .services import LoanPostingError, loan_waive_fee, nsf_fee_due
 from .servicing import loan_change_rate, loan_credit_adjustment, rate_check
 
 K = StaffRequest.Kind
@@ -121,17 +121,20 @@ def preview(
         return before, before  # a suspense refund or a rate change moves no balance today
     posting_id = payment.loan_posting_id if payment is not None else None
     posting = LoanPosting.objects.filter(pk=posting_id).first() if posting_id else None
-    if posting is None:  # a pending debit not applied yet: the balances do not move
-        return before, before
-    return before, balances_after_reversal(
-        before,
-        fees=posting.fees,
-        interest=posting.interest,
-        principal=posting.principal,
-        apr_percent=loan.apr_percent,
-        effective_date=posting.effective_date,
-        on=on,
-    )
+    after = before  # a pending debit not applied yet: the reversal moves no balance
+    if posting is not None:
+        after = balances_after_reversal(
+            before,
+            fees=posting.fees,
+            interest=posting.interest,
+            principal=posting.principal,
+            apr_percent=loan.apr_percent,
+            effective_date=posting.effective_date,
+            on=on,
+        )
+    if kind == K.RETURN_CHECK:  # payment_return assesses the returned-payment fee once
+        after = Balances(after.principal, after.interest, after.fees + nsf_fee_due(loan))
+    return before, after
 
 
 def _fits(loan: Loan, amount: Decimal, params: dict, on: dt.date) -> Decimal:
@@ -169,6 +172,77 @@ def snapshots(
         before = {**before, "suspense": str(held)}
         after = {**after, "suspense": str(max(held - amount, ZERO))}
     return before, after
+
+
+def figures_now(request: StaffRequest, on: dt.date) -> tuple[dict, dict]:
+    """The request's before and after recomputed on `on` with the loan as it stands now (the
+    same preview as when it was made), for the page a supervisor decides on; raises one of
+    `refusals()` when the loan no longer allows it."""
+    return snapshots(
+        kind=request.kind,
+        loan=request.loan,
+        amount=request.amount,
+        on=on,
+        payment=request.payment,
+        params=request.params,
+    )
+
+
+def page_figures(request: StaffRequest, on: dt.date) -> dict:
+    """The request page's second table, beside what was shown when it was requested: an
+    executed request's balances as they actually were ("As done"); a pending or approved one's
+    recomputed as the loan stands on `on` ("Now"), or why the loan no longer allows it.
+    `figures_changed` when they differ from those requested."""
+    S = StaffRequest.Status
+    if request.status == S.EXECUTED and request.executed_before:
+        label, before, after = "As done", request.executed_before, request.executed_after
+    elif request.status in (S.PENDING, S.APPROVED):
+        try:
+            before, after = figures_now(request, on)
+        except refusals() as exc:
+            return {"figures_changed": True, "figures_refused": str(exc)}
+        label = "Now"
+    else:
+        return {}
+    return {
+        "figures_label": label,
+        "before_now": before,
+        "after_now": after,
+        "figures_changed": (before, after) != (request.before, request.after),
+    }
+
+
+def lock_loans(request: StaffRequest) -> None:
+    """Inside the execution's transaction: lock the request's loans (a move's two, in primary
+    key order) so the balances read just before it are the ones it acts on."""
+    from . import lock_objects
+
+    ids = [
+        request.loan_id,
+        request.params.get("to_loan") if request.kind == K.MOVE_PAYMENT else None,
+    ]
+    lock_objects.loans_for_update(i for i in ids if i is not None)
+
+
+def figures_standing(request: StaffRequest, on: dt.date, done: Done | None = None) -> dict:
+    """The loan's balances as they actually stand on `on` (a fresh read), with the request's
+    own figure: the APR (a rate change), the suspense item's balance (a suspense refund), and
+    once money received is recorded (`done`), what went to suspense. Stored on the request
+    just before and just after it executes."""
+    from payments.models import SuspenseItem
+
+    figures = {}
+    if request.loan_id is not None:
+        loan = Loan.objects.select_related("lender").get(pk=request.loan_id)
+        figures = snapshot(loan_balances_on(loan, on))
+        if request.kind == K.RATE_CHANGE:
+            figures["apr_percent"] = str(loan.apr_percent)
+    if request.kind == K.SUSPENSE_REFUND:
+        figures["suspense"] = str(SuspenseItem.objects.get(pk=request.params["item"]).balance)
+    if request.kind == K.RECORD_RECEIVED and done is not None:
+        item = SuspenseItem.objects.filter(pk=done.params.get("suspense")).first()
+        figures["suspense"] = str(item.amount if item is not None else ZERO)
+    return figures
 
 
 def execute(request: StaffRequest, *, actor, on: dt.date, reason: str, key: str) -> Done:

@@ -92,16 +92,27 @@ def done_alone_today(kind: str, loan: Loan, day: dt.date) -> Decimal:
     return rows.aggregate(total=Sum("amount"))["total"] or ZERO
 
 
+def threshold_for(kind: str, lender) -> Decimal:
+    """The lender's four-eyes threshold (dollars) for `kind`: recording money received has its
+    own (`received_four_eyes_threshold`, routine work); every other action the lender's
+    `four_eyes_threshold`."""
+    if kind == K.RECORD_RECEIVED:
+        return lender.received_four_eyes_threshold
+    return lender.four_eyes_threshold
+
+
 def may_act_alone(user, kind: str, amount: Decimal | None, loan: Loan | None) -> bool:
     """The one decision: `user` holds the action's permission and the amount — with every
     same-kind action done alone on the loan today, by anyone — is at or below the lender's
-    threshold (four_eyes.needs_second_approval). Money no loan was matched to has no lender
-    threshold: always a second approval."""
+    threshold for the kind (`threshold_for`, four_eyes.needs_second_approval). Money no loan
+    was matched to has no lender threshold: always a second approval."""
     if not user.has_perm(ACT_PERMISSION[kind]) or loan is None:
         return False
     day = business_date(loan.lender)
     return not needs_second_approval(
-        amount, loan.lender.four_eyes_threshold, done_alone_today=done_alone_today(kind, loan, day)
+        amount,
+        threshold_for(kind, loan.lender),
+        done_alone_today=done_alone_today(kind, loan, day),
     )
 
 
@@ -239,8 +250,10 @@ def _finish(request: StaffRequest, *, actor, on: dt.date, reason: str) -> LoanPo
             row = StaffRequest.objects.select_for_update().filter(pk=request.pk).first()
             if row is None or row.status != S.APPROVED:
                 return row.posting if row is not None else None
+            kinds.lock_loans(row)
+            before = kinds.figures_standing(row, on)
             done = kinds.execute(row, actor=actor, on=on, reason=reason, key=key)
-            _mark_executed(row, done)
+            _mark_executed(row, done, (before, kinds.figures_standing(row, on, done)))
     except kinds.refusals() as exc:
         raise StaffActionError(str(exc)) from exc
     if "step" in done.params:
@@ -265,6 +278,7 @@ def _finish_refund(request, *, actor, on, reason, key) -> LoanPosting | None:
     """A refund calls the processor: payment_refund commits its own claim (REFUNDING) first,
     so it runs outside a transaction; a claim the processor has not confirmed yet is finished
     by the recovery sweep (refunds_resume), so the request counts as executed."""
+    before = kinds.figures_standing(request, on)
     try:
         done = kinds.execute(request, actor=actor, on=on, reason=reason, key=key)
     except kinds.refusals() as exc:
@@ -274,17 +288,20 @@ def _finish_refund(request, *, actor, on, reason, key) -> LoanPosting | None:
     with transaction.atomic():
         row = StaffRequest.objects.select_for_update().get(pk=request.pk)
         if row.status == S.APPROVED:
-            _mark_executed(row, done)
+            _mark_executed(row, done, (before, kinds.figures_standing(row, on, done)))
     return done.posting
 
 
-def _mark_executed(row: StaffRequest, done) -> None:
+def _mark_executed(row: StaffRequest, done, figures: tuple[dict, dict]) -> None:
+    """Executed, with the balances as they actually were just before and after (`figures`)."""
     row.status = S.EXECUTED
     row.posting = done.posting
     if done.payment is not None:
         row.payment = done.payment
     row.params = {**row.params, **{k: v for k, v in done.params.items() if v is not None}}
-    row.save(update_fields=["status", "posting", "payment", "params", "updated_at"])
+    row.executed_before, row.executed_after = figures
+    done_fields = ("status", "posting", "payment", "params", "executed_before", "executed_after")
+    row.save(update_fields=[*done_fields, "updated_at"])
 
 
 def _claim(request_id: int, actor, to: str, note: str) -> StaffRequest:

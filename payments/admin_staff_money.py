@@ -15,7 +15,12 @@ from django.utils import timezone
 from ismartpay.core.money import ZERO
 from loans.admin_actions import lender_today
 from loans.models import Loan, StaffRequest
-from loans.staff_requests import StaffActionError, StaffActionNotAllowed, staff_action_submit
+from loans.staff_requests import (
+    StaffActionError,
+    StaffActionNotAllowed,
+    staff_action_submit,
+    threshold_for,
+)
 
 from .errors import PaymentError
 from .forms.staff_money import (
@@ -52,8 +57,9 @@ REOPENED_NOTE = (
 K = StaffRequest.Kind
 
 
-def _requested(request, outcome):
-    messages.success(request, "Above the four-eyes threshold: another supervisor approves it.")
+def _requested(request, outcome, message=""):
+    message = message or "Above the four-eyes threshold: another supervisor approves it."
+    messages.success(request, message)
     return redirect(reverse("admin:loans_staffrequest_change", args=[outcome.request.pk]))
 
 
@@ -61,7 +67,10 @@ def _received_done(request, outcome):
     """Recorded alone (or the first submit of this form): the payment's page, or the suspense
     list when the loan could take none of it; above the threshold: the request's page."""
     if outcome.request is not None:
-        return _requested(request, outcome)
+        lender = outcome.request.loan.lender  # the form found the loan
+        limit = threshold_for(K.RECORD_RECEIVED, lender)
+        message = f"Above {lender.name}'s ${limit:,} limit for recording money alone: "
+        return _requested(request, outcome, message + "a supervisor approves it.")
     done = outcome.done
     suspense = SuspenseItem.objects.filter(pk=done.params.get("suspense")).first()
     note = f" ${suspense.amount:,} held in suspense." if suspense else ""
@@ -69,6 +78,21 @@ def _received_done(request, outcome):
     if done.payment is None:
         return redirect(reverse("admin:payments_suspenseitem_changelist"))
     return redirect(reverse("admin:payments_payment_change", args=[done.payment.pk]))
+
+
+def _phone_confirmation(payment: Payment) -> str:
+    """What the agent reads back; when the payment counts on the loan on a later day than it
+    was taken (`scheduled_for`: after the cut-off, or on a non-business day), that day too."""
+    text = (
+        f"{payment.get_status_display()}. Confirmation number {payment.reference} "
+        "— read it back to the borrower."
+    )
+    day = payment.effective_date
+    if day != payment.scheduled_for:
+        text += (
+            f" It counts on the loan on {day:%A, %B} {day.day}, {day.year} (the next business day)."
+        )
+    return text
 
 
 class StaffMoneyAdminMixin:
@@ -163,12 +187,7 @@ class StaffMoneyAdminMixin:
             else:
                 ok = payment.status in ("posted", "pending")
                 tone = messages.SUCCESS if ok else messages.WARNING
-                messages.add_message(
-                    request,
-                    tone,
-                    f"{payment.get_status_display()}. Confirmation number {payment.reference} "
-                    "— read it back to the borrower.",
-                )
+                messages.add_message(request, tone, _phone_confirmation(payment))
                 return redirect(reverse("admin:payments_payment_change", args=[payment.pk]))
         return self._page(
             request,

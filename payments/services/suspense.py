@@ -43,6 +43,15 @@ def not_new_money() -> Q:
     )
 
 
+def held_whole_on_receipt() -> Q:
+    """For a SuspenseItem queryset: money held whole the day it arrived, with no payment that
+    brought it (a remittance line for no known loan, money for a closed loan). It is new money
+    on the day received (the staff dashboard counts it): an item with a payment is that
+    payment's excess, counted with the payment, and one held by a move or an apply re-holds
+    money received before (`not_new_money`)."""
+    return Q(payment__isnull=True) & ~not_new_money()
+
+
 def moved_away() -> Q:
     """For a Payment queryset: the payment was moved to another loan (reversed here, its money
     re-posted or held under `move:<its id>`). Its money was still received: it counts once,

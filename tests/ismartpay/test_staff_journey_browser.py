@@ -84,7 +84,8 @@ def test_agent_posts_a_check_and_requests_a_waiver_a_supervisor_approves_it(
     page.click("table[data-section=loans] a:has-text('DSK-2001')")
     page.wait_for_selector("text=Waive a fee")
 
-    # Post a check: $100.00, at the lender's four-eyes threshold, so the agent records it alone.
+    # Post a check: $100.00, under the lender's $2,500.00 limit for recording money, so the agent
+    # records it alone (received_four_eyes_threshold).
     page.goto(f"{base}/admin/payments/payment/record/")
     page.fill("#id_loan_number", "DSK-2001")
     page.select_option("#id_channel", "check")
