@@ -120,5 +120,10 @@ def test_embedded_broker_delivers_every_beat_tick_to_a_worker_process(tmp_path):
                     proc.kill()
     assert len(sent) >= TICKS, beat_log.read_text()[-2000:]
     assert len(set(sent)) == len(sent)
-    assert sorted(ran) == sorted(sent), worker_log.read_text()[-3000:]  # none lost, none twice
+    tail = worker_log.read_text()[-3000:]
+    assert len(set(ran)) == len(ran), tail  # none twice
+    assert set(sent) <= set(ran), tail  # none lost
+    # Beat's SIGTERM can land between a publish and its after_task_publish record: at most that
+    # one tick ran without being recorded as sent (seen once at load 13).
+    assert len(ran) - len(sent) <= 1, tail
     assert "Traceback" not in worker_log.read_text()
