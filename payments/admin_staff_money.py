@@ -205,11 +205,7 @@ class StaffMoneyAdminMixin:
                     file_name=upload.name[:100],
                 )
                 if result.ok:
-                    messages.success(
-                        request,
-                        f"Imported: {result.posted} posted, {result.held} held in suspense, "
-                        f"{result.skipped} already imported.",
-                    )
+                    messages.success(request, result.summary())
                     return redirect(reverse("admin:payments_payment_changelist"))
                 errors = [str(e) for e in result.errors]
                 form.add_error("file", "Nothing was imported; fix these lines.")

@@ -11,6 +11,7 @@ from loans.models import Lender, Loan
 
 from ..cards import parse_expiry
 from ..errors import (
+    AlreadyRecorded,
     AmountNotAllowed,
     DateNotAllowed,
     DuplicateSuspected,
@@ -206,6 +207,7 @@ _ERROR_FIELDS = (
     (DuplicateSuspected, "confirm_duplicate"),
     (DateNotAllowed, "effective_date"),
     (OtherLender, "loan_number"),
+    (AlreadyRecorded, "reference"),
 )
 
 
