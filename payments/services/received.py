@@ -165,24 +165,17 @@ def receipt_on_books(
     no payment: a closed loan's). A returned payment is not: its money never arrived. Another
     amount or date under a reused reference is other money. `except_key`: the recording's own
     key (a replay, not a second receipt)."""
-    same = {"loan": loan, "channel": channel, "reference": reference, "amount": amount}
-    payment = (
-        Payment.objects.filter(
-            loan=loan,
-            channel=channel,
-            channel_reference=reference,
-            amount=amount,
-            effective_date=effective_date,
-        )
-        .exclude(status=S.RETURNED)
-        .exclude(idempotency_key=except_key)
-        .order_by("pk")
-        .first()
+    same = {"loan": loan, "channel": channel, "amount": amount}
+    payments = Payment.objects.filter(
+        channel_reference=reference, effective_date=effective_date, **same
+    ).exclude(status=S.RETURNED)
+    items = SuspenseItem.objects.filter(
+        reference=reference, received_on=effective_date, payment=None, **same
     )
-    if payment is not None:
-        return payment
-    items = SuspenseItem.objects.filter(received_on=effective_date, payment=None, **same)
-    return items.exclude(idempotency_key=except_key).order_by("pk").first()
+    return (
+        payments.exclude(idempotency_key=except_key).order_by("pk").first()
+        or items.exclude(idempotency_key=except_key).order_by("pk").first()
+    )
 
 
 # How a receipt came onto the books, by its key's prefix (received_key's is "recorded by hand").
