@@ -10,7 +10,6 @@ from django.db.models import Sum
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 
 from ismartpay.core.money import ZERO
 from loans.admin_actions import lender_today
@@ -32,6 +31,7 @@ from .forms.staff_money import (
     SuspenseApplyForm,
     SuspenseRefundForm,
     field_for_error,
+    record_initial,
 )
 from .gateways.base import GatewayError
 from .models import Payment, SuspenseAction, SuspenseItem
@@ -127,7 +127,7 @@ class StaffMoneyAdminMixin:
     def record_view(self, request):
         if not request.user.has_perm(RECORD):
             raise PermissionDenied
-        initial = {"effective_date": timezone.localdate()}
+        initial = record_initial(request.GET.get("loan"))
         form = RecordReceivedForm(request.POST or None, initial=initial)
         if request.method == "POST" and form.is_valid() and form.cleaned_data.get("loan"):
             data = form.cleaned_data
@@ -224,11 +224,7 @@ class StaffMoneyAdminMixin:
                     file_name=upload.name[:100],
                 )
                 if result.ok:
-                    messages.success(
-                        request,
-                        f"Imported: {result.posted} posted, {result.held} held in suspense, "
-                        f"{result.skipped} already imported.",
-                    )
+                    messages.success(request, result.summary())
                     return redirect(reverse("admin:payments_payment_changelist"))
                 errors = [str(e) for e in result.errors]
                 form.add_error("file", "Nothing was imported; fix these lines.")

@@ -40,3 +40,13 @@ class OtherLender(PaymentError):
 
 class DateNotAllowed(PaymentError):
     """An effective date outside the bounds recorded money may carry (services/received.py)."""
+
+
+class AlreadyRecorded(PaymentError):
+    """This receipt (loan, channel, reference, amount, date) is already on the books, recorded
+    by another path (services/received.py receipt_on_books). `record` is the earlier Payment or
+    SuspenseItem."""
+
+    def __init__(self, message: str, *, record):
+        super().__init__(message)
+        self.record = record

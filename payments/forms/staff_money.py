@@ -7,10 +7,12 @@ from django import forms
 from ismartpay.core.free_text import NoCardNumbersInText
 from ismartpay.core.money import parse_money
 from ismartpay.core.submit_token import OneTimeTokenForm
+from ismartpay.core.today import business_date
 from loans.models import Lender, Loan
 
 from ..cards import parse_expiry
 from ..errors import (
+    AlreadyRecorded,
     AmountNotAllowed,
     DateNotAllowed,
     DuplicateSuspected,
@@ -85,6 +87,19 @@ class RecordReceivedForm(NoCardNumbersInText, OneTimeTokenForm):
         if "loan_number" in self.data:
             data["loan"] = _loan_with_lender(self)
         return data
+
+
+def record_initial(loan_param: str | None) -> dict:
+    """The record page's first values. Opened from a loan (`?loan=<id>`): that loan, its lender
+    and the lender's business date. Otherwise the default lender's business date; the service
+    checks the date against the chosen loan's lender when the form is sent (a refusal shows
+    next to the date)."""
+    loan_id = loan_param if loan_param and loan_param.isdigit() else None
+    loan = Loan.objects.select_related("lender").filter(pk=loan_id).first() if loan_id else None
+    initial = {"effective_date": business_date(loan.lender if loan is not None else None)}
+    if loan is not None:
+        initial.update(loan_number=loan.loan_number, lender=loan.lender_id)
+    return initial
 
 
 class NeverEchoedInput(forms.TextInput):
@@ -206,6 +221,7 @@ _ERROR_FIELDS = (
     (DuplicateSuspected, "confirm_duplicate"),
     (DateNotAllowed, "effective_date"),
     (OtherLender, "loan_number"),
+    (AlreadyRecorded, "reference"),
 )
 
 

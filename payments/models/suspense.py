@@ -17,6 +17,7 @@ class SuspenseReason(models.TextChoices):
     UNIDENTIFIED = "unidentified", "No matching loan"
     LOAN_CLOSED = "loan_closed", "Loan closed or paid off"
     MOVED = "moved", "Left over after moving a payment"
+    REVERSED = "reversed", "Payment reversed"
 
 
 class SuspenseItem(TimeStampedModel):

@@ -95,16 +95,29 @@ def payment_return(
     return payment
 
 
-def payment_reverse(*, payment_id: int, reason: str, actor) -> Payment:
-    """Staff reversal: un-apply a payment from the loan without moving money (e.g. posted to the
-    wrong loan, or a chargeback the processor already took back)."""
+# A payment whose money the lender holds: received in hand or captured (posted), or a bank
+# debit that settled. Reversing one holds what reached the loan in suspense (the money does not
+# leave with the posting). A PENDING bank debit is not here: it may still come back (an ACH
+# return), so its money has not arrived and reversing it holds nothing.
+MONEY_HELD = (S.POSTED, S.SETTLED)
+
+
+def payment_reverse(*, payment_id: int, reason: str, actor, hold: bool = True) -> Payment:
+    """Staff reversal: un-apply a payment from the loan (e.g. posted to the wrong loan). No money
+    moves: when the lender holds it (MONEY_HELD) what reached the loan is held in suspense
+    (reason `reversed`, key `reversed:<payment>`) to be applied, moved or refunded
+    (suspense.suspense_hold_reversed). `hold=False` only for a move, which re-posts the money
+    itself (suspense.suspense_move_payment)."""
+    from .suspense import suspense_hold_reversed
+
     with transaction.atomic():
-        _loan, payment = payment_for_update(payment_id)
-        if payment.status not in (S.POSTED, S.SETTLED, S.PENDING):
+        loan, payment = payment_for_update(payment_id)
+        if payment.status not in (*MONEY_HELD, S.PENDING):
             raise PaymentError(
                 f"This payment is {payment.get_status_display().lower()}; only a posted, "
                 "pending or settled payment can be reversed."
             )
+        held = payment.status in MONEY_HELD
         if payment.loan_posting_id:
             loan_reverse_posting(
                 posting_id=payment.loan_posting_id,
@@ -113,6 +126,8 @@ def payment_reverse(*, payment_id: int, reason: str, actor) -> Payment:
                 actor_label="staff",
             )
         transition(payment, S.REVERSED, actor=actor, actor_label="staff", detail={"reason": reason})
+        if held and hold:
+            suspense_hold_reversed(payment=payment, loan=loan, actor=actor, reason=reason)
     return payment
 
 

@@ -21,7 +21,7 @@ from loans import lock_objects as loan_locks
 from loans.models import Loan
 from loans.services import loan_post_payment
 
-from ..errors import AmountNotAllowed, DateNotAllowed, PaymentError
+from ..errors import AlreadyRecorded, AmountNotAllowed, DateNotAllowed, PaymentError
 from ..models import Payment, SuspenseItem
 from ..models.payment import GATEWAY_CHANNELS
 from ..notifications import payment_notice_queue
@@ -115,21 +115,83 @@ def received_check(
     effective_date: dt.date,
     today: dt.date,
     loan: Loan | None,
+    key: str = "",
 ) -> tuple[Decimal, str]:
     """Refuse what can never be recorded (also before a four-eyes request is made for it);
-    `today` is the loan's lender's business date. Returns the amount and the cleaned
-    reference."""
+    `today` is the loan's lender's business date; `key` the recording's own idempotency key
+    (default: the hand key, `received_key`), whose replay is not a second receipt. Returns the
+    amount and the cleaned reference."""
     if channel not in IN_HAND_CHANNELS:
         raise PaymentError("Choose how the money came: check, money order, wire or cash network.")
     amount = check_amount(amount)
     reference = clean_reference(reference)
     effective_date_check(effective_date=effective_date, today=today, loan=loan)
+    if loan is not None:
+        key = key or received_key(channel=channel, loan_id=loan.pk, reference=reference)
+        earlier = receipt_on_books(
+            loan=loan,
+            channel=channel,
+            reference=reference,
+            amount=amount,
+            effective_date=effective_date,
+            except_key=key,
+        )
+        if earlier is not None:
+            raise AlreadyRecorded(
+                f"{received_label(channel, reference)} for ${amount:,.2f} on {effective_date} "
+                f"is already on the books for this loan: {_recorded_as(earlier)}.",
+                record=earlier,
+            )
     return amount, reference
 
 
 def received_key(*, channel: str, loan_id: int, reference: str) -> str:
     """The same check (channel, loan, reference) recorded twice is one payment."""
     return f"received:{channel}:{loan_id}:{reference}"
+
+
+def receipt_on_books(
+    *,
+    loan: Loan,
+    channel: str,
+    reference: str,
+    amount: Decimal,
+    effective_date: dt.date,
+    except_key: str = "",
+) -> Payment | SuspenseItem | None:
+    """The one rule for "is this receipt already on the books?", whatever path recorded it (by
+    hand, a remittance file, applied from suspense): a payment of this loan with the same
+    channel, reference, amount and date, or money held whole in suspense for it (an item with
+    no payment: a closed loan's). A returned payment is not: its money never arrived. Another
+    amount or date under a reused reference is other money. `except_key`: the recording's own
+    key (a replay, not a second receipt)."""
+    same = {"loan": loan, "channel": channel, "amount": amount}
+    payments = Payment.objects.filter(
+        channel_reference=reference, effective_date=effective_date, **same
+    ).exclude(status=S.RETURNED)
+    items = SuspenseItem.objects.filter(
+        reference=reference, received_on=effective_date, payment=None, **same
+    )
+    return (
+        payments.exclude(idempotency_key=except_key).order_by("pk").first()
+        or items.exclude(idempotency_key=except_key).order_by("pk").first()
+    )
+
+
+# How a receipt came onto the books, by its key's prefix (received_key's is "recorded by hand").
+_PATHS = (
+    ("remit:", "imported from a remittance file"),
+    ("suspense:", "applied from suspense"),
+    ("move:", "moved from another loan"),
+)
+
+
+def _recorded_as(record: Payment | SuspenseItem) -> str:
+    """How the earlier record of a receipt reads in a refusal: which one and by what path."""
+    key = record.idempotency_key
+    how = next((how for prefix, how in _PATHS if key.startswith(prefix)), "recorded by hand")
+    what = f"payment {record.reference}" if isinstance(record, Payment) else str(record)
+    return f"{what}, {how}"
 
 
 def payment_record_received(
@@ -159,6 +221,7 @@ def payment_record_received(
             effective_date=effective_date,
             today=today or business_date(loan.lender),
             loan=loan,
+            key=idempotency_key,
         )
         key = idempotency_key or received_key(channel=channel, loan_id=loan_id, reference=reference)
         replay = _replay(key)

@@ -11,9 +11,12 @@ transaction.
 Idempotent by the money, not the reference: a line's key is `remit:` + a hash of lender,
 channel, reference, loan number, date and amount (`remittance_key`). Re-importing a file
 posts nothing twice; a lockbox reference reused on another day or for another loan is other
-money and is posted. Two identical lines in one file are refused (naming both lines): the
-import could not tell a repeat from a second payment. A line matching no loan (or more than
-one) is held in suspense as unidentified, for the batch's lender; a closed loan's or an
+money and is posted. A line whose receipt is already on the books by another path (recorded by
+hand: same loan, channel, reference, amount and date, received.receipt_on_books) is not posted
+again; the result lists it as "already recorded by hand", naming the payment. Two identical
+lines in one file are refused (naming both lines): the import could not tell a repeat from a
+second payment. A line matching no loan (or more than one) is held in suspense as
+unidentified, for the batch's lender; a closed loan's or an
 overpayment's money is held there too (received.py)."""
 
 import csv
@@ -31,7 +34,7 @@ from ismartpay.core.today import business_date
 from loans.importing import RowError
 from loans.models import Loan
 
-from ..errors import PaymentError
+from ..errors import AlreadyRecorded, PaymentError
 from ..models import Payment, SuspenseItem
 from .ownership import money_lender_check
 from .received import (
@@ -77,12 +80,23 @@ def remittance_key(
 class RemittanceResult:
     posted: int = 0  # lines posted to a loan (all or part)
     held: int = 0  # lines whose money (all or part) went to suspense
-    skipped: int = 0  # lines imported before (same reference)
+    skipped: int = 0  # lines imported before (their key, or the same money from a file)
+    # Lines whose receipt is already on the books by another path (received.receipt_on_books):
+    # recorded by hand, or applied from suspense. Each names the earlier payment.
+    recorded: list[RowError] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    def summary(self) -> str:
+        """What the import did, in one sentence for the staff page."""
+        lines = "".join(f" {r}" for r in self.recorded)
+        return (
+            f"Imported: {self.posted} posted, {self.held} held in suspense, {self.skipped} "
+            f"already imported, {len(self.recorded)} already recorded by hand.{lines}"
+        )
 
 
 class _Rollback(Exception):
@@ -127,6 +141,7 @@ def remittance_import(
                     "posted": result.posted,
                     "held": result.held,
                     "skipped": result.skipped,
+                    "already_recorded": [str(r) for r in result.recorded],
                 },
             )
     except _Rollback as exc:
@@ -201,6 +216,12 @@ def _write(line: _Line, *, batch: _Batch, actor, file_name, result: RemittanceRe
             source=Payment.Source.REMITTANCE,
             today=batch.today,
         )
+    except AlreadyRecorded as exc:  # the same receipt, recorded by hand or another way
+        if exc.record.idempotency_key.startswith("remit:"):
+            result.skipped += 1
+        else:
+            result.recorded.append(RowError(line.number, str(exc)))
+        return
     except PaymentError as exc:
         raise _Rollback(RowError(line.number, str(exc))) from exc
     result.posted += received.payment is not None

@@ -33,6 +33,7 @@ S = Payment.Status
 # received earlier (held, or posted to the wrong loan): it is not new money.
 APPLY_KEY_PREFIX = "suspense:"
 MOVE_KEY_PREFIX = "move:"
+REVERSED_KEY_PREFIX = "reversed:"  # a reversed payment's money (lifecycle.payment_reverse)
 
 
 def not_new_money() -> Q:
@@ -104,6 +105,29 @@ def suspense_hold(
             item=item, kind=A.RECEIVED, amount=amount, loan=loan, actor=actor, reason=note
         )
     return item
+
+
+def suspense_hold_reversed(*, payment: Payment, loan, actor, reason: str) -> SuspenseItem | None:
+    """A reversed payment's money the lender holds: what reached the loan (its applied amount;
+    an excess was held or refunded when it was posted) is held under `reversed:<payment>`, for
+    the loan's lender, with the payment (gateway money is refunded through the processor).
+    Inside the caller's transaction (lifecycle.payment_reverse). None when nothing reached the
+    loan."""
+    if not payment.loan_posting_id or payment.applied_amount <= ZERO:
+        return None
+    return suspense_hold(
+        key=f"{REVERSED_KEY_PREFIX}{payment.pk}",
+        amount=payment.applied_amount,
+        reason=SuspenseItem.Reason.REVERSED,
+        channel=payment.channel,
+        reference=payment.channel_reference or payment.reference,
+        received_on=payment.effective_date,
+        lender_id=loan.lender_id,
+        loan=loan,
+        payment=payment,
+        actor=actor,
+        note=f"Reversal: {reason}",
+    )
 
 
 def _item_for_update(item_id: int) -> SuspenseItem:
@@ -205,10 +229,11 @@ def suspense_move_payment(*, payment_id: int, to_loan_id: int, reason: str, acto
             )
         to_loan = loans[to_loan_id]
         money_lender_check(lender_id=loans[from_loan_id].lender_id, loan=to_loan)
-        payment_reverse(
+        payment_reverse(  # the money is re-posted (or held) here, under move:<payment>
             payment_id=payment_id,
             reason=f"Moved to loan {to_loan.loan_number}: {reason}",
             actor=actor,
+            hold=False,
         )
         result = record_in_hand(
             loan=to_loan,

@@ -97,3 +97,35 @@ def test_the_record_page_shows_the_refusal_next_to_the_date(client, linked_loan)
     assert page.status_code == 200
     assert "at most 60 days back" in page.context["form"].errors["effective_date"][0]
     assert not Payment.objects.exists()
+
+
+# 06:00 UTC on Nov 25 is 01:00 in New York (the default lender time zone) but still 22:00 on
+# Nov 24 in Los Angeles.
+AFTER_NY_MIDNIGHT = dt.datetime(2026, 11, 25, 6, 0, tzinfo=dt.UTC)
+
+
+def test_the_record_page_opened_from_a_loan_defaults_to_its_lenders_date(client):
+    west = LenderFactory(name="West Coast", timezone="America/Los_Angeles")
+    loan = LoanFactory(lender=west, interest_accrued_through=TODAY)
+    with time_machine.travel(AFTER_NY_MIDNIGHT, tick=False):
+        staff_client(client, make_staff(SUPPORT_AGENT))
+        form = client.get(f"/admin/payments/payment/record/?loan={loan.pk}").context["form"]
+        assert form.initial["effective_date"] == dt.date(2026, 11, 24)
+        assert (form.initial["loan_number"], form.initial["lender"]) == (loan.loan_number, west.pk)
+        # Opened without a loan: the default lender's date; the service checks the date against
+        # the loan chosen, next to the date field.
+        form = client.get("/admin/payments/payment/record/?loan=nonsense").context["form"]
+        assert form.initial["effective_date"] == dt.date(2026, 11, 25)
+        assert "loan_number" not in form.initial
+        page = client.post(
+            "/admin/payments/payment/record/",
+            {
+                "loan_number": loan.loan_number,
+                "channel": "check",
+                "amount": "100.00",
+                "effective_date": "2026-11-25",
+                "reference": "7004",
+            },
+        )
+    assert "future" in page.context["form"].errors["effective_date"][0]
+    assert not Payment.objects.exists()
