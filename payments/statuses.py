@@ -58,5 +58,5 @@ def payment_staff_actions(payment: Payment) -> dict[str, bool]:
         "refund": in_hand,
         "reverse": S.REVERSED in can_become,
         "move": in_hand and S.REVERSED in can_become,  # reversed here, posted on the right loan
-        "return_check": in_hand and paper_return_allowed(payment),
+        "return_check": paper_return_allowed(payment),  # posted, or reversed and held
     }

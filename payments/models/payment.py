@@ -69,11 +69,12 @@ class Payment(TimeStampedModel):
     RECEIPT_STATUSES = APPLIED_STATUSES + UNDONE_STATUSES
     IN_FLIGHT_STATUSES = (PaymentStatus.SUBMITTING, PaymentStatus.UNKNOWN)  # processor call open
     WAITING_STATUSES = (PaymentStatus.SCHEDULED, PaymentStatus.HELD)  # not sent yet
-    FINAL_STATUSES = (  # no transition leaves these (events.ALLOWED)
+    # No transition leaves these (events.ALLOWED). REVERSED is not one: a reversed check the
+    # bank later sends back unpaid becomes RETURNED.
+    FINAL_STATUSES = (
         PaymentStatus.FAILED,
         PaymentStatus.RETURNED,
         PaymentStatus.REFUNDED,
-        PaymentStatus.REVERSED,
         PaymentStatus.CANCELLED,
     )
 

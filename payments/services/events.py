@@ -24,14 +24,17 @@ ALLOWED: dict[str, set[str]] = {
     S.FAILED: set(),
     S.RETURNED: set(),
     S.REFUNDED: set(),
-    S.REVERSED: set(),
+    # REVERSED → RETURNED: a reversed check (its money held in suspense) the bank later sent
+    # back unpaid; the return voids what is still held for it (services/received.py).
+    S.REVERSED: {S.RETURNED},
     S.CANCELLED: set(),
 }
 
 
 def paper_return_allowed(payment: Payment) -> bool:
     """A check, money order or lockbox item the bank may still send back unpaid: paper whose
-    status may become RETURNED in the table above (posted; a settled one may not)."""
+    status may become RETURNED in the table above (posted, or reversed with its money held in
+    suspense; a settled one may not)."""
     return payment.channel in RETURNABLE_PAPER and S.RETURNED in ALLOWED.get(payment.status, ())
 
 

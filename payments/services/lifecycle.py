@@ -68,14 +68,21 @@ def payment_return(
         paper = paper_return_allowed(payment)
         if payment.status != S.PENDING and not paper:
             return payment
-        if payment.loan_posting_id:
+        # A check reversed before the bank returned it is no longer on the loan: its posting
+        # was already un-applied and its money held in suspense (voided by the caller), so the
+        # loan is not touched again and owes no returned-payment fee for it.
+        on_the_loan = payment.status != S.REVERSED
+        if payment.loan_posting_id and on_the_loan:
             loan_reverse_posting(
                 posting_id=payment.loan_posting_id,
                 reason=f"{'Returned check' if paper else 'ACH return'} {return_code}",
                 actor=actor,
                 actor_label=actor_label,
             )
-        loan_assess_nsf_fee(loan_id=payment.loan_id, external_ref=f"payment:{payment.pk}", on=on)
+        if on_the_loan:
+            loan_assess_nsf_fee(
+                loan_id=payment.loan_id, external_ref=f"payment:{payment.pk}", on=on
+            )
         payment.return_code = return_code
         transition(
             payment,

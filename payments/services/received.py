@@ -448,7 +448,9 @@ def payment_return_received(
             actor=actor,
             actor_label="staff",
         )
-        voided = suspense_void_for_payment(payment=payment, actor=actor, reason=reason)
+        voided, not_recovered = suspense_void_for_payment(
+            payment=payment, actor=actor, reason=reason
+        )
         audit_record(
             actor=actor,
             action="payment.return_check",
@@ -458,6 +460,7 @@ def payment_return_received(
                 "return_code": return_code,
                 "amount": str(payment.amount),
                 "suspense_voided": str(voided),
+                "not_recovered": str(not_recovered),
             },
         )
     return payment

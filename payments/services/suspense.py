@@ -333,20 +333,24 @@ def suspense_refund_finish(*, action_id: int) -> SuspenseAction:
     return step
 
 
-def suspense_void_for_payment(*, payment: Payment, actor, reason: str) -> Decimal:
+def suspense_void_for_payment(*, payment: Payment, actor, reason: str) -> tuple[Decimal, Decimal]:
     """A returned check never brought its money: void what its suspense items still hold (in
-    the caller's transaction). Returns the dollars voided."""
+    the caller's transaction). Returns the dollars voided and the dollars not recovered — what
+    had already left suspense (applied, moved or refunded) before the bank sent it back, which
+    the lender must now collect."""
     voided = ZERO
-    for item in SuspenseItem.objects.select_for_update().filter(
-        payment=payment, status=SuspenseItem.Status.OPEN
-    ):
+    items = SuspenseItem.objects.select_for_update().filter(payment=payment)
+    held = sum((item.amount for item in items), ZERO)
+    for item in items.filter(status=SuspenseItem.Status.OPEN):
         amount = item.balance
         _take(item, amount)
         SuspenseAction.objects.create(
             item=item, kind=A.VOIDED, amount=amount, actor=actor, reason=reason
         )
         voided += amount
-    return voided
+    already_voided = SuspenseAction.objects.filter(item__payment=payment, kind=A.VOIDED)
+    gone = held - sum((a.amount for a in already_voided), ZERO)
+    return voided, gone
 
 
 def suspense_balance() -> Decimal:

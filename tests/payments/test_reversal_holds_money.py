@@ -146,3 +146,44 @@ def test_reversing_twice_holds_the_money_once(linked_loan):
         payment_reverse(payment_id=payment.pk, reason=REASON, actor=None)
     assert SuspenseItem.objects.get().amount == Decimal("80.00")
     assert Payment.objects.get().status == "reversed"
+
+
+def test_a_reversed_check_the_bank_returns_voids_the_money_held_for_it(linked_loan):
+    """A check reversed (its $80.00 held in suspense) and then sent back unpaid by the bank:
+    the money never arrived, so the held $80.00 is voided and cannot be refunded or applied;
+    the loan, already without the posting, is not touched again and owes no returned-payment
+    fee (the payment is no longer on it)."""
+    from payments.services.received import payment_return_received
+
+    payment = check(linked_loan).payment
+    payment_reverse(payment_id=payment.pk, reason=REASON, actor=None)
+    postings_before = LoanPosting.objects.filter(loan=linked_loan).count()
+
+    payment_return_received(payment_id=payment.pk, return_code="NSF", reason=REASON, actor=None)
+
+    payment.refresh_from_db()
+    item = SuspenseItem.objects.get(idempotency_key=f"reversed:{payment.pk}")
+    assert (payment.status, payment.return_code) == ("returned", "NSF")
+    assert (item.balance, item.status) == (Decimal("0.00"), "cleared")
+    assert LoanPosting.objects.filter(loan=linked_loan).count() == postings_before
+
+
+def test_a_reversed_check_returned_after_its_money_was_refunded_reports_the_shortfall(
+    linked_loan,
+):
+    """The held $80.00 was refunded by outgoing check before the bank returned the original:
+    nothing is left to void, and the audit row says $80.00 was not recovered."""
+    from accounts.models import AuditEvent
+    from payments.services.received import payment_return_received
+
+    payment = check(linked_loan).payment
+    payment_reverse(payment_id=payment.pk, reason=REASON, actor=None)
+    item = SuspenseItem.objects.get(idempotency_key=f"reversed:{payment.pk}")
+    suspense_refund(
+        item_id=item.pk, amount=Decimal("80.00"), reason=REASON, actor=None, reference="OUT-1"
+    )
+
+    payment_return_received(payment_id=payment.pk, return_code="NSF", reason=REASON, actor=None)
+
+    row = AuditEvent.objects.filter(action="payment.return_check").latest("pk")
+    assert (row.details["suspense_voided"], row.details["not_recovered"]) == ("0.00", "80.00")
