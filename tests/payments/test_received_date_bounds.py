@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 from factories import LenderFactory, LoanFactory
+from staff_helpers import form_token
 from staff_money_helpers import TODAY, TUESDAY, make_staff, staff_client
 
 from accounts.roles import SUPPORT_AGENT
@@ -92,6 +93,7 @@ def test_the_record_page_shows_the_refusal_next_to_the_date(client, linked_loan)
             "amount": "100.00",
             "effective_date": "2020-01-01",
             "reference": "7003",
+            "submit_token": form_token(),
         },
     )
     assert page.status_code == 200
