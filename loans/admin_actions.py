@@ -11,6 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from accounts.audit import AuditedAdminMixin, audit_record
+from ismartpay.core.today import business_date
 
 from . import admin_forms as f
 from .borrower_requests import borrower_request_decide
@@ -22,10 +23,12 @@ from .staff_requests import (
     ACT_PERMISSION,
     APPROVE_PERMISSION,
     REQUEST_PERMISSION,
+    FormAlreadyUsed,
     StaffActionError,
     StaffActionNotAllowed,
     done_alone_today,
     preview,
+    request_lender,
     staff_action_submit,
     staff_request_approve,
     staff_request_reject,
@@ -77,7 +80,8 @@ def money_action_view(model_admin, request, *, kind: str, loan: Loan, payment=No
         except StaffActionNotAllowed as exc:
             raise PermissionDenied(str(exc)) from exc
         except StaffActionError as exc:
-            form.add_error("amount" if "amount" in form.fields else None, str(exc))
+            top = isinstance(exc, FormAlreadyUsed) or "amount" not in form.fields
+            form.add_error(None if top else "amount", str(exc))
         else:
             return _submitted(
                 request, outcome, kind=kind, loan=loan, payment=payment, reason=reason
@@ -325,7 +329,9 @@ class StaffRequestAdmin(AuditedAdminMixin, admin.ModelAdmin):
     def _decide(self, request, pk, *, approve: bool):
         if not request.user.has_perm(APPROVE_PERMISSION):
             raise PermissionDenied
-        staff_request = get_object_or_404(StaffRequest.objects.select_related("loan"), pk=pk)
+        staff_request = get_object_or_404(
+            StaffRequest.objects.select_related("loan__lender", "lender"), pk=pk
+        )
         if request.method != "POST":
             return redirect(reverse("admin:loans_staffrequest_change", args=[pk]))
         form = f.DecisionForm(request.POST)
@@ -335,7 +341,7 @@ class StaffRequestAdmin(AuditedAdminMixin, admin.ModelAdmin):
                 done = staff_request_approve(
                     request_id=pk,
                     actor=request.user,
-                    on=lender_today(staff_request.loan),
+                    on=business_date(request_lender(staff_request)),
                     note=note,
                 )
             else:

@@ -7,13 +7,16 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Q, Subquery
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
 from ismartpay.core.free_text import NoCardNumbersInText
+from ismartpay.core.submit_token import OneTimeTokenForm
 
+from . import flags
 from .admin_actions import lender_today
 from .collections import (
     OPEN_LOAN,
@@ -23,7 +26,8 @@ from .collections import (
     contact_note_add,
     promise_add,
 )
-from .models import AccountFlag, ContactNote, DelinquencySnapshot, Loan, PromiseToPay
+from .models import AccountFlag, ContactNote, DelinquencySnapshot, Loan, PromiseToPay, StaffRequest
+from .staff_requests import StaffActionError, StaffActionNotAllowed, staff_action_submit
 
 CONTACT_PERMISSION = "loans.record_contact"
 FLAG_PERMISSION = "loans.manage_account_flags"
@@ -56,11 +60,13 @@ class PromiseForm(NoCardNumbersInText, forms.Form):
     amount = forms.DecimalField(max_digits=12, decimal_places=2, min_value=0)
 
 
-class FlagForm(NoCardNumbersInText, forms.Form):
+class FlagForm(NoCardNumbersInText, OneTimeTokenForm):
     loan = _loan_field()
     kind = forms.ChoiceField(choices=AccountFlag.Kind.choices, label="Flag")
     start_date = forms.DateField(help_text="YYYY-MM-DD")
-    end_date = forms.DateField(required=False, help_text="Blank: until ended")
+    end_date = forms.DateField(
+        required=False, help_text="Blank: until ended (not for hardship: give its last day)"
+    )
     reason = forms.CharField(widget=forms.Textarea, min_length=10)
 
 
@@ -74,10 +80,13 @@ def _form_page(model_admin, request, form_class, call, *, title, initial=None, f
     form = form_class(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            call(form.cleaned_data)
-        except CollectionsError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+            response = call(form.cleaned_data)
+        except (CollectionsError, StaffActionError) as exc:
+            field = getattr(exc, "field", None) or getattr(exc.__cause__, "field", None)
+            form.add_error(field if field in form.fields else None, str(exc))
         else:
+            if isinstance(response, HttpResponse):  # a request waiting for a supervisor
+                return response
             messages.success(request, f"{title}: saved.")
             return redirect(reverse(f"admin:loans_{model_admin.model._meta.model_name}_changelist"))
     context = {
@@ -188,14 +197,7 @@ class AccountFlagAdmin(_ReadOnly):
             self,
             request,
             FlagForm,
-            lambda d: account_flag_set(
-                loan_id=d["loan"].pk,
-                kind=d["kind"],
-                start_date=d["start_date"],
-                end_date=d["end_date"],
-                reason=d["reason"],
-                actor=request.user,
-            ),
+            lambda d: _flag_set(request, d),
             title="Set an account flag",
             initial={"loan": request.GET.get("loan")},
         )
@@ -216,6 +218,35 @@ class AccountFlagAdmin(_ReadOnly):
             title=f"End the {flag.get_kind_display().lower()} flag",
             flag=flag,
         )
+
+
+def _flag_set(request, d):
+    """A flag that changes money (hardship, military) becomes a request another supervisor
+    approves (loans/flags.py CHANGES_MONEY); bankruptcy and deceased are set at once."""
+    if d["kind"] not in flags.CHANGES_MONEY:
+        account_flag_set(
+            loan_id=d["loan"].pk,
+            kind=d["kind"],
+            start_date=d["start_date"],
+            end_date=d["end_date"],
+            reason=d["reason"],
+            actor=request.user,
+        )
+        return None
+    try:
+        outcome = staff_action_submit(
+            kind=StaffRequest.Kind.ACCOUNT_FLAG,
+            loan_id=d["loan"].pk,
+            reason=d["reason"],
+            actor=request.user,
+            on=lender_today(d["loan"]),
+            params={"flag": d["kind"], "start_date": d["start_date"], "end_date": d["end_date"]},
+            token=d["submit_token"],
+        )
+    except StaffActionNotAllowed as exc:
+        raise PermissionDenied(str(exc)) from exc
+    messages.success(request, "Flag recorded: another supervisor approves it.")
+    return redirect(reverse("admin:loans_staffrequest_change", args=[outcome.request.pk]))
 
 
 @admin.register(DelinquencySnapshot)

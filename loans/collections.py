@@ -148,6 +148,18 @@ def _refresh_rate_caps(loan: Loan) -> None:
     loan.save(update_fields=["rate_caps", "updated_at"])
 
 
+def flag_set_check(*, loan: Loan, kind: str, start_date: dt.date, end_date: dt.date | None):
+    """A known flag, an end date where the flag needs one (flags.END_REQUIRED), and the dates
+    within `flag_dates_check`."""
+    if kind not in flags.KINDS:
+        raise CollectionsError("Choose a flag.", field="kind")
+    flag_dates_check(loan=loan, start_date=start_date, end_date=end_date)
+    if kind in flags.END_REQUIRED and end_date is None:
+        raise CollectionsError(
+            "A hardship flag needs an end date (the last day fees are paused).", field="end_date"
+        )
+
+
 def flag_dates_check(*, loan: Loan, start_date: dt.date, end_date: dt.date | None) -> None:
     """A flag starts no earlier than the loan's contract date and ends on or after its start
     (both days inclusive: a one-day flag ends the day it starts); neither date is more than
@@ -191,12 +203,10 @@ def account_flag_set(
 ) -> AccountFlag:
     """Set a flag for `start_date`..`end_date` (None: until ended), audited; the dates within
     `flag_dates_check`."""
-    if kind not in flags.KINDS:
-        raise CollectionsError("Choose a flag.", field="kind")
     reason = _require_text(reason, field="reason", what="a reason")
     with transaction.atomic():
         loan = lock_objects.loan_for_update(loan_id)
-        flag_dates_check(loan=loan, start_date=start_date, end_date=end_date)
+        flag_set_check(loan=loan, kind=kind, start_date=start_date, end_date=end_date)
         flag = AccountFlag.objects.create(
             loan=loan,
             kind=kind,

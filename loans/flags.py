@@ -11,6 +11,12 @@ business date, whether to skip what they would do.
 | bankruptcy | — | stopped | — | stopped | — |
 | deceased | — | stopped | stopped | stopped | — |
 
+Who sets them (loans/staff_requests.py, kind `account_flag`): a flag that changes money —
+hardship (pauses late fees) and military (caps the rate) — waits for a second supervisor, and a
+hardship flag needs an end date (within the flag horizon, loans/collections.py). Bankruptcy and
+deceased change no money (they stop notices and autopay): one supervisor sets them alone.
+Ending any flag early is one person's: it only restores the contract's terms.
+
 Collection notices: past-due reminders, late-fee notices, promise-to-pay reminders. Every
 notice adds the due-date, "autopay will debit" and Reg E amount-change reminders.
 """
@@ -32,6 +38,10 @@ KINDS = (HARDSHIP, MILITARY, BANKRUPTCY, DECEASED)
 SCRA_APR_CAP = Decimal("6.00")
 
 _PAUSE_LATE_FEES = (HARDSHIP, MILITARY)
+# Flags that change what the borrower owes (a fee pause, a rate cap): four eyes to set them.
+CHANGES_MONEY = (HARDSHIP, MILITARY)
+# Flags that must end on a date when set (a hardship pause is never open-ended).
+END_REQUIRED = (HARDSHIP,)
 _STOP_COLLECTION_NOTICES = (HARDSHIP, BANKRUPTCY, DECEASED)
 _STOP_ALL_NOTICES = (DECEASED,)
 _STOP_AUTOPAY = (BANKRUPTCY, DECEASED)

@@ -17,7 +17,14 @@ KINDS = [
     "move_payment",
     "suspense_refund",
     "rate_change",
+    "remittance",
+    "suspense_apply",
+    "account_flag",
 ]
+# Kinds with no amount (they always need a second supervisor).
+NO_AMOUNT_KINDS = ["rate_change", "account_flag"]
+# Kinds that may name no loan: a refund of unidentified suspense; a remittance file (many loans).
+NO_LOAN_KINDS = ["suspense_refund", "remittance"]
 PAYMENT_KINDS = ["refund", "reverse", "return_check", "move_payment"]
 
 
@@ -45,6 +52,9 @@ class StaffRequest(TimeStampedModel):
         MOVE_PAYMENT = "move_payment", "Payment moved to another loan"
         SUSPENSE_REFUND = "suspense_refund", "Suspense refund"
         RATE_CHANGE = "rate_change", "Rate change"
+        REMITTANCE = "remittance", "Remittance file"
+        SUSPENSE_APPLY = "suspense_apply", "Suspense applied to a loan"
+        ACCOUNT_FLAG = "account_flag", "Account flag (hardship or SCRA)"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting for a supervisor"
@@ -62,6 +72,11 @@ class StaffRequest(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="staff_requests",
     )
+    # The lender whose business day and threshold the request counts against (loan.lender, or a
+    # remittance file's lender). Null on requests made before it was recorded.
+    lender = models.ForeignKey(
+        "loans.Lender", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     # Refunds, reversals, returns and moves name the payment; money received names the payment
     # it made once executed; waivers, credits and rate changes name only the loan.
     payment = models.ForeignKey(
@@ -76,7 +91,9 @@ class StaffRequest(TimeStampedModel):
     amount = money_field(null=True, blank=True)
     # What else the service needs, as JSON strings: received {channel, reference,
     # effective_date}; return_check {return_code}; move_payment {to_loan}; suspense_refund
-    # {item, reference}; rate_change {apr_percent}. Outcome ids are added on execution
+    # {item, reference}; rate_change {apr_percent}; remittance {lender, channel, file_name,
+    # lines: [{number, loan_id, loan_number, label, amount, date, reference}]}; suspense_apply
+    # {item}; account_flag {flag, start_date, end_date}. Outcome ids are added on execution
     # (received: {suspense}).
     params = models.JSONField(default=dict, blank=True)
     reason = models.TextField()
@@ -87,6 +104,9 @@ class StaffRequest(TimeStampedModel):
     # `<kind>:<the form's one-time token>`: a resubmitted form finds this row and gets the
     # first outcome instead of a second action or request.
     submit_key = models.CharField(max_length=120, null=True, blank=True, unique=True)
+    # SHA-256 of who submitted what (actor, kind, loan, payment, amount, params as submitted):
+    # the same token with anything else is refused, never replayed (staff_requests.py).
+    submit_fingerprint = models.CharField(max_length=64, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="staff_requests_made"
@@ -127,7 +147,7 @@ class StaffRequest(TimeStampedModel):
                 name="staff_request_status_valid",
             ),
             models.CheckConstraint(
-                condition=Q(amount__gt=0) | Q(kind="rate_change", amount__isnull=True),
+                condition=Q(amount__gt=0) | Q(kind__in=NO_AMOUNT_KINDS, amount__isnull=True),
                 name="staff_request_amount_positive",
             ),
             models.CheckConstraint(
@@ -135,7 +155,7 @@ class StaffRequest(TimeStampedModel):
                 name="staff_request_payment_kinds_name_payment",
             ),
             models.CheckConstraint(
-                condition=Q(loan__isnull=False) | Q(kind="suspense_refund"),
+                condition=Q(loan__isnull=False) | Q(kind__in=NO_LOAN_KINDS),
                 name="staff_request_names_loan",
             ),
             models.CheckConstraint(

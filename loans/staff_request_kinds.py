@@ -14,6 +14,7 @@ from decimal import Decimal
 from accounts.audit import audit_record
 from ismartpay.core.money import ZERO
 
+from . import staff_request_kinds_more as more
 from .allocation import AllocationError, Balances, allocate, apply, payoff_amount
 from .four_eyes import (
     balances_after_credit,
@@ -46,12 +47,17 @@ def refusals() -> tuple[type[Exception], ...]:
     """The domain errors a service raises when it refuses (the loan as it stands now)."""
     from payments.errors import PaymentError
 
-    return (PaymentError, LoanPostingError, AllocationError, KindRefused)
+    from .collections import CollectionsError
+
+    return (PaymentError, LoanPostingError, AllocationError, KindRefused, CollectionsError)
+
+
+lender_of = more.lender_of  # a remittance file's lender (it names no one loan)
 
 
 def amount_at_stake(kind: str, amount, payment) -> Decimal | None:
     """Dollars that count against the threshold; None for a rate change (no amount)."""
-    if kind == K.RATE_CHANGE:
+    if kind in (K.RATE_CHANGE, K.ACCOUNT_FLAG):
         return None
     if kind in WHOLE_PAYMENT:
         return payment.amount
@@ -72,6 +78,10 @@ def clean_params(
 
     if kind in (K.MOVE_PAYMENT, K.SUSPENSE_REFUND):
         _require_reason(reason)
+    if kind in more.KINDS:
+        return more.clean_params(
+            kind, loan=loan, amount=amount, params=params, reason=reason, on=on
+        )
     if kind == K.RECORD_RECEIVED:
         effective = params["effective_date"]
         _amount, reference = received_check(
@@ -117,6 +127,8 @@ def preview(
     if kind == K.RECORD_RECEIVED:
         applied = min(_fits(loan, amount, params or {}, on), payoff_amount(before))
         return before, apply(before, allocate(before, applied)) if applied else before
+    if kind in more.KINDS:
+        return before, more.preview(kind, before, amount)
     if kind not in (*WHOLE_PAYMENT, K.MOVE_PAYMENT):
         return before, before  # a suspense refund or a rate change moves no balance today
     posting_id = payment.loan_posting_id if payment is not None else None
@@ -160,6 +172,10 @@ def snapshots(
             kind=kind, loan=loan, amount=amount, on=on, payment=payment, params=params
         )
         before, after = (snapshot(b) for b in balances)
+    if kind in more.KINDS:
+        return more.snapshots(
+            kind, loan=loan, amount=amount, params=params, before=before, after=after
+        )
     if kind == K.RECORD_RECEIVED:
         after = {**after, "suspense": str(amount - _fits(loan, amount, params, on))}
     if kind == K.RATE_CHANGE:
@@ -247,6 +263,8 @@ def figures_standing(request: StaffRequest, on: dt.date, done: Done | None = Non
 
 def execute(request: StaffRequest, *, actor, on: dt.date, reason: str, key: str) -> Done:
     """Run the one service for the request's kind (with `key` where the service takes one)."""
+    if request.kind in more.KINDS:
+        return more.execute(request, actor=actor, on=on, reason=reason, key=key)
     return _SERVICES[request.kind](request, actor=actor, on=on, reason=reason, key=key)
 
 
@@ -354,9 +372,13 @@ def _record(request: StaffRequest, *, actor, on: dt.date, reason: str, key: str)
         reason=reason,
         today=on,
     )
-    posting_id = result.payment.loan_posting_id if result.payment else None
-    posting = LoanPosting.objects.filter(pk=posting_id).first() if posting_id else None
-    return Done(posting, result.payment, _ids(result))
+    return Done(posting_of(result.payment), result.payment, _ids(result))
+
+
+def posting_of(payment) -> LoanPosting | None:
+    """The ledger row a payment made (None: none yet, or no payment)."""
+    posting_id = payment.loan_posting_id if payment else None
+    return LoanPosting.objects.filter(pk=posting_id).first() if posting_id else None
 
 
 def _ids(received) -> dict:

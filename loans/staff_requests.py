@@ -1,6 +1,8 @@
 """Staff money actions with four eyes: a fee waiver, a credit adjustment, a refund or a
-reversal of a payment, money received in hand (check, wire, cash network), a returned check,
-a payment moved to another loan, a suspense refund, and a rate change.
+reversal of a payment, money received in hand (check, wire, cash network), a remittance file
+(one request for the whole batch: its total counts), a returned check, a payment moved to
+another loan, suspense applied to a loan or refunded, a rate change, and an account flag that
+changes money (hardship, SCRA: no amount, so always a second supervisor).
 
 `staff_action_submit` either acts at once — the staff member holds the action's permission and
 `may_act_alone` says the amount, with what was done alone today, is at or below the lender's
@@ -9,18 +11,19 @@ a payment moved to another loan, a suspense refund, and a rate change.
 (`staff_request_approve`) or rejects it; nobody decides their own (refused here and by a
 database constraint). Acting alone is recorded too (a request approved at once, no decider):
 its amount counts against the threshold for the rest of the lender's business day, and the
-recovery sweep finishes it if the process died before it executed.
+recovery sweep finishes it if the process died before it executed (staff_requests_resume.py).
 
 Approval claims the request under its row lock (pending → approved, committed); execution then
 locks the row again, runs the one service for the kind (loans/staff_request_kinds.py) with the
 request's idempotency key and marks it executed in the same transaction: two approvals, or an
 approval and the sweep, execute once. A form's one-time token (`token`) names the request, so
-a resubmitted form returns the first outcome.
+a resubmitted form returns the first outcome — only when the same person resubmits the same
+action (kind, loan, payment, amount, params: `submit_fingerprint`); the token with anything
+else is refused (FormAlreadyUsed) and nothing is written.
 """
 
 import datetime as dt
 import logging
-from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -30,12 +33,13 @@ from django.utils import timezone
 
 from accounts.audit import audit_record
 from ismartpay.core.money import ZERO
+from ismartpay.core.submit_token import FORM_ALREADY_USED, submit_fingerprint
 from ismartpay.core.today import business_date
 
 from . import lock_objects as loan_locks
 from . import staff_request_kinds as kinds
 from .four_eyes import needs_second_approval
-from .models import Loan, LoanPosting, StaffRequest
+from .models import Lender, Loan, LoanPosting, StaffRequest
 from .staff_request_kinds import preview  # noqa: F401  (the admin's page imports it from here)
 
 logger = logging.getLogger("ismartpay.staff_requests")
@@ -53,15 +57,14 @@ ACT_PERMISSION = {
     K.MOVE_PAYMENT: "payments.manage_suspense",
     K.SUSPENSE_REFUND: "payments.manage_suspense",
     K.RATE_CHANGE: "loans.change_loan_terms",
+    K.REMITTANCE: "payments.record_payment",
+    K.SUSPENSE_APPLY: "payments.manage_suspense",
+    K.ACCOUNT_FLAG: "loans.manage_account_flags",
 }
 # `loans.request_adjustment` lets an agent only ask, for these kinds.
 REQUEST_PERMISSION = "loans.request_adjustment"
 REQUESTABLE = (K.WAIVE_FEE, K.CREDIT, K.REFUND, K.REVERSE)
 APPROVE_PERMISSION = "loans.approve_request"
-# An approved request not executed this long after its claim: its process died (the sweep's
-# STUCK_AFTER convention, payments/recovery.py).
-RESUME_AFTER = dt.timedelta(seconds=60)
-RESUME_BATCH = 100
 
 
 class StaffActionError(ValueError):
@@ -72,6 +75,12 @@ class StaffActionNotAllowed(StaffActionError):
     """The staff member's role does not allow this (the admin answers 403 or shows it)."""
 
 
+class FormAlreadyUsed(StaffActionError):
+    """The form's one-time token was already used for another action (another loan, amount,
+    person…): a replay would hide that this one was never done. The admin shows it at the
+    form's top."""
+
+
 @dataclass(frozen=True)
 class Outcome:
     request: StaffRequest | None  # a pending request, or None when done at once
@@ -80,10 +89,12 @@ class Outcome:
     replayed: bool = False  # a resubmitted form: this is the first submit's outcome
 
 
-def done_alone_today(kind: str, loan: Loan, day: dt.date) -> Decimal:
-    """Dollars of `kind` done on `loan` without a second approval on business day `day`."""
+def done_alone_today(kind: str, loan: Loan | None, day: dt.date, lender=None) -> Decimal:
+    """Dollars of `kind` done on `loan` without a second approval on business day `day`; with
+    no loan (a remittance file), done for `lender` with no loan."""
+    where = {"loan": loan} if loan is not None else {"loan__isnull": True, "lender": lender}
     rows = StaffRequest.objects.filter(
-        loan=loan,
+        **where,
         kind=kind,
         acted_alone=True,
         business_date=day,
@@ -101,19 +112,30 @@ def threshold_for(kind: str, lender) -> Decimal:
     return lender.four_eyes_threshold
 
 
-def may_act_alone(user, kind: str, amount: Decimal | None, loan: Loan | None) -> bool:
+def may_act_alone(
+    user, kind: str, amount: Decimal | None, loan: Loan | None, *, lender=None
+) -> bool:
     """The one decision: `user` holds the action's permission and the amount — with every
     same-kind action done alone on the loan today, by anyone — is at or below the lender's
-    threshold for the kind (`threshold_for`, four_eyes.needs_second_approval). Money no loan
-    was matched to has no lender threshold: always a second approval."""
-    if not user.has_perm(ACT_PERMISSION[kind]) or loan is None:
+    threshold for the kind (`threshold_for`, four_eyes.needs_second_approval). A remittance
+    file names no one loan: its total counts with the same day's files done alone for
+    `lender`. Money no loan was matched to has no lender threshold: always a second approval."""
+    lender = loan.lender if loan is not None else lender
+    if not user.has_perm(ACT_PERMISSION[kind]) or lender is None:
         return False
-    day = business_date(loan.lender)
-    return not needs_second_approval(
-        amount,
-        threshold_for(kind, loan.lender),
-        done_alone_today=done_alone_today(kind, loan, day),
-    )
+    today = done_alone_today(kind, loan, business_date(lender), lender)
+    return not needs_second_approval(amount, threshold_for(kind, lender), done_alone_today=today)
+
+
+def _replay_of(key: str | None, fingerprint: str) -> "Outcome | None":
+    """The first outcome of this form, when it asked for exactly this; refused when the token
+    was used for anything else (nothing written, nothing replayed)."""
+    first = StaffRequest.objects.filter(submit_key=key).first() if key else None
+    if first is None:
+        return None
+    if first.submit_fingerprint != fingerprint:
+        raise FormAlreadyUsed(FORM_ALREADY_USED)
+    return _replay(first)
 
 
 def _refuse_role(actor, kind: str) -> None:
@@ -145,9 +167,17 @@ def staff_action_submit(
         raise StaffActionError("Give a reason.")
     _refuse_role(actor, kind)
     key = f"{kind}:{token}"[:120] if token else None
-    first = StaffRequest.objects.filter(submit_key=key).first() if key else None
-    if first is not None:  # a resubmit: the first outcome, even if it could not be done again
-        return _replay(first)
+    fingerprint = submit_fingerprint(
+        actor=actor,
+        kind=kind,
+        loan_id=loan_id,
+        payment_id=payment_id,
+        amount=amount,
+        params=params,
+    )
+    replay = _replay_of(key, fingerprint)
+    if replay is not None:  # a resubmit: the first outcome, even if it could not be done again
+        return replay
     loan, payment, amount, params, before, after = _prepare(
         kind=kind,
         loan_id=loan_id,
@@ -157,16 +187,20 @@ def staff_action_submit(
         reason=reason,
         on=on,
     )
+    lender = loan.lender if loan is not None else kinds.lender_of(kind, params)
     with transaction.atomic():
         if loan is not None:  # one decision at a time per loan: the day's sum can't race
             loan_locks.loan_for_update(loan.pk)
-        first = StaffRequest.objects.filter(submit_key=key).first() if key else None
-        if first is not None:  # submitted twice at once: the other one won the loan's lock
-            return _replay(first)
-        alone = may_act_alone(actor, kind, amount, loan)
+        elif lender is not None:  # a remittance file: one at a time per lender
+            Lender.objects.select_for_update().get(pk=lender.pk)
+        replay = _replay_of(key, fingerprint)
+        if replay is not None:  # submitted twice at once: the other one won the lock
+            return replay
+        alone = may_act_alone(actor, kind, amount, loan, lender=lender)
         request = StaffRequest.objects.create(
             kind=kind,
             loan=loan,
+            lender=lender,
             payment=payment,
             amount=amount,
             params=params,
@@ -176,8 +210,9 @@ def staff_action_submit(
             after=after,
             acted_alone=alone,
             status=S.APPROVED if alone else S.PENDING,
-            business_date=business_date(loan.lender) if loan else business_date(),
+            business_date=business_date(lender),
             submit_key=key,
+            submit_fingerprint=fingerprint if key else "",
         )
         if not alone:
             _audit_request_made(request, actor=actor, reason=reason, loan_id=loan_id)
@@ -195,7 +230,7 @@ def _audit_request_made(request: StaffRequest, *, actor, reason: str, loan_id: i
             "kind": request.kind,
             "amount": str(request.amount),
             "loan": loan_id,
-            **request.params,
+            **_brief(request.params),
         },
     )
 
@@ -209,6 +244,20 @@ def _do_now(request: StaffRequest, *, actor, on: dt.date, reason: str) -> Outcom
         raise
     request.refresh_from_db()
     return Outcome(request=None, posting=posting, done=request)
+
+
+def _brief(params: dict) -> dict:
+    """Params for the audit row (a remittance file's lines are counted, not copied)."""
+    if "lines" in params:
+        return {**params, "lines": len(params["lines"])}
+    return params
+
+
+def request_lender(request: StaffRequest):
+    """The lender whose business day the request is decided on."""
+    if request.loan_id is not None:
+        return request.loan.lender
+    return request.lender
 
 
 def _prepare(*, kind, loan_id, payment_id, amount, params, reason, on):
@@ -342,72 +391,17 @@ def staff_request_approve(*, request_id: int, actor, on: dt.date, note: str = ""
     try:
         _finish(request, actor=actor, on=on, reason=f"{request.reason} (approved by {actor.email})")
     except StaffActionError as exc:
-        _release(request)
+        release(request)
         raise StaffActionError(f"Not done: {exc} The request is still waiting.") from exc
     request.refresh_from_db()
     return request
 
 
-def _release(request: StaffRequest) -> None:
+def release(request: StaffRequest) -> None:
+    """An approval's claim given back (pending again, no decider)."""
     StaffRequest.objects.filter(pk=request.pk, status=S.APPROVED).update(
         status=S.PENDING, decided_by=None, decided_at=None, updated_at=timezone.now()
     )
-
-
-def staff_requests_resume(*, wall: dt.datetime) -> Counter:
-    """Recovery: finish requests approved (by a second supervisor, or acting alone) whose
-    process died after the claim and before executing, once RESUME_AFTER has passed. Each is
-    taken with a compare-and-set of its `updated_at` (the lease), so two sweeps never work the
-    same one; execution itself is once by the row lock and the status. Refused now: an
-    approval goes back to pending, an action done alone is marked rejected (not done)."""
-    outcomes: Counter = Counter()
-    rows = StaffRequest.objects.filter(status=S.APPROVED, updated_at__lt=wall - RESUME_AFTER)
-    for pk, seen in rows.order_by("pk").values_list("pk", "updated_at")[:RESUME_BATCH]:
-        taken = StaffRequest.objects.filter(pk=pk, status=S.APPROVED, updated_at=seen)
-        if taken.update(updated_at=wall) != 1:
-            outcomes["requests_held_elsewhere"] += 1
-            continue
-        request = StaffRequest.objects.select_related(
-            "loan__lender", "decided_by", "requested_by"
-        ).get(pk=pk)
-        outcomes[_resume_one(request)] += 1
-    return outcomes
-
-
-def _resume_one(request: StaffRequest) -> str:
-    actor = request.requested_by if request.acted_alone else request.decided_by
-    reason = request.reason
-    if not request.acted_alone:
-        reason = f"{reason} (approved by {actor.email})"
-    on = business_date(request.loan.lender if request.loan else None)
-    try:
-        _finish(request, actor=actor, on=on, reason=reason)
-    except StaffActionError as exc:
-        if request.acted_alone:
-            StaffRequest.objects.filter(pk=request.pk, status=S.APPROVED).update(
-                status=S.REJECTED, decision_note=f"Not done: {exc}"[:200], updated_at=timezone.now()
-            )
-        else:
-            _release(request)
-        audit_record(
-            actor=None,
-            action="staff_request.resume_refused",
-            target=request,
-            reason=str(exc),
-            details={"kind": request.kind},
-        )
-        return "requests_refused"
-    except Exception:
-        logger.exception("resuming staff request %s failed; the next sweep retries", request.pk)
-        return "requests_error"
-    audit_record(
-        actor=None,
-        action="staff_request.resume",
-        target=request,
-        reason="Finished by the recovery sweep after the process died",
-        details={"kind": request.kind, "acted_alone": request.acted_alone},
-    )
-    return "requests_resumed"
 
 
 def _refund_claimed(request: StaffRequest) -> bool:

@@ -14,6 +14,7 @@ from ismartpay.admin_dashboard import NoFullNumberSearchMixin
 from loans.admin_actions import payment_action_view
 
 from .admin_staff_money import StaffMoneyAdminMixin
+from .admin_suspense import SuspenseItemAdmin  # noqa: F401  (registers the suspense pages)
 from .autopay import admin as autopay_admin  # noqa: F401 — autopay plans, debits, job runs
 from .errors import PaymentError
 from .models import Notice, Payment, PaymentEvent, PaymentMethod

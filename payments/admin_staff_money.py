@@ -1,20 +1,21 @@
 """Staff pages for money from every channel (issue 13): record a check, wire or cash-network
 payment; take a phone payment; import a remittance file; mark a check returned; move a
-misapplied payment; apply or refund suspense. Each page checks its permission (403 otherwise),
-parses with a form, calls one service, shows a domain error next to its field; the services
-write the audit rows. Behind the admin's second factor like every admin page."""
+misapplied payment (suspense has its own pages: admin_suspense.py). Each page checks its
+permission (403 otherwise), parses with a form, calls one service, shows a domain error next to
+its field; the services write the audit rows. Behind the admin's second factor like every
+admin page."""
 
-from django.contrib import admin, messages
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Sum
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from ismartpay.core.money import ZERO
+from ismartpay.core.today import business_date as lender_today_of
 from loans.admin_actions import lender_today
 from loans.models import Loan, StaffRequest
 from loans.staff_requests import (
+    FormAlreadyUsed,
     StaffActionError,
     StaffActionNotAllowed,
     staff_action_submit,
@@ -28,19 +29,20 @@ from .forms.staff_money import (
     RecordReceivedForm,
     RemittanceForm,
     ReturnCheckForm,
-    SuspenseApplyForm,
-    SuspenseRefundForm,
     field_for_error,
     record_initial,
 )
 from .gateways.base import GatewayError
-from .models import Payment, SuspenseAction, SuspenseItem
-from .services import new_idempotency_key
+from .models import Payment, SuspenseItem
 from .services.payoff import loan_reopened_without_autopay
-from .services.phone import PHONE_AUTHORIZATION_SCRIPT, payment_take_by_phone
+from .services.phone import (
+    PHONE_AUTHORIZATION_SCRIPT,
+    payment_take_by_phone,
+    phone_form_key,
+    phone_key_from_form,
+)
 from .services.received import received_label
-from .services.remittance import remittance_import
-from .services.suspense import suspense_apply
+from .services.remittance import remittance_check, remittance_total
 
 RECORD = "payments.record_payment"
 MANAGE_SUSPENSE = "payments.manage_suspense"
@@ -57,7 +59,7 @@ REOPENED_NOTE = (
 K = StaffRequest.Kind
 
 
-def _requested(request, outcome, message=""):
+def requested(request, outcome, message=""):
     message = message or "Above the four-eyes threshold: another supervisor approves it."
     messages.success(request, message)
     return redirect(reverse("admin:loans_staffrequest_change", args=[outcome.request.pk]))
@@ -70,7 +72,7 @@ def _received_done(request, outcome):
         lender = outcome.request.loan.lender  # the form found the loan
         limit = threshold_for(K.RECORD_RECEIVED, lender)
         message = f"Above {lender.name}'s ${limit:,} limit for recording money alone: "
-        return _requested(request, outcome, message + "a supervisor approves it.")
+        return requested(request, outcome, message + "a supervisor approves it.")
     done = outcome.done
     suspense = SuspenseItem.objects.filter(pk=done.params.get("suspense")).first()
     note = f" ${suspense.amount:,} held in suspense." if suspense else ""
@@ -163,9 +165,7 @@ class StaffMoneyAdminMixin:
     def phone_view(self, request):
         if not request.user.has_perm(RECORD):
             raise PermissionDenied
-        form = PhonePaymentForm(
-            request.POST or None, initial={"idempotency_key": new_idempotency_key()}
-        )
+        form = PhonePaymentForm(request.POST or None, initial={"idempotency_key": phone_form_key()})
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
@@ -174,7 +174,7 @@ class StaffMoneyAdminMixin:
                     amount=data["amount"],
                     authorized_by=data["authorized_by"],
                     actor=request.user,
-                    idempotency_key=data["idempotency_key"],
+                    idempotency_key=phone_key_from_form(data["idempotency_key"]),
                     card=data.get("card"),
                     bank=data.get("bank"),
                     confirm_duplicate=data["confirm_duplicate"],
@@ -205,6 +205,8 @@ class StaffMoneyAdminMixin:
         )
 
     def remittance_view(self, request):
+        """The file is validated here; the batch is one staff request (four eyes above the
+        lender's threshold, loans/staff_requests.py), its lines stored, the file never re-read."""
         if not request.user.has_perm(RECORD):
             raise PermissionDenied
         form = RemittanceForm(request.POST or None, request.FILES or None)
@@ -216,21 +218,50 @@ class StaffMoneyAdminMixin:
             except UnicodeDecodeError:
                 form.add_error("file", "The file is not UTF-8 text.")
             else:
-                result = remittance_import(
-                    text=text,
-                    channel=form.cleaned_data["channel"],
-                    lender=form.cleaned_data["lender"],
-                    actor=request.user,
-                    file_name=upload.name[:100],
-                )
-                if result.ok:
-                    messages.success(request, result.summary())
-                    return redirect(reverse("admin:payments_payment_changelist"))
-                errors = [str(e) for e in result.errors]
-                form.add_error("file", "Nothing was imported; fix these lines.")
+                errors = self._remittance_submit(request, form, text, upload.name[:100])
+                if not isinstance(errors, list):
+                    return errors  # done, or a request waiting for a supervisor
         return self._page(
             request, title="Import a remittance file", form=form, extra={"line_errors": errors}
         )
+
+    def _remittance_submit(self, request, form, text: str, file_name: str):
+        data = form.cleaned_data
+        lender = data["lender"]
+        lines, row_errors = remittance_check(text=text, channel=data["channel"], lender=lender)
+        if row_errors:
+            form.add_error("file", "Nothing was imported; fix these lines.")
+            return [str(e) for e in row_errors]
+        try:
+            outcome = staff_action_submit(
+                kind=K.REMITTANCE,
+                loan_id=None,
+                amount=remittance_total(lines),
+                reason=f"Remittance file {file_name or '(unnamed)'} from {data['channel']}",
+                actor=request.user,
+                on=lender_today_of(lender),
+                params={
+                    "lender": lender.pk,
+                    "channel": data["channel"],
+                    "file_name": file_name,
+                    "lines": lines,
+                },
+                token=data["submit_token"],
+            )
+        except StaffActionNotAllowed as exc:
+            raise PermissionDenied(str(exc)) from exc
+        except StaffActionError as exc:
+            form.add_error("file" if not isinstance(exc, FormAlreadyUsed) else None, str(exc))
+            return []
+        if outcome.request is not None:
+            return requested(request, outcome)
+        done = outcome.done.params
+        messages.success(
+            request,
+            f"Imported: {done.get('posted', 0)} posted, {done.get('held', 0)} held in suspense, "
+            f"{done.get('skipped', 0)} already imported.",
+        )
+        return redirect(reverse("admin:payments_payment_changelist"))
 
     def return_check_view(self, request, pk):
         if not request.user.has_perm(RETURN_CHECK):
@@ -256,7 +287,7 @@ class StaffMoneyAdminMixin:
                 form.add_error(None, str(exc))
             else:
                 if outcome.request is not None:
-                    return _requested(request, outcome)
+                    return requested(request, outcome)
                 messages.success(request, "Marked returned: reversed, returned-payment fee added.")
                 if loan_reopened_without_autopay(
                     loan_id=payment.loan_id, was_paid_off=was_paid_off
@@ -289,130 +320,8 @@ class StaffMoneyAdminMixin:
                 form.add_error(field_for_error(exc, form), str(exc))
             else:
                 if outcome.request is not None:
-                    return _requested(request, outcome)
+                    return requested(request, outcome)
                 messages.success(request, f"Moved to {form.cleaned_data['loan']}.")
                 target = outcome.done.params.get("new_payment") or payment.pk
                 return redirect(reverse("admin:payments_payment_change", args=[target]))
         return self._page(request, title=f"Move {payment} to the right loan", form=form)
-
-
-class SuspenseActionInline(admin.TabularInline):
-    model = SuspenseAction
-    extra = 0
-    fields = ("at", "kind", "amount", "loan", "payment", "refund_reference", "actor", "reason")
-    readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-class SuspenseItemAdmin(admin.ModelAdmin):
-    """Unapplied funds: listed with the total still held; apply/refund per item."""
-
-    list_display = (
-        "pk",
-        "received_on",
-        "amount",
-        "balance",
-        "reason",
-        "channel",
-        "reference",
-        "lender",
-        "loan",
-        "status",
-    )
-    list_filter = ("status", "reason", "channel", "lender")
-    search_fields = ("reference", "loan__loan_number", "payment__reference", "note")
-    readonly_fields = [f.name for f in SuspenseItem._meta.fields]
-    inlines = [SuspenseActionInline]
-    change_form_template = "admin/payments/suspenseitem/change_form.html"
-    change_list_template = "admin/payments/suspenseitem/change_list.html"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def changelist_view(self, request, extra_context=None):
-        held = SuspenseItem.objects.aggregate(total=Sum("balance"))["total"] or ZERO
-        return super().changelist_view(request, {**(extra_context or {}), "suspense_balance": held})
-
-    def get_urls(self):
-        view = self.admin_site.admin_view
-        return [
-            path("<id:pk>/apply/", view(self.apply_view), name="payments_suspenseitem_apply"),
-            path("<id:pk>/refund/", view(self.refund_view), name="payments_suspenseitem_refund"),
-            *super().get_urls(),
-        ]
-
-    def _page(self, request, item, *, title, form):
-        context = {
-            **self.admin_site.each_context(request),
-            "title": title,
-            "form": form,
-            "intro": str(item),
-            "opts": SuspenseItem._meta,
-        }
-        return TemplateResponse(request, "admin/payments/staff_money_form.html", context)
-
-    def apply_view(self, request, pk):
-        if not request.user.has_perm(MANAGE_SUSPENSE):
-            raise PermissionDenied
-        item = get_object_or_404(SuspenseItem, pk=pk)
-        form = SuspenseApplyForm(request.POST or None)
-        if request.method == "POST" and form.is_valid() and form.cleaned_data.get("loan"):
-            try:
-                suspense_apply(
-                    item_id=item.pk,
-                    loan_id=form.cleaned_data["loan"].pk,
-                    amount=form.cleaned_data["amount"],
-                    reason=form.cleaned_data["reason"],
-                    actor=request.user,
-                )
-            except PaymentError as exc:
-                form.add_error(field_for_error(exc, form), str(exc))
-            else:
-                messages.success(request, "Applied.")
-                return redirect(reverse("admin:payments_suspenseitem_change", args=[item.pk]))
-        return self._page(request, item, title="Apply to a loan", form=form)
-
-    def refund_view(self, request, pk):
-        if not request.user.has_perm(MANAGE_SUSPENSE):
-            raise PermissionDenied
-        item = get_object_or_404(SuspenseItem, pk=pk)
-        form = SuspenseRefundForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            try:
-                outcome = staff_action_submit(
-                    kind=K.SUSPENSE_REFUND,
-                    loan_id=item.loan_id,
-                    amount=form.cleaned_data["amount"],
-                    reason=form.cleaned_data["reason"],
-                    actor=request.user,
-                    on=lender_today(item.loan),
-                    params={"item": item.pk, "reference": form.cleaned_data["reference"]},
-                    token=form.cleaned_data["submit_token"],
-                )
-            except StaffActionNotAllowed as exc:
-                raise PermissionDenied(str(exc)) from exc
-            except StaffActionError as exc:
-                message = str(exc)
-                field = "reference" if "outgoing" in message else field_for_error(exc, form)
-                form.add_error(field, message)
-            else:
-                if outcome.request is not None:
-                    return _requested(request, outcome)
-                messages.success(request, "Refunded.")
-                return redirect(reverse("admin:payments_suspenseitem_change", args=[item.pk]))
-        return self._page(request, item, title="Refund", form=form)
-
-
-admin.site.register(SuspenseItem, SuspenseItemAdmin)

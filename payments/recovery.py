@@ -16,7 +16,7 @@ In order:
    unsent notices are retried.
 5. Staff requests approved (by a second supervisor, or acting alone) whose process died after
    the claim and before executing are finished after the same grace, once each
-   (loans/staff_requests.py `staff_requests_resume`: a lease on the row, its own key).
+   (loans/staff_requests_resume.py `staff_requests_resume`: a lease on the row, its own key).
 """
 
 import datetime as dt
@@ -102,7 +102,7 @@ def suspense_refunds_resend(*, wall: dt.datetime) -> int:
 
 def recovery_sweep(*, now: dt.datetime | None = None, on: dt.date | None = None) -> dict:
     """One pass of the sweep; see the module docstring. Safe to run concurrently."""
-    from loans.staff_requests import staff_requests_resume
+    from loans.staff_requests_resume import staff_requests_resume
 
     from . import jobruns, jobs, notifications
     from .autopay import engine

@@ -56,3 +56,11 @@ def borrower_pages(user, loan, *, plan=None) -> dict[str, int]:
         "calendar feed": f"/loans/calendar/{token}.ics",
     }
     return {name: client.get(url).status_code for name, url in pages.items()}
+
+
+def form_token() -> str:
+    """A fresh one-time token, as a staff money form renders it in its hidden `submit_token`
+    field (required on every such form: ismartpay/core/submit_token.py)."""
+    from ismartpay.core.submit_token import new_submit_token
+
+    return new_submit_token()

@@ -175,7 +175,7 @@ class PhonePaymentForm(NoCardNumbersInText, forms.Form):
         return data
 
 
-class RemittanceForm(forms.Form):
+class RemittanceForm(OneTimeTokenForm):
     lender = forms.ModelChoiceField(
         Lender.objects.order_by("name"),
         help_text="Whose lockbox or network account received the money: lines match only its "

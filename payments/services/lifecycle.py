@@ -71,17 +71,9 @@ def payment_return(
         # A check reversed before the bank returned it is no longer on the loan: its posting
         # was already un-applied and its money held in suspense (voided by the caller), so the
         # loan is not touched again and owes no returned-payment fee for it.
-        on_the_loan = payment.status != S.REVERSED
-        if payment.loan_posting_id and on_the_loan:
-            loan_reverse_posting(
-                posting_id=payment.loan_posting_id,
-                reason=f"{'Returned check' if paper else 'ACH return'} {return_code}",
-                actor=actor,
-                actor_label=actor_label,
-            )
-        if on_the_loan:
-            loan_assess_nsf_fee(
-                loan_id=payment.loan_id, external_ref=f"payment:{payment.pk}", on=on
+        if payment.status != S.REVERSED:
+            _unapply_returned(
+                payment, return_code=return_code, on=on, actor=actor, label=actor_label
             )
         payment.return_code = return_code
         transition(
@@ -100,6 +92,20 @@ def payment_return(
         reopened = loan_reopened_without_autopay(loan_id=payment.loan_id, was_paid_off=was_paid_off)
         payment_notice_queue(payment, "returned_reopened" if reopened else "returned")
     return payment
+
+
+def _unapply_returned(payment: Payment, *, return_code: str, on: dt.date, actor, label: str):
+    """Un-apply a returned payment's posting to the cent and assess the returned-payment fee
+    once (inside payment_return's transaction, the loan locked)."""
+    if payment.loan_posting_id:
+        kind = "Returned check" if paper_return_allowed(payment) else "ACH return"
+        loan_reverse_posting(
+            posting_id=payment.loan_posting_id,
+            reason=f"{kind} {return_code}",
+            actor=actor,
+            actor_label=label,
+        )
+    loan_assess_nsf_fee(loan_id=payment.loan_id, external_ref=f"payment:{payment.pk}", on=on)
 
 
 # A payment whose money the lender holds: received in hand or captured (posted), or a bank

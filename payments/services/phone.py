@@ -6,8 +6,10 @@ authorization (who, when, to which agent, the text read) is kept on the payment'
 `authorization_text`; the payment's reference is the confirmation number read back."""
 
 import datetime as dt
+import uuid
 from decimal import Decimal
 
+from django.core import signing
 from django.db import transaction
 from django.utils import timezone
 
@@ -24,6 +26,29 @@ from .submission import new_idempotency_key, payment_submit
 
 # Read to the borrower word for word before the charge; {amount}, {method}, {date} filled in.
 PHONE_AUTHORIZATION_SCRIPT = PHONE_SCRIPT_TEMPLATE  # lives in payments.authorizations
+
+
+# The phone payment's idempotency key namespace (attacker review: the form's hidden key took
+# any string, so `suspense:x` hid the payment from the dashboard and a check's key set ahead
+# swallowed the real check). The page issues a signed uuid; the service takes only `phone:`.
+PHONE_KEY_PREFIX = "phone:"
+PHONE_KEY_REFUSED = "This form was not issued by this page; open the page again to start a new one."
+_PHONE_KEY_SALT = "payments.phone-form-key"
+
+
+def phone_form_key() -> str:
+    """The hidden key the phone page renders: a uuid this server signed (76 characters)."""
+    return signing.Signer(salt=_PHONE_KEY_SALT).sign(uuid.uuid4().hex)
+
+
+def phone_key_from_form(value: str) -> str:
+    """The payment's idempotency key for a form's hidden key: `phone:<uuid>`, or PaymentError
+    when this server did not sign it."""
+    try:
+        raw = signing.Signer(salt=_PHONE_KEY_SALT).unsign(value or "")
+    except signing.BadSignature as exc:
+        raise PaymentError(PHONE_KEY_REFUSED) from exc
+    return PHONE_KEY_PREFIX + raw
 
 
 def phone_authorization_script(*, loan: Loan, amount: Decimal, method_label: str, on: dt.date):
@@ -53,6 +78,8 @@ def payment_take_by_phone(
     Raises the same domain errors as the borrower's form (the gate's refusal, a duplicate)."""
     # Kept whole: a phone payment in the order it happens (check, tokenize, submit, audit);
     # the length is the submit and audit calls' keywords.
+    if not idempotency_key.startswith(PHONE_KEY_PREFIX):  # never another channel's key
+        raise PaymentError(PHONE_KEY_REFUSED)
     if (card is None) == (bank is None):
         raise PaymentError("Enter either a card or a bank account.")
     authorized_by = (authorized_by or "").strip()
@@ -61,6 +88,11 @@ def payment_take_by_phone(
     now = now or timezone.now()
     existing = Payment.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:  # a double click: the first request owns the charge
+        if (existing.loan_id, existing.amount) != (loan_id, amount):
+            raise PaymentError(
+                "This form was already submitted for something else; open the page again to "
+                "start a new one."
+            )
         return existing
     loan = Loan.objects.select_related("lender").get(pk=loan_id)
     method = _one_time_method(card=card, bank=bank)

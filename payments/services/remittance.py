@@ -17,7 +17,15 @@ again; the result lists it as "already recorded by hand", naming the payment. Tw
 lines in one file are refused (naming both lines): the import could not tell a repeat from a
 second payment. A line matching no loan (or more than one) is held in suspense as
 unidentified, for the batch's lender; a closed loan's or an
-overpayment's money is held there too (received.py)."""
+overpayment's money is held there too (received.py).
+
+
+Four eyes (attacker review: one agent paid a loan off with a $1,000,000,000 line): the admin
+page validates the file (`remittance_check`) and submits the batch as one staff request
+(loans/staff_requests.py, kind `remittance`, the lines in its params, the total counted
+against the lender's four-eyes threshold with the day's files done alone). At or below it the
+file posts at once; above it another supervisor approves, and the stored lines — never the
+file again — post through `remittance_import(lines=...)` under the same keys."""
 
 import csv
 import datetime as dt
@@ -29,7 +37,7 @@ from decimal import Decimal
 from django.db import transaction
 
 from accounts.audit import audit_record
-from ismartpay.core.money import parse_money
+from ismartpay.core.money import ZERO, parse_money
 from ismartpay.core.today import business_date
 from loans.importing import RowError
 from loans.models import Loan
@@ -104,27 +112,114 @@ class _Rollback(Exception):
         self.error = error
 
 
+def remittance_check(
+    *, text: str, channel: str, lender, today: dt.date | None = None
+) -> tuple[list[dict], list[RowError]]:
+    """Validate every line of the file: the lines as a staff request stores them (JSON), or
+    the errors (each with its line number)."""
+    errors = _batch_errors(channel, lender)
+    if errors:
+        return [], errors
+    batch = _Batch(lender=lender, channel=channel, today=today or business_date(lender))
+    lines = _parse(text, batch=batch, errors=errors)
+    return ([] if errors else lines_to_params(lines)), errors
+
+
+def lines_to_params(lines: list[_Line]) -> list[dict]:
+    return [
+        {
+            "number": x.number,
+            "loan_id": x.loan_id,
+            "loan_number": x.loan_number,
+            "label": x.label,
+            "amount": str(x.amount),
+            "date": x.date.isoformat(),
+            "reference": x.reference,
+        }
+        for x in lines
+    ]
+
+
+def lines_from_params(rows: list[dict]) -> list[_Line]:
+    return [
+        _Line(
+            number=int(r["number"]),
+            loan_id=r["loan_id"],
+            loan_number=r["loan_number"],
+            label=r["label"],
+            amount=Decimal(r["amount"]),
+            date=dt.date.fromisoformat(r["date"]),
+            reference=r["reference"],
+        )
+        for r in rows
+    ]
+
+
+def remittance_total(rows: list[dict]) -> Decimal:
+    """Dollars in the file: what counts against the lender's four-eyes threshold."""
+    return sum((Decimal(r["amount"]) for r in rows), Decimal("0.00"))
+
+
+def remittance_preview(rows: list[dict]) -> dict:
+    """What the lines would do as the loans stand (nothing written): per line the dollars that
+    post to the loan and those held in suspense (no loan matched, closed, or above the payoff),
+    and the totals. Several lines for one loan are each measured against today's payoff."""
+    from .gate import applicable_amount
+
+    loans = Loan.objects.in_bulk({r["loan_id"] for r in rows if r["loan_id"]})
+    out, posts = [], Decimal("0.00")
+    for line in lines_from_params(rows):
+        loan = loans.get(line.loan_id)
+        fits = applicable_amount(loan, amount=line.amount, effective=line.date) if loan else ZERO
+        posts += fits
+        out.append(
+            {
+                "number": line.number,
+                "loan_number": line.loan_number,
+                "date": line.date.isoformat(),
+                "reference": line.reference,
+                "amount": str(line.amount),
+                "posts": str(fits),
+                "suspense": str(line.amount - fits),
+            }
+        )
+    total = remittance_total(rows)
+    return {"total": str(total), "posts": str(posts), "suspense": str(total - posts), "lines": out}
+
+
+def _batch_errors(channel: str, lender) -> list[RowError]:
+    if channel not in REMITTANCE_CHANNELS or channel not in IN_HAND_CHANNELS:
+        return [RowError(0, "Choose where the file comes from.")]
+    if lender is None:
+        return [RowError(0, "Choose the lender the file is for.")]
+    return []
+
+
 def remittance_import(
     *,
-    text: str,
     channel: str,
     lender,
     actor,
+    text: str = "",
+    lines: list[dict] | None = None,
     file_name: str = "",
     today: dt.date | None = None,
 ) -> RemittanceResult:
-    """Validate every line, then post them all or nothing, for `lender` (the lender whose
-    lockbox or network account received the money; `today` defaults to its business date).
-    Audited (`payment.remittance`)."""
-    if channel not in REMITTANCE_CHANNELS or channel not in IN_HAND_CHANNELS:
-        return RemittanceResult(errors=[RowError(0, "Choose where the file comes from.")])
-    if lender is None:
-        return RemittanceResult(errors=[RowError(0, "Choose the lender the file is for.")])
-    batch = _Batch(lender=lender, channel=channel, today=today or business_date(lender))
-    result = RemittanceResult()
-    lines = _parse(text, batch=batch, errors=result.errors)
+    """Validate every line of `text` (or take `lines` a staff request stored, validated when
+    it was made), then post them all or nothing, for `lender` (the lender whose lockbox or
+    network account received the money; `today` defaults to its business date). Audited
+    (`payment.remittance`)."""
+    result = RemittanceResult(errors=_batch_errors(channel, lender))
     if result.errors:
         return result
+    batch = _Batch(lender=lender, channel=channel, today=today or business_date(lender))
+    if lines is None:
+        parsed = _parse(text, batch=batch, errors=result.errors)
+    else:
+        parsed = lines_from_params(lines)
+    if result.errors:
+        return result
+    lines = parsed
     try:
         with transaction.atomic():
             # In date order, so a line dated earlier is not posted after a later one's interest.

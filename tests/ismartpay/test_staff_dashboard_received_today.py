@@ -113,7 +113,7 @@ def test_a_phone_payment_taken_after_the_cutoff_counts_on_the_day_it_was_taken(l
             amount=Decimal("483.32"),
             authorized_by="Dana Demo",
             actor=make_staff(SUPPORT_AGENT),
-            idempotency_key="phone-late",
+            idempotency_key="phone:late",
             card=CARD,
         )
     assert (payment.status, payment.effective_date) == ("posted", WEDNESDAY)

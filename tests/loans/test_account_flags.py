@@ -10,16 +10,17 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from factories import LoanFactory, LoanLinkFactory
-from staff_helpers import NOW, make_staff, staff_client
+from staff_helpers import NOW, form_token, make_staff, staff_client
 
 from accounts.models import AuditEvent
 from accounts.roles import SUPERVISOR, SUPPORT_AGENT
 from loans import flags
 from loans.collections import account_flag_end, account_flag_set
-from loans.models import AccountFlag, Loan, LoanPosting
+from loans.models import AccountFlag, Loan, LoanPosting, StaffRequest
 from loans.schedule import amortization_schedule
 from loans.selectors import loan_balances_on
 from loans.services import loan_post_payment
+from loans.staff_requests import staff_request_approve
 from payments import jobs
 from payments.models import AutopayDebit, Notice, Payment
 from payments.services import new_idempotency_key, payment_submit
@@ -242,21 +243,26 @@ def frozen():
 
 
 def test_a_supervisor_sets_and_ends_a_flag_each_audited_an_agent_cannot(frozen, linked_loan):
-    supervisor, agent = make_staff(SUPERVISOR), make_staff(SUPPORT_AGENT)
+    supervisor, approver, agent = (make_staff(r) for r in (SUPERVISOR, SUPERVISOR, SUPPORT_AGENT))
     data = {
         "loan": linked_loan.pk,
         "kind": "military",
         "start_date": "2026-11-06",
         "end_date": "",
         "reason": "Orders received, active duty",
+        "submit_token": form_token(),
     }
 
     refused = staff_client(agent).post("/admin/loans/accountflag/add/", data)
     assert refused.status_code == 403
     assert not AccountFlag.objects.exists()
 
-    made = staff_client(supervisor).post("/admin/loans/accountflag/add/", data)
-    assert made.status_code == 302
+    # SCRA caps the rate: a second supervisor approves (test_account_flag_four_eyes.py).
+    asked = staff_client(supervisor).post("/admin/loans/accountflag/add/", data)
+    assert asked.status_code == 302 and not AccountFlag.objects.exists()
+    staff_request_approve(
+        request_id=StaffRequest.objects.get().pk, actor=approver, on=dt.date(2026, 11, 24)
+    )
     military = AccountFlag.objects.get()
     assert (
         staff_client(agent)
@@ -267,6 +273,7 @@ def test_a_supervisor_sets_and_ends_a_flag_each_audited_an_agent_cannot(frozen, 
         .status_code
         == 403
     )
+    # Ending it early only restores the contract's rate: one supervisor alone.
     ended = staff_client(supervisor).post(
         f"/admin/loans/accountflag/{military.pk}/end/",
         {"end_date": "2026-12-05", "reason": "Released from duty"},
@@ -282,7 +289,11 @@ def test_a_supervisor_sets_and_ends_a_flag_each_audited_an_agent_cannot(frozen, 
     )
     audit = AuditEvent.objects.filter(action__startswith="account_flag.").order_by("pk")
     assert [(a.action, a.actor_id, a.reason) for a in audit] == [
-        ("account_flag.set", supervisor.pk, "Orders received, active duty"),
+        (
+            "account_flag.set",
+            approver.pk,
+            f"Orders received, active duty (approved by {approver.email})",
+        ),
         ("account_flag.end", supervisor.pk, "Released from duty"),
     ]
     assert audit[1].details["before"] is None and audit[1].details["end"] == "2026-12-05"
@@ -292,7 +303,12 @@ def test_a_supervisor_sets_and_ends_a_flag_each_audited_an_agent_cannot(frozen, 
 
 def test_a_flag_without_a_reason_or_ending_before_it_starts_is_refused(frozen, linked_loan):
     client = staff_client(make_staff(SUPERVISOR))
-    base = {"loan": linked_loan.pk, "kind": "hardship", "start_date": "2026-11-24"}
+    base = {
+        "loan": linked_loan.pk,
+        "kind": "hardship",
+        "start_date": "2026-11-24",
+        "submit_token": form_token(),
+    }
     short = client.post("/admin/loans/accountflag/add/", {**base, "reason": "short"})
     backwards = client.post(
         "/admin/loans/accountflag/add/", {**base, "end_date": "2026-11-01", "reason": REASON}

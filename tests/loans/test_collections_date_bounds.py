@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 from factories import LenderFactory, LoanFactory
-from staff_helpers import NOW, make_staff, staff_client
+from staff_helpers import NOW, form_token, make_staff, staff_client
 
 from accounts.roles import SUPERVISOR
 from loans.collections import (
@@ -45,9 +45,10 @@ def promise(loan, date, *, staff, on=None):
 
 
 def flag(loan, start, end=None, *, staff):
+    # Bankruptcy: open-ended allowed (a hardship flag needs an end date, and four eyes).
     return account_flag_set(
         loan_id=loan.pk,
-        kind="hardship",
+        kind="bankruptcy",
         start_date=start,
         end_date=end,
         reason=REASON,
@@ -128,7 +129,13 @@ def test_the_flag_page_shows_the_refusal_next_to_the_start_date():
     loan = LoanFactory()
     page = staff_client(make_staff(SUPERVISOR)).post(
         "/admin/loans/accountflag/add/",
-        {"loan": loan.pk, "kind": "hardship", "start_date": "1900-01-01", "reason": REASON},
+        {
+            "loan": loan.pk,
+            "kind": "hardship",
+            "start_date": "1900-01-01",
+            "reason": REASON,
+            "submit_token": form_token(),
+        },
     )
     assert page.status_code == 200
     assert "before the loan began" in page.context["form"].errors["start_date"][0]

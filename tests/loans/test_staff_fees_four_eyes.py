@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from django.db import connection
 from factories import LenderFactory, LoanFactory, LoanLinkFactory
-from staff_helpers import NOW, TODAY, make_staff, staff_client
+from staff_helpers import NOW, TODAY, form_token, make_staff, staff_client
 
 from accounts.models import AuditEvent
 from accounts.roles import SUPERVISOR, SUPPORT_AGENT
@@ -56,7 +56,8 @@ def agent(db):
 
 def _waive(user, loan, amount):
     return staff_client(user).post(
-        f"/admin/loans/loan/{loan.pk}/waive-fee/", {"amount": amount, "reason": REASON}
+        f"/admin/loans/loan/{loan.pk}/waive-fee/",
+        {"amount": amount, "reason": REASON, "submit_token": form_token()},
     )
 
 
@@ -136,7 +137,7 @@ def test_plain_staff_get_403_on_every_action_page(fee_loan, borrower, add_card):
         f"/admin/loans/staffrequest/{request.pk}/reject/",
     ]
     for page in pages:
-        data = {"amount": "5.00", "reason": REASON, "due_day": "10"}
+        data = {"amount": "5.00", "reason": REASON, "due_day": "10", "submit_token": form_token()}
         assert client.post(page, data).status_code == 403, page
     postings = LoanPosting.objects.filter(loan=fee_loan).values_list("kind", flat=True)
     assert list(postings) == ["payment"]
@@ -265,7 +266,8 @@ def test_the_threshold_is_set_per_lender(supervisor):
 
     for loan in (strict, lenient):
         staff_client(supervisor).post(
-            f"/admin/loans/loan/{loan.pk}/credit/", {"amount": "200.00", "reason": REASON}
+            f"/admin/loans/loan/{loan.pk}/credit/",
+            {"amount": "200.00", "reason": REASON, "submit_token": form_token()},
         )
 
     pending = StaffRequest.objects.filter(status="pending")
@@ -344,7 +346,8 @@ def test_a_supervisor_refunds_below_the_lenders_threshold_alone(
     payment = _card_payment(linked_loan, borrower, add_card)
 
     response = staff_client(supervisor).post(
-        f"/admin/payments/payment/{payment.pk}/refund/", {"reason": REASON}
+        f"/admin/payments/payment/{payment.pk}/refund/",
+        {"reason": REASON, "submit_token": form_token()},
     )
 
     assert response["Location"] == f"/admin/payments/payment/{payment.pk}/change/"
@@ -366,7 +369,8 @@ def test_a_reversal_above_the_threshold_waits_for_a_second_supervisor(
     assert "$21401.74" in page.content.decode()  # the payoff after the reversal
 
     staff_client(supervisor).post(
-        f"/admin/payments/payment/{payment.pk}/reverse/", {"reason": REASON}
+        f"/admin/payments/payment/{payment.pk}/reverse/",
+        {"reason": REASON, "submit_token": form_token()},
     )
     request = StaffRequest.objects.get()
     payment.refresh_from_db()

@@ -356,10 +356,13 @@ def test_a_double_submitted_check_records_once(linked_loan, agent):
     client = staff_client(agent)
 
     first = client.post(RECORD_URL, check_form(linked_loan, "483.32", once="dbl"))
-    # The same form again, even with the reference retyped: the token names the first outcome.
-    again = client.post(RECORD_URL, check_form(linked_loan, "483.32", "77002", once="dbl"))
+    again = client.post(RECORD_URL, check_form(linked_loan, "483.32", once="dbl"))
+    # The reference retyped on the same form is another check: refused, never "replayed"
+    # (test_submit_token_binding.py).
+    retyped = client.post(RECORD_URL, check_form(linked_loan, "483.32", "77002", once="dbl"))
 
     assert first["Location"] == again["Location"]
+    assert retyped.status_code == 200 and "open the page again" in retyped.content.decode()
     assert Payment.objects.count() == 1
     assert AuditEvent.objects.filter(action="payment.record_received").count() == 1
 

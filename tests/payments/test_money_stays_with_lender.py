@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 from factories import LoanFactory
+from staff_helpers import form_token
 from staff_money_helpers import TODAY, TUESDAY, make_staff, staff_client
 
 from accounts.roles import SUPERVISOR
@@ -137,7 +138,12 @@ def test_the_admin_pages_show_the_lender_refusal_next_to_the_loan_number(client,
     staff_client(client, make_staff(SUPERVISOR))
     page = client.post(
         f"/admin/payments/suspenseitem/{held.pk}/apply/",
-        {"loan_number": elsewhere.loan_number, "amount": "10.00", "reason": REASON},
+        {
+            "loan_number": elsewhere.loan_number,
+            "amount": "10.00",
+            "reason": REASON,
+            "submit_token": form_token(),
+        },
     )
     assert page.status_code == 200
     errors = page.context["form"].errors

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from staff_helpers import form_token
 from staff_money_helpers import TODAY, TUESDAY, make_staff, staff_client
 
 from accounts.roles import SUPPORT_AGENT
@@ -87,6 +88,7 @@ def test_the_record_page_shows_the_refusal_next_to_the_reference(client, linked_
     page = client.post(
         "/admin/payments/payment/record/",
         {
+            "submit_token": form_token(),
             "loan_number": linked_loan.loan_number,
             "channel": "moneygram",
             "amount": "50.00",

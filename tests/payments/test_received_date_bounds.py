@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 from factories import LenderFactory, LoanFactory
+from staff_helpers import form_token
 from staff_money_helpers import TODAY, TUESDAY, make_staff, staff_client
 
 from accounts.roles import SUPPORT_AGENT
@@ -87,6 +88,7 @@ def test_the_record_page_shows_the_refusal_next_to_the_date(client, linked_loan)
     page = client.post(
         "/admin/payments/payment/record/",
         {
+            "submit_token": form_token(),
             "loan_number": linked_loan.loan_number,
             "channel": "check",
             "amount": "100.00",
@@ -120,6 +122,7 @@ def test_the_record_page_opened_from_a_loan_defaults_to_its_lenders_date(client)
         page = client.post(
             "/admin/payments/payment/record/",
             {
+                "submit_token": form_token(),
                 "loan_number": loan.loan_number,
                 "channel": "check",
                 "amount": "100.00",

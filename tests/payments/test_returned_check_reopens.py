@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from staff_helpers import form_token
 from staff_money_helpers import TODAY, TUESDAY, make_staff, staff_client
 
 from accounts.roles import SUPERVISOR
@@ -107,7 +108,7 @@ def test_the_staff_return_page_says_the_loan_reopens_and_autopay_stays_ended(
     staff_client(client, make_staff(SUPERVISOR))
     before = client.get(url).content.decode()
     assert "marking the check returned reopens it" in before
-    done = client.post(url, RETURN, follow=True)
+    done = client.post(url, {**RETURN, "submit_token": form_token()}, follow=True)
     page = done.content.decode()
     assert "The loan is open again. Its autopay ended at payoff and stays ended" in page
     assert kinds(check) == ["payment_received", "payment_returned_reopened"]

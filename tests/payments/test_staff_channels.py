@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.urls import reverse
+from staff_helpers import form_token
 from staff_money_helpers import TODAY, TUESDAY, make_staff, staff_client
 
 from accounts.models import AuditEvent
@@ -182,7 +183,7 @@ def phone(loan, agent, amount="483.32", **extra):
         amount=Decimal(amount),
         authorized_by="Dana Demo",
         actor=agent,
-        idempotency_key=extra.pop("key", "phone-1"),
+        idempotency_key=extra.pop("key", "phone:1"),
         card=extra.pop("card", CARD),
         **extra,
     )
@@ -242,6 +243,7 @@ def record_form(loan, **fields):
         "effective_date": "2026-11-24",
         "reference": "1234",
         "reason": "Check mailed to the office",
+        "submit_token": form_token(),
         **fields,
     }
 
@@ -285,6 +287,7 @@ def test_a_returned_check_in_the_admin_needs_a_supervisor(client, linked_loan):
     payment = record(linked_loan).payment
     url = f"/admin/payments/payment/{payment.pk}/return-check/"
     form = {"return_code": "NSF", "reason": "Returned unpaid by the bank"}
+    form["submit_token"] = form_token()
     staff_client(client, make_staff(SUPPORT_AGENT))
     assert client.post(url, form).status_code == 403
     staff_client(client, make_staff(SUPERVISOR))

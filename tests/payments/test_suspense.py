@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 from factories import LoanFactory
+from staff_helpers import form_token
 from staff_money_helpers import TODAY, TUESDAY, make_staff, staff_client
 
 from accounts.models import AuditEvent
@@ -154,6 +155,7 @@ def test_suspense_actions_need_a_supervisor_and_are_audited(client, held):
     held.loan.lender.save(update_fields=["four_eyes_threshold"])
     url = f"/admin/payments/suspenseitem/{held.pk}/refund/"
     form = {"amount": "598.26", "reference": "OUT-1", "reason": "Sent back to the borrower"}
+    form["submit_token"] = form_token()
     staff_client(client, make_staff())
     assert client.post(url, form).status_code == 403
     staff_client(client, make_staff(SUPPORT_AGENT))
@@ -175,6 +177,7 @@ def test_the_admin_apply_and_move_pages(client, held, linked_loan):
     staff_client(client, supervisor)
     apply_url = f"/admin/payments/suspenseitem/{held.pk}/apply/"
     form = {"loan_number": target.loan_number, "amount": "98.26", "reason": REASON}
+    form["submit_token"] = form_token()
     assert client.post(apply_url, form).status_code == 302
     target.refresh_from_db()
     assert target.principal_balance == Decimal("9901.74")
