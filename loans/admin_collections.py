@@ -3,6 +3,8 @@ promises to pay and account flags. Every page checks its permission (403 otherwi
 with a form and calls one service in loans/collections.py, which writes the audit row. Rows
 are never edited or deleted here: notes are append-only, a flag is ended with its own page."""
 
+from urllib.parse import urlencode
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -13,6 +15,9 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from ismartpay.core.free_text import NoCardNumbersInText
+from ismartpay.core.templatetags.ui import usd
+from ismartpay.core.today import business_date
+from payments.forms.staff_money import LoanField, loan_with_lender
 
 from .admin_actions import lender_today
 from .collections import (
@@ -23,7 +28,14 @@ from .collections import (
     contact_note_add,
     promise_add,
 )
-from .models import AccountFlag, ContactNote, DelinquencySnapshot, Loan, PromiseToPay
+from .models import (
+    AccountFlag,
+    ContactNote,
+    DelinquencySnapshot,
+    Lender,
+    LoanLink,
+    PromiseToPay,
+)
 
 CONTACT_PERMISSION = "loans.record_contact"
 FLAG_PERMISSION = "loans.manage_account_flags"
@@ -37,27 +49,36 @@ class _ReadOnly(admin.ModelAdmin):
         return False
 
 
-def _loan_field():
-    return forms.ModelChoiceField(
-        queryset=Loan.objects.select_related("lender"), widget=forms.NumberInput, label="Loan id"
+class _LoanByNumberForm(NoCardNumbersInText, forms.Form):
+    """The loan by its number (and lender, when two lenders share it), as on the staff money
+    forms (payments/forms/staff_money.py); cleaned_data["loan"] is the Loan."""
+
+    loan_number = LoanField(max_length=40)
+    lender = forms.ModelChoiceField(
+        Lender.objects.order_by("name"),
+        required=False,
+        help_text="Only when two lenders use the same loan number.",
     )
 
+    def clean(self):
+        data = super().clean()
+        if "loan_number" in self.data:
+            data["loan"] = loan_with_lender(self)
+        return data
 
-class ContactNoteForm(NoCardNumbersInText, forms.Form):
-    loan = _loan_field()
+
+class ContactNoteForm(_LoanByNumberForm):
     channel = forms.ChoiceField(choices=ContactNote.Channel.choices)
     outcome = forms.ChoiceField(choices=ContactNote.Outcome.choices)
     text = forms.CharField(widget=forms.Textarea, max_length=5000)
 
 
-class PromiseForm(NoCardNumbersInText, forms.Form):
-    loan = _loan_field()
+class PromiseForm(_LoanByNumberForm):
     promised_date = forms.DateField(help_text="YYYY-MM-DD")
     amount = forms.DecimalField(max_digits=12, decimal_places=2, min_value=0)
 
 
-class FlagForm(NoCardNumbersInText, forms.Form):
-    loan = _loan_field()
+class FlagForm(_LoanByNumberForm):
     kind = forms.ChoiceField(choices=AccountFlag.Kind.choices, label="Flag")
     start_date = forms.DateField(help_text="YYYY-MM-DD")
     end_date = forms.DateField(required=False, help_text="Blank: until ended")
@@ -67,6 +88,11 @@ class FlagForm(NoCardNumbersInText, forms.Form):
 class FlagEndForm(NoCardNumbersInText, forms.Form):
     end_date = forms.DateField(help_text="The flag's last day, YYYY-MM-DD")
     reason = forms.CharField(widget=forms.Textarea, min_length=10)
+
+
+def _loan_initial(request) -> dict:
+    """The loan the page was opened for (?loan_number=…&lender=…, the loan page's buttons)."""
+    return {key: request.GET[key] for key in ("loan_number", "lender") if key in request.GET}
 
 
 def _form_page(model_admin, request, form_class, call, *, title, initial=None, flag=None):
@@ -116,7 +142,7 @@ class ContactNoteAdmin(_ReadOnly):
                 actor=request.user,
             ),
             title="Add a contact note",
-            initial={"loan": request.GET.get("loan")},
+            initial=_loan_initial(request),
         )
 
 
@@ -149,7 +175,7 @@ class PromiseToPayAdmin(_ReadOnly):
             PromiseForm,
             call,
             title="Record a promise to pay",
-            initial={"loan": request.GET.get("loan")},
+            initial=_loan_initial(request),
         )
 
 
@@ -197,7 +223,7 @@ class AccountFlagAdmin(_ReadOnly):
                 actor=request.user,
             ),
             title="Set an account flag",
-            initial={"loan": request.GET.get("loan")},
+            initial=_loan_initial(request),
         )
 
     def end_view(self, request, pk):
@@ -222,17 +248,20 @@ class AccountFlagAdmin(_ReadOnly):
 class CollectionsQueueAdmin(_ReadOnly):
     """The queue: each open loan's latest nightly snapshot that is past due, worst first."""
 
+    # Fits 1280 px without sideways scrolling: the lender is a filter (and in the loan's page),
+    # the snapshot's date is the latest night's for every row.
     list_display = (
-        "loan",
-        "lender",
+        "loan_link",
+        "borrower",
+        "borrower_phone",
         "bucket",
-        "days_past_due",
-        "amount_past_due",
+        "days",
+        "past_due",
         "last_contact",
         "promise",
-        "business_date",
         "work_links",
     )
+    list_display_links = None
     list_filter = ("bucket", "loan__lender")
     search_fields = ("loan__loan_number", "loan__borrower_email")
     list_select_related = ("loan__lender",)
@@ -247,6 +276,7 @@ class CollectionsQueueAdmin(_ReadOnly):
         )
         note = ContactNote.objects.filter(loan=OuterRef("loan")).order_by("-created_at", "-pk")
         promise = PromiseToPay.objects.filter(loan=OuterRef("loan"), status="open")
+        borrower = LoanLink.objects.filter(loan=OuterRef("loan"), role=LoanLink.Role.BORROWER)
         return (
             super()
             .get_queryset(request)
@@ -258,34 +288,55 @@ class CollectionsQueueAdmin(_ReadOnly):
                 last_contact_outcome=Subquery(note.values("outcome")[:1]),
                 promise_date=Subquery(promise.values("promised_date")[:1]),
                 promise_amount=Subquery(promise.values("amount")[:1]),
+                borrower_name=Subquery(borrower.values("user__full_name")[:1]),
+                borrower_user_email=Subquery(borrower.values("user__email")[:1]),
+                borrower_user_phone=Subquery(borrower.values("user__phone")[:1]),
             )
         )
 
-    @admin.display(description="Lender", ordering="loan__lender__name")
-    def lender(self, obj):
-        return obj.loan.lender
+    @admin.display(description="Loan", ordering="loan__loan_number")
+    def loan_link(self, obj):
+        url = reverse("admin:loans_loan_change", args=[obj.loan_id])
+        return format_html(
+            '<a href="{}" title="{}">{}</a>', url, obj.loan.lender, obj.loan.loan_number
+        )
+
+    @admin.display(description="Borrower", ordering="borrower_name")
+    def borrower(self, obj):
+        """The linked borrower's name (else their email, else the lender's email on file)."""
+        return obj.borrower_name or obj.borrower_user_email or obj.loan.borrower_email or "—"
+
+    @admin.display(description="Phone")
+    def borrower_phone(self, obj):
+        return obj.borrower_user_phone or "—"
+
+    @admin.display(description="Days", ordering="days_past_due")
+    def days(self, obj):
+        return obj.days_past_due
+
+    @admin.display(description="Past due", ordering="amount_past_due")
+    def past_due(self, obj):
+        return usd(obj.amount_past_due)
 
     @admin.display(description="Last contact", ordering="last_contact_at")
     def last_contact(self, obj):
         if obj.last_contact_at is None:
             return "—"
         outcome = ContactNote.Outcome(obj.last_contact_outcome).label
-        return f"{obj.last_contact_at:%Y-%m-%d} ({outcome})"
+        day = business_date(obj.loan.lender, now=obj.last_contact_at)
+        return f"{day:%Y-%m-%d} ({outcome})"
 
     @admin.display(description="Promise to pay", ordering="promise_date")
     def promise(self, obj):
         if obj.promise_date is None:
             return "—"
-        return f"${obj.promise_amount:,} by {obj.promise_date:%Y-%m-%d}"
+        return f"{usd(obj.promise_amount)} by {obj.promise_date:%Y-%m-%d}"
 
     @admin.display(description="")
     def work_links(self, obj):
+        query = urlencode({"loan_number": obj.loan.loan_number, "lender": obj.loan.lender_id})
         note = reverse("admin:loans_contactnote_add")
         promise = reverse("admin:loans_promisetopay_add")
         return format_html(
-            '<a href="{}?loan={}">Note</a> · <a href="{}?loan={}">Promise</a>',
-            note,
-            obj.loan_id,
-            promise,
-            obj.loan_id,
+            '<a href="{}?{}">Note</a> · <a href="{}?{}">Promise</a>', note, query, promise, query
         )

@@ -82,7 +82,10 @@ class ContactNote(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.loan} {self.get_channel_display()} {self.created_at:%Y-%m-%d}"
+        from ismartpay.core.today import business_date
+
+        day = business_date(self.loan.lender, now=self.created_at)  # the lender's date
+        return f"{self.loan} {self.get_channel_display()} {day:%Y-%m-%d}"
 
 
 class PromiseToPay(models.Model):

@@ -71,6 +71,11 @@ def _received_done(request, outcome):
     return redirect(reverse("admin:payments_payment_change", args=[done.payment.pk]))
 
 
+def _loan_initial(request) -> dict:
+    """The loan a page was opened for from the loan's page (?loan_number=…&lender=…)."""
+    return {key: request.GET[key] for key in ("loan_number", "lender") if key in request.GET}
+
+
 class StaffMoneyAdminMixin:
     """Mixed into PaymentAdmin: the channel pages and the per-payment return/move actions."""
 
@@ -103,7 +108,7 @@ class StaffMoneyAdminMixin:
     def record_view(self, request):
         if not request.user.has_perm(RECORD):
             raise PermissionDenied
-        initial = {"effective_date": timezone.localdate()}
+        initial = {"effective_date": timezone.localdate(), **_loan_initial(request)}
         form = RecordReceivedForm(request.POST or None, initial=initial)
         if request.method == "POST" and form.is_valid() and form.cleaned_data.get("loan"):
             data = form.cleaned_data
@@ -140,7 +145,8 @@ class StaffMoneyAdminMixin:
         if not request.user.has_perm(RECORD):
             raise PermissionDenied
         form = PhonePaymentForm(
-            request.POST or None, initial={"idempotency_key": new_idempotency_key()}
+            request.POST or None,
+            initial={"idempotency_key": new_idempotency_key(), **_loan_initial(request)},
         )
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data

@@ -49,7 +49,7 @@ class LoanField(forms.CharField):
         return loans[0]
 
 
-def _loan_with_lender(form, field="loan_number"):
+def loan_with_lender(form, field="loan_number"):
     """LoanField, narrowed by the form's optional `lender`."""
     lender = form.cleaned_data.get("lender")
     number = form.data.get(field, "").strip()
@@ -83,7 +83,7 @@ class RecordReceivedForm(NoCardNumbersInText, OneTimeTokenForm):
     def clean(self):
         data = super().clean()
         if "loan_number" in self.data:
-            data["loan"] = _loan_with_lender(self)
+            data["loan"] = loan_with_lender(self)
         return data
 
 
@@ -183,7 +183,7 @@ class MovePaymentForm(NoCardNumbersInText, OneTimeTokenForm):
     def clean(self):
         data = super().clean()
         if "loan_number" in self.data:
-            data["loan"] = _loan_with_lender(self)
+            data["loan"] = loan_with_lender(self)
         return data
 
 

@@ -244,7 +244,7 @@ def frozen():
 def test_a_supervisor_sets_and_ends_a_flag_each_audited_an_agent_cannot(frozen, linked_loan):
     supervisor, agent = make_staff(SUPERVISOR), make_staff(SUPPORT_AGENT)
     data = {
-        "loan": linked_loan.pk,
+        "loan_number": linked_loan.loan_number,
         "kind": "military",
         "start_date": "2026-11-06",
         "end_date": "",
@@ -292,7 +292,7 @@ def test_a_supervisor_sets_and_ends_a_flag_each_audited_an_agent_cannot(frozen, 
 
 def test_a_flag_without_a_reason_or_ending_before_it_starts_is_refused(frozen, linked_loan):
     client = staff_client(make_staff(SUPERVISOR))
-    base = {"loan": linked_loan.pk, "kind": "hardship", "start_date": "2026-11-24"}
+    base = {"loan_number": linked_loan.loan_number, "kind": "hardship", "start_date": "2026-11-24"}
     short = client.post("/admin/loans/accountflag/add/", {**base, "reason": "short"})
     backwards = client.post(
         "/admin/loans/accountflag/add/", {**base, "end_date": "2026-11-01", "reason": REASON}
