@@ -259,7 +259,12 @@ def test_an_agent_adds_a_note_and_a_promise_each_audited(frozen):
 
     note = client.post(
         "/admin/loans/contactnote/add/",
-        {"loan_number": loan.loan_number, "channel": "call", "outcome": "promised", "text": "Will pay Dec 1"},
+        {
+            "loan_number": loan.loan_number,
+            "channel": "call",
+            "outcome": "promised",
+            "text": "Will pay Dec 1",
+        },
     )
     promise = client.post(
         "/admin/loans/promisetopay/add/",

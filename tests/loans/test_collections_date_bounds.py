@@ -128,7 +128,12 @@ def test_the_flag_page_shows_the_refusal_next_to_the_start_date():
     loan = LoanFactory()
     page = staff_client(make_staff(SUPERVISOR)).post(
         "/admin/loans/accountflag/add/",
-        {"loan_number": loan.loan_number, "kind": "hardship", "start_date": "1900-01-01", "reason": REASON},
+        {
+            "loan_number": loan.loan_number,
+            "kind": "hardship",
+            "start_date": "1900-01-01",
+            "reason": REASON,
+        },
     )
     assert page.status_code == 200
     assert "before the loan began" in page.context["form"].errors["start_date"][0]
