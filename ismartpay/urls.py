@@ -30,3 +30,7 @@ urlpatterns = [
 # The page benchmarks' bare ceiling (bench/ceiling.py); never on in production.
 if settings.BENCH_CEILING:
     urlpatterns.append(path("", include("bench.ceiling")))
+
+# Staff refused a page under /admin/ see an admin page naming what it needs; others the
+# borrower's 403 (ismartpay/admin_forbidden.py).
+handler403 = "ismartpay.admin_forbidden.permission_denied"

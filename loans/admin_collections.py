@@ -7,13 +7,13 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Q, Subquery
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from ismartpay.admin_forbidden import staff_refused
 from ismartpay.core.free_text import NoCardNumbersInText
 from ismartpay.core.templatetags.ui import usd
 from ismartpay.core.today import business_date
@@ -129,7 +129,7 @@ class ContactNoteAdmin(_ReadOnly):
 
     def add_view(self, request, form_url="", extra_context=None):
         if not self.has_add_permission(request):
-            raise PermissionDenied
+            raise staff_refused(CONTACT_PERMISSION)
         return _form_page(
             self,
             request,
@@ -158,7 +158,7 @@ class PromiseToPayAdmin(_ReadOnly):
 
     def add_view(self, request, form_url="", extra_context=None):
         if not self.has_add_permission(request):
-            raise PermissionDenied
+            raise staff_refused(CONTACT_PERMISSION)
 
         def call(d):
             promise_add(
@@ -209,7 +209,7 @@ class AccountFlagAdmin(_ReadOnly):
 
     def add_view(self, request, form_url="", extra_context=None):
         if not self.has_add_permission(request):
-            raise PermissionDenied
+            raise staff_refused(FLAG_PERMISSION)
         return _form_page(
             self,
             request,
@@ -228,7 +228,7 @@ class AccountFlagAdmin(_ReadOnly):
 
     def end_view(self, request, pk):
         if not request.user.has_perm(FLAG_PERMISSION):
-            raise PermissionDenied
+            raise staff_refused(FLAG_PERMISSION)
         flag = get_object_or_404(
             AccountFlag.objects.select_related("loan__lender", "set_by"), pk=pk
         )

@@ -4,13 +4,13 @@ service, which records a PaymentEvent."""
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from accounts.audit import AuditedAdminMixin, audit_record
 from ismartpay.admin_dashboard import NoFullNumberSearchMixin
+from ismartpay.admin_forbidden import staff_refused
 from loans.admin_actions import payment_action_view
 
 from .admin_staff_money import StaffMoneyAdminMixin
@@ -158,7 +158,7 @@ class PaymentAdmin(
 
     def _staff_action(self, request, pk, *, permission, action, service, title):
         if not request.user.has_perm(permission):
-            raise PermissionDenied
+            raise staff_refused(permission)
         payment = get_object_or_404(Payment, pk=pk)
         form = StaffReasonForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():

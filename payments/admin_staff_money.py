@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
+from ismartpay.admin_forbidden import staff_refused
 from ismartpay.core.money import ZERO
 from loans.admin_actions import lender_today
 from loans.models import Loan, StaffRequest
@@ -107,7 +108,7 @@ class StaffMoneyAdminMixin:
 
     def record_view(self, request):
         if not request.user.has_perm(RECORD):
-            raise PermissionDenied
+            raise staff_refused(RECORD)
         initial = {"effective_date": timezone.localdate(), **_loan_initial(request)}
         form = RecordReceivedForm(request.POST or None, initial=initial)
         if request.method == "POST" and form.is_valid() and form.cleaned_data.get("loan"):
@@ -143,7 +144,7 @@ class StaffMoneyAdminMixin:
 
     def phone_view(self, request):
         if not request.user.has_perm(RECORD):
-            raise PermissionDenied
+            raise staff_refused(RECORD)
         form = PhonePaymentForm(
             request.POST or None,
             initial={"idempotency_key": new_idempotency_key(), **_loan_initial(request)},
@@ -193,7 +194,7 @@ class StaffMoneyAdminMixin:
 
     def remittance_view(self, request):
         if not request.user.has_perm(RECORD):
-            raise PermissionDenied
+            raise staff_refused(RECORD)
         form = RemittanceForm(request.POST or None, request.FILES or None)
         errors = []
         if request.method == "POST" and form.is_valid():
@@ -225,7 +226,7 @@ class StaffMoneyAdminMixin:
 
     def return_check_view(self, request, pk):
         if not request.user.has_perm(RETURN_CHECK):
-            raise PermissionDenied
+            raise staff_refused(RETURN_CHECK)
         payment = get_object_or_404(Payment.objects.select_related("loan"), pk=pk)
         was_paid_off = payment.loan.status == Loan.Status.PAID_OFF
         form = ReturnCheckForm(request.POST or None)
@@ -259,7 +260,7 @@ class StaffMoneyAdminMixin:
 
     def move_view(self, request, pk):
         if not request.user.has_perm(MANAGE_SUSPENSE):
-            raise PermissionDenied
+            raise staff_refused(MANAGE_SUSPENSE)
         payment = get_object_or_404(Payment, pk=pk)
         form = MovePaymentForm(request.POST or None)
         if request.method == "POST" and form.is_valid() and form.cleaned_data.get("loan"):
@@ -356,7 +357,7 @@ class SuspenseItemAdmin(admin.ModelAdmin):
 
     def apply_view(self, request, pk):
         if not request.user.has_perm(MANAGE_SUSPENSE):
-            raise PermissionDenied
+            raise staff_refused(MANAGE_SUSPENSE)
         item = get_object_or_404(SuspenseItem, pk=pk)
         form = SuspenseApplyForm(request.POST or None)
         if request.method == "POST" and form.is_valid() and form.cleaned_data.get("loan"):
@@ -377,7 +378,7 @@ class SuspenseItemAdmin(admin.ModelAdmin):
 
     def refund_view(self, request, pk):
         if not request.user.has_perm(MANAGE_SUSPENSE):
-            raise PermissionDenied
+            raise staff_refused(MANAGE_SUSPENSE)
         item = get_object_or_404(SuspenseItem, pk=pk)
         form = SuspenseRefundForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
