@@ -6,9 +6,10 @@ from django.urls import path
 from django.utils import timezone
 
 from ismartpay.admin_dashboard import NoFullNumberSearchMixin
+from ismartpay.admin_money import money_column
 
 from .admin_actions import LoanServicingAdminMixin  # also registers StaffRequestAdmin
-from .admin_inlines import SERVICING_INLINES
+from .admin_inlines import SERVICING_INLINES, posting_author
 from .forms import LoanImportForm
 from .importing import import_loans
 from .models import CalendarFeed, Lender, LinkAttempt, Loan, LoanInvitation, LoanLink, LoanPosting
@@ -47,15 +48,25 @@ class LoanPostingInline(admin.TabularInline):
     fields = (
         "effective_date",
         "kind",
-        "fees",
-        "interest",
-        "principal",
-        "interest_accrued",
-        "principal_balance_after",
-        "created_by_label",
+        "fees_usd",
+        "interest_usd",
+        "principal_usd",
+        "interest_accrued_usd",
+        "principal_balance_after_usd",
+        "created_by",
         "memo",
     )
     readonly_fields = fields
+    fees_usd = money_column("fees")
+    interest_usd = money_column("interest")
+    principal_usd = money_column("principal")
+    interest_accrued_usd = money_column("interest_accrued")
+    principal_balance_after_usd = money_column("principal_balance_after", "balance after")
+
+    @admin.display(description="created by")
+    def created_by(self, posting):
+        return posting_author(posting.created_by_label)
+
     ordering = ("-pk",)
 
     def has_add_permission(self, request, obj=None):
@@ -67,7 +78,8 @@ class LoanPostingInline(admin.TabularInline):
 
 @admin.register(Loan)
 class LoanAdmin(NoFullNumberSearchMixin, LoanServicingAdminMixin, admin.ModelAdmin):
-    list_display = ("loan_number", "lender", "vehicle", "principal_balance", "status")
+    list_display = ("loan_number", "lender", "vehicle", "principal_balance_usd", "status")
+    principal_balance_usd = money_column("principal_balance")
     list_filter = ("status", "lender", "contract_date", "first_due_date")
     # Borrower email, name, phone; loan number; VIN (its last 6 match inside); a payment's
     # reference; the last 4 of a card or account that paid it (exact).
@@ -127,8 +139,26 @@ class LoanAdmin(NoFullNumberSearchMixin, LoanServicingAdminMixin, admin.ModelAdm
 
 @admin.register(LoanPosting)
 class LoanPostingAdmin(ReadOnlyAdmin):
-    list_display = ("pk", "loan", "kind", "effective_date", "fees", "interest", "principal")
+    list_display = (
+        "pk",
+        "loan",
+        "kind",
+        "effective_date",
+        "fees_usd",
+        "interest_usd",
+        "principal_usd",
+    )
+    fees_usd = money_column("fees")
+    interest_usd = money_column("interest")
+    principal_usd = money_column("principal")
+    exclude = ("created_by_label",)  # shown by name: created_by
+    readonly_fields = ("created_by",)
     list_filter = ("kind",)
+
+    @admin.display(description="created by")
+    def created_by(self, posting):
+        return posting_author(posting.created_by_label)
+
     search_fields = ("loan__loan_number", "external_ref", "idempotency_key")
     list_select_related = ("loan", "loan__lender")
 

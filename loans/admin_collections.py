@@ -14,6 +14,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from ismartpay.admin_forbidden import staff_refused
+from ismartpay.admin_money import money_column
 from ismartpay.core.free_text import NoCardNumbersInText
 from ismartpay.core.templatetags.ui import usd
 from ismartpay.core.today import business_date
@@ -95,8 +96,9 @@ def _loan_initial(request) -> dict:
     return {key: request.GET[key] for key in ("loan_number", "lender") if key in request.GET}
 
 
-def _form_page(model_admin, request, form_class, call, *, title, initial=None, flag=None):
-    """GET: the form; POST: the service, its refusal next to the field, or back to the list."""
+def _form_page(model_admin, request, form_class, call, *, title, done, initial=None, flag=None):
+    """GET: the form; POST: the service, its refusal next to the field, or back to the list
+    with `done` ("… for loan {loan}") as the message."""
     form = form_class(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -104,7 +106,8 @@ def _form_page(model_admin, request, form_class, call, *, title, initial=None, f
         except CollectionsError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, str(exc))
         else:
-            messages.success(request, f"{title}: saved.")
+            loan = form.cleaned_data.get("loan") or (flag.loan if flag else None)
+            messages.success(request, done.format(loan=loan.loan_number if loan else ""))
             return redirect(reverse(f"admin:loans_{model_admin.model._meta.model_name}_changelist"))
     context = {
         **model_admin.admin_site.each_context(request),
@@ -142,13 +145,23 @@ class ContactNoteAdmin(_ReadOnly):
                 actor=request.user,
             ),
             title="Add a contact note",
+            done="Contact note saved for loan {loan}.",
             initial=_loan_initial(request),
         )
 
 
 @admin.register(PromiseToPay)
 class PromiseToPayAdmin(_ReadOnly):
-    list_display = ("loan", "amount", "promised_date", "status", "paid_amount", "created_by")
+    list_display = (
+        "loan",
+        "amount_usd",
+        "promised_date",
+        "status",
+        "paid_amount_usd",
+        "created_by",
+    )
+    amount_usd = money_column("amount")
+    paid_amount_usd = money_column("paid_amount", "paid")
     list_filter = ("status", "loan__lender")
     search_fields = ("loan__loan_number",)
     list_select_related = ("loan__lender", "created_by")
@@ -175,6 +188,7 @@ class PromiseToPayAdmin(_ReadOnly):
             PromiseForm,
             call,
             title="Record a promise to pay",
+            done="Promise to pay recorded for loan {loan}.",
             initial=_loan_initial(request),
         )
 
@@ -223,6 +237,7 @@ class AccountFlagAdmin(_ReadOnly):
                 actor=request.user,
             ),
             title="Set an account flag",
+            done="Account flag set on loan {loan}.",
             initial=_loan_initial(request),
         )
 
@@ -240,6 +255,7 @@ class AccountFlagAdmin(_ReadOnly):
                 flag_id=flag.pk, end_date=d["end_date"], reason=d["reason"], actor=request.user
             ),
             title=f"End the {flag.get_kind_display().lower()} flag",
+            done=f"{flag.get_kind_display()} flag ended on loan {{loan}}.",
             flag=flag,
         )
 
@@ -269,6 +285,10 @@ class CollectionsQueueAdmin(_ReadOnly):
 
     def has_add_permission(self, request):
         return False
+
+    def changelist_view(self, request, extra_context=None):
+        extra = {"title": "Collections queue: loans past due", **(extra_context or {})}
+        return super().changelist_view(request, extra)
 
     def get_queryset(self, request):
         latest = DelinquencySnapshot.objects.filter(loan=OuterRef("loan")).order_by(

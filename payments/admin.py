@@ -11,6 +11,7 @@ from django.urls import path, reverse
 from accounts.audit import AuditedAdminMixin, audit_record
 from ismartpay.admin_dashboard import NoFullNumberSearchMixin
 from ismartpay.admin_forbidden import staff_refused
+from ismartpay.admin_money import money_column
 from loans.admin_actions import payment_action_view
 
 from .admin_staff_money import StaffMoneyAdminMixin
@@ -59,7 +60,7 @@ class PaymentAdmin(
         "reference",
         "loan",
         "payer_email",
-        "amount",
+        "amount_usd",
         "method_label",
         "status",
         "effective_date",
@@ -92,6 +93,8 @@ class PaymentAdmin(
     phone_search_fields = ("payer__phone",)
     readonly_fields = [f.name for f in Payment._meta.fields]
     change_form_template = "admin/payments/payment/change_form.html"
+    change_list_template = "admin/payments/payment/change_list.html"
+    amount_usd = money_column("amount")
 
     def has_change_permission(self, request, obj=None):  # viewing needs view permission only
         return False

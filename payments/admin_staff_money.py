@@ -6,14 +6,16 @@ write the audit rows. Behind the admin's second factor like every admin page."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Sum
+from django.db.models import OuterRef, Subquery, Sum
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
 from ismartpay.admin_forbidden import staff_refused
+from ismartpay.admin_money import money_column
 from ismartpay.core.money import ZERO
+from ismartpay.core.templatetags.ui import usd
 from loans.admin_actions import lender_today
 from loans.models import Loan, StaffRequest
 from loans.staff_requests import StaffActionError, StaffActionNotAllowed, staff_action_submit
@@ -65,8 +67,19 @@ def _received_done(request, outcome):
         return _requested(request, outcome)
     done = outcome.done
     suspense = SuspenseItem.objects.filter(pk=done.params.get("suspense")).first()
-    note = f" ${suspense.amount:,} held in suspense." if suspense else ""
-    messages.success(request, f"Recorded {done.payment or suspense}.{note}")
+    label = received_label(done.params.get("channel", ""), done.params.get("reference", ""))
+    what = f"Recorded {label[:1].lower()}{label[1:]} for {usd(done.amount)}"
+    if done.payment is None:
+        held = usd(suspense.amount if suspense else done.amount)
+        text = f"{what}: the loan could take none of it, so all {held} is held in suspense."
+    elif suspense:
+        text = (
+            f"{what} as payment {done.payment.reference}; {usd(suspense.amount)} more than the "
+            "loan could take is held in suspense."
+        )
+    else:
+        text = f"{what} as payment {done.payment.reference}."
+    messages.success(request, text)
     if done.payment is None:
         return redirect(reverse("admin:payments_suspenseitem_changelist"))
     return redirect(reverse("admin:payments_payment_change", args=[done.payment.pk]))
@@ -291,8 +304,9 @@ class StaffMoneyAdminMixin:
 class SuspenseActionInline(admin.TabularInline):
     model = SuspenseAction
     extra = 0
-    fields = ("at", "kind", "amount", "loan", "payment", "refund_reference", "actor", "reason")
+    fields = ("at", "kind", "amount_usd", "loan", "payment", "refund_reference", "actor", "reason")
     readonly_fields = fields
+    amount_usd = money_column("amount")
     can_delete = False
 
     def has_add_permission(self, request, obj=None):
@@ -308,15 +322,17 @@ class SuspenseItemAdmin(admin.ModelAdmin):
     list_display = (
         "pk",
         "received_on",
-        "amount",
-        "balance",
+        "amount_usd",
+        "balance_usd",
         "reason",
         "channel",
         "reference",
         "lender",
-        "loan",
+        "loan_shown",
         "status",
     )
+    amount_usd = money_column("amount")
+    balance_usd = money_column("balance", "held")
     list_filter = ("status", "reason", "channel", "lender")
     search_fields = ("reference", "loan__loan_number", "payment__reference", "note")
     readonly_fields = [f.name for f in SuspenseItem._meta.fields]
@@ -332,6 +348,24 @@ class SuspenseItemAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def get_queryset(self, request):
+        applied = SuspenseAction.objects.filter(
+            item=OuterRef("pk"), kind=SuspenseAction.Kind.APPLIED, loan__isnull=False
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("loan")
+            .annotate(applied_to=Subquery(applied.order_by("pk").values("loan__loan_number")[:1]))
+        )
+
+    @admin.display(description="loan", ordering="loan__loan_number")
+    def loan_shown(self, item):
+        """The loan it was meant for; else the loan it was applied to (an unmatched line)."""
+        if item.loan_id:
+            return item.loan
+        return f"Applied to {item.applied_to}" if item.applied_to else "—"
 
     def changelist_view(self, request, extra_context=None):
         held = SuspenseItem.objects.aggregate(total=Sum("balance"))["total"] or ZERO

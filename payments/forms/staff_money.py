@@ -171,7 +171,10 @@ class RemittanceForm(forms.Form):
 
 
 class ReturnCheckForm(NoCardNumbersInText, OneTimeTokenForm):
-    return_code = forms.ChoiceField(choices=sorted(RETURNED_CHECK_CODES.items()))
+    # No code is chosen for the agent: a blank first choice, required.
+    return_code = forms.ChoiceField(
+        choices=[("", "Choose…"), *sorted(RETURNED_CHECK_CODES.items())]
+    )
     reason = ReasonField()
 
 
