@@ -76,10 +76,28 @@ class LoanPostingInline(admin.TabularInline):
         return False
 
 
+def _money_name(name: str) -> str:
+    return f"{name}_usd" if name in LOAN_MONEY_FIELDS else name
+
+
+# The loan's dollar fields, shown on its page by money_column (LoanAdmin.<name>_usd).
+LOAN_MONEY_FIELDS = (
+    "original_principal",
+    "installment_amount",
+    "principal_balance",
+    "accrued_interest",
+    "unpaid_fees",
+    "paid_toward_installments",
+    "prior_payments_total",
+    "prior_interest_paid",
+    "prior_interest_paid_year",
+    "prior_last_payment_amount",
+)
+
+
 @admin.register(Loan)
 class LoanAdmin(NoFullNumberSearchMixin, LoanServicingAdminMixin, admin.ModelAdmin):
     list_display = ("loan_number", "lender", "vehicle", "principal_balance_usd", "status")
-    principal_balance_usd = money_column("principal_balance")
     list_filter = ("status", "lender", "contract_date", "first_due_date")
     # Borrower email, name, phone; loan number; VIN (its last 6 match inside); a payment's
     # reference; the last 4 of a card or account that paid it (exact).
@@ -99,6 +117,13 @@ class LoanAdmin(NoFullNumberSearchMixin, LoanServicingAdminMixin, admin.ModelAdm
     change_list_template = "admin/loans/loan/change_list.html"
     # Every field is read-only (LoanServicingAdminMixin): balances change only through the
     # ledger services, contract facts through loans/servicing.py, the import or the lender.
+
+    def get_readonly_fields(self, request, obj=None):
+        """Every field read-only, money ones shown as usd ("$21,743.46", not "21743.46")."""
+        return [_money_name(name) for name in super().get_readonly_fields(request, obj)]
+
+    def get_fields(self, request, obj=None):
+        return self.get_readonly_fields(request, obj)
 
     def get_urls(self):
         return [
@@ -135,6 +160,12 @@ class LoanAdmin(NoFullNumberSearchMixin, LoanServicingAdminMixin, admin.ModelAdm
             "row_errors": errors,
         }
         return TemplateResponse(request, "admin/loans/loan/import.html", context)
+
+
+for _name in LOAN_MONEY_FIELDS:
+    setattr(
+        LoanAdmin, f"{_name}_usd", money_column(_name, Loan._meta.get_field(_name).verbose_name)
+    )
 
 
 @admin.register(LoanPosting)

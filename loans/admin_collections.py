@@ -264,13 +264,12 @@ class AccountFlagAdmin(_ReadOnly):
 class CollectionsQueueAdmin(_ReadOnly):
     """The queue: each open loan's latest nightly snapshot that is past due, worst first."""
 
-    # Fits 1280 px without sideways scrolling: the lender is a filter (and in the loan's page),
-    # the snapshot's date is the latest night's for every row.
+    # Fits 1280 px without sideways scrolling: the lender and the bucket are filters (the lender
+    # is also the loan link's tooltip), the snapshot's date is the latest night's for every row,
+    # the phone sits under the name.
     list_display = (
         "loan_link",
         "borrower",
-        "borrower_phone",
-        "bucket",
         "days",
         "past_due",
         "last_contact",
@@ -318,21 +317,27 @@ class CollectionsQueueAdmin(_ReadOnly):
     def loan_link(self, obj):
         url = reverse("admin:loans_loan_change", args=[obj.loan_id])
         return format_html(
-            '<a href="{}" title="{}">{}</a>', url, obj.loan.lender, obj.loan.loan_number
+            '<a class="collections-nowrap" href="{}" title="{}">{}</a>',
+            url,
+            obj.loan.lender,
+            obj.loan.loan_number,
         )
 
     @admin.display(description="Borrower", ordering="borrower_name")
     def borrower(self, obj):
-        """The linked borrower's name (else their email, else the lender's email on file)."""
-        return obj.borrower_name or obj.borrower_user_email or obj.loan.borrower_email or "—"
+        """The linked borrower's name (else their email, else the lender's email on file) and
+        phone."""
+        name = obj.borrower_name or obj.borrower_user_email or obj.loan.borrower_email or "—"
+        phone = obj.borrower_user_phone or "no phone"
+        return format_html('{}<br><span class="collections-quiet">{}</span>', name, phone)
 
-    @admin.display(description="Phone")
-    def borrower_phone(self, obj):
-        return obj.borrower_user_phone or "—"
-
-    @admin.display(description="Days", ordering="days_past_due")
+    @admin.display(description="Days late", ordering="days_past_due")
     def days(self, obj):
-        return obj.days_past_due
+        return format_html(
+            '{}<br><span class="collections-quiet">{}</span>',
+            obj.days_past_due,
+            obj.get_bucket_display(),
+        )
 
     @admin.display(description="Past due", ordering="amount_past_due")
     def past_due(self, obj):
@@ -350,7 +355,11 @@ class CollectionsQueueAdmin(_ReadOnly):
     def promise(self, obj):
         if obj.promise_date is None:
             return "—"
-        return f"{usd(obj.promise_amount)} by {obj.promise_date:%Y-%m-%d}"
+        return format_html(
+            '<span class="collections-nowrap">{} by {}</span>',
+            usd(obj.promise_amount),
+            f"{obj.promise_date:%Y-%m-%d}",
+        )
 
     @admin.display(description="")
     def work_links(self, obj):
@@ -358,5 +367,5 @@ class CollectionsQueueAdmin(_ReadOnly):
         note = reverse("admin:loans_contactnote_add")
         promise = reverse("admin:loans_promisetopay_add")
         return format_html(
-            '<a href="{}?{}">Note</a> · <a href="{}?{}">Promise</a>', note, query, promise, query
+            '<a href="{}?{}">Note</a><br><a href="{}?{}">Promise</a>', note, query, promise, query
         )

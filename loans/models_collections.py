@@ -130,7 +130,9 @@ class PromiseToPay(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.loan}: ${self.amount} by {self.promised_date} ({self.status})"
+        from ismartpay.core.templatetags.ui import usd
+
+        return f"{self.loan}: {usd(self.amount)} by {self.promised_date} ({self.status})"
 
 
 class AccountFlag(models.Model):
