@@ -14,6 +14,7 @@ from ismartpay.admin_forbidden import staff_refused
 from ismartpay.admin_money import money_column
 from loans.admin_actions import payment_action_view
 
+from . import admin_suspense  # noqa: F401 — registers SuspenseItemAdmin
 from .admin_staff_money import StaffMoneyAdminMixin
 from .autopay import admin as autopay_admin  # noqa: F401 — autopay plans, debits, job runs
 from .errors import PaymentError
