@@ -72,6 +72,13 @@ class AccountAdapter(DefaultAccountAdapter):
             )
         return confirmed
 
+    def get_login_redirect_url(self, request) -> str:
+        # Staff signing in without ?next= go to the staff pages (the admin asks the second
+        # factor), not the borrower's "No loans linked yet".
+        if request.user.is_staff:
+            return reverse("admin:index")
+        return super().get_login_redirect_url(request)
+
     def login(self, request, user):
         super().login(request, user)  # Django's login(): a new session key
         session_mark_signed_in(request)

@@ -6,9 +6,10 @@ from django.urls import path
 from django.utils import timezone
 
 from ismartpay.admin_dashboard import NoFullNumberSearchMixin
+from ismartpay.admin_money import money_column
 
 from .admin_actions import LoanServicingAdminMixin  # also registers StaffRequestAdmin
-from .admin_inlines import SERVICING_INLINES
+from .admin_inlines import SERVICING_INLINES, posting_author
 from .forms import LoanImportForm
 from .importing import import_loans
 from .models import CalendarFeed, Lender, LinkAttempt, Loan, LoanInvitation, LoanLink, LoanPosting
@@ -62,15 +63,25 @@ class LoanPostingInline(admin.TabularInline):
     fields = (
         "effective_date",
         "kind",
-        "fees",
-        "interest",
-        "principal",
-        "interest_accrued",
-        "principal_balance_after",
-        "created_by_label",
+        "fees_usd",
+        "interest_usd",
+        "principal_usd",
+        "interest_accrued_usd",
+        "principal_balance_after_usd",
+        "created_by",
         "memo",
     )
     readonly_fields = fields
+    fees_usd = money_column("fees")
+    interest_usd = money_column("interest")
+    principal_usd = money_column("principal")
+    interest_accrued_usd = money_column("interest_accrued")
+    principal_balance_after_usd = money_column("principal_balance_after", "balance after")
+
+    @admin.display(description="created by")
+    def created_by(self, posting):
+        return posting_author(posting.created_by_label)
+
     ordering = ("-pk",)
 
     def has_add_permission(self, request, obj=None):
@@ -80,9 +91,28 @@ class LoanPostingInline(admin.TabularInline):
         return False
 
 
+def _money_name(name: str) -> str:
+    return f"{name}_usd" if name in LOAN_MONEY_FIELDS else name
+
+
+# The loan's dollar fields, shown on its page by money_column (LoanAdmin.<name>_usd).
+LOAN_MONEY_FIELDS = (
+    "original_principal",
+    "installment_amount",
+    "principal_balance",
+    "accrued_interest",
+    "unpaid_fees",
+    "paid_toward_installments",
+    "prior_payments_total",
+    "prior_interest_paid",
+    "prior_interest_paid_year",
+    "prior_last_payment_amount",
+)
+
+
 @admin.register(Loan)
 class LoanAdmin(NoFullNumberSearchMixin, LoanServicingAdminMixin, admin.ModelAdmin):
-    list_display = ("loan_number", "lender", "vehicle", "principal_balance", "status")
+    list_display = ("loan_number", "lender", "vehicle", "principal_balance_usd", "status")
     list_filter = ("status", "lender", "contract_date", "first_due_date")
     # Borrower email, name, phone; loan number; VIN (its last 6 match inside); a payment's
     # reference; the last 4 of a card or account that paid it (exact).
@@ -109,6 +139,13 @@ class LoanAdmin(NoFullNumberSearchMixin, LoanServicingAdminMixin, admin.ModelAdm
         loan = self.get_object(request, object_id)
         extra = {**(extra_context or {}), **(position_today(loan) if loan is not None else {})}
         return super().change_view(request, object_id, form_url, extra)
+
+    def get_readonly_fields(self, request, obj=None):
+        """Every field read-only, money ones shown as usd ("$21,743.46", not "21743.46")."""
+        return [_money_name(name) for name in super().get_readonly_fields(request, obj)]
+
+    def get_fields(self, request, obj=None):
+        return self.get_readonly_fields(request, obj)
 
     def get_urls(self):
         return [
@@ -147,10 +184,34 @@ class LoanAdmin(NoFullNumberSearchMixin, LoanServicingAdminMixin, admin.ModelAdm
         return TemplateResponse(request, "admin/loans/loan/import.html", context)
 
 
+for _name in LOAN_MONEY_FIELDS:
+    setattr(
+        LoanAdmin, f"{_name}_usd", money_column(_name, Loan._meta.get_field(_name).verbose_name)
+    )
+
+
 @admin.register(LoanPosting)
 class LoanPostingAdmin(ReadOnlyAdmin):
-    list_display = ("pk", "loan", "kind", "effective_date", "fees", "interest", "principal")
+    list_display = (
+        "pk",
+        "loan",
+        "kind",
+        "effective_date",
+        "fees_usd",
+        "interest_usd",
+        "principal_usd",
+    )
+    fees_usd = money_column("fees")
+    interest_usd = money_column("interest")
+    principal_usd = money_column("principal")
+    exclude = ("created_by_label",)  # shown by name: created_by
+    readonly_fields = ("created_by",)
     list_filter = ("kind",)
+
+    @admin.display(description="created by")
+    def created_by(self, posting):
+        return posting_author(posting.created_by_label)
+
     search_fields = ("loan__loan_number", "external_ref", "idempotency_key")
     list_select_related = ("loan", "loan__lender")
 

@@ -3,6 +3,8 @@ promises to pay and account flags. Every page checks its permission (403 otherwi
 with a form and calls one service in loans/collections.py, which writes the audit row. Rows
 are never edited or deleted here: notes are append-only, a flag is ended with its own page."""
 
+from urllib.parse import urlencode
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -13,8 +15,13 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from ismartpay.admin_forbidden import staff_refused
+from ismartpay.admin_money import money_column
 from ismartpay.core.free_text import NoCardNumbersInText
 from ismartpay.core.submit_token import OneTimeTokenForm
+from ismartpay.core.templatetags.ui import usd
+from ismartpay.core.today import business_date
+from payments.forms.staff_money import LoanField, loan_with_lender
 
 from . import flags
 from .admin_actions import lender_today
@@ -26,7 +33,15 @@ from .collections import (
     contact_note_add,
     promise_add,
 )
-from .models import AccountFlag, ContactNote, DelinquencySnapshot, Loan, PromiseToPay, StaffRequest
+from .models import (
+    AccountFlag,
+    ContactNote,
+    DelinquencySnapshot,
+    Lender,
+    LoanLink,
+    PromiseToPay,
+    StaffRequest,
+)
 from .staff_requests import StaffActionError, StaffActionNotAllowed, staff_action_submit
 
 CONTACT_PERMISSION = "loans.record_contact"
@@ -41,27 +56,36 @@ class _ReadOnly(admin.ModelAdmin):
         return False
 
 
-def _loan_field():
-    return forms.ModelChoiceField(
-        queryset=Loan.objects.select_related("lender"), widget=forms.NumberInput, label="Loan id"
+class _LoanByNumberForm(NoCardNumbersInText, forms.Form):
+    """The loan by its number (and lender, when two lenders share it), as on the staff money
+    forms (payments/forms/staff_money.py); cleaned_data["loan"] is the Loan."""
+
+    loan_number = LoanField(max_length=40)
+    lender = forms.ModelChoiceField(
+        Lender.objects.order_by("name"),
+        required=False,
+        help_text="Only when two lenders use the same loan number.",
     )
 
+    def clean(self):
+        data = super().clean()
+        if "loan_number" in self.data:
+            data["loan"] = loan_with_lender(self)
+        return data
 
-class ContactNoteForm(NoCardNumbersInText, forms.Form):
-    loan = _loan_field()
+
+class ContactNoteForm(_LoanByNumberForm):
     channel = forms.ChoiceField(choices=ContactNote.Channel.choices)
     outcome = forms.ChoiceField(choices=ContactNote.Outcome.choices)
     text = forms.CharField(widget=forms.Textarea, max_length=5000)
 
 
-class PromiseForm(NoCardNumbersInText, forms.Form):
-    loan = _loan_field()
+class PromiseForm(_LoanByNumberForm):
     promised_date = forms.DateField(help_text="YYYY-MM-DD")
     amount = forms.DecimalField(max_digits=12, decimal_places=2, min_value=0)
 
 
-class FlagForm(NoCardNumbersInText, OneTimeTokenForm):
-    loan = _loan_field()
+class FlagForm(_LoanByNumberForm, OneTimeTokenForm):
     kind = forms.ChoiceField(choices=AccountFlag.Kind.choices, label="Flag")
     start_date = forms.DateField(help_text="YYYY-MM-DD")
     end_date = forms.DateField(
@@ -75,8 +99,14 @@ class FlagEndForm(NoCardNumbersInText, forms.Form):
     reason = forms.CharField(widget=forms.Textarea, min_length=10)
 
 
-def _form_page(model_admin, request, form_class, call, *, title, initial=None, flag=None):
-    """GET: the form; POST: the service, its refusal next to the field, or back to the list."""
+def _loan_initial(request) -> dict:
+    """The loan the page was opened for (?loan_number=…&lender=…, the loan page's buttons)."""
+    return {key: request.GET[key] for key in ("loan_number", "lender") if key in request.GET}
+
+
+def _form_page(model_admin, request, form_class, call, *, title, done, initial=None, flag=None):
+    """GET: the form; POST: the service, its refusal next to the field, or back to the list
+    with `done` ("… for loan {loan}") as the message."""
     form = form_class(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -87,7 +117,8 @@ def _form_page(model_admin, request, form_class, call, *, title, initial=None, f
         else:
             if isinstance(response, HttpResponse):  # a request waiting for a supervisor
                 return response
-            messages.success(request, f"{title}: saved.")
+            loan = form.cleaned_data.get("loan") or (flag.loan if flag else None)
+            messages.success(request, done.format(loan=loan.loan_number if loan else ""))
             return redirect(reverse(f"admin:loans_{model_admin.model._meta.model_name}_changelist"))
     context = {
         **model_admin.admin_site.each_context(request),
@@ -112,7 +143,7 @@ class ContactNoteAdmin(_ReadOnly):
 
     def add_view(self, request, form_url="", extra_context=None):
         if not self.has_add_permission(request):
-            raise PermissionDenied
+            raise staff_refused(CONTACT_PERMISSION)
         return _form_page(
             self,
             request,
@@ -125,13 +156,23 @@ class ContactNoteAdmin(_ReadOnly):
                 actor=request.user,
             ),
             title="Add a contact note",
-            initial={"loan": request.GET.get("loan")},
+            done="Contact note saved for loan {loan}.",
+            initial=_loan_initial(request),
         )
 
 
 @admin.register(PromiseToPay)
 class PromiseToPayAdmin(_ReadOnly):
-    list_display = ("loan", "amount", "promised_date", "status", "paid_amount", "created_by")
+    list_display = (
+        "loan",
+        "amount_usd",
+        "promised_date",
+        "status",
+        "paid_amount_usd",
+        "created_by",
+    )
+    amount_usd = money_column("amount")
+    paid_amount_usd = money_column("paid_amount", "paid")
     list_filter = ("status", "loan__lender")
     search_fields = ("loan__loan_number",)
     list_select_related = ("loan__lender", "created_by")
@@ -141,7 +182,7 @@ class PromiseToPayAdmin(_ReadOnly):
 
     def add_view(self, request, form_url="", extra_context=None):
         if not self.has_add_permission(request):
-            raise PermissionDenied
+            raise staff_refused(CONTACT_PERMISSION)
 
         def call(d):
             promise_add(
@@ -158,7 +199,8 @@ class PromiseToPayAdmin(_ReadOnly):
             PromiseForm,
             call,
             title="Record a promise to pay",
-            initial={"loan": request.GET.get("loan")},
+            done="Promise to pay recorded for loan {loan}.",
+            initial=_loan_initial(request),
         )
 
 
@@ -192,19 +234,20 @@ class AccountFlagAdmin(_ReadOnly):
 
     def add_view(self, request, form_url="", extra_context=None):
         if not self.has_add_permission(request):
-            raise PermissionDenied
+            raise staff_refused(FLAG_PERMISSION)
         return _form_page(
             self,
             request,
             FlagForm,
             lambda d: _flag_set(request, d),
             title="Set an account flag",
-            initial={"loan": request.GET.get("loan")},
+            done="Account flag set on loan {loan}.",
+            initial=_loan_initial(request),
         )
 
     def end_view(self, request, pk):
         if not request.user.has_perm(FLAG_PERMISSION):
-            raise PermissionDenied
+            raise staff_refused(FLAG_PERMISSION)
         flag = get_object_or_404(
             AccountFlag.objects.select_related("loan__lender", "set_by"), pk=pk
         )
@@ -216,6 +259,7 @@ class AccountFlagAdmin(_ReadOnly):
                 flag_id=flag.pk, end_date=d["end_date"], reason=d["reason"], actor=request.user
             ),
             title=f"End the {flag.get_kind_display().lower()} flag",
+            done=f"{flag.get_kind_display()} flag ended on loan {{loan}}.",
             flag=flag,
         )
 
@@ -253,17 +297,19 @@ def _flag_set(request, d):
 class CollectionsQueueAdmin(_ReadOnly):
     """The queue: each open loan's latest nightly snapshot that is past due, worst first."""
 
+    # Fits 1280 px without sideways scrolling: the lender and the bucket are filters (the lender
+    # is also the loan link's tooltip), the snapshot's date is the latest night's for every row,
+    # the phone sits under the name.
     list_display = (
-        "loan",
-        "lender",
-        "bucket",
-        "days_past_due",
-        "amount_past_due",
+        "loan_link",
+        "borrower",
+        "days",
+        "past_due",
         "last_contact",
         "promise",
-        "business_date",
         "work_links",
     )
+    list_display_links = None
     list_filter = ("bucket", "loan__lender")
     search_fields = ("loan__loan_number", "loan__borrower_email")
     list_select_related = ("loan__lender",)
@@ -272,12 +318,17 @@ class CollectionsQueueAdmin(_ReadOnly):
     def has_add_permission(self, request):
         return False
 
+    def changelist_view(self, request, extra_context=None):
+        extra = {"title": "Collections queue: loans past due", **(extra_context or {})}
+        return super().changelist_view(request, extra)
+
     def get_queryset(self, request):
         latest = DelinquencySnapshot.objects.filter(loan=OuterRef("loan")).order_by(
             "-business_date"
         )
         note = ContactNote.objects.filter(loan=OuterRef("loan")).order_by("-created_at", "-pk")
         promise = PromiseToPay.objects.filter(loan=OuterRef("loan"), status="open")
+        borrower = LoanLink.objects.filter(loan=OuterRef("loan"), role=LoanLink.Role.BORROWER)
         return (
             super()
             .get_queryset(request)
@@ -289,34 +340,65 @@ class CollectionsQueueAdmin(_ReadOnly):
                 last_contact_outcome=Subquery(note.values("outcome")[:1]),
                 promise_date=Subquery(promise.values("promised_date")[:1]),
                 promise_amount=Subquery(promise.values("amount")[:1]),
+                borrower_name=Subquery(borrower.values("user__full_name")[:1]),
+                borrower_user_email=Subquery(borrower.values("user__email")[:1]),
+                borrower_user_phone=Subquery(borrower.values("user__phone")[:1]),
             )
         )
 
-    @admin.display(description="Lender", ordering="loan__lender__name")
-    def lender(self, obj):
-        return obj.loan.lender
+    @admin.display(description="Loan", ordering="loan__loan_number")
+    def loan_link(self, obj):
+        url = reverse("admin:loans_loan_change", args=[obj.loan_id])
+        return format_html(
+            '<a class="collections-nowrap" href="{}" title="{}">{}</a>',
+            url,
+            obj.loan.lender,
+            obj.loan.loan_number,
+        )
+
+    @admin.display(description="Borrower", ordering="borrower_name")
+    def borrower(self, obj):
+        """The linked borrower's name (else their email, else the lender's email on file) and
+        phone."""
+        name = obj.borrower_name or obj.borrower_user_email or obj.loan.borrower_email or "—"
+        phone = obj.borrower_user_phone or "no phone"
+        return format_html('{}<br><span class="collections-quiet">{}</span>', name, phone)
+
+    @admin.display(description="Days late", ordering="days_past_due")
+    def days(self, obj):
+        return format_html(
+            '{}<br><span class="collections-quiet">{}</span>',
+            obj.days_past_due,
+            obj.get_bucket_display(),
+        )
+
+    @admin.display(description="Past due", ordering="amount_past_due")
+    def past_due(self, obj):
+        return usd(obj.amount_past_due)
 
     @admin.display(description="Last contact", ordering="last_contact_at")
     def last_contact(self, obj):
         if obj.last_contact_at is None:
             return "—"
         outcome = ContactNote.Outcome(obj.last_contact_outcome).label
-        return f"{obj.last_contact_at:%Y-%m-%d} ({outcome})"
+        day = business_date(obj.loan.lender, now=obj.last_contact_at)
+        return f"{day:%Y-%m-%d} ({outcome})"
 
     @admin.display(description="Promise to pay", ordering="promise_date")
     def promise(self, obj):
         if obj.promise_date is None:
             return "—"
-        return f"${obj.promise_amount:,} by {obj.promise_date:%Y-%m-%d}"
+        return format_html(
+            '<span class="collections-nowrap">{} by {}</span>',
+            usd(obj.promise_amount),
+            f"{obj.promise_date:%Y-%m-%d}",
+        )
 
     @admin.display(description="")
     def work_links(self, obj):
+        query = urlencode({"loan_number": obj.loan.loan_number, "lender": obj.loan.lender_id})
         note = reverse("admin:loans_contactnote_add")
         promise = reverse("admin:loans_promisetopay_add")
         return format_html(
-            '<a href="{}?loan={}">Note</a> · <a href="{}?loan={}">Promise</a>',
-            note,
-            obj.loan_id,
-            promise,
-            obj.loan_id,
+            '<a href="{}?{}">Note</a><br><a href="{}?{}">Promise</a>', note, query, promise, query
         )

@@ -10,12 +10,29 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
+from ismartpay.admin_money import money_column
 from payments.models import Payment
 
 from .models import LoanPosting
 from .models_collections import AccountFlag, ContactNote, PromiseToPay
 
 FEE_KINDS = (LoanPosting.Kind.LATE_FEE, LoanPosting.Kind.NSF_FEE, LoanPosting.Kind.FEE_WAIVER)
+
+
+def posting_author(label: str) -> str:
+    """A posting's created_by_label for people: "user:7" -> the staff member's name and email;
+    "system:autopay" -> "System (autopay)"."""
+    kind, _, rest = label.partition(":")
+    if kind == "user" and rest.isdigit():
+        from accounts.models import User
+
+        user = User.objects.filter(pk=int(rest)).only("email", "full_name").first()
+        if user is None:
+            return label
+        return f"{user.full_name} ({user.email})" if user.full_name else user.email
+    if kind == "system":
+        return f"System ({rest})" if rest else "System"
+    return label or "—"
 
 
 class _ReadOnlyInline(admin.TabularInline):
@@ -42,7 +59,7 @@ class LoanPaymentInline(_ReadOnlyInline):
     fields = (
         "payment_link",
         "effective_date",
-        "amount",
+        "amount_usd",
         "channel",
         "method_label",
         "status",
@@ -50,6 +67,8 @@ class LoanPaymentInline(_ReadOnlyInline):
     )
     readonly_fields = fields
     ordering = ("-created_at", "-pk")
+
+    amount_usd = money_column("amount")
 
     @admin.display(description="reference")
     def payment_link(self, payment):
@@ -64,9 +83,14 @@ class LoanFeePostingInline(_ReadOnlyInline):
     fk_name = "loan"
     verbose_name = "fee posting"
     verbose_name_plural = "fees assessed and waived"
-    fields = ("effective_date", "kind", "fees", "installment_number", "created_by_label", "memo")
+    fields = ("effective_date", "kind", "fees_usd", "installment_number", "created_by", "memo")
     readonly_fields = fields
     ordering = ("-effective_date", "-pk")
+    fees_usd = money_column("fees")
+
+    @admin.display(description="created by")
+    def created_by(self, posting):
+        return posting_author(posting.created_by_label)
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(kind__in=FEE_KINDS)
@@ -86,9 +110,10 @@ class LoanContactNoteInline(_ReadOnlyInline):
 class LoanPromiseInline(_ReadOnlyInline):
     model = PromiseToPay
     verbose_name_plural = "Promises to pay"
-    fields = ("promised_date", "amount", "status", "created_on", "created_by", "resolved_on")
+    fields = ("promised_date", "amount_usd", "status", "created_on", "created_by", "resolved_on")
     readonly_fields = fields
     ordering = ("-promised_date",)
+    amount_usd = money_column("amount")
 
 
 class LoanFlagInline(_ReadOnlyInline):

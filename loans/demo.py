@@ -15,6 +15,7 @@ from accounts.models import User
 from .calendar import due_date
 from .models import Lender, Loan, LoanLink
 from .schedule import amortization_schedule, installment_amount
+from .services import loan_status_for
 
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "drive-it-home-2026"  # noqa: S105 — a published demo password, DEBUG only
@@ -92,6 +93,10 @@ def seed_demo_data(*, today: dt.date) -> DemoResult:
     for spec in DEMO_LOANS:
         if not Loan.objects.filter(lender=lender, loan_number=spec.loan_number).exists():
             loan = Loan.objects.create(lender=lender, **_loan_fields(spec, today))
+            # The status the delinquency rule gives on `today` (the one rule the ledger applies
+            # after each posting): the past-due loan is "Past due" from the start.
+            loan.status = loan_status_for(loan, today)
+            loan.save(update_fields=["status"])
             LoanLink.objects.create(user=user, loan=loan, role=LoanLink.Role.BORROWER)
             created += 1
     return DemoResult(user_created=user_created, loans_created=created)

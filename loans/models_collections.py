@@ -82,7 +82,10 @@ class ContactNote(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.loan} {self.get_channel_display()} {self.created_at:%Y-%m-%d}"
+        from ismartpay.core.today import business_date
+
+        day = business_date(self.loan.lender, now=self.created_at)  # the lender's date
+        return f"{self.loan} {self.get_channel_display()} {day:%Y-%m-%d}"
 
 
 class PromiseToPay(models.Model):
@@ -127,7 +130,9 @@ class PromiseToPay(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.loan}: ${self.amount} by {self.promised_date} ({self.status})"
+        from ismartpay.core.templatetags.ui import usd
+
+        return f"{self.loan}: {usd(self.amount)} by {self.promised_date} ({self.status})"
 
 
 class AccountFlag(models.Model):

@@ -174,5 +174,7 @@ class StaffRequest(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        amount = f" ${self.amount}" if self.amount is not None else ""
+        from ismartpay.core.templatetags.ui import usd
+
+        amount = f" {usd(self.amount)}" if self.amount is not None else ""
         return f"{self.get_kind_display()}{amount} on {self.loan} ({self.status})"

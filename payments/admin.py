@@ -4,15 +4,17 @@ service, which records a PaymentEvent."""
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from accounts.audit import AuditedAdminMixin, audit_record
 from ismartpay.admin_dashboard import NoFullNumberSearchMixin
+from ismartpay.admin_forbidden import staff_refused
+from ismartpay.admin_money import money_column
 from loans.admin_actions import payment_action_view
 
+from . import admin_suspense  # noqa: F401 — registers SuspenseItemAdmin
 from .admin_staff_money import StaffMoneyAdminMixin
 from .admin_suspense import SuspenseItemAdmin  # noqa: F401  (registers the suspense pages)
 from .autopay import admin as autopay_admin  # noqa: F401 — autopay plans, debits, job runs
@@ -60,7 +62,7 @@ class PaymentAdmin(
         "reference",
         "loan",
         "payer_email",
-        "amount",
+        "amount_usd",
         "method_label",
         "status",
         "effective_date",
@@ -93,6 +95,8 @@ class PaymentAdmin(
     phone_search_fields = ("payer__phone",)
     readonly_fields = [f.name for f in Payment._meta.fields]
     change_form_template = "admin/payments/payment/change_form.html"
+    change_list_template = "admin/payments/payment/change_list.html"
+    amount_usd = money_column("amount")
 
     def has_change_permission(self, request, obj=None):  # viewing needs view permission only
         return False
@@ -159,7 +163,7 @@ class PaymentAdmin(
 
     def _staff_action(self, request, pk, *, permission, action, service, title):
         if not request.user.has_perm(permission):
-            raise PermissionDenied
+            raise staff_refused(permission)
         payment = get_object_or_404(Payment, pk=pk)
         form = StaffReasonForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():

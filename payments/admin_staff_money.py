@@ -11,6 +11,8 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from ismartpay.admin_forbidden import staff_refused
+from ismartpay.core.templatetags.ui import usd
 from ismartpay.core.today import business_date as lender_today_of
 from loans.admin_actions import lender_today
 from loans.models import Loan, StaffRequest
@@ -71,15 +73,28 @@ def _received_done(request, outcome):
     if outcome.request is not None:
         lender = outcome.request.loan.lender  # the form found the loan
         limit = threshold_for(K.RECORD_RECEIVED, lender)
-        message = f"Above {lender.name}'s ${limit:,} limit for recording money alone: "
+        message = f"Above {lender.name}'s {usd(limit)} limit for recording money alone: "
         return requested(request, outcome, message + "a supervisor approves it.")
     done = outcome.done
     suspense = SuspenseItem.objects.filter(pk=done.params.get("suspense")).first()
-    note = f" ${suspense.amount:,} held in suspense." if suspense else ""
-    messages.success(request, f"Recorded {done.payment or suspense}.{note}")
+    messages.success(request, _recorded_text(done, suspense))
     if done.payment is None:
         return redirect(reverse("admin:payments_suspenseitem_changelist"))
     return redirect(reverse("admin:payments_payment_change", args=[done.payment.pk]))
+
+
+def _recorded_text(done, suspense) -> str:
+    label = received_label(done.params.get("channel", ""), done.params.get("reference", ""))
+    what = f"Recorded {label[:1].lower()}{label[1:]} for {usd(done.amount)}"
+    if done.payment is None:
+        held = usd(suspense.amount if suspense else done.amount)
+        return f"{what}: the loan could take none of it, so all {held} is held in suspense."
+    if suspense:
+        return (
+            f"{what} as payment {done.payment.reference}; {usd(suspense.amount)} more than the "
+            "loan could take is held in suspense."
+        )
+    return f"{what} as payment {done.payment.reference}."
 
 
 def _phone_confirmation(payment: Payment) -> str:
@@ -95,6 +110,11 @@ def _phone_confirmation(payment: Payment) -> str:
             f" It counts on the loan on {day:%A, %B} {day.day}, {day.year} (the next business day)."
         )
     return text
+
+
+def _loan_only(initial: dict) -> dict:
+    """The loan a page was opened for (its number and lender), without a date."""
+    return {k: v for k, v in initial.items() if k in ("loan_number", "lender")}
 
 
 class StaffMoneyAdminMixin:
@@ -128,8 +148,8 @@ class StaffMoneyAdminMixin:
 
     def record_view(self, request):
         if not request.user.has_perm(RECORD):
-            raise PermissionDenied
-        initial = record_initial(request.GET.get("loan"))
+            raise staff_refused(RECORD)
+        initial = record_initial(request.GET)
         form = RecordReceivedForm(request.POST or None, initial=initial)
         if request.method == "POST" and form.is_valid() and form.cleaned_data.get("loan"):
             data = form.cleaned_data
@@ -164,8 +184,14 @@ class StaffMoneyAdminMixin:
 
     def phone_view(self, request):
         if not request.user.has_perm(RECORD):
-            raise PermissionDenied
-        form = PhonePaymentForm(request.POST or None, initial={"idempotency_key": phone_form_key()})
+            raise staff_refused(RECORD)
+        form = PhonePaymentForm(
+            request.POST or None,
+            initial={
+                "idempotency_key": phone_form_key(),
+                **_loan_only(record_initial(request.GET)),
+            },
+        )
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
@@ -208,7 +234,7 @@ class StaffMoneyAdminMixin:
         """The file is validated here; the batch is one staff request (four eyes above the
         lender's threshold, loans/staff_requests.py), its lines stored, the file never re-read."""
         if not request.user.has_perm(RECORD):
-            raise PermissionDenied
+            raise staff_refused(RECORD)
         form = RemittanceForm(request.POST or None, request.FILES or None)
         errors = []
         if request.method == "POST" and form.is_valid():
@@ -265,7 +291,7 @@ class StaffMoneyAdminMixin:
 
     def return_check_view(self, request, pk):
         if not request.user.has_perm(RETURN_CHECK):
-            raise PermissionDenied
+            raise staff_refused(RETURN_CHECK)
         payment = get_object_or_404(Payment.objects.select_related("loan"), pk=pk)
         was_paid_off = payment.loan.status == Loan.Status.PAID_OFF
         form = ReturnCheckForm(request.POST or None)
@@ -299,7 +325,7 @@ class StaffMoneyAdminMixin:
 
     def move_view(self, request, pk):
         if not request.user.has_perm(MANAGE_SUSPENSE):
-            raise PermissionDenied
+            raise staff_refused(MANAGE_SUSPENSE)
         payment = get_object_or_404(Payment, pk=pk)
         form = MovePaymentForm(request.POST or None)
         if request.method == "POST" and form.is_valid() and form.cleaned_data.get("loan"):

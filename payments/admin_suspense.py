@@ -5,11 +5,13 @@ at once and count against the day's total. Behind the admin's second factor."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Sum
+from django.db.models import OuterRef, Subquery, Sum
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from ismartpay.admin_forbidden import staff_refused
+from ismartpay.admin_money import money_column
 from ismartpay.core.money import ZERO
 from loans.admin_actions import lender_today
 from loans.models import StaffRequest
@@ -25,9 +27,10 @@ K = StaffRequest.Kind
 class SuspenseActionInline(admin.TabularInline):
     model = SuspenseAction
     extra = 0
-    fields = ("at", "kind", "amount", "loan", "payment", "refund_reference", "actor", "reason")
+    fields = ("at", "kind", "amount_usd", "loan", "payment", "refund_reference", "actor", "reason")
     readonly_fields = fields
     can_delete = False
+    amount_usd = money_column("amount")
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -42,13 +45,13 @@ class SuspenseItemAdmin(admin.ModelAdmin):
     list_display = (
         "pk",
         "received_on",
-        "amount",
-        "balance",
+        "amount_usd",
+        "balance_usd",
         "reason",
         "channel",
         "reference",
         "lender",
-        "loan",
+        "loan_shown",
         "status",
     )
     list_filter = ("status", "reason", "channel", "lender")
@@ -57,6 +60,8 @@ class SuspenseItemAdmin(admin.ModelAdmin):
     inlines = [SuspenseActionInline]
     change_form_template = "admin/payments/suspenseitem/change_form.html"
     change_list_template = "admin/payments/suspenseitem/change_list.html"
+    amount_usd = money_column("amount")
+    balance_usd = money_column("balance", "held")
 
     def has_add_permission(self, request):
         return False
@@ -66,6 +71,24 @@ class SuspenseItemAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def get_queryset(self, request):
+        applied = SuspenseAction.objects.filter(
+            item=OuterRef("pk"), kind=SuspenseAction.Kind.APPLIED, loan__isnull=False
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("loan")
+            .annotate(applied_to=Subquery(applied.order_by("pk").values("loan__loan_number")[:1]))
+        )
+
+    @admin.display(description="loan", ordering="loan__loan_number")
+    def loan_shown(self, item):
+        """The loan it was meant for; else the loan it was applied to (an unmatched line)."""
+        if item.loan_id:
+            return item.loan
+        return f"Applied to {item.applied_to}" if item.applied_to else "—"
 
     def changelist_view(self, request, extra_context=None):
         held = SuspenseItem.objects.aggregate(total=Sum("balance"))["total"] or ZERO
@@ -91,7 +114,7 @@ class SuspenseItemAdmin(admin.ModelAdmin):
 
     def apply_view(self, request, pk):
         if not request.user.has_perm(MANAGE_SUSPENSE):
-            raise PermissionDenied
+            raise staff_refused(MANAGE_SUSPENSE)
         item = get_object_or_404(SuspenseItem, pk=pk)
         form = SuspenseApplyForm(request.POST or None)
         if request.method == "POST" and form.is_valid() and form.cleaned_data.get("loan"):
@@ -120,7 +143,7 @@ class SuspenseItemAdmin(admin.ModelAdmin):
 
     def refund_view(self, request, pk):
         if not request.user.has_perm(MANAGE_SUSPENSE):
-            raise PermissionDenied
+            raise staff_refused(MANAGE_SUSPENSE)
         item = get_object_or_404(SuspenseItem, pk=pk)
         form = SuspenseRefundForm(request.POST or None)
         if request.method == "POST" and form.is_valid():

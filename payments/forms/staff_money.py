@@ -51,7 +51,7 @@ class LoanField(forms.CharField):
         return loans[0]
 
 
-def _loan_with_lender(form, field="loan_number"):
+def loan_with_lender(form, field="loan_number"):
     """LoanField, narrowed by the form's optional `lender`."""
     lender = form.cleaned_data.get("lender")
     number = form.data.get(field, "").strip()
@@ -85,17 +85,27 @@ class RecordReceivedForm(NoCardNumbersInText, OneTimeTokenForm):
     def clean(self):
         data = super().clean()
         if "loan_number" in self.data:
-            data["loan"] = _loan_with_lender(self)
+            data["loan"] = loan_with_lender(self)
         return data
 
 
-def record_initial(loan_param: str | None) -> dict:
-    """The record page's first values. Opened from a loan (`?loan=<id>`): that loan, its lender
-    and the lender's business date. Otherwise the default lender's business date; the service
-    checks the date against the chosen loan's lender when the form is sent (a refusal shows
-    next to the date)."""
-    loan_id = loan_param if loan_param and loan_param.isdigit() else None
-    loan = Loan.objects.select_related("lender").filter(pk=loan_id).first() if loan_id else None
+def record_initial(params) -> dict:
+    """The record and phone pages' first values. Opened from a loan (`?loan=<id>`, or the loan
+    page's buttons: `?loan_number=…&lender=<id>`): that loan, its lender and the lender's
+    business date. Otherwise the default lender's business date; the service checks the date
+    against the chosen loan's lender when the form is sent (a refusal shows next to the date)."""
+    loans = Loan.objects.select_related("lender")
+    loan_id, number, lender_id = (params.get(k, "") for k in ("loan", "loan_number", "lender"))
+    if loan_id.isdigit():
+        loans = loans.filter(pk=loan_id)
+    elif number:
+        loans = loans.filter(
+            loan_number=number, **({"lender_id": lender_id} if lender_id.isdigit() else {})
+        )
+    else:
+        loans = loans.none()
+    found = list(loans[:2])
+    loan = found[0] if len(found) == 1 else None
     initial = {"effective_date": business_date(loan.lender if loan is not None else None)}
     if loan is not None:
         initial.update(loan_number=loan.loan_number, lender=loan.lender_id)
@@ -186,7 +196,10 @@ class RemittanceForm(OneTimeTokenForm):
 
 
 class ReturnCheckForm(NoCardNumbersInText, OneTimeTokenForm):
-    return_code = forms.ChoiceField(choices=sorted(RETURNED_CHECK_CODES.items()))
+    # No code is chosen for the agent: a blank first choice, required.
+    return_code = forms.ChoiceField(
+        choices=[("", "Choose…"), *sorted(RETURNED_CHECK_CODES.items())]
+    )
     reason = ReasonField()
 
 
@@ -198,7 +211,7 @@ class MovePaymentForm(NoCardNumbersInText, OneTimeTokenForm):
     def clean(self):
         data = super().clean()
         if "loan_number" in self.data:
-            data["loan"] = _loan_with_lender(self)
+            data["loan"] = loan_with_lender(self)
         return data
 
 

@@ -67,7 +67,9 @@ class SuspenseItem(TimeStampedModel):
         indexes = [models.Index(fields=["status", "-created_at"])]
 
     def __str__(self) -> str:
-        return f"Suspense {self.pk}: ${self.balance} of ${self.amount}"
+        from ismartpay.core.templatetags.ui import usd
+
+        return f"Suspense item {self.pk}: {usd(self.balance)} held of {usd(self.amount)}"
 
 
 class SuspenseAction(models.Model):

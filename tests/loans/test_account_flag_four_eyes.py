@@ -30,7 +30,7 @@ def _frozen():
 
 def flag_form(loan, kind, end=""):
     return {
-        "loan": loan.pk,
+        "loan_number": loan.loan_number,
         "kind": kind,
         "start_date": TODAY.isoformat(),
         "end_date": end,

@@ -245,7 +245,7 @@ def frozen():
 def test_a_supervisor_sets_and_ends_a_flag_each_audited_an_agent_cannot(frozen, linked_loan):
     supervisor, approver, agent = (make_staff(r) for r in (SUPERVISOR, SUPERVISOR, SUPPORT_AGENT))
     data = {
-        "loan": linked_loan.pk,
+        "loan_number": linked_loan.loan_number,
         "kind": "military",
         "start_date": "2026-11-06",
         "end_date": "",
@@ -304,7 +304,7 @@ def test_a_supervisor_sets_and_ends_a_flag_each_audited_an_agent_cannot(frozen, 
 def test_a_flag_without_a_reason_or_ending_before_it_starts_is_refused(frozen, linked_loan):
     client = staff_client(make_staff(SUPERVISOR))
     base = {
-        "loan": linked_loan.pk,
+        "loan_number": linked_loan.loan_number,
         "kind": "hardship",
         "start_date": "2026-11-24",
         "submit_token": form_token(),

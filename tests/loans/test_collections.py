@@ -259,11 +259,16 @@ def test_an_agent_adds_a_note_and_a_promise_each_audited(frozen):
 
     note = client.post(
         "/admin/loans/contactnote/add/",
-        {"loan": loan.pk, "channel": "call", "outcome": "promised", "text": "Will pay Dec 1"},
+        {
+            "loan_number": loan.loan_number,
+            "channel": "call",
+            "outcome": "promised",
+            "text": "Will pay Dec 1",
+        },
     )
     promise = client.post(
         "/admin/loans/promisetopay/add/",
-        {"loan": loan.pk, "promised_date": "2026-12-01", "amount": "483.32"},
+        {"loan_number": loan.loan_number, "promised_date": "2026-12-01", "amount": "483.32"},
     )
 
     assert (note.status_code, promise.status_code) == (302, 302)
@@ -283,7 +288,7 @@ def test_an_agent_adds_a_note_and_a_promise_each_audited(frozen):
 def test_a_second_open_promise_is_refused_on_the_form(frozen):
     loan = late_loan()
     client = staff_client(make_staff(SUPERVISOR))
-    data = {"loan": loan.pk, "promised_date": "2026-12-01", "amount": "483.32"}
+    data = {"loan_number": loan.loan_number, "promised_date": "2026-12-01", "amount": "483.32"}
     client.post("/admin/loans/promisetopay/add/", data)
     response = client.post("/admin/loans/promisetopay/add/", data)
     assert response.status_code == 200
@@ -304,7 +309,7 @@ def test_notes_are_append_only_and_plain_staff_cannot_add_them(frozen):
     delete = agent_client.post(f"/admin/loans/contactnote/{note.pk}/delete/", {"post": "yes"})
     add = plain.post(
         "/admin/loans/contactnote/add/",
-        {"loan": loan.pk, "channel": "call", "outcome": "reached", "text": "hello"},
+        {"loan_number": loan.loan_number, "channel": "call", "outcome": "reached", "text": "hello"},
     )
 
     assert edit.status_code in (302, 403) and delete.status_code == 403 and add.status_code == 403

@@ -85,7 +85,7 @@ def test_the_promise_page_shows_the_refusal_next_to_the_date():
     loan = LoanFactory()
     page = staff_client(make_staff(SUPERVISOR)).post(
         "/admin/loans/promisetopay/add/",
-        {"loan": loan.pk, "promised_date": "9999-12-31", "amount": "100.00"},
+        {"loan_number": loan.loan_number, "promised_date": "9999-12-31", "amount": "100.00"},
     )
     assert page.status_code == 200
     assert "at most 60 days out" in page.context["form"].errors["promised_date"][0]
@@ -130,7 +130,7 @@ def test_the_flag_page_shows_the_refusal_next_to_the_start_date():
     page = staff_client(make_staff(SUPERVISOR)).post(
         "/admin/loans/accountflag/add/",
         {
-            "loan": loan.pk,
+            "loan_number": loan.loan_number,
             "kind": "hardship",
             "start_date": "1900-01-01",
             "reason": REASON,

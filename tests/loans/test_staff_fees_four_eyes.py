@@ -180,7 +180,7 @@ def test_a_waiver_above_the_threshold_is_a_request_that_shows_what_will_change(
     assert not LoanPosting.objects.exists()
     page = staff_client(supervisor).get(f"/admin/loans/staffrequest/{request.pk}/change/")
     html = page.content.decode()
-    assert "$21526.74" in html and "$21401.74" in html
+    assert "$21,526.74" in html and "$21,401.74" in html
     assert "another supervisor must approve or reject it" in html
     assert "Approve and execute" not in html
 
@@ -366,7 +366,7 @@ def test_a_reversal_above_the_threshold_waits_for_a_second_supervisor(
 ):
     payment = _card_payment(linked_loan, borrower, add_card)  # $483.32 > $100.00
     page = staff_client(supervisor).get(f"/admin/payments/payment/{payment.pk}/reverse/")
-    assert "$21401.74" in page.content.decode()  # the payoff after the reversal
+    assert "$21,401.74" in page.content.decode()  # the payoff after the reversal
 
     staff_client(supervisor).post(
         f"/admin/payments/payment/{payment.pk}/reverse/",

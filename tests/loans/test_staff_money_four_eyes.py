@@ -105,7 +105,7 @@ def test_an_agents_billion_dollar_check_is_a_request_showing_what_goes_to_suspen
         f"/admin/loans/staffrequest/{request.pk}/change/"
     )
     assert "Held in suspense" in page.content.decode()
-    assert "$999978598.26" in page.content.decode()
+    assert "$999,978,598.26" in page.content.decode()
 
 
 def test_the_agent_cannot_approve_the_check_and_another_supervisor_executes_it_once(

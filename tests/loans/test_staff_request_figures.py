@@ -208,10 +208,10 @@ def test_the_request_page_shows_the_figures_recomputed_now_beside_those_requeste
     page = supervisor.get(url).content.decode()
     assert CHANGED in page
     requested, now = table(page, "When requested"), table(page, "Now")
-    assert "$21401.74" in requested and "$19901.74" in requested
-    for dollars in ("$21335.10", "$6.64", "$21341.74", "$19841.74"):
+    assert "$21,401.74" in requested and "$19,901.74" in requested
+    for dollars in ("$21,335.10", "$6.64", "$21,341.74", "$19,841.74"):
         assert dollars in now
-    assert "$21401.74" not in now
+    assert "$21,401.74" not in now
 
 
 def test_an_executed_request_keeps_the_balances_as_they_actually_were(linked_loan):
@@ -242,7 +242,7 @@ def test_an_executed_request_keeps_the_balances_as_they_actually_were(linked_loa
         f"/admin/loans/staffrequest/{request.pk}/change/"
     )
     done = table(page.content.decode(), "As done")
-    assert "$19841.74" in done and "$19901.74" not in done
+    assert "$19,841.74" in done and "$19,901.74" not in done
     assert CHANGED in page.content.decode()
 
 

@@ -64,7 +64,7 @@ def test_a_receipt_held_whole_by_hand_is_not_held_again_from_the_file(linked_loa
     held = by_hand(linked_loan).suspense
     result = import_file(linked_loan, f"{linked_loan.loan_number},50.00,{TODAY},LB-77\n")
     assert (result.posted, result.held, len(result.recorded)) == (0, 0, 1)
-    assert f"Suspense {held.pk}" in str(result.recorded[0])
+    assert f"Suspense item {held.pk}" in str(result.recorded[0])
     assert list(SuspenseItem.objects.values_list("pk", "amount")) == [(held.pk, Decimal("50.00"))]
 
 
