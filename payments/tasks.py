@@ -18,3 +18,16 @@ def recover_stuck_payments() -> dict:
     payments whose process died, finished fan-out runs, unsent notices (payments/recovery.py).
     It replaces `autopay.sweep`."""
     return recovery_sweep()
+
+
+@shared_task(name="reminders.chunk")
+def reminders_chunk_task(
+    first: int, last: int | None, on: str, lender_timezone: str | None = None
+) -> dict:
+    """One chunk of the nightly reminders (payments/reminder_run.py); safe to run twice."""
+    import datetime as dt
+
+    from .reminder_run import reminders_chunk
+
+    day = dt.date.fromisoformat(on)
+    return dict(reminders_chunk(first=first, last=last, on=day, lender_timezone=lender_timezone))
