@@ -97,6 +97,18 @@ def reminders_chunk(
     """Decide, write and deliver the reminders owed on `on` for loans `first`..`last` (ids,
     inclusive; None: to the end). Counts: due (loans looked at), charged (notices sent by
     this call), failed (loans whose rule raised, sends that failed: the sweep retries those)."""
+    counts, drafts = chunk_drafts(first=first, last=last, on=on, lender_timezone=lender_timezone)
+    sent, failed = notices_deliver(notices_write(drafts)) if drafts else (0, 0)
+    counts["charged"] += sent
+    counts["failed"] += failed
+    return counts
+
+
+def chunk_drafts(
+    *, first: int, last: int | None, on: dt.date, lender_timezone: str | None = None
+) -> tuple[Counter, list]:
+    """The notices owed on `on` for loans `first`..`last`, in three queries (owners with their
+    loans, active plans, flags), decided by `loan_reminders`."""
     counts: Counter = Counter()
     loans: dict[int, Loan] = {}
     owners: dict[int, list[Owner]] = defaultdict(list)
@@ -104,7 +116,7 @@ def reminders_chunk(
         loans.setdefault(link.loan_id, link.loan)
         owners[link.loan_id].append(Owner.of(link.user))
     if not loans:
-        return counts
+        return counts, []
     plans = {
         p.loan_id: p
         for p in AutopayPlan.objects.filter(
@@ -122,10 +134,7 @@ def reminders_chunk(
         except Exception:
             logger.exception("reminders for loan %s failed", loan_id)
             counts["failed"] += 1
-    sent, failed = notices_deliver(notices_write(drafts))
-    counts["charged"] += sent
-    counts["failed"] += failed
-    return counts
+    return counts, drafts
 
 
 def _amount_change_plans(on: dt.date, lender_timezone: str | None):
