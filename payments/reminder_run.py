@@ -81,7 +81,7 @@ def _owner_links(first: int, last: int | None, on: dt.date, lender_timezone: str
             loan__status__in=OPEN_LOAN,
         )
         .filter(RawSQL(_MAY_BE_DUE, [on], output_field=BooleanField()))  # noqa: S611
-        .select_related("loan__lender", "user__profile")
+        .select_related("loan", "user__profile")  # not the lender: no rule here reads it
         .order_by("loan_id", "pk")
     )
     if last is not None:
