@@ -123,7 +123,36 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _run_child(write_fd: int) -> None:
+def _chunk(bounds: tuple[int, int | None]) -> dict:
+    """One worker process's share, like a prefork child running the `reminders.chunk` task."""
+    from payments.reminder_run import reminders_chunk
+
+    return dict(reminders_chunk(first=bounds[0], last=bounds[1], on=RUN_DATE))
+
+
+def _send_reminders_in(processes: int) -> dict:
+    """`reminders_run` with its chunks on `processes` forked workers (as `fan_out` queues them
+    for Celery): the chunks, then the amount-change and promise reminders here."""
+    import multiprocessing as mp
+    from collections import Counter
+
+    from django.db import connections
+
+    from payments.collections_notices import promise_reminders
+    from payments.reminder_run import amount_notices, chunk_bounds
+
+    counts: Counter = Counter()
+    bounds = list(chunk_bounds())
+    connections.close_all()  # the workers must not share this process's socket
+    with mp.get_context("fork").Pool(processes) as pool:
+        for outcome in pool.imap_unordered(_chunk, bounds):
+            counts.update(outcome)
+    counts["amount_notices"] = amount_notices(on=RUN_DATE)
+    counts["promise_reminders"] = promise_reminders(on=RUN_DATE)
+    return dict(counts)
+
+
+def _run_child(write_fd: int, processes: int) -> None:
     """In the forked child: two runs; their results and peak RSS go back through a pipe."""
     import json
 
@@ -135,18 +164,27 @@ def _run_child(write_fd: int) -> None:
     out = {}
     for name in ("first", "second"):
         t0, cpu0 = time.monotonic(), _cpu()
-        counts = jobs.send_reminders(on=RUN_DATE)
+        if processes > 1:
+            counts = _send_reminders_in(processes)
+        else:
+            counts = jobs.send_reminders(on=RUN_DATE)
         out[name] = {
             "seconds": time.monotonic() - t0,
             "cpu_seconds": _cpu() - cpu0,  # this process: Python; the rest is waiting on SQL
             "counts": counts,
         }
-    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out["peak_rss_mb"] = (  # the largest of this process and its workers
+        max(
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+        )
+        / 1024
+    )
     os.write(write_fd, json.dumps(out, default=str).encode())
     os._exit(0)
 
 
-def measure(n: int) -> dict:
+def measure(n: int, processes: int = 1) -> dict:
     import json
 
     from django.db import connections
@@ -157,7 +195,7 @@ def measure(n: int) -> dict:
     pid = os.fork()
     if pid == 0:
         os.close(read_fd)
-        _run_child(write_fd)
+        _run_child(write_fd, processes)
     os.close(write_fd)
     chunks = []
     while data := os.read(read_fd, 65536):
@@ -171,6 +209,8 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--loans", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--processes", type=int, default=1, help="worker processes for chunks")
+    parser.add_argument("--no-seed", action="store_true", help="measure the book already seeded")
     args = parser.parse_args()
     django.setup()
     from django.conf import settings
@@ -183,8 +223,12 @@ def main() -> None:
         "  rss_at_fork_mb"
     )
     for n in args.loans:
-        seeded = seed(n)
-        m = measure(n)
+        seeded = 0.0 if args.no_seed else seed(n)
+        if args.no_seed:
+            from payments.models import Notice
+
+            Notice.objects.all().delete()
+        m = measure(n, args.processes)
         first, second = m["first"], m["second"]
         assert second["counts"]["charged"] == 0, second  # nothing sent twice
         print(
