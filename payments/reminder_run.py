@@ -184,10 +184,11 @@ def reminders_run(
     counts: Counter,
     lender_timezone: str | None = None,
     fan_out: bool = False,
-    size: int = CHUNK,
+    size: int | None = None,
 ) -> None:
     """The whole night's reminders into `counts` (the JobRun's): every chunk, here or as one
     task each; then the Reg E amount-change notices and the promise-to-pay reminders."""
+    size = size or CHUNK
     for first, last in chunk_bounds(size):
         if fan_out:
             from .tasks import reminders_chunk_task

@@ -156,3 +156,21 @@ def test_the_late_installment_amount_and_the_owner_preferences_are_unchanged():
     assert jobs.send_reminders(on=ON)["charged"] == 0
     assert jobs.send_reminders(on=dt.date(2026, 12, 6))["charged"] == 1  # past due still goes
     assert Notice.objects.get().kind == "reminder_past_due"
+
+
+def test_fanned_out_each_chunk_is_one_task_and_sends_the_same_notices(monkeypatch):
+    loans = [_due_loan() for _ in range(3)]
+    monkeypatch.setattr(reminder_run, "CHUNK", 2)
+    calls = []
+    from payments import tasks
+
+    real = tasks.reminders_chunk_task.delay
+    monkeypatch.setattr(tasks.reminders_chunk_task, "delay", lambda *a: calls.append(a) or real(*a))
+    counts = jobs.send_reminders(on=ON, fan_out=True)  # tests run tasks eagerly
+    assert counts["chunks_dispatched"] == 2
+    assert calls == [
+        (1, loans[1].pk, "2026-12-02", None),
+        (loans[1].pk + 1, None, "2026-12-02", None),
+    ]
+    assert sorted(int(k.split(":")[1]) for k in _keys()) == [loan.pk for loan in loans]
+    assert len(mail.outbox) == 3
