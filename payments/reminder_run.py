@@ -115,8 +115,8 @@ def _with_lenders(loans) -> None:
 def chunk_drafts(
     *, first: int, last: int | None, on: dt.date, lender_timezone: str | None = None
 ) -> tuple[Counter, list]:
-    """The notices owed on `on` for loans `first`..`last`, in three queries (owners with their
-    loans, active plans, flags), decided by `loan_reminders`."""
+    """The notices owed on `on` for loans `first`..`last`, in four queries (owners with their
+    loans and profiles, lenders, active plans, flags), decided by `loan_reminders`."""
     counts: Counter = Counter()
     loans: dict[int, Loan] = {}
     owners: dict[int, list[Owner]] = defaultdict(list)
