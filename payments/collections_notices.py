@@ -8,6 +8,7 @@ from django.db.models import F, Sum
 from django.urls import reverse
 
 from loans import flags
+from loans.collections import flags_by_loan
 from loans.models import LoanLink, LoanPosting, PromiseToPay
 from loans.permissions import OWNER_ROLES
 
@@ -26,8 +27,11 @@ def _paid_toward(promise: PromiseToPay, on: dt.date):
     ).aggregate(total=Sum(F("fees") + F("interest") + F("principal")))["total"]
 
 
-def promise_reminders(*, on: dt.date, flag_map: dict, lender_timezone: str | None = None) -> int:
-    """Send each open promise's reminder once (key `promise:<id>:reminder:<user>`)."""
+def promise_reminders(
+    *, on: dt.date, flag_map: dict | None = None, lender_timezone: str | None = None
+) -> int:
+    """Send each open promise's reminder once (key `promise:<id>:reminder:<user>`). Without
+    `flag_map`, the flags of the promises' loans are read (one query)."""
     promises = PromiseToPay.objects.filter(
         status=PromiseToPay.Status.OPEN,
         promised_date__gt=on,
@@ -35,6 +39,9 @@ def promise_reminders(*, on: dt.date, flag_map: dict, lender_timezone: str | Non
     ).select_related("loan__lender")
     if lender_timezone:
         promises = promises.filter(loan__lender__timezone=lender_timezone)
+    promises = list(promises)  # a 2-day window of open promises: a few per thousand loans
+    if flag_map is None:
+        flag_map = flags_by_loan({p.loan_id for p in promises})
     sent = 0
     for promise in promises:
         periods = flag_map.get(promise.loan_id, ())

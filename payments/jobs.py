@@ -29,10 +29,10 @@ from loans.services import loan_assess_late_fees
 
 from . import jobruns
 from .autopay import engine, leases
-from .collections_notices import promise_reminders
 from .jobruns import record_job
 from .models import AutopayDebit, AutopayPlan, PaymentMethod
 from .notifications import notice_send
+from .reminder_run import reminders_run
 from .reminders import (  # the rules; the old private names stay importable from here
     amount_change_notices,
     late_fee_notice,
@@ -171,40 +171,15 @@ def collections(*, on: dt.date, lender_timezone: str | None = None) -> dict:
     return out
 
 
-def send_reminders(*, on: dt.date, lender_timezone: str | None = None) -> dict:
-    """Due-date reminders (the borrower's 1/3/5/7 days before), "autopay will debit $X on D"
-    when autopay covers it, past-due notices, and Reg E amount-change notices. Each notice is
-    sent once: its key is unique per loan + kind + date (+ recipient)."""
+def send_reminders(
+    *, on: dt.date, lender_timezone: str | None = None, fan_out: bool = False
+) -> dict:
+    """Due-date reminders (the borrower's 1–14 days before), "autopay will debit $X on D"
+    when autopay covers it, past-due notices, Reg E amount-change and promise-to-pay
+    reminders: set-based, a chunk of loans at a time (payments/reminder_run.py). Each notice
+    is sent once: its key is unique per loan + kind + date (+ recipient)."""
     with record_job("send_reminders", on, lender_timezone or "") as counts:
-        plans = {
-            p.loan_id: p
-            for p in AutopayPlan.objects.filter(status=AutopayPlan.Status.ACTIVE).select_related(
-                "loan__lender", "owner"
-            )
-        }
-        loans = Loan.objects.filter(status__in=OPEN_LOAN).select_related("lender")
-        if lender_timezone:
-            loans = loans.filter(lender__timezone=lender_timezone)
-        flag_map = flags_by_loan()
-        for loan in loans.iterator():
-            counts["due"] += 1
-            try:
-                periods = flag_map.get(loan.pk, ())
-                counts["charged"] += remind_loan(loan, plans.get(loan.pk), on, periods)
-            except Exception:
-                logger.exception("reminders for loan %s failed", loan.pk)
-                counts["failed"] += 1
-        counts["amount_notices"] = amount_change_notices(
-            on,
-            [
-                p
-                for p in plans.values()
-                if not flags.notices_paused(flag_map.get(p.loan_id, ()), on)
-            ],
-        )
-        counts["promise_reminders"] = promise_reminders(
-            on=on, flag_map=flag_map, lender_timezone=lender_timezone
-        )
+        reminders_run(on=on, counts=counts, lender_timezone=lender_timezone, fan_out=fan_out)
         result = dict(counts)
     result.pop("_job_run_id", None)
     return result

@@ -5,9 +5,11 @@ notices, and Regulation E's notice of a changed autopay amount (12 CFR 1005.10(d
 date and recipient (payments/notifications.py)."""
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.urls import reverse
 
+from accounts.models import User
 from loans import delinquency, flags
 from loans.models import Loan, LoanLink
 from loans.permissions import OWNER_ROLES
@@ -15,9 +17,10 @@ from loans.selectors import contract_schedule, loan_position
 
 from .autopay.selectors import amount_for_period, loan_terms, plan_terms
 from .models import AutopayAmountNotice, AutopayPlan
-from .notifications import notice_send
+from .notifications import Draft, notice_send
 
 AMOUNT_NOTICE_DAYS = (10, 14)  # Reg E: announce a changed amount 10–14 days before the debit
+DEFAULT_REMIND_DAYS = 3  # days before the due date, for a user without a profile
 
 
 def owner_links(loan: Loan):
@@ -50,87 +53,137 @@ def late_fee_notice(loan_id: int, posting) -> None:
         )
 
 
+@dataclass(frozen=True)
+class Owner:
+    """One owner of a loan as the reminders need them (from a LoanLink and the user's profile:
+    no profile means email reminders on, 3 days before)."""
+
+    user_id: int
+    email: str
+    remind_by_email: bool = True
+    remind_days_before: int = DEFAULT_REMIND_DAYS
+
+    @classmethod
+    def of(cls, user) -> "Owner":
+        profile = _profile(user)
+        if profile is None:
+            return cls(user.pk, user.email)
+        return cls(user.pk, user.email, profile.remind_by_email, profile.remind_days_before)
+
+
 def remind_loan(loan: Loan, plan: AutopayPlan | None, on: dt.date, periods=()) -> int:
-    """One loan's reminders; account flags (loans/flags.py) stop all, or the past-due ones."""
+    """One loan's reminders, written and sent now (the nightly run batches `loan_reminders`)."""
+    owners = [Owner.of(link.user) for link in owner_links(loan)]
+    drafts = loan_reminders(loan, owners, plan, on, periods)
+    return sum(
+        notice_send(
+            kind=d.kind,
+            dedupe_key=d.dedupe_key,
+            to=d.to,
+            subject=d.subject,
+            template=d.template,
+            context=d.context,
+            user=User(pk=d.user_id),
+        )
+        for d in drafts
+    )
+
+
+def loan_reminders(
+    loan: Loan, owners: list[Owner], plan: AutopayPlan | None, on: dt.date, periods=()
+) -> list[Draft]:
+    """The reminders one loan's owners are owed on `on` (pure: the loan row, its owners, its
+    active plan and its flag periods in; no query). Account flags (loans/flags.py) stop all,
+    or the past-due ones. Each draft's key is unique per loan, kind, date and recipient."""
     schedule = contract_schedule(loan)
     position = loan_position(loan, on)
     if position.payoff == 0 or flags.notices_paused(periods, on):
-        return 0
+        return []
     if flags.autopay_paused(periods, on):
         plan = None  # no debit will be taken: the borrower gets the plain due reminder
-    sent = 0
-    pay_path = reverse("payments:pay", args=[loan.pk])
     oldest = delinquency.oldest_unpaid_due_date(schedule, position, on)
     next_due = delinquency.next_payment_due_date(schedule, position)
-    for link in owner_links(loan):
-        user, profile = link.user, _profile(link.user)
+    drafts = []
+    for owner in owners:
         if oldest is not None and oldest < on:
             if flags.collection_notices_paused(periods, on):
                 continue  # hardship, bankruptcy: no past-due notice
-            sent += notice_send(
-                kind="reminder_past_due",
-                dedupe_key=f"reminder:{loan.pk}:past_due:{oldest}:{user.pk}",
-                to=user.email,
-                subject="Your loan payment is past due",
-                template="payments/email/reminder_past_due.txt",
-                context={
-                    "loan": loan,
-                    "due_date": oldest,
-                    "pay_path": pay_path,
-                    "amount": delinquency.amount_due_now(schedule, position, on),
-                    "days": (on - oldest).days,
-                },
-            )
+            drafts.append(_past_due(loan, owner, schedule, position, oldest, on))
             continue
-        if profile is not None and not profile.remind_by_email:
+        if not owner.remind_by_email:
             continue
-        days = profile.remind_days_before if profile is not None else 3
-        if next_due is None or not 0 < (next_due - on).days <= days:
+        if next_due is None or not 0 < (next_due - on).days <= owner.remind_days_before:
             continue  # not yet in the window (a missed run still sends it once, later)
         covered = (
             plan is not None and plan.next_run_date is not None and (plan.next_run_date <= next_due)
         )
         if covered:
-            from .autopay import schedule as sched
-
-            period = sched.next_period(
-                plan_terms(plan),
-                loan_terms(loan),
-                not_before=plan.next_run_date,
-                from_key=plan.next_period_key,
-            )
-            amount = amount_for_period(plan_terms(plan), loan, period, on=on)
-            sent += notice_send(
-                kind="reminder_autopay",
-                dedupe_key=f"reminder:{loan.pk}:autopay:{next_due}:{user.pk}",
-                to=user.email,
-                subject=f"Autopay will debit ${amount:,} on {period.run_date:%b %-d}",
-                template="payments/email/reminder_autopay.txt",
-                context={
-                    "loan": loan,
-                    "amount": amount,
-                    "run_date": period.run_date,
-                    "method": plan.method.label,
-                    "due_date": next_due,
-                    "manage_path": reverse("payments:autopay_manage", args=[plan.pk]),
-                },
-            )
+            drafts.append(_autopay_will_debit(loan, owner, plan, next_due, on))
         else:
             amount = delinquency.amount_due_now(schedule, position, next_due)
-            sent += notice_send(
-                kind="reminder_due",
-                dedupe_key=f"reminder:{loan.pk}:due:{next_due}:{user.pk}",
-                to=user.email,
-                subject=f"Your payment of ${amount:,} is due {next_due:%b %-d}",
-                template="payments/email/reminder_due.txt",
-                context={
-                    "loan": loan,
-                    "amount": amount,
-                    "due_date": next_due,
-                    "pay_path": pay_path,
-                },
+            drafts.append(
+                Draft(
+                    kind="reminder_due",
+                    dedupe_key=f"reminder:{loan.pk}:due:{next_due}:{owner.user_id}",
+                    to=owner.email,
+                    user_id=owner.user_id,
+                    subject=f"Your payment of ${amount:,} is due {next_due:%b %-d}",
+                    template="payments/email/reminder_due.txt",
+                    context={
+                        "loan": loan,
+                        "amount": amount,
+                        "due_date": next_due,
+                        "pay_path": reverse("payments:pay", args=[loan.pk]),
+                    },
+                )
             )
-    return sent
+    return drafts
+
+
+def _past_due(loan, owner: Owner, schedule, position, oldest: dt.date, on: dt.date) -> Draft:
+    return Draft(
+        kind="reminder_past_due",
+        dedupe_key=f"reminder:{loan.pk}:past_due:{oldest}:{owner.user_id}",
+        to=owner.email,
+        user_id=owner.user_id,
+        subject="Your loan payment is past due",
+        template="payments/email/reminder_past_due.txt",
+        context={
+            "loan": loan,
+            "due_date": oldest,
+            "pay_path": reverse("payments:pay", args=[loan.pk]),
+            "amount": delinquency.amount_due_now(schedule, position, on),
+            "days": (on - oldest).days,
+        },
+    )
+
+
+def _autopay_will_debit(loan, owner: Owner, plan, next_due: dt.date, on: dt.date) -> Draft:
+    from .autopay import schedule as sched
+
+    period = sched.next_period(
+        plan_terms(plan),
+        loan_terms(loan),
+        not_before=plan.next_run_date,
+        from_key=plan.next_period_key,
+    )
+    amount = amount_for_period(plan_terms(plan), loan, period, on=on)
+    return Draft(
+        kind="reminder_autopay",
+        dedupe_key=f"reminder:{loan.pk}:autopay:{next_due}:{owner.user_id}",
+        to=owner.email,
+        user_id=owner.user_id,
+        subject=f"Autopay will debit ${amount:,} on {period.run_date:%b %-d}",
+        template="payments/email/reminder_autopay.txt",
+        context={
+            "loan": loan,
+            "amount": amount,
+            "run_date": period.run_date,
+            "method": plan.method.label,
+            "due_date": next_due,
+            "manage_path": reverse("payments:autopay_manage", args=[plan.pk]),
+        },
+    )
 
 
 def amount_change_notices(on: dt.date, plans) -> int:

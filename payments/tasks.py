@@ -62,3 +62,16 @@ def run_daily_due() -> list[str]:
             run_daily_task.delay(on.isoformat(), tz)
             started.append(f"{tz}:{on}")
     return started
+
+
+@shared_task(name="reminders.chunk")
+def reminders_chunk_task(
+    first: int, last: int | None, on: str, lender_timezone: str | None = None
+) -> dict:
+    """One chunk of the nightly reminders (payments/reminder_run.py); safe to run twice."""
+    import datetime as dt
+
+    from .reminder_run import reminders_chunk
+
+    day = dt.date.fromisoformat(on)
+    return dict(reminders_chunk(first=first, last=last, on=day, lender_timezone=lender_timezone))

@@ -55,8 +55,11 @@ def _as_datetime(day: dt.date) -> dt.datetime:
 
 
 def contract_due_dates(loan: LoanTerms) -> Iterator[dt.date]:
-    """Every due date of the contract (loans.calendar.due_dates, through ContractSchedule)."""
-    yield from loan.due_dates()
+    """Every due date of the contract, one at a time (ContractSchedule.due_date: the one
+    rule). Lazily: a caller after the next period does not pay for the whole term (the nightly
+    reminders ask for hundreds of thousands of plans' next period)."""
+    for number in range(1, loan.term_months + 1):
+        yield loan.due_date(number)
 
 
 def chosen_day_run_date(due: dt.date, day_of_month: int) -> dt.date:

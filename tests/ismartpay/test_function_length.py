@@ -21,7 +21,6 @@ MARKER = "kept whole"
 # or given their reason there. Each entry is (module, function) → why; the lead clears it.
 # An entry that no longer needs it fails `test_the_allow_list_only_names_long_functions`.
 BEING_REWRITTEN = {
-    ("payments/reminders.py", "remind_loan"): "being rewritten for issue 15",
     ("payments/services/submission.py", "_create"): "being rewritten for issue 15",
     ("payments/services/submission.py", "payment_record_result"): "being rewritten for issue 15",
     ("payments/services/submission.py", "payment_charge"): "being rewritten for issue 15",
