@@ -232,6 +232,21 @@ def account_flag_set(
     return flag
 
 
+def _refuse_retroactive_end(flag: AccountFlag, *, loan: Loan, end_date: dt.date) -> None:
+    """A flag that changes money (SCRA cap, hardship fee pause; flags.CHANGES_MONEY) was set
+    with a second supervisor's approval; ending it before the lender's business date would
+    re-price days already covered, so one person may end it only from today on (attacker
+    review, round 2: a retroactive end undid 90 days of an approved 6 % cap). A correction of
+    days already past is a credit or waiver, four-eyed above the threshold."""
+    today = business_date(loan.lender)
+    if flag.kind in flags.CHANGES_MONEY and end_date < today:
+        raise CollectionsError(
+            f"A {flag.get_kind_display().lower()} flag can't end before today ({today}): the "
+            "days it already covered stay covered.",
+            field="end_date",
+        )
+
+
 def account_flag_end(*, flag_id: int, end_date: dt.date, reason: str, actor) -> AccountFlag:
     """End a flag on `end_date` (its last day), audited; an ended flag is never reopened."""
     reason = _require_text(reason, field="reason", what="a reason")
@@ -244,6 +259,7 @@ def account_flag_end(*, flag_id: int, end_date: dt.date, reason: str, actor) -> 
         if end_date < flag.start_date:
             raise CollectionsError("The end date is before the flag's start.", field="end_date")
         flag_end_check(loan=loan, start_date=flag.start_date, end_date=end_date)
+        _refuse_retroactive_end(flag, loan=loan, end_date=end_date)
         if flag.end_date is not None and end_date > flag.end_date:
             raise CollectionsError(
                 f"The flag already ends on {flag.end_date}; set a new flag to extend it.",

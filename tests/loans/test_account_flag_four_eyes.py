@@ -117,3 +117,30 @@ def test_bankruptcy_changes_no_money_and_is_set_alone(linked_loan):
     assert response["Location"] == "/admin/loans/accountflag/"
     assert AccountFlag.objects.get().kind == "bankruptcy"
     assert not StaffRequest.objects.exists()
+
+
+def test_one_supervisor_cannot_end_an_approved_scra_cap_before_today(linked_loan):
+    """Attacker review, round 2: a third supervisor ended a military flag on its start date,
+    re-pricing 90 days already capped. Ending a money-changing flag reaches back no earlier
+    than the lender's business date; ending it today or later is still one person's."""
+    from loans.collections import account_flag_end
+
+    supervisor = make_staff(SUPERVISOR)
+    flag = account_flag_set(
+        loan_id=linked_loan.pk,
+        kind="military",
+        start_date=TODAY - dt.timedelta(days=90),
+        end_date=None,
+        reason="Orders received, active duty",
+        actor=supervisor,
+    )
+
+    with pytest.raises(CollectionsError, match="can't end before today") as refused:
+        account_flag_end(
+            flag_id=flag.pk, end_date=flag.start_date, reason="Ended by mistake?", actor=supervisor
+        )
+    assert refused.value.field == "end_date"
+    ended = account_flag_end(
+        flag_id=flag.pk, end_date=TODAY, reason="Orders ended today", actor=supervisor
+    )
+    assert ended.end_date == TODAY
