@@ -46,7 +46,10 @@ def staff_member_create(*, email: str, role: str, full_name: str = "") -> User:
     email = User.objects.normalize_email(email.strip()).lower()
     if not email or "@" not in email:
         raise StaffAccountError("Enter the staff member's email address.")
-    if User.objects.filter(email__iexact=email).exists():
+    # Also an address a borrower added to their account but has not verified yet: two
+    # accounts must never share one address (attacker review, round 2).
+    taken = EmailAddress.objects.filter(email__iexact=email).exists()
+    if taken or User.objects.filter(email__iexact=email).exists():
         raise StaffAccountError(f"{email} already has an account.")
     group = Group.objects.filter(name=ROLES[role]).first()
     if group is None:

@@ -66,6 +66,17 @@ def test_create_staff_refuses_an_existing_address_and_an_unknown_role():
     assert not User.objects.filter(email="new@lender.example").exists()
 
 
+def test_create_staff_refuses_an_address_a_borrower_added_but_has_not_verified():
+    from allauth.account.models import EmailAddress
+    from factories import UserFactory
+
+    borrower = UserFactory(email="first@example.com")
+    EmailAddress.objects.create(user=borrower, email="second@example.com", verified=False)
+    with pytest.raises(CommandError, match="already has an account"):
+        run("Second@example.com", "--role", "agent")
+    assert EmailAddress.objects.filter(email__iexact="second@example.com").count() == 1
+
+
 def test_staff_signing_in_without_next_land_on_the_staff_pages(client):
     from factories import TEST_PASSWORD
 
