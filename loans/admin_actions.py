@@ -16,17 +16,19 @@ from ismartpay.core.today import business_date
 from . import admin_forms as f
 from .borrower_requests import borrower_request_decide
 from .four_eyes import snapshot
+from .four_eyes_rule import (
+    ACT_PERMISSION,
+    APPROVE_PERMISSION,
+    REQUEST_PERMISSION,
+    done_alone_today,
+)
 from .models import BorrowerRequest, Loan, StaffRequest
 from .servicing import ServicingError, loan_change_due_day, loan_change_term
 from .staff_request_kinds import page_figures
 from .staff_requests import (
-    ACT_PERMISSION,
-    APPROVE_PERMISSION,
-    REQUEST_PERMISSION,
     FormAlreadyUsed,
     StaffActionError,
     StaffActionNotAllowed,
-    done_alone_today,
     preview,
     request_lender,
     staff_action_submit,
