@@ -228,4 +228,5 @@ class LinkAttemptAdmin(ReadOnlyAdmin):
 
 
 admin.site.register(CalendarFeed, ReadOnlyAdmin)
-from . import admin_collections  # noqa: E402, F401 — collections queue, notes, promises, flags
+# Registered on import: borrowers' requests; notes, promises, flags; the collections queue.
+from . import admin_borrower_requests, admin_collections, admin_collections_queue  # noqa: E402, F401

@@ -14,19 +14,20 @@ from accounts.audit import AuditedAdminMixin, audit_record
 from ismartpay.core.today import business_date
 
 from . import admin_forms as f
-from .borrower_requests import borrower_request_decide
 from .four_eyes import snapshot
-from .models import BorrowerRequest, Loan, StaffRequest
-from .servicing import ServicingError, loan_change_due_day, loan_change_term
-from .staff_request_kinds import page_figures
-from .staff_requests import (
+from .four_eyes_rule import (
     ACT_PERMISSION,
     APPROVE_PERMISSION,
     REQUEST_PERMISSION,
+    done_alone_today,
+)
+from .models import Loan, StaffRequest
+from .servicing import ServicingError, loan_change_due_day, loan_change_term
+from .staff_request_kinds import page_figures
+from .staff_requests import (
     FormAlreadyUsed,
     StaffActionError,
     StaffActionNotAllowed,
-    done_alone_today,
     preview,
     request_lender,
     staff_action_submit,
@@ -364,46 +365,3 @@ class StaffRequestAdmin(AuditedAdminMixin, admin.ModelAdmin):
             )
             messages.success(request, "Approved and done." if approve else "Rejected.")
         return redirect(reverse("admin:loans_staffrequest_change", args=[pk]))
-
-
-@admin.register(BorrowerRequest)
-class BorrowerRequestAdmin(AuditedAdminMixin, admin.ModelAdmin):
-    """Borrowers' due-date changes and extensions; the pending ones wait for a decision here.
-    Approving runs the same servicing service as the automatic path (loans/borrower_requests)."""
-
-    list_display = ("pk", "kind", "loan", "due_day", "months", "status", "created_at")
-    list_filter = ("status", "kind", "loan__lender")
-    search_fields = ("loan__loan_number", "requested_by__email")
-    list_select_related = ("loan__lender",)
-    readonly_fields = [field.name for field in BorrowerRequest._meta.concrete_fields]
-    actions = ["approve_selected", "reject_selected"]
-
-    def has_add_permission(self, request):
-        return False  # borrowers ask in the portal
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def _decide(self, request, queryset, *, approve: bool):
-        if not request.user.has_perm(TERMS_PERMISSION):
-            raise PermissionDenied
-        for pending in queryset.filter(status=BorrowerRequest.Status.PENDING):
-            try:
-                borrower_request_decide(
-                    request_id=pending.pk,
-                    actor=request.user,
-                    approve=approve,
-                    on=lender_today(pending.loan),
-                )
-            except ValueError as exc:  # RequestRefused, ServicingError, autopay in flight
-                messages.error(request, f"Request {pending.pk}: {exc}")
-            else:
-                messages.success(request, f"Request {pending.pk}: done.")
-
-    @admin.action(description="Approve and apply the selected pending requests")
-    def approve_selected(self, request, queryset):
-        self._decide(request, queryset, approve=True)
-
-    @admin.action(description="Reject the selected pending requests")
-    def reject_selected(self, request, queryset):
-        self._decide(request, queryset, approve=False)

@@ -1,5 +1,5 @@
 """Three staff request kinds the attacker review put behind four eyes (loans/staff_requests.py
-decides who may act alone; loans/staff_request_kinds.py dispatches here):
+decides who may act alone; loans/staff_request_kinds.py and staff_request_exec.py dispatch here):
 
 - `remittance`: a whole remittance file, one request; the validated lines are its params (the
   file is never read again); executed by payments/services/remittance.py `remittance_import`
@@ -114,7 +114,8 @@ def snapshots(kind: str, *, loan, amount, params, before: dict, after: dict):
 
 
 def execute(request: StaffRequest, *, actor, on: dt.date, reason: str, key: str):
-    from .staff_request_kinds import Done, KindRefused, posting_of
+    from .staff_request_exec import posting_of
+    from .staff_request_kinds import Done, KindRefused
 
     p = request.params
     if request.kind == K.REMITTANCE:

@@ -5,16 +5,16 @@ another loan, suspense applied to a loan or refunded, a rate change, and an acco
 changes money (hardship, SCRA: no amount, so always a second supervisor).
 
 `staff_action_submit` either acts at once — the staff member holds the action's permission and
-`may_act_alone` says the amount, with what was done alone today, is at or below the lender's
-`four_eyes_threshold` — or records a pending `StaffRequest` with the balances before and after
-(computed with the pure maths, nothing written). Another supervisor approves
-(`staff_request_approve`) or rejects it; nobody decides their own (refused here and by a
-database constraint). Acting alone is recorded too (a request approved at once, no decider):
+`may_act_alone` (four_eyes_rule.py) says the amount, with what was done alone today, is at or
+below the lender's `four_eyes_threshold` — or records a pending `StaffRequest` with the
+balances before and after (computed with the pure maths, nothing written). Another supervisor
+approves (`staff_request_approve`) or rejects it; nobody decides their own (refused here and by
+a database constraint). Acting alone is recorded too (a request approved at once, no decider):
 its amount counts against the threshold for the rest of the lender's business day, and the
 recovery sweep finishes it if the process died before it executed (staff_requests_resume.py).
 
 Approval claims the request under its row lock (pending → approved, committed); execution then
-locks the row again, runs the one service for the kind (loans/staff_request_kinds.py) with the
+locks the row again, runs the one service for the kind (loans/staff_request_exec.py) with the
 request's idempotency key and marks it executed in the same transaction: two approvals, or an
 approval and the sweep, execute once. A form's one-time token (`token`) names the request, so
 a resubmitted form returns the first outcome — only when the same person resubmits the same
@@ -28,43 +28,28 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.audit import audit_record
-from ismartpay.core.money import ZERO
 from ismartpay.core.submit_token import FORM_ALREADY_USED, submit_fingerprint
 from ismartpay.core.today import business_date
 
 from . import lock_objects as loan_locks
+from . import staff_request_exec
 from . import staff_request_kinds as kinds
-from .four_eyes import needs_second_approval
+from .four_eyes_rule import (
+    ACT_PERMISSION,
+    APPROVE_PERMISSION,
+    REQUEST_PERMISSION,
+    REQUESTABLE,
+    may_act_alone,
+)
 from .models import Lender, Loan, LoanPosting, StaffRequest
 from .staff_request_kinds import preview  # noqa: F401  (the admin's page imports it from here)
 
 logger = logging.getLogger("ismartpay.staff_requests")
 K = StaffRequest.Kind
 S = StaffRequest.Status
-# The permission that lets a staff member do each action (alone at or below the threshold;
-# with it and APPROVE_PERMISSION, approve someone else's request above it).
-ACT_PERMISSION = {
-    K.WAIVE_FEE: "accounts.waive_fee",
-    K.CREDIT: "loans.post_credit",
-    K.REFUND: "accounts.issue_refund",
-    K.REVERSE: "accounts.reverse_payment",
-    K.RECORD_RECEIVED: "payments.record_payment",
-    K.RETURN_CHECK: "accounts.reverse_payment",
-    K.MOVE_PAYMENT: "payments.manage_suspense",
-    K.SUSPENSE_REFUND: "payments.manage_suspense",
-    K.RATE_CHANGE: "loans.change_loan_terms",
-    K.REMITTANCE: "payments.record_payment",
-    K.SUSPENSE_APPLY: "payments.manage_suspense",
-    K.ACCOUNT_FLAG: "loans.manage_account_flags",
-}
-# `loans.request_adjustment` lets an agent only ask, for these kinds.
-REQUEST_PERMISSION = "loans.request_adjustment"
-REQUESTABLE = (K.WAIVE_FEE, K.CREDIT, K.REFUND, K.REVERSE)
-APPROVE_PERMISSION = "loans.approve_request"
 
 
 class StaffActionError(ValueError):
@@ -87,44 +72,6 @@ class Outcome:
     posting: LoanPosting | None  # the ledger row made at once, if any
     done: StaffRequest | None = None  # the record of the action done alone
     replayed: bool = False  # a resubmitted form: this is the first submit's outcome
-
-
-def done_alone_today(kind: str, loan: Loan | None, day: dt.date, lender=None) -> Decimal:
-    """Dollars of `kind` done on `loan` without a second approval on business day `day`; with
-    no loan (a remittance file), done for `lender` with no loan."""
-    where = {"loan": loan} if loan is not None else {"loan__isnull": True, "lender": lender}
-    rows = StaffRequest.objects.filter(
-        **where,
-        kind=kind,
-        acted_alone=True,
-        business_date=day,
-        status__in=(S.APPROVED, S.EXECUTED),
-    )
-    return rows.aggregate(total=Sum("amount"))["total"] or ZERO
-
-
-def threshold_for(kind: str, lender) -> Decimal:
-    """The lender's four-eyes threshold (dollars) for `kind`: recording money received has its
-    own (`received_four_eyes_threshold`, routine work); every other action the lender's
-    `four_eyes_threshold`."""
-    if kind == K.RECORD_RECEIVED:
-        return lender.received_four_eyes_threshold
-    return lender.four_eyes_threshold
-
-
-def may_act_alone(
-    user, kind: str, amount: Decimal | None, loan: Loan | None, *, lender=None
-) -> bool:
-    """The one decision: `user` holds the action's permission and the amount — with every
-    same-kind action done alone on the loan today, by anyone — is at or below the lender's
-    threshold for the kind (`threshold_for`, four_eyes.needs_second_approval). A remittance
-    file names no one loan: its total counts with the same day's files done alone for
-    `lender`. Money no loan was matched to has no lender threshold: always a second approval."""
-    lender = loan.lender if loan is not None else lender
-    if not user.has_perm(ACT_PERMISSION[kind]) or lender is None:
-        return False
-    today = done_alone_today(kind, loan, business_date(lender), lender)
-    return not needs_second_approval(amount, threshold_for(kind, lender), done_alone_today=today)
 
 
 def _replay_of(key: str | None, fingerprint: str) -> "Outcome | None":
@@ -301,7 +248,7 @@ def _finish(request: StaffRequest, *, actor, on: dt.date, reason: str) -> LoanPo
                 return row.posting if row is not None else None
             kinds.lock_loans(row)
             before = kinds.figures_standing(row, on)
-            done = kinds.execute(row, actor=actor, on=on, reason=reason, key=key)
+            done = staff_request_exec.execute(row, actor=actor, on=on, reason=reason, key=key)
             _mark_executed(row, done, (before, kinds.figures_standing(row, on, done)))
     except kinds.refusals() as exc:
         raise StaffActionError(str(exc)) from exc
@@ -329,7 +276,7 @@ def _finish_refund(request, *, actor, on, reason, key) -> LoanPosting | None:
     by the recovery sweep (refunds_resume), so the request counts as executed."""
     before = kinds.figures_standing(request, on)
     try:
-        done = kinds.execute(request, actor=actor, on=on, reason=reason, key=key)
+        done = staff_request_exec.execute(request, actor=actor, on=on, reason=reason, key=key)
     except kinds.refusals() as exc:
         if not _refund_claimed(request):
             raise StaffActionError(str(exc)) from exc

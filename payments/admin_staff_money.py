@@ -15,13 +15,13 @@ from ismartpay.admin_forbidden import staff_refused
 from ismartpay.core.templatetags.ui import usd
 from ismartpay.core.today import business_date as lender_today_of
 from loans.admin_actions import lender_today
+from loans.four_eyes_rule import threshold_for
 from loans.models import Loan, StaffRequest
 from loans.staff_requests import (
     FormAlreadyUsed,
     StaffActionError,
     StaffActionNotAllowed,
     staff_action_submit,
-    threshold_for,
 )
 
 from .errors import PaymentError

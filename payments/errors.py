@@ -44,7 +44,7 @@ class DateNotAllowed(PaymentError):
 
 class AlreadyRecorded(PaymentError):
     """This receipt (loan, channel, reference, amount, date) is already on the books, recorded
-    by another path (services/received.py receipt_on_books). `record` is the earlier Payment or
+    by another path (services/receipts.py receipt_on_books). `record` is the earlier Payment or
     SuspenseItem."""
 
     def __init__(self, message: str, *, record):

@@ -20,8 +20,9 @@ from ..errors import (
     PaymentError,
 )
 from ..gateways.base import BankAccountInput, CardInput
-from ..services.received import IN_HAND_CHANNELS, RETURNED_CHECK_CODES
+from ..services.received import IN_HAND_CHANNELS
 from ..services.remittance import REMITTANCE_CHANNELS
+from ..services.returned_checks import RETURNED_CHECK_CODES
 
 
 class MoneyField(forms.CharField):

@@ -25,7 +25,7 @@ ALLOWED: dict[str, set[str]] = {
     S.RETURNED: set(),
     S.REFUNDED: set(),
     # REVERSED → RETURNED: a reversed check (its money held in suspense) the bank later sent
-    # back unpaid; the return voids what is still held for it (services/received.py).
+    # back unpaid; the return voids what is still held for it (services/returned_checks.py).
     S.REVERSED: {S.RETURNED},
     S.CANCELLED: set(),
 }

@@ -8,8 +8,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from ismartpay.core.today import business_date
+from loans.fees import loan_assess_nsf_fee
 from loans.models import Loan
-from loans.services import loan_assess_nsf_fee, loan_reverse_posting
+from loans.services import loan_reverse_posting
 
 from ..declines import ACH_RETURNS
 from ..errors import PaymentError, TooLateToCancel

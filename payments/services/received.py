@@ -3,8 +3,8 @@
 file. The money is already in hand, so there is no processor call: the payment is created
 POSTED ('' → POSTED, events.ALLOWED) and applied through `loan_post_payment` in the same
 transaction, like any payment. What the loan cannot take (above the payoff, or a closed loan)
-is held in suspense (suspense.py), never posted. A returned check goes through the same
-`payment_return` as an ACH return: reversal to the cent and one returned-payment fee."""
+is held in suspense (suspense.py), never posted. Whether a receipt is already on the books
+is receipts.py; a check that comes back unpaid, returned_checks.py."""
 
 import datetime as dt
 import re
@@ -25,10 +25,11 @@ from ..errors import AlreadyRecorded, AmountNotAllowed, DateNotAllowed, PaymentE
 from ..models import Payment, SuspenseItem
 from ..models.payment import GATEWAY_CHANNELS
 from ..notifications import payment_notice_queue
-from .events import paper_return_allowed, record_created
+from .events import record_created
 from .gate import applicable_amount
 from .payoff import loan_paid_off_followups
-from .submission import new_reference, payment_for_update
+from .receipts import receipt_on_books, recorded_as
+from .submission import new_reference
 
 S = Payment.Status
 C = Payment.Channel
@@ -44,14 +45,6 @@ _LABELS = {
     C.LOCKBOX: "Lockbox {}",
 }
 _REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ./#-]{0,39}$")
-# Why a check or money order came back (Payment.return_code holds up to 4 characters).
-RETURNED_CHECK_CODES = {
-    "NSF": "Insufficient funds",
-    "STOP": "Payment stopped",
-    "CLSD": "Account closed",
-    "NOAC": "No account / unable to locate",
-    "ALTR": "Altered or forged",
-}
 # How far back recorded money may be dated, in days before the lender's business date.
 # Backdating moves interest: a payment counts on its effective date, so an old date takes
 # interest off the loan that it did accrue (and can turn a late installment into an on-time
@@ -139,7 +132,7 @@ def received_check(
         if earlier is not None:
             raise AlreadyRecorded(
                 f"{received_label(channel, reference)} for ${amount:,.2f} on {effective_date} "
-                f"is already on the books for this loan: {_recorded_as(earlier)}.",
+                f"is already on the books for this loan: {recorded_as(earlier)}.",
                 record=earlier,
             )
     return amount, reference
@@ -148,50 +141,6 @@ def received_check(
 def received_key(*, channel: str, loan_id: int, reference: str) -> str:
     """The same check (channel, loan, reference) recorded twice is one payment."""
     return f"received:{channel}:{loan_id}:{reference}"
-
-
-def receipt_on_books(
-    *,
-    loan: Loan,
-    channel: str,
-    reference: str,
-    amount: Decimal,
-    effective_date: dt.date,
-    except_key: str = "",
-) -> Payment | SuspenseItem | None:
-    """The one rule for "is this receipt already on the books?", whatever path recorded it (by
-    hand, a remittance file, applied from suspense): a payment of this loan with the same
-    channel, reference, amount and date, or money held whole in suspense for it (an item with
-    no payment: a closed loan's). A returned payment is not: its money never arrived. Another
-    amount or date under a reused reference is other money. `except_key`: the recording's own
-    key (a replay, not a second receipt)."""
-    same = {"loan": loan, "channel": channel, "amount": amount}
-    payments = Payment.objects.filter(
-        channel_reference=reference, effective_date=effective_date, **same
-    ).exclude(status=S.RETURNED)
-    items = SuspenseItem.objects.filter(
-        reference=reference, received_on=effective_date, payment=None, **same
-    )
-    return (
-        payments.exclude(idempotency_key=except_key).order_by("pk").first()
-        or items.exclude(idempotency_key=except_key).order_by("pk").first()
-    )
-
-
-# How a receipt came onto the books, by its key's prefix (received_key's is "recorded by hand").
-_PATHS = (
-    ("remit:", "imported from a remittance file"),
-    ("suspense:", "applied from suspense"),
-    ("move:", "moved from another loan"),
-)
-
-
-def _recorded_as(record: Payment | SuspenseItem) -> str:
-    """How the earlier record of a receipt reads in a refusal: which one and by what path."""
-    key = record.idempotency_key
-    how = next((how for prefix, how in _PATHS if key.startswith(prefix)), "recorded by hand")
-    what = f"payment {record.reference}" if isinstance(record, Payment) else str(record)
-    return f"{what}, {how}"
 
 
 def payment_record_received(
@@ -420,47 +369,3 @@ def _post_what_fits(payment: Payment, *, fits: Decimal, actor) -> None:
 def _borrower_email(loan: Loan) -> str:
     owner = loan.links.filter(role="borrower").select_related("user").order_by("pk").first()
     return owner.user.email if owner is not None else loan.borrower_email
-
-
-def payment_return_received(
-    *, payment_id: int, return_code: str, reason: str, actor, on: dt.date | None = None
-) -> Payment:
-    """A posted check or money order came back unpaid: the same path as an ACH return
-    (`payment_return`: reversal to the cent, the lender's returned-payment fee once), and
-    whatever of it was still held in suspense is voided — that money never arrived. Running
-    it twice changes nothing. Audited (`payment.return_check`)."""
-    from .lifecycle import payment_return
-    from .suspense import suspense_void_for_payment
-
-    if return_code not in RETURNED_CHECK_CODES:
-        raise PaymentError("Choose why the bank returned it.")
-    on = on or business_date()
-    with transaction.atomic():
-        _loan, payment = payment_for_update(payment_id)
-        if payment.status == S.RETURNED:
-            return payment
-        if not paper_return_allowed(payment):
-            raise PaymentError("Only a posted check or money order can be marked returned.")
-        payment = payment_return(
-            payment_id=payment_id,
-            return_code=return_code,
-            on=on,
-            actor=actor,
-            actor_label="staff",
-        )
-        voided, not_recovered = suspense_void_for_payment(
-            payment=payment, actor=actor, reason=reason
-        )
-        audit_record(
-            actor=actor,
-            action="payment.return_check",
-            target=payment,
-            reason=reason,
-            details={
-                "return_code": return_code,
-                "amount": str(payment.amount),
-                "suspense_voided": str(voided),
-                "not_recovered": str(not_recovered),
-            },
-        )
-    return payment

@@ -9,14 +9,14 @@ and any bad line is reported by its number with nothing written; a good file is 
 transaction.
 
 Idempotent by the money, not the reference: a line's key is `remit:` + a hash of lender,
-channel, reference, loan number, date and amount (`remittance_key`). Re-importing a file
-posts nothing twice; a lockbox reference reused on another day or for another loan is other
-money and is posted. A line whose receipt is already on the books by another path (recorded by
-hand: same loan, channel, reference, amount and date, received.receipt_on_books) is not posted
-again; the result lists it as "already recorded by hand", naming the payment. Two identical
-lines in one file are refused (naming both lines): the import could not tell a repeat from a
-second payment. A line matching no loan (or more than one) is held in suspense as
-unidentified, for the batch's lender; a closed loan's or an
+channel, reference, loan number, date and amount (remittance_parse.py `remittance_key`).
+Re-importing a file posts nothing twice; a lockbox reference reused on another day or for
+another loan is other money and is posted. A line whose receipt is already on the books by
+another path (recorded by hand: same loan, channel, reference, amount and date,
+receipts.receipt_on_books) is not posted again; the result lists it as "already recorded by
+hand", naming the payment. Two identical lines in one file are refused (naming both lines): the
+import could not tell a repeat from a second payment. A line matching no loan (or more than
+one) is held in suspense as unidentified, for the batch's lender; a closed loan's or an
 overpayment's money is held there too (received.py).
 
 
@@ -27,35 +27,24 @@ against the lender's four-eyes threshold with the day's files done alone). At or
 file posts at once; above it another supervisor approves, and the stored lines — never the
 file again — post through `remittance_import(lines=...)` under the same keys."""
 
-import csv
 import datetime as dt
-import hashlib
-import io
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
 
 from accounts.audit import audit_record
-from ismartpay.core.money import ZERO, parse_money
+from ismartpay.core.money import ZERO
 from ismartpay.core.today import business_date
 from loans.importing import RowError
 from loans.models import Loan
 
 from ..errors import AlreadyRecorded, PaymentError
 from ..models import Payment, SuspenseItem
-from .ownership import money_lender_check
-from .received import (
-    IN_HAND_CHANNELS,
-    clean_reference,
-    effective_date_check,
-    payment_record_received,
-)
+from .received import IN_HAND_CHANNELS, payment_record_received
+from .remittance_parse import Batch, Line, lines_from_params, lines_to_params, parse_lines
 from .suspense import suspense_hold
 
-COLUMNS = ("loan_number", "amount", "date", "reference")
-OPTIONAL_COLUMNS = ("lender_name",)
-MAX_LINES = 20_000
 REMITTANCE_CHANNELS = (
     Payment.Channel.LOCKBOX,
     Payment.Channel.MONEYGRAM,
@@ -64,32 +53,12 @@ REMITTANCE_CHANNELS = (
 )
 
 
-@dataclass(frozen=True)
-class _Line:
-    number: int
-    loan_id: int | None
-    loan_number: str  # as the file gave it
-    label: str  # "Demo Auto Finance / L-1001" as the file gave it
-    amount: Decimal
-    date: dt.date
-    reference: str
-
-
-def remittance_key(
-    *, lender_id: int, channel: str, reference: str, loan_number: str, date: dt.date, amount
-) -> str:
-    """The idempotency key of one remittance line: what identifies the money. A SHA-256 of the
-    parts (70 characters, inside the 80 of the key columns)."""
-    parts = (str(lender_id), channel, reference, loan_number, date.isoformat(), f"{amount:.2f}")
-    return "remit:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
-
-
 @dataclass
 class RemittanceResult:
     posted: int = 0  # lines posted to a loan (all or part)
     held: int = 0  # lines whose money (all or part) went to suspense
     skipped: int = 0  # lines imported before (their key, or the same money from a file)
-    # Lines whose receipt is already on the books by another path (received.receipt_on_books):
+    # Lines whose receipt is already on the books by another path (receipts.receipt_on_books):
     # recorded by hand, or applied from suspense. Each names the earlier payment.
     recorded: list[RowError] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
@@ -120,39 +89,9 @@ def remittance_check(
     errors = _batch_errors(channel, lender)
     if errors:
         return [], errors
-    batch = _Batch(lender=lender, channel=channel, today=today or business_date(lender))
-    lines = _parse(text, batch=batch, errors=errors)
+    batch = Batch(lender=lender, channel=channel, today=today or business_date(lender))
+    lines = parse_lines(text, batch=batch, errors=errors)
     return ([] if errors else lines_to_params(lines)), errors
-
-
-def lines_to_params(lines: list[_Line]) -> list[dict]:
-    return [
-        {
-            "number": x.number,
-            "loan_id": x.loan_id,
-            "loan_number": x.loan_number,
-            "label": x.label,
-            "amount": str(x.amount),
-            "date": x.date.isoformat(),
-            "reference": x.reference,
-        }
-        for x in lines
-    ]
-
-
-def lines_from_params(rows: list[dict]) -> list[_Line]:
-    return [
-        _Line(
-            number=int(r["number"]),
-            loan_id=r["loan_id"],
-            loan_number=r["loan_number"],
-            label=r["label"],
-            amount=Decimal(r["amount"]),
-            date=dt.date.fromisoformat(r["date"]),
-            reference=r["reference"],
-        )
-        for r in rows
-    ]
 
 
 def remittance_total(rows: list[dict]) -> Decimal:
@@ -212,9 +151,9 @@ def remittance_import(
     result = RemittanceResult(errors=_batch_errors(channel, lender))
     if result.errors:
         return result
-    batch = _Batch(lender=lender, channel=channel, today=today or business_date(lender))
+    batch = Batch(lender=lender, channel=channel, today=today or business_date(lender))
     if lines is None:
-        parsed = _parse(text, batch=batch, errors=result.errors)
+        parsed = parse_lines(text, batch=batch, errors=result.errors)
     else:
         parsed = lines_from_params(lines)
     if result.errors:
@@ -244,24 +183,7 @@ def remittance_import(
     return result
 
 
-@dataclass(frozen=True)
-class _Batch:
-    lender: object  # loans.models.Lender
-    channel: str
-    today: dt.date
-
-    def key(self, line: "_Line") -> str:
-        return remittance_key(
-            lender_id=self.lender.pk,
-            channel=self.channel,
-            reference=line.reference,
-            loan_number=line.loan_number,
-            date=line.date,
-            amount=line.amount,
-        )
-
-
-def _imported_before(line: _Line, *, key: str, channel: str) -> bool:
+def _imported_before(line: Line, *, key: str, channel: str) -> bool:
     """The line's money was imported before: under its key, or (files imported before keys
     named the money) under the old `remit:<channel>:<reference>` key with the same loan, date
     and amount."""
@@ -278,7 +200,7 @@ def _imported_before(line: _Line, *, key: str, channel: str) -> bool:
     )
 
 
-def _write(line: _Line, *, batch: _Batch, actor, file_name, result: RemittanceResult) -> None:
+def _write(line: Line, *, batch: Batch, actor, file_name, result: RemittanceResult) -> None:
     key, channel = batch.key(line), batch.channel
     if _imported_before(line, key=key, channel=channel):
         result.skipped += 1
@@ -321,95 +243,3 @@ def _write(line: _Line, *, batch: _Batch, actor, file_name, result: RemittanceRe
         raise _Rollback(RowError(line.number, str(exc))) from exc
     result.posted += received.payment is not None
     result.held += received.suspense is not None
-
-
-def _parse(text: str, *, batch: _Batch, errors: list[RowError]) -> list[_Line]:
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [name.strip() for name in (reader.fieldnames or [])]
-    missing = [c for c in COLUMNS if c not in header]
-    if missing:
-        errors.append(RowError(1, f"missing column(s): {', '.join(missing)}"))
-        return []
-    reader.fieldnames = header
-    lines: list[_Line] = []
-    seen: dict[str, int] = {}
-    for number, row in enumerate(reader, start=2):
-        if number > MAX_LINES + 1:
-            errors.append(RowError(number, f"more than {MAX_LINES} lines; split the file"))
-            break
-        if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
-            continue  # a blank line
-        try:
-            line = _line(number, row, batch=batch)
-        except ValueError as exc:
-            errors.append(RowError(number, str(exc)))
-            continue
-        key = batch.key(line)
-        if key in seen:
-            errors.append(
-                RowError(
-                    number,
-                    f"line {number} repeats line {seen[key]} (same loan, date, amount and "
-                    f"reference {line.reference}): remove one, or give each its own reference",
-                )
-            )
-            continue
-        seen[key] = number
-        lines.append(line)
-    if not lines and not errors:
-        errors.append(RowError(1, "the file has no lines"))
-    return lines
-
-
-def _line(number: int, row: dict, *, batch: _Batch) -> _Line:
-    def cell(name: str) -> str:
-        value = row.get(name)
-        return value.strip() if isinstance(value, str) else ""
-
-    try:
-        amount = parse_money(cell("amount"))
-    except ValueError as exc:
-        raise ValueError(f"amount: {exc}") from exc
-    if amount <= 0:
-        raise ValueError("amount: must be more than 0.00")
-    try:
-        date = dt.date.fromisoformat(cell("date"))
-    except ValueError as exc:
-        raise ValueError("date: use YYYY-MM-DD") from exc
-    try:
-        reference = clean_reference(cell("reference"))
-    except PaymentError as exc:
-        raise ValueError(f"reference: {exc}") from exc
-    loan_number, lender = cell("loan_number"), cell("lender_name")
-    if not loan_number:
-        raise ValueError("loan_number: missing")
-    loan = _match(loan_number, lender, batch=batch)
-    try:
-        effective_date_check(effective_date=date, today=batch.today, loan=loan)
-    except PaymentError as exc:
-        raise ValueError(f"date: {exc}") from exc
-    return _Line(
-        number=number,
-        loan_id=loan.pk if loan is not None else None,
-        loan_number=loan_number,
-        label=f"{lender} / {loan_number}" if lender else loan_number,
-        amount=amount,
-        date=date,
-        reference=reference,
-    )
-
-
-def _match(loan_number: str, lender_name: str, *, batch: _Batch) -> Loan | None:
-    """The batch lender's loan the line names, or None (held as unidentified). A line naming
-    only another lender's loan is refused (ValueError): that lender did not receive it."""
-    loans = Loan.objects.filter(loan_number=loan_number).select_related("lender")
-    if lender_name:
-        loans = loans.filter(lender__name=lender_name)
-    found = list(loans.order_by("pk")[:3])
-    own = [loan for loan in found if loan.lender_id == batch.lender.pk]
-    if not own and found:
-        try:
-            money_lender_check(lender_id=batch.lender.pk, loan=found[0])
-        except PaymentError as exc:
-            raise ValueError(f"loan_number: {exc}") from exc
-    return own[0] if len(own) == 1 else None

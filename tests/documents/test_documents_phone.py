@@ -12,7 +12,8 @@ from factories import LoanLinkFactory
 from phone_helpers import scroll_width
 
 from documents.services import statement_make
-from loans.services import loan_assess_late_fees, loan_post_payment, loan_waive_fee
+from loans.fees import loan_waive_fee
+from loans.services import loan_assess_late_fees, loan_post_payment
 
 SHOTS = Path("/tmp/shots-documents")
 

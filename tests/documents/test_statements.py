@@ -9,12 +9,12 @@ from factories import LoanFactory, LoanLinkFactory, UserFactory
 
 from documents.models import PaperlessConsent, Statement
 from documents.services import statement_make
+from loans.fees import loan_waive_fee
 from loans.models import LoanPosting
 from loans.services import (
     loan_assess_late_fees,
     loan_post_payment,
     loan_reverse_posting,
-    loan_waive_fee,
 )
 from payments import jobs
 from payments.models import JobRun

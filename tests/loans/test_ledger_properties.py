@@ -21,15 +21,14 @@ from hypothesis.stateful import (
 )
 
 from loans.allocation import AllocationError, payoff_amount
+from loans.fees import loan_assess_nsf_fee, loan_waive_fee
 from loans.models import Loan, LoanPosting
 from loans.selectors import loan_balances_on
 from loans.services import (
     LoanPostingError,
     loan_assess_late_fees,
-    loan_assess_nsf_fee,
     loan_post_payment,
     loan_reverse_posting,
-    loan_waive_fee,
 )
 
 ZERO = Decimal("0.00")

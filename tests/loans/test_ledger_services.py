@@ -8,6 +8,7 @@ from factories import LenderFactory, LoanFactory, LoanLinkFactory, UserFactory
 
 from ismartpay.core.errors import NotFound
 from loans.allocation import AllocationError
+from loans.fees import loan_assess_nsf_fee, loan_waive_fee
 from loans.models import Lender, Loan, LoanLink, LoanPosting
 from loans.selectors import dashboard_for_user, interest_paid, loan_balances_on, loan_get_for_user
 from loans.services import (
@@ -15,10 +16,8 @@ from loans.services import (
     LoanPostingError,
     loan_assess_late_fee,
     loan_assess_late_fees,
-    loan_assess_nsf_fee,
     loan_post_payment,
     loan_reverse_posting,
-    loan_waive_fee,
 )
 
 pytestmark = pytest.mark.django_db

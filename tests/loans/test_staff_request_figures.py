@@ -156,7 +156,7 @@ def test_the_received_threshold_counts_what_was_recorded_alone_today(linked_loan
 
 
 def test_a_waiver_keeps_the_lenders_four_eyes_threshold(linked_loan):
-    from loans.services import loan_assess_nsf_fee
+    from loans.fees import loan_assess_nsf_fee
 
     loan_assess_nsf_fee(loan_id=linked_loan.pk, external_ref="payment:x", on=TODAY)
     outcome = staff_action_submit(
@@ -247,7 +247,7 @@ def test_an_executed_request_keeps_the_balances_as_they_actually_were(linked_loa
 
 
 def test_a_request_the_loan_no_longer_allows_says_so_on_its_page(linked_loan):
-    from loans.services import loan_assess_nsf_fee
+    from loans.fees import loan_assess_nsf_fee
 
     loan_assess_nsf_fee(loan_id=linked_loan.pk, external_ref="payment:x", on=TODAY)
     request = staff_action_submit(

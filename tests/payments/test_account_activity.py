@@ -10,8 +10,9 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from loans.fees import loan_waive_fee
 from loans.models import LoanPosting
-from loans.services import loan_assess_late_fee, loan_waive_fee
+from loans.services import loan_assess_late_fee
 from payments.activity import loan_activity
 from payments.activity_presenter import activity_rows
 from payments.history import csv_cell

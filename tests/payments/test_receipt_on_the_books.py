@@ -1,7 +1,7 @@
 """Attacker review (staff console): a MoneyGram or lockbox receipt recorded by hand
 (`received:<channel>:<loan>:<reference>`) and later carried by the network's remittance file
 (`remit:<hash>`) was posted twice — the import only looked for its own keys. One rule,
-`receipt_on_books` (payments/services/received.py), asks "is this receipt already on the
+`receipt_on_books` (payments/services/receipts.py), asks "is this receipt already on the
 books?" for both paths: same loan, channel, reference, amount and date."""
 
 from decimal import Decimal
@@ -120,7 +120,7 @@ def test_recording_the_same_receipt_by_hand_twice_is_still_one_payment(linked_lo
 
 
 def test_a_returned_check_is_not_on_the_books(linked_loan):
-    from payments.services.received import receipt_on_books
+    from payments.services.receipts import receipt_on_books
 
     check = by_hand(linked_loan, channel="check", reference="C1").payment
     Payment.objects.filter(pk=check.pk).update(status=Payment.Status.RETURNED)

@@ -2,7 +2,7 @@
 of $1,000,000,000), and a supervisor alone applied $21,401.74 of suspense to a loan. A file is
 now one staff request (kind `remittance`) above the lender's four-eyes threshold, and applying
 suspense above it is a request too (kind `suspense_apply`); at or below, both post at once and
-count against the same day's total (loans/staff_requests.py `may_act_alone`)."""
+count against the same day's total (loans/four_eyes_rule.py `may_act_alone`)."""
 
 from decimal import Decimal
 
@@ -15,7 +15,8 @@ from accounts.roles import SUPERVISOR, SUPPORT_AGENT
 from loans.models import Loan, StaffRequest
 from loans.staff_requests import StaffActionNotAllowed, staff_request_approve
 from payments.models import Payment, SuspenseItem
-from payments.services.remittance import remittance_import, remittance_key
+from payments.services.remittance import remittance_import
+from payments.services.remittance_parse import remittance_key
 
 pytestmark = pytest.mark.django_db
 REASON = "Lockbox money for the wrong account number"

@@ -12,7 +12,8 @@ from staff_money_helpers import TODAY, TUESDAY
 
 from loans.models import LoanPosting
 from payments.models import Payment, SuspenseItem
-from payments.services.remittance import remittance_import, remittance_key
+from payments.services.remittance import remittance_import
+from payments.services.remittance_parse import remittance_key
 
 pytestmark = pytest.mark.django_db
 HEADER = "loan_number,amount,date,reference\n"

@@ -18,7 +18,8 @@ from payments.autopay.services import autopay_enroll
 from payments.models import AutopayPlan, Notice
 from payments.notifications import _payment_email
 from payments.services.payoff import AUTOPAY_PAID_OFF_REASON
-from payments.services.received import payment_record_received, payment_return_received
+from payments.services.received import payment_record_received
+from payments.services.returned_checks import payment_return_received
 
 pytestmark = pytest.mark.django_db
 RETURN = {"return_code": "NSF", "reason": "Returned unpaid by the bank"}

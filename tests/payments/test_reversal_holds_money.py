@@ -153,7 +153,7 @@ def test_a_reversed_check_the_bank_returns_voids_the_money_held_for_it(linked_lo
     the money never arrived, so the held $80.00 is voided and cannot be refunded or applied;
     the loan, already without the posting, is not touched again and owes no returned-payment
     fee (the payment is no longer on it)."""
-    from payments.services.received import payment_return_received
+    from payments.services.returned_checks import payment_return_received
 
     payment = check(linked_loan).payment
     payment_reverse(payment_id=payment.pk, reason=REASON, actor=None)
@@ -174,7 +174,7 @@ def test_a_reversed_check_returned_after_its_money_was_refunded_reports_the_shor
     """The held $80.00 was refunded by outgoing check before the bank returned the original:
     nothing is left to void, and the audit row says $80.00 was not recovered."""
     from accounts.models import AuditEvent
-    from payments.services.received import payment_return_received
+    from payments.services.returned_checks import payment_return_received
 
     payment = check(linked_loan).payment
     payment_reverse(payment_id=payment.pk, reason=REASON, actor=None)

@@ -19,7 +19,8 @@ from payments.errors import AmountNotAllowed
 from payments.gateways.base import CardInput
 from payments.models import Payment, PaymentMethod, SandboxCharge, SuspenseItem
 from payments.services.phone import payment_take_by_phone
-from payments.services.received import payment_record_received, payment_return_received
+from payments.services.received import payment_record_received
+from payments.services.returned_checks import payment_return_received
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,69 @@
+"""A check or money order that came back unpaid: the same `payment_return` as an ACH return
+(reversal to the cent and one returned-payment fee), and what of it was still held in suspense
+voided."""
+
+import datetime as dt
+
+from django.db import transaction
+
+from accounts.audit import audit_record
+from ismartpay.core.today import business_date
+
+from ..errors import PaymentError
+from ..models import Payment
+from .events import paper_return_allowed
+from .submission import payment_for_update
+
+S = Payment.Status
+# Why a check or money order came back (Payment.return_code holds up to 4 characters).
+RETURNED_CHECK_CODES = {
+    "NSF": "Insufficient funds",
+    "STOP": "Payment stopped",
+    "CLSD": "Account closed",
+    "NOAC": "No account / unable to locate",
+    "ALTR": "Altered or forged",
+}
+
+
+def payment_return_received(
+    *, payment_id: int, return_code: str, reason: str, actor, on: dt.date | None = None
+) -> Payment:
+    """A posted check or money order came back unpaid: the same path as an ACH return
+    (`payment_return`: reversal to the cent, the lender's returned-payment fee once), and
+    whatever of it was still held in suspense is voided — that money never arrived. Running
+    it twice changes nothing. Audited (`payment.return_check`)."""
+    from .lifecycle import payment_return
+    from .suspense import suspense_void_for_payment
+
+    if return_code not in RETURNED_CHECK_CODES:
+        raise PaymentError("Choose why the bank returned it.")
+    on = on or business_date()
+    with transaction.atomic():
+        _loan, payment = payment_for_update(payment_id)
+        if payment.status == S.RETURNED:
+            return payment
+        if not paper_return_allowed(payment):
+            raise PaymentError("Only a posted check or money order can be marked returned.")
+        payment = payment_return(
+            payment_id=payment_id,
+            return_code=return_code,
+            on=on,
+            actor=actor,
+            actor_label="staff",
+        )
+        voided, not_recovered = suspense_void_for_payment(
+            payment=payment, actor=actor, reason=reason
+        )
+        audit_record(
+            actor=actor,
+            action="payment.return_check",
+            target=payment,
+            reason=reason,
+            details={
+                "return_code": return_code,
+                "amount": str(payment.amount),
+                "suspense_voided": str(voided),
+                "not_recovered": str(not_recovered),
+            },
+        )
+    return payment
