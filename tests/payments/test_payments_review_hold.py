@@ -10,6 +10,7 @@ from django.contrib.auth.models import Permission
 from django.core import mail
 from django.urls import reverse
 from django_otp import DEVICE_ID_SESSION_KEY
+from staff_helpers import form_token
 
 from accounts.models import AuditEvent
 from payments.models import Payment, SandboxCharge
@@ -160,7 +161,9 @@ def test_supervisors_refund_or_reverse_a_payment_the_loan_is_restored_and_it_is_
     linked_loan.refresh_from_db()
     assert linked_loan.principal_balance < before
     url = reverse(f"admin:payments_payment_{action}", args=[payment.pk])
-    staff_client.post(url, {"reason": "Borrower paid the wrong loan by mistake."})
+    staff_client.post(
+        url, {"reason": "Borrower paid the wrong loan by mistake.", "submit_token": form_token()}
+    )
     payment.refresh_from_db()
     linked_loan.refresh_from_db()
     assert payment.status == status
