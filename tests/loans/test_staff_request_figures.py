@@ -155,6 +155,35 @@ def test_the_received_threshold_counts_what_was_recorded_alone_today(linked_loan
     assert second.request.status == "pending"
 
 
+def test_what_one_agent_records_alone_counts_across_the_lenders_loans(linked_loan):
+    """Attacker review, round 2: an agent who may only ask for a $1 credit recorded a $2,500
+    "check" alone on each of several loans a day. The received threshold is a daily allowance
+    per person across the lender's loans: $2,000.00 on one loan, then $500.01 on another is a
+    request; another agent still records alone on that second loan."""
+    from factories import LoanFactory
+
+    other = LoanFactory(lender=linked_loan.lender, interest_accrued_through=TODAY)
+    agent, colleague = make_staff(SUPPORT_AGENT), make_staff(SUPPORT_AGENT)
+    params = {"channel": "check", "effective_date": TODAY}
+
+    def record(actor, loan, amount, reference):
+        return staff_action_submit(
+            kind=StaffRequest.Kind.RECORD_RECEIVED,
+            loan_id=loan.pk,
+            amount=Decimal(amount),
+            reason="Checks mailed to the office",
+            actor=actor,
+            on=TODAY,
+            params={**params, "reference": reference},
+        )
+
+    first = record(agent, linked_loan, "2000.00", "8001")
+    second = record(agent, other, "500.01", "8002")
+    colleagues = record(colleague, other, "500.01", "8003")
+
+    assert (first.request, second.request.status, colleagues.request) == (None, "pending", None)
+
+
 def test_a_waiver_keeps_the_lenders_four_eyes_threshold(linked_loan):
     from loans.fees import loan_assess_nsf_fee
 
