@@ -43,9 +43,9 @@ class DateNotAllowed(PaymentError):
 
 
 class AlreadyRecorded(PaymentError):
-    """This receipt (loan, channel, reference, amount, date) is already on the books, recorded
-    by another path (services/receipts.py receipt_on_books). `record` is the earlier Payment or
-    SuspenseItem."""
+    """This receipt (loan, amount, reference, channel family, date within a few days) is already
+    on the books, recorded by another path (services/receipts.py receipt_on_books). `record` is
+    the earlier Payment or SuspenseItem."""
 
     def __init__(self, message: str, *, record):
         super().__init__(message)

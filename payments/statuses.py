@@ -7,6 +7,7 @@ a payment's admin page offers is read from the one transition table (events.ALLO
 
 from .models import AutopayPlan, Payment
 from .services.events import ALLOWED, paper_return_allowed
+from .services.suspense import moved_to
 
 S = Payment.Status
 
@@ -48,7 +49,8 @@ def payment_staff_actions(payment: Payment) -> dict[str, bool]:
     """The staff actions the payment's admin change form offers, read from the transition
     table: a refund or a move needs money in hand (it may become REFUNDING and is not in a
     processor call: posted or settled), a reversal a status that may become REVERSED, a
-    returned check paper in hand that may become RETURNED (posted: a settled check may not).
+    returned check paper in hand that may become RETURNED (posted: a settled check may not),
+    and not moved to another loan (returning the copy there is the return).
     Permissions are the template's; the services still check and refuse with the reason."""
     status = payment.status
     can_become = ALLOWED.get(status, set())
@@ -58,5 +60,6 @@ def payment_staff_actions(payment: Payment) -> dict[str, bool]:
         "refund": in_hand,
         "reverse": S.REVERSED in can_become,
         "move": in_hand and S.REVERSED in can_become,  # reversed here, posted on the right loan
-        "return_check": paper_return_allowed(payment),  # posted, or reversed and held
+        # posted, or reversed and held; not a moved original (the copy on the other loan is)
+        "return_check": paper_return_allowed(payment) and moved_to(payment) is None,
     }

@@ -12,12 +12,12 @@ Idempotent by the money, not the reference: a line's key is `remit:` + a hash of
 channel, reference, loan number, date and amount (remittance_parse.py `remittance_key`).
 Re-importing a file posts nothing twice; a lockbox reference reused on another day or for
 another loan is other money and is posted. A line whose receipt is already on the books by
-another path (recorded by hand: same loan, channel, reference, amount and date,
-receipts.receipt_on_books) is not posted again; the result lists it as "already recorded by
-hand", naming the payment. Two identical lines in one file are refused (naming both lines): the
-import could not tell a repeat from a second payment. A line matching no loan (or more than
-one) is held in suspense as unidentified, for the batch's lender; a closed loan's or an
-overpayment's money is held there too (received.py).
+another path (recorded by hand: same loan and amount, the same reference and channel family,
+a date within a few days: receipts.receipt_on_books) is not posted again; the result lists it
+as "already recorded by hand", naming the payment. Two identical lines in one file are refused
+(naming both lines): the import could not tell a repeat from a second payment. A line matching
+no loan (or more than one) is held in suspense as unidentified, for the batch's lender; a closed
+loan's or an overpayment's money is held there too (received.py).
 
 
 Four eyes (attacker review: one agent paid a loan off with a $1,000,000,000 line): the admin

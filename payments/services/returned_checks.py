@@ -31,7 +31,8 @@ def payment_return_received(
     """A posted check or money order came back unpaid: the same path as an ACH return
     (`payment_return`: reversal to the cent, the lender's returned-payment fee once), and
     whatever of it was still held in suspense is voided — that money never arrived. Running
-    it twice changes nothing. Audited (`payment.return_check`)."""
+    it twice changes nothing. A check moved to another loan is refused: the copy posted there
+    is the one to return. Audited (`payment.return_check`)."""
     from .lifecycle import payment_return
     from .suspense import suspense_void_for_payment
 
@@ -44,6 +45,7 @@ def payment_return_received(
             return payment
         if not paper_return_allowed(payment):
             raise PaymentError("Only a posted check or money order can be marked returned.")
+        _refuse_if_moved(payment)
         payment = payment_return(
             payment_id=payment_id,
             return_code=return_code,
@@ -67,3 +69,18 @@ def payment_return_received(
             },
         )
     return payment
+
+
+def _refuse_if_moved(payment: Payment) -> None:
+    """A check moved to another loan: its money (and so its return) is the copy's there.
+    Returning this reversed original would leave the copy posted and the other loan credited
+    with money that never arrived (second attacker review)."""
+    from .suspense import moved_to
+
+    copy = moved_to(payment)
+    if copy is not None:
+        what = "money order" if payment.channel == Payment.Channel.MONEY_ORDER else "check"
+        raise PaymentError(
+            f"This {what} was moved to loan {copy.loan.loan_number} as payment "
+            f"{copy.reference}: mark that payment returned."
+        )

@@ -63,6 +63,15 @@ def moved_away() -> Q:
     )
 
 
+def moved_to(payment: Payment) -> Payment | None:
+    """The payment a move posted on the right loan for `payment` (under `move:<its id>`), if
+    any: the copy that now carries its money (a move held whole in suspense made none)."""
+    if payment.status != S.REVERSED:  # a move reverses the original
+        return None
+    key = f"{MOVE_KEY_PREFIX}{payment.pk}"
+    return Payment.objects.select_related("loan").filter(idempotency_key=key).first()
+
+
 def _require_reason(reason: str) -> str:
     if not reason or len(reason.strip()) < 10:
         raise PaymentError("Give a reason of at least 10 characters; it goes into the audit log.")

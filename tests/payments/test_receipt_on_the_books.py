@@ -105,7 +105,7 @@ def test_a_reused_reference_for_other_money_still_posts_both_ways(linked_loan):
     n = linked_loan.loan_number
     by_hand(linked_loan)
     other_amount = import_file(linked_loan, f"{n},60.00,{TODAY},LB-77\n")
-    other_day = import_file(linked_loan, f"{n},50.00,2026-11-23,LB-77\n")
+    other_day = import_file(linked_loan, f"{n},50.00,2026-11-17,LB-77\n")  # a week apart
     assert (other_amount.posted, other_amount.recorded) == (1, [])
     assert (other_day.posted, other_day.recorded) == (1, [])
     import_file(linked_loan, f"{n},70.00,{TODAY},LB-78\n")

@@ -33,13 +33,14 @@ def run(text, loan):
 
 def test_a_reference_reused_on_another_day_is_other_money_and_is_posted(linked_loan):
     n = linked_loan.loan_number
-    first = run(f"{n},100.00,2026-11-23,LB-7\n", linked_loan)
+    # a week apart: further than RECEIPT_DATE_WINDOW_DAYS (within it, it is the same money)
+    first = run(f"{n},100.00,2026-11-17,LB-7\n", linked_loan)
     second = run(f"{n},100.00,2026-11-24,LB-7\n", linked_loan)
     assert (second.errors, second.posted, second.skipped) == ([], 1, 0)
     assert first.posted == 1
     amounts = list(Payment.objects.order_by("pk").values_list("amount", "effective_date"))
     assert [a for a, _ in amounts] == [Decimal("100.00"), Decimal("100.00")]
-    assert [d.isoformat() for _, d in amounts] == ["2026-11-23", "2026-11-24"]
+    assert [d.isoformat() for _, d in amounts] == ["2026-11-17", "2026-11-24"]
 
 
 def test_a_reference_reused_for_another_loan_of_the_lender_is_posted(linked_loan):
@@ -102,5 +103,5 @@ def test_a_file_imported_under_the_old_reference_key_is_not_posted_again(linked_
     Payment.objects.update(idempotency_key="remit:lockbox:LB-7")  # as the old import wrote it
     again = run(f"{linked_loan.loan_number},100.00,2026-11-24,LB-7\n", linked_loan)
     assert (again.posted, again.skipped) == (0, 1)
-    other_day = run(f"{linked_loan.loan_number},100.00,2026-11-23,LB-7\n", linked_loan)
+    other_day = run(f"{linked_loan.loan_number},100.00,2026-11-17,LB-7\n", linked_loan)
     assert (other_day.posted, other_day.skipped) == (1, 0)
