@@ -71,7 +71,6 @@ def clean_params(
 ) -> dict:
     """Refuse now what the service would always refuse, so no request is made for it; returns
     the params as stored (JSON strings)."""
-    from payments.services.received import received_check
     from payments.services.returned_checks import RETURNED_CHECK_CODES
     from payments.services.suspense import _require_reason
 
@@ -82,20 +81,7 @@ def clean_params(
             kind, loan=loan, amount=amount, params=params, reason=reason, on=on
         )
     if kind == K.RECORD_RECEIVED:
-        effective = params["effective_date"]
-        _amount, reference = received_check(
-            channel=params["channel"],
-            amount=amount,
-            reference=params["reference"],
-            effective_date=effective,
-            today=on,
-            loan=loan,
-        )
-        return {
-            "channel": params["channel"],
-            "reference": reference,
-            "effective_date": effective.isoformat(),
-        }
+        return _received_params(loan=loan, amount=amount, params=params, on=on)
     if kind == K.RETURN_CHECK:
         if params.get("return_code") not in RETURNED_CHECK_CODES:
             raise KindRefused("Choose why the bank returned it.")
@@ -107,11 +93,34 @@ def clean_params(
     if kind == K.SUSPENSE_REFUND:
         return {"item": params["item"], "reference": params.get("reference", "")}
     if kind == K.RATE_CHANGE:
-        apr = rate_check(params["apr_percent"])
-        if apr == loan.apr_percent:
-            raise KindRefused(f"The APR is already {apr} %.")
-        return {"apr_percent": str(apr)}
+        return _rate_params(loan=loan, params=params)
     return {}
+
+
+def _received_params(*, loan: Loan, amount, params: dict, on: dt.date) -> dict:
+    from payments.services.received import received_check
+
+    effective = params["effective_date"]
+    _amount, reference = received_check(
+        channel=params["channel"],
+        amount=amount,
+        reference=params["reference"],
+        effective_date=effective,
+        today=on,
+        loan=loan,
+    )
+    return {
+        "channel": params["channel"],
+        "reference": reference,
+        "effective_date": effective.isoformat(),
+    }
+
+
+def _rate_params(*, loan: Loan, params: dict) -> dict:
+    apr = rate_check(params["apr_percent"])
+    if apr == loan.apr_percent:
+        raise KindRefused(f"The APR is already {apr} %.")
+    return {"apr_percent": str(apr)}
 
 
 def preview(
