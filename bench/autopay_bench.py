@@ -18,6 +18,7 @@ them here (the queue is purged at the end), so the run pays what a charging work
 import argparse
 import datetime as dt
 import os
+import resource
 import sys
 import time
 from pathlib import Path
@@ -120,8 +121,8 @@ def raw_insert_rate(count: int) -> float:
         t1 = time.monotonic()
         cur.execute(
             "INSERT INTO bench_rows (id, plan_id, period_key, run_date, status, attempts, "
-            "idempotency_key, reason, created_at, updated_at) SELECT g, g, DATE '2026-12-05',"
-            " DATE '2026-12-04', 'due', 0, '', '', now(), now() "
+            "idempotency_key, reason, claimed_by, created_at, updated_at) SELECT g, g, "
+            "DATE '2026-12-05', DATE '2026-12-04', 'due', 0, '', '', '', now(), now() "
             "FROM generate_series(1, %s) g",
             [count],
         )
@@ -235,13 +236,18 @@ def main() -> None:
     processor = SandboxCharge.objects.count()
     queued = purge_queue()
     raw = raw_insert_rate(args.plans)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    children_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(
         f"plans={args.plans} latency_ms={args.latency_ms} threads={args.threads} "
         f"processes={args.processes} "
         f"receipts={args.receipts} setup={setup:.1f}s run={elapsed:.1f}s charged={charged} "
         f"processor_charges={processor} receipts_queued={queued} "
-        f"rate={charged / elapsed:.1f}/s raw_sql_insert={raw:.0f} rows/s "
-        f"result={ {k: result[k] for k in ('due', 'charged', 'failed')} }"
+        f"rate={charged / elapsed:.1f}/s ms_per_charge={1000 * elapsed / max(charged, 1):.2f} "
+        f"peak_rss={peak_mb:.0f}MB children_peak_rss={children_mb:.0f}MB "
+        f"raw_sql_insert={raw:.0f} rows/s load={os.getloadavg()[0]:.1f} "
+        f"result={ {k: result[k] for k in ('due', 'charged', 'failed')} }",
+        flush=True,
     )
     assert charged == processor == args.plans == result["charged"]
 

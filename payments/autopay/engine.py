@@ -21,7 +21,6 @@ Exactly once, by the database:
 import datetime as dt
 import logging
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -33,21 +32,25 @@ from ismartpay.core.money import ZERO
 from loans import flags
 from loans.collections import flags_by_loan
 
+from ..declines import reason_for
 from ..errors import AmountNotAllowed, MethodNotUsable, PaymentError
 from ..models import AutopayAmountNotice, AutopayDebit, AutopayPlan, Payment
 from ..recovery import payment_claim_for_recovery
 from ..services import payment_recover, payment_submit
-from . import claims, leases
+from ..services.submission import payment_record_result
+from . import batch, batch_record, claims, leases
 from . import schedule as sched
 from .outcomes import (  # noqa: F401 — autopay_finish_by_key: the payment sweep's entry
     CLOSED_LOAN,
     MAX_ATTEMPTS,
+    _email_failure,
     _end_if_paid_off,
     _finish_refused,
     autopay_finish,
     autopay_finish_by_key,
     autopay_represent_returned,
     autopay_suspend_returned,
+    refusals_followups,
 )
 from .selectors import amount_and_payoff_for_period, loan_terms, plan_terms
 
@@ -174,46 +177,63 @@ def autopay_charge_chunk(
     job_run_id: int | None = None,
 ) -> Counter:
     """Claim and charge up to a few hundred debits under one lease, renewed by a heartbeat
-    thread while they run. Threads each use (and close) their own database connection;
-    concurrency 1 runs inline on the caller's connection. A process killed here leaves a claim
-    that dies with it: the next run or the sweep takes the rows over."""
+    thread while they run, set-based (batch.py): a fixed number of statements per chunk, the
+    processor called `concurrency` at a time. A process killed here leaves a claim that dies
+    with it: the next run or the sweep takes the rows over."""
     now = now or timezone.now()
     claim = claims.autopay_claim(debit_ids, now=now, job_run_id=job_run_id)
     outcomes: Counter = Counter()
     if not claim.fresh and not claim.stuck:
         return outcomes
     concurrency = concurrency or charge_concurrency()
-    todo = [(pk, False) for pk in claim.fresh] + [(pk, True) for pk in claim.stuck]
     outcomes["taken_over"] = len(claim.stuck)
-
-    def one(item: tuple[int, bool]) -> str:
-        debit_id, stuck = item
-        if stuck:
-            return _submit_and_finish(debit_id, now=now, on=on, token=claim.token)
-        return autopay_charge_debit(debit_id, on=on, now=now, token=claim.token)
-
-    def work(item: tuple[int, bool]) -> str:
-        try:
-            return one(item)
-        except Exception:
-            logger.exception("autopay debit %s failed; the sweep will resolve it", item[0])
-            return "error"
-        finally:
-            connection.close()  # this thread's connection, not the caller's
-
     try:
         with leases.heartbeat(lambda: claims.renew(claim.token, job_run_id)):
-            if concurrency <= 1 or len(todo) <= 1:
-                for item in todo:
-                    outcomes[one(item)] += 1
-            else:
-                with ThreadPoolExecutor(concurrency, thread_name_prefix="autopay") as pool:
-                    for outcome in pool.map(work, todo):
-                        outcomes[outcome] += 1
+            outcomes.update(_charge_claimed(claim, on=on, now=now, concurrency=concurrency))
     except Exception:
         claims.release(claim.token)
         raise
     claims.release(claim.token)  # (not on a BaseException: as a kill, the lease runs out)
+    return +outcomes
+
+
+def _charge_claimed(claim: claims.Claim, *, on: dt.date, now: dt.datetime, concurrency: int):
+    """The set path for the fresh debits, then one by one what it leaves: a debit it does not
+    take (batch.py), a charge the loan can no longer take whole (batch_record.py) and the
+    taken-over SUBMITTING debits (resolved by key)."""
+    outcomes: Counter = Counter()
+    try:
+        prepared = batch.prepare(claim.fresh, token=claim.token, on=on, now=now)
+    except Exception:  # one bad row must not stop the chunk: each debit on its own path
+        logger.exception("autopay chunk: set path failed; charging %s one by one", claim.token)
+        prepared = batch.Prepared(single=list(claim.fresh))
+    outcomes.update(prepared.outcomes)
+    refusals_followups(prepared.refused, prepared.closed, on=on)
+    batch.call_processor(prepared.charges, concurrency=concurrency)
+    recorded = batch_record.record(prepared.charges, now=now)
+    outcomes.update(recorded.outcomes)
+    for charge, will_retry in recorded.declined:
+        _email_failure(charge.debit, reason_for(charge.payment.decline_code), will_retry)
+    for charge in recorded.deferred:
+        payment = payment_record_result(
+            payment_id=charge.payment.pk, result=charge.result, actor_label=batch.ACTOR
+        )
+        outcomes[autopay_finish(charge.debit.pk, payment, now=now, on=on)] += 1
+
+    def one(item: tuple[int, bool]) -> None:
+        debit_id, stuck = item
+        try:
+            if stuck:
+                outcome = _submit_and_finish(debit_id, now=now, on=on, token=claim.token)
+            else:
+                outcome = autopay_charge_debit(debit_id, on=on, now=now, token=claim.token)
+        except Exception:
+            logger.exception("autopay debit %s failed; the sweep will resolve it", debit_id)
+            outcome = "error"
+        outcomes[outcome] += 1  # (Counter updates from threads: under the GIL, one bytecode)
+
+    rest = [(pk, False) for pk in prepared.single] + [(pk, True) for pk in claim.stuck]
+    batch.run_bounded(one, rest, concurrency if claim.stuck else 1)
     return outcomes
 
 
@@ -233,7 +253,7 @@ def _ceiling(plan: AutopayPlan, debit: AutopayDebit):
         .values_list("amount", flat=True)
         .first()
     )
-    return max(plan.last_amount, latest) if latest is not None else plan.last_amount
+    return batch.announced_ceiling(plan.last_amount, latest)
 
 
 def autopay_charge_debit(
@@ -372,6 +392,6 @@ def autopay_recover(
     by_date.setdefault(on, []).extend(retries.values_list("pk", flat=True))
     outcomes: Counter = Counter()
     for run_on, debit_ids in sorted(by_date.items()):
-        for batch in chunks(sorted(debit_ids)):
-            outcomes.update(autopay_charge_chunk(batch, on=run_on, now=now))
+        for chunk in chunks(sorted(debit_ids)):
+            outcomes.update(autopay_charge_chunk(chunk, on=run_on, now=now))
     return outcomes
