@@ -131,13 +131,16 @@ def raw_insert_rate(count: int) -> float:
     return count / raw
 
 
-def configure(*, latency_ms: int, threads: int, receipts: str, purge: bool = True) -> None:
+def configure(
+    *, latency_ms: int, threads: int, receipts: str, processor_batch: int = 0, purge: bool = True
+) -> None:
     from django.conf import settings
 
     from ismartpay.celery import app
 
     settings.PAYMENT_SANDBOX_LATENCY_MS = latency_ms
     settings.AUTOPAY_CHARGE_CONCURRENCY = threads
+    settings.AUTOPAY_PROCESSOR_BATCH = processor_batch
     eager = receipts == "eager"
     settings.CELERY_TASK_ALWAYS_EAGER = eager
     app.conf.task_always_eager = eager
@@ -163,11 +166,17 @@ def _charge_chunk(batch: list[int]) -> dict:
     return dict(engine.autopay_charge_chunk(batch, on=RUN_DATE, now=NOW))
 
 
-def _child_init(latency_ms: int, threads: int, receipts: str) -> None:
+def _child_init(latency_ms: int, threads: int, receipts: str, processor_batch: int) -> None:
     import django
 
     django.setup()
-    configure(latency_ms=latency_ms, threads=threads, receipts=receipts, purge=False)
+    configure(
+        latency_ms=latency_ms,
+        threads=threads,
+        receipts=receipts,
+        processor_batch=processor_batch,
+        purge=False,
+    )
 
 
 def run_in_processes(processes: int, args) -> dict:
@@ -192,7 +201,7 @@ def run_in_processes(processes: int, args) -> dict:
         with ctx.Pool(
             processes,
             initializer=_child_init,
-            initargs=(args.latency_ms, args.threads, args.receipts),
+            initargs=(args.latency_ms, args.threads, args.receipts, args.processor_batch),
         ) as pool:
             for outcome in pool.imap_unordered(_charge_chunk, engine.chunks(ids)):
                 counts.update(outcome)
@@ -207,6 +216,12 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=int, default=0)
     parser.add_argument("--threads", type=int, default=16)
     parser.add_argument("--receipts", choices=["celery", "eager"], default="celery")
+    parser.add_argument(
+        "--processor-batch",
+        type=int,
+        default=0,
+        help="charges per call of the sandbox's batch API (0: one call per charge)",
+    )
     parser.add_argument(
         "--processes",
         type=int,
@@ -224,7 +239,12 @@ def main() -> None:
     from payments import jobs
     from payments.models import AutopayDebit, SandboxCharge
 
-    configure(latency_ms=args.latency_ms, threads=args.threads, receipts=args.receipts)
+    configure(
+        latency_ms=args.latency_ms,
+        threads=args.threads,
+        receipts=args.receipts,
+        processor_batch=args.processor_batch,
+    )
     setup = reset_and_create(args.plans)
     t0 = time.monotonic()
     if args.processes > 1:
@@ -240,7 +260,7 @@ def main() -> None:
     children_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(
         f"plans={args.plans} latency_ms={args.latency_ms} threads={args.threads} "
-        f"processes={args.processes} "
+        f"processes={args.processes} processor_batch={args.processor_batch} "
         f"receipts={args.receipts} setup={setup:.1f}s run={elapsed:.1f}s charged={charged} "
         f"processor_charges={processor} receipts_queued={queued} "
         f"rate={charged / elapsed:.1f}/s ms_per_charge={1000 * elapsed / max(charged, 1):.2f} "

@@ -20,6 +20,7 @@ Exactly once, by the database:
 
 import datetime as dt
 import logging
+import threading
 from collections import Counter
 from zoneinfo import ZoneInfo
 
@@ -220,6 +221,8 @@ def _charge_claimed(claim: claims.Claim, *, on: dt.date, now: dt.datetime, concu
         )
         outcomes[autopay_finish(charge.debit.pk, payment, now=now, on=on)] += 1
 
+    counted = threading.Lock()
+
     def one(item: tuple[int, bool]) -> None:
         debit_id, stuck = item
         try:
@@ -230,7 +233,8 @@ def _charge_claimed(claim: claims.Claim, *, on: dt.date, now: dt.datetime, concu
         except Exception:
             logger.exception("autopay debit %s failed; the sweep will resolve it", debit_id)
             outcome = "error"
-        outcomes[outcome] += 1  # (Counter updates from threads: under the GIL, one bytecode)
+        with counted:  # threads, when taken-over debits are resolved by key concurrently
+            outcomes[outcome] += 1
 
     rest = [(pk, False) for pk in prepared.single] + [(pk, True) for pk in claim.stuck]
     batch.run_bounded(one, rest, concurrency if claim.stuck else 1)
@@ -238,9 +242,8 @@ def _charge_claimed(claim: claims.Claim, *, on: dt.date, now: dt.datetime, concu
 
 
 def _ceiling(plan: AutopayPlan, debit: AutopayDebit):
-    """Regulation E: a debit may differ from the previous one only if that amount was
-    announced at least 10 days before; otherwise it is capped at the previous amount (or the
-    announced one). A lower amount (e.g. the final payment) is never a surprise charge."""
+    """Regulation E (batch.announced_ceiling): the previous amount, or one announced at least
+    10 days before. A lower amount (e.g. the final payment) is never a surprise charge."""
     if plan.last_amount is None:
         return None
     latest = (
