@@ -27,6 +27,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -274,18 +275,23 @@ def _write(charges: list[Charge], debits: list[AutopayDebit], wall: dt.datetime)
 
 # --- 2. the processor ----------------------------------------------------------------------------
 def call_processor(charges: list[Charge], *, concurrency: int) -> None:
-    """Send each payment under its idempotency key; the answer (or why there is none) is set on
-    its Charge. Never raises for one charge: an unexpected error leaves the payment claimed
-    (SUBMITTING) for the recovery sweep, which asks the processor by key. With a processor's
-    batch API (`charge_many`) and settings.AUTOPAY_PROCESSOR_BATCH, one call per that many."""
+    """Send each payment under its idempotency key, `concurrency` calls at once; the answer
+    (or why there is none) is set on its Charge."""
+    run_bounded(lambda job: job(), processor_jobs(charges), concurrency)
+
+
+def processor_jobs(charges: list[Charge]) -> list:
+    """The processor calls for `charges`, as callables that never raise for one charge (an
+    unexpected error leaves the payment claimed, SUBMITTING, for the recovery sweep, which asks
+    the processor by key). With a processor's batch API (`charge_many`) and
+    settings.AUTOPAY_PROCESSOR_BATCH, one call per that many charges."""
     gateway = get_gateway()
-    pace = _Pace(getattr(settings, "AUTOPAY_PROCESSOR_RATE_PER_SECOND", 0))
+    pace = _Pace.shared(float(getattr(settings, "AUTOPAY_PROCESSOR_RATE_PER_SECOND", 0) or 0))
     size = int(getattr(settings, "AUTOPAY_PROCESSOR_BATCH", 0))
     if size > 0 and hasattr(gateway, "charge_many"):
         slices = [charges[i : i + size] for i in range(0, len(charges), size)]
-        run_bounded(lambda part: _many(gateway, part, pace), slices, concurrency)
-    else:
-        run_bounded(lambda charge: _one(gateway, charge, pace), charges, concurrency)
+        return [partial(_many, gateway, part, pace) for part in slices]
+    return [partial(_one, gateway, charge, pace) for charge in charges]
 
 
 def _request(payment: Payment) -> ChargeRequest:
@@ -366,7 +372,14 @@ def run_bounded(fn, items: list, concurrency: int) -> None:
 
 
 class _Pace:
-    """At most `rate` calls a second from this process (0: no limit), shared by the threads."""
+    """At most `rate` calls a second from this process (0: no limit), shared by the threads
+    and the chunks of this process (`shared`)."""
+
+    _by_rate: dict[float, "_Pace"] = {}  # one per process and rate
+
+    @classmethod
+    def shared(cls, rate: float) -> "_Pace":
+        return cls._by_rate.setdefault(rate, cls(rate))
 
     def __init__(self, rate: float):
         self.gap = 1 / float(rate) if rate else 0.0

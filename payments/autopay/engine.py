@@ -6,13 +6,13 @@ Exactly once, by the database:
    SELECT … FOR UPDATE SKIP LOCKED, so concurrent coordinators split them. Missed periods
    (the job did not run for days) are all inserted: that is the catch-up.
 2. `autopay_charge_chunk` claims rows with FOR UPDATE SKIP LOCKED under a 30 s lease that a
-   heartbeat thread renews while the chunk runs (claims.py, leases.py), then charges them with
-   bounded concurrency (a thread pool). Rows under a dead claim (lease run out, or the holder
-   process on this host gone) are claimable too: a CLAIMED one is charged, a SUBMITTING one
-   is resolved by its idempotency key.
-3. `autopay_charge_debit` stores the attempt's idempotency key on the debit and commits it
-   before `payment_submit`, which commits the payment row before calling the processor. The
-   payment counts on the run's business date (`business_date=on`).
+   heartbeat thread renews while the chunk runs (claims.py, leases.py), then charges them
+   set-based (batch.py): payments and their keys committed before any processor call, calls
+   with bounded concurrency, outcomes and postings recorded in bulk (batch_record.py). Rows
+   under a dead claim (lease run out, or holder process on this host gone) are claimable too:
+   a CLAIMED one is charged, a SUBMITTING one resolved by its idempotency key.
+3. `autopay_charge_debit`, one debit (what the set path leaves: catch-ups, payoffs, risk
+   holds): commits the attempt's key on the debit, then `payment_submit` under it.
 4. `autopay_recover` (the recovery sweep, every minute) takes over debits under dead claims,
    DUE debits whose run died, and RETRY debits now due: a payment with that key is asked about
    at the processor by key (`payment_recover`), never charged under a new key.
@@ -33,25 +33,21 @@ from ismartpay.core.money import ZERO
 from loans import flags
 from loans.collections import flags_by_loan
 
-from ..declines import reason_for
 from ..errors import AmountNotAllowed, MethodNotUsable, PaymentError
 from ..models import AutopayAmountNotice, AutopayDebit, AutopayPlan, Payment
 from ..recovery import payment_claim_for_recovery
 from ..services import payment_recover, payment_submit
-from ..services.submission import payment_record_result
-from . import batch, batch_record, claims, leases
+from . import batch, claims, leases, pipeline
 from . import schedule as sched
 from .outcomes import (  # noqa: F401 — autopay_finish_by_key: the payment sweep's entry
     CLOSED_LOAN,
     MAX_ATTEMPTS,
-    _email_failure,
     _end_if_paid_off,
     _finish_refused,
     autopay_finish,
     autopay_finish_by_key,
     autopay_represent_returned,
     autopay_suspend_returned,
-    refusals_followups,
 )
 from .selectors import amount_and_payoff_for_period, loan_terms, plan_terms
 
@@ -199,46 +195,39 @@ def autopay_charge_chunk(
 
 
 def _charge_claimed(claim: claims.Claim, *, on: dt.date, now: dt.datetime, concurrency: int):
-    """The set path for the fresh debits, then one by one what it leaves: a debit it does not
-    take (batch.py), a charge the loan can no longer take whole (batch_record.py) and the
-    taken-over SUBMITTING debits (resolved by key)."""
-    outcomes: Counter = Counter()
-    try:
-        prepared = batch.prepare(claim.fresh, token=claim.token, on=on, now=now)
-    except Exception:  # one bad row must not stop the chunk: each debit on its own path
-        logger.exception("autopay chunk: set path failed; charging %s one by one", claim.token)
-        prepared = batch.Prepared(single=list(claim.fresh))
-    outcomes.update(prepared.outcomes)
-    refusals_followups(prepared.refused, prepared.closed, on=on)
-    batch.call_processor(prepared.charges, concurrency=concurrency)
-    recorded = batch_record.record(prepared.charges, now=now)
-    outcomes.update(recorded.outcomes)
-    for charge, will_retry in recorded.declined:
-        _email_failure(charge.debit, reason_for(charge.payment.decline_code), will_retry)
-    for charge in recorded.deferred:
-        payment = payment_record_result(
-            payment_id=charge.payment.pk, result=charge.result, actor_label=batch.ACTOR
-        )
-        outcomes[autopay_finish(charge.debit.pk, payment, now=now, on=on)] += 1
-
+    """The set path for the fresh debits, part by part (pipeline.py, batch.py), then one by
+    one what it leaves (a catch-up, a payoff, a possible risk hold) and the taken-over
+    SUBMITTING debits (resolved by key)."""
     counted = threading.Lock()
 
-    def one(item: tuple[int, bool]) -> None:
-        debit_id, stuck = item
-        try:
-            if stuck:
-                outcome = _submit_and_finish(debit_id, now=now, on=on, token=claim.token)
-            else:
-                outcome = autopay_charge_debit(debit_id, on=on, now=now, token=claim.token)
-        except Exception:
-            logger.exception("autopay debit %s failed; the sweep will resolve it", debit_id)
-            outcome = "error"
-        with counted:  # threads, when taken-over debits are resolved by key concurrently
-            outcomes[outcome] += 1
+    def one_by_one(single: list[int]) -> Counter:
+        outcomes: Counter = Counter()
 
-    rest = [(pk, False) for pk in prepared.single] + [(pk, True) for pk in claim.stuck]
-    batch.run_bounded(one, rest, concurrency if claim.stuck else 1)
-    return outcomes
+        def one(item: tuple[int, bool]) -> None:
+            debit_id, stuck = item
+            try:
+                if stuck:
+                    outcome = _submit_and_finish(debit_id, now=now, on=on, token=claim.token)
+                else:
+                    outcome = autopay_charge_debit(debit_id, on=on, now=now, token=claim.token)
+            except Exception:
+                logger.exception("autopay debit %s failed; the sweep will resolve it", debit_id)
+                outcome = "error"
+            with counted:  # threads, when taken-over debits are resolved concurrently
+                outcomes[outcome] += 1
+
+        rest = [(pk, False) for pk in single] + [(pk, True) for pk in claim.stuck]
+        batch.run_bounded(one, rest, concurrency if claim.stuck else 1)
+        return outcomes
+
+    return pipeline.charge_claimed(
+        claim.fresh,
+        token=claim.token,
+        on=on,
+        now=now,
+        concurrency=concurrency,
+        one_by_one=one_by_one,
+    )
 
 
 def _ceiling(plan: AutopayPlan, debit: AutopayDebit):
