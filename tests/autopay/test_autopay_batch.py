@@ -159,3 +159,34 @@ def test_a_chunk_takes_the_same_number_of_statements_whatever_its_size(
     assert AutopayDebit.objects.filter(status="charged").count() == size
     posted = Payment.objects.filter(status="posted")
     assert posted.count() == size and {p.amount for p in posted} == {Decimal("483.32")}
+
+
+def test_the_sandbox_batch_api_answers_each_request_as_one_call_would(add_card):
+    from payments.gateways.base import ChargeRequest, GatewayError, TemporaryGatewayError
+    from payments.gateways.sandbox import SandboxGateway
+
+    tokens = {
+        k: add_card(n).processor_token
+        for k, n in {"ok": "4242424242424242", "no": "4000000000000002"}.items()
+    }
+    tokens["error"] = add_card("4000000000000119").processor_token
+    gateway = SandboxGateway()
+    first = gateway.charge(ChargeRequest("k-seen", Decimal("10.00"), tokens["ok"]))
+    requests = [
+        ChargeRequest("k-seen", Decimal("10.00"), tokens["ok"]),  # replayed, not charged again
+        ChargeRequest("k-new", Decimal("20.00"), tokens["ok"]),
+        ChargeRequest("k-declined", Decimal("30.00"), tokens["no"]),
+        ChargeRequest("k-error", Decimal("40.00"), tokens["error"]),
+        ChargeRequest("k-seen", Decimal("99.00"), tokens["ok"]),  # the key, other parameters
+        ChargeRequest("k-nobody", Decimal("50.00"), "tok_missing"),
+    ]
+    answers = gateway.charge_many(requests)
+    assert answers[0] == first
+    assert (answers[1].status, answers[2].status, answers[2].decline_code) == (
+        "succeeded",
+        "failed",
+        "card_declined",
+    )
+    assert isinstance(answers[3], TemporaryGatewayError) and str(answers[3]) == "processing_error"
+    assert type(answers[4]) is GatewayError and type(answers[5]) is GatewayError
+    assert SandboxCharge.objects.count() == 3  # k-seen, k-new, k-declined
