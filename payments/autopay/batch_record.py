@@ -28,6 +28,7 @@ from loans.services import LOAN_BALANCE_FIELDS, payment_posting
 
 from ..declines import reason_for
 from ..gateways.base import ChargeStatus
+from ..lock_objects import payment_ids_for_update
 from ..models import AutopayDebit, AutopayPlan, Payment, PaymentEvent
 from ..notifications import payment_notices_queue
 from ..services.gate import OPEN_LOAN
@@ -58,10 +59,8 @@ def record(charges: list[Charge], *, now: dt.datetime) -> Recorded:
         loans = {
             loan.pk: loan for loan in loan_locks.loans_for_update(c.payment.loan_id for c in took)
         }
-        live = set(
-            Payment.objects.select_for_update(of=("self",))
-            .filter(pk__in=[c.payment.pk for c in answered], status__in=Payment.IN_FLIGHT_STATUSES)
-            .values_list("pk", flat=True)
+        live = payment_ids_for_update(
+            [c.payment.pk for c in answered], statuses=Payment.IN_FLIGHT_STATUSES
         )
         out.outcomes["done"] = len(answered) - len(live)  # resolved meanwhile (the sweep)
         answered = [c for c in answered if c.payment.pk in live]
