@@ -246,6 +246,7 @@ def main() -> None:
         processor_batch=args.processor_batch,
     )
     setup = reset_and_create(args.plans)
+    setup_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # seeding's peak
     t0 = time.monotonic()
     if args.processes > 1:
         result = run_in_processes(args.processes, args)
@@ -264,7 +265,8 @@ def main() -> None:
         f"receipts={args.receipts} setup={setup:.1f}s run={elapsed:.1f}s charged={charged} "
         f"processor_charges={processor} receipts_queued={queued} "
         f"rate={charged / elapsed:.1f}/s ms_per_charge={1000 * elapsed / max(charged, 1):.2f} "
-        f"peak_rss={peak_mb:.0f}MB children_peak_rss={children_mb:.0f}MB "
+        f"peak_rss={peak_mb:.0f}MB (after seeding {setup_mb:.0f}MB) "
+        f"children_peak_rss={children_mb:.0f}MB "
         f"raw_sql_insert={raw:.0f} rows/s load={os.getloadavg()[0]:.1f} "
         f"result={ {k: result[k] for k in ('due', 'charged', 'failed')} }",
         flush=True,
