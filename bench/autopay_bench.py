@@ -18,6 +18,7 @@ them here (the queue is purged at the end), so the run pays what a charging work
 import argparse
 import datetime as dt
 import os
+import resource
 import sys
 import time
 from pathlib import Path
@@ -120,8 +121,8 @@ def raw_insert_rate(count: int) -> float:
         t1 = time.monotonic()
         cur.execute(
             "INSERT INTO bench_rows (id, plan_id, period_key, run_date, status, attempts, "
-            "idempotency_key, reason, created_at, updated_at) SELECT g, g, DATE '2026-12-05',"
-            " DATE '2026-12-04', 'due', 0, '', '', now(), now() "
+            "idempotency_key, reason, claimed_by, created_at, updated_at) SELECT g, g, "
+            "DATE '2026-12-05', DATE '2026-12-04', 'due', 0, '', '', '', now(), now() "
             "FROM generate_series(1, %s) g",
             [count],
         )
@@ -130,13 +131,16 @@ def raw_insert_rate(count: int) -> float:
     return count / raw
 
 
-def configure(*, latency_ms: int, threads: int, receipts: str, purge: bool = True) -> None:
+def configure(
+    *, latency_ms: int, threads: int, receipts: str, processor_batch: int = 0, purge: bool = True
+) -> None:
     from django.conf import settings
 
     from ismartpay.celery import app
 
     settings.PAYMENT_SANDBOX_LATENCY_MS = latency_ms
     settings.AUTOPAY_CHARGE_CONCURRENCY = threads
+    settings.AUTOPAY_PROCESSOR_BATCH = processor_batch
     eager = receipts == "eager"
     settings.CELERY_TASK_ALWAYS_EAGER = eager
     app.conf.task_always_eager = eager
@@ -162,11 +166,17 @@ def _charge_chunk(batch: list[int]) -> dict:
     return dict(engine.autopay_charge_chunk(batch, on=RUN_DATE, now=NOW))
 
 
-def _child_init(latency_ms: int, threads: int, receipts: str) -> None:
+def _child_init(latency_ms: int, threads: int, receipts: str, processor_batch: int) -> None:
     import django
 
     django.setup()
-    configure(latency_ms=latency_ms, threads=threads, receipts=receipts, purge=False)
+    configure(
+        latency_ms=latency_ms,
+        threads=threads,
+        receipts=receipts,
+        processor_batch=processor_batch,
+        purge=False,
+    )
 
 
 def run_in_processes(processes: int, args) -> dict:
@@ -191,7 +201,7 @@ def run_in_processes(processes: int, args) -> dict:
         with ctx.Pool(
             processes,
             initializer=_child_init,
-            initargs=(args.latency_ms, args.threads, args.receipts),
+            initargs=(args.latency_ms, args.threads, args.receipts, args.processor_batch),
         ) as pool:
             for outcome in pool.imap_unordered(_charge_chunk, engine.chunks(ids)):
                 counts.update(outcome)
@@ -206,6 +216,12 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=int, default=0)
     parser.add_argument("--threads", type=int, default=16)
     parser.add_argument("--receipts", choices=["celery", "eager"], default="celery")
+    parser.add_argument(
+        "--processor-batch",
+        type=int,
+        default=0,
+        help="charges per call of the sandbox's batch API (0: one call per charge)",
+    )
     parser.add_argument(
         "--processes",
         type=int,
@@ -223,8 +239,14 @@ def main() -> None:
     from payments import jobs
     from payments.models import AutopayDebit, SandboxCharge
 
-    configure(latency_ms=args.latency_ms, threads=args.threads, receipts=args.receipts)
+    configure(
+        latency_ms=args.latency_ms,
+        threads=args.threads,
+        receipts=args.receipts,
+        processor_batch=args.processor_batch,
+    )
     setup = reset_and_create(args.plans)
+    setup_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # seeding's peak
     t0 = time.monotonic()
     if args.processes > 1:
         result = run_in_processes(args.processes, args)
@@ -235,13 +257,19 @@ def main() -> None:
     processor = SandboxCharge.objects.count()
     queued = purge_queue()
     raw = raw_insert_rate(args.plans)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    children_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(
         f"plans={args.plans} latency_ms={args.latency_ms} threads={args.threads} "
-        f"processes={args.processes} "
+        f"processes={args.processes} processor_batch={args.processor_batch} "
         f"receipts={args.receipts} setup={setup:.1f}s run={elapsed:.1f}s charged={charged} "
         f"processor_charges={processor} receipts_queued={queued} "
-        f"rate={charged / elapsed:.1f}/s raw_sql_insert={raw:.0f} rows/s "
-        f"result={ {k: result[k] for k in ('due', 'charged', 'failed')} }"
+        f"rate={charged / elapsed:.1f}/s ms_per_charge={1000 * elapsed / max(charged, 1):.2f} "
+        f"peak_rss={peak_mb:.0f}MB (after seeding {setup_mb:.0f}MB) "
+        f"children_peak_rss={children_mb:.0f}MB "
+        f"raw_sql_insert={raw:.0f} rows/s load={os.getloadavg()[0]:.1f} "
+        f"result={ {k: result[k] for k in ('due', 'charged', 'failed')} }",
+        flush=True,
     )
     assert charged == processor == args.plans == result["charged"]
 

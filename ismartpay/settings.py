@@ -173,6 +173,15 @@ CELERY_BEAT_SCHEDULE: dict = {
     "recover-stuck-payments": {"task": "payments.tasks.recover_stuck_payments", "schedule": 60.0},
 }
 PAYMENT_SANDBOX_LATENCY_MS = env.int("PAYMENT_SANDBOX_LATENCY_MS", default=0)
+# The nightly autopay run (payments/autopay/batch.py, pipeline.py): debits per chunk (one
+# task, one claim) and per part (a fixed number of statements; one part's database work
+# overlaps another's processor calls); at most this many processor calls a second per process
+# (0: no limit); requests per call of a processor's batch API where it has one (0: one call
+# per charge). Processor calls in flight: AUTOPAY_CHARGE_CONCURRENCY (engine.py).
+AUTOPAY_CHUNK_SIZE = env.int("AUTOPAY_CHUNK_SIZE", default=500)
+AUTOPAY_PART_SIZE = env.int("AUTOPAY_PART_SIZE", default=100)
+AUTOPAY_PROCESSOR_RATE_PER_SECOND = env.float("AUTOPAY_PROCESSOR_RATE_PER_SECOND", default=0)
+AUTOPAY_PROCESSOR_BATCH = env.int("AUTOPAY_PROCESSOR_BATCH", default=0)
 
 # --- Email ---
 EMAIL_TIMEOUT = 30  # seconds; shorter than a notice's claim lease (payments/notifications.py)

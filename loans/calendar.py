@@ -101,7 +101,14 @@ def due_dates(first_due_date: dt.date, due_day: int, count: int) -> list[dt.date
     _check_first_due_date(first_due_date, due_day)
     if count < 0:
         raise ValueError("count must not be negative")
-    return [first_due_date + relativedelta(months=i, day=due_day) for i in range(count)]
+    return list(_due_dates(first_due_date, due_day, count))
+
+
+@lru_cache(maxsize=4096)
+def _due_dates(first_due_date: dt.date, due_day: int, count: int) -> tuple[dt.date, ...]:
+    """Memoized: a nightly run asks for the same few contracts' dates thousands of times, and
+    relativedelta costs ≈ 40 µs a date (a 60-month contract ≈ 2.5 ms)."""
+    return tuple(first_due_date + relativedelta(months=i, day=due_day) for i in range(count))
 
 
 def due_dates_through(first_due_date: dt.date, due_day: int, term_months: int, day: dt.date) -> int:

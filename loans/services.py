@@ -34,6 +34,7 @@ __all__ = [
     "loan_create_from_lender_record",
     "loan_post_payment",
     "loan_reverse_posting",
+    "payment_posting",
 ]
 
 Kind = LoanPosting.Kind
@@ -68,7 +69,18 @@ def loan_status_for(loan: Loan, on: dt.date) -> str:
     return delinquency.loan_status(contract_schedule(loan), loan_position(loan, on), on)
 
 
-def _post(
+LOAN_BALANCE_FIELDS = (
+    "principal_balance",
+    "accrued_interest",
+    "unpaid_fees",
+    "paid_toward_installments",
+    "interest_accrued_through",
+    "status",
+    "updated_at",
+)
+
+
+def _apply(
     loan: Loan,
     *,
     kind: str,
@@ -83,9 +95,8 @@ def _post(
     actor_label: str = "",
     **extra,
 ) -> LoanPosting:
-    """Apply signed amounts to the locked `loan`, save it and append the posting row."""
-    # Kept whole: one write, read top to bottom (balances after, refuse below zero, save the
-    # loan, append the posting); the length is the field lists.
+    """Apply signed amounts to the locked `loan` in memory; return the posting row, unsaved
+    (`_post` saves both; the autopay batch saves many of each with one statement)."""
     principal_after = loan.principal_balance - principal
     interest_after = loan.accrued_interest + interest_accrued - interest
     fees_after = loan.unpaid_fees - fees
@@ -99,18 +110,7 @@ def _post(
     if accrued_through is not None and accrued_through > loan.interest_accrued_through:
         loan.interest_accrued_through = accrued_through
     loan.status = loan_status_for(loan, effective_date)
-    loan.save(
-        update_fields=[
-            "principal_balance",
-            "accrued_interest",
-            "unpaid_fees",
-            "paid_toward_installments",
-            "interest_accrued_through",
-            "status",
-            "updated_at",
-        ]
-    )
-    return LoanPosting.objects.create(
+    return LoanPosting(
         loan=loan,
         kind=kind,
         effective_date=effective_date,
@@ -124,6 +124,50 @@ def _post(
         principal_balance_after=principal_after,
         accrued_interest_after=interest_after,
         unpaid_fees_after=fees_after,
+        **extra,
+    )
+
+
+def _post(loan: Loan, **kwargs) -> LoanPosting:
+    """Apply signed amounts to the locked `loan`, save it and append the posting row."""
+    posting = _apply(loan, **kwargs)
+    loan.save(update_fields=list(LOAN_BALANCE_FIELDS))
+    posting.save(force_insert=True)
+    return posting
+
+
+def payment_posting(
+    loan: Loan,
+    *,
+    amount: Decimal,
+    effective_date: dt.date,
+    principal_only: bool = False,
+    unapplied: Decimal = ZERO,
+    **extra,
+) -> LoanPosting:
+    """A received payment on the locked `loan`, in memory: accrue interest to
+    `effective_date`, then fees → interest → principal (or all to principal when
+    `principal_only`); `unapplied` of `amount` is kept off the loan. The loan's fields are
+    updated and the PAYMENT posting returned unsaved (loan_post_payment saves it; the autopay
+    batch saves a chunk's postings in bulk). Raises AllocationError above any balance."""
+    before = _posted_balances(loan)
+    accrued = loan_balances_on(loan, effective_date)
+    allocation = allocate(accrued, amount - unapplied, principal_only=principal_only)
+    apply(accrued, allocation)  # refuses an allocation above any balance
+    return _apply(
+        loan,
+        kind=Kind.PAYMENT,
+        effective_date=effective_date,
+        fees=allocation.fees,
+        interest=allocation.interest,
+        principal=allocation.principal,
+        interest_accrued=accrued.interest - before.interest,
+        accrued_through=effective_date,
+        counts_toward_installments=(
+            ZERO if principal_only else allocation.interest + allocation.principal
+        ),
+        unapplied=unapplied,
+        principal_only=principal_only,
         **extra,
     )
 
@@ -201,40 +245,25 @@ def _allocate_and_post(
     effective_date: dt.date,
     principal_only: bool,
     payoff: bool,
-    external_ref: str,
-    idempotency_key: str | None,
-    actor,
-    actor_label: str,
+    **extra,
 ) -> LoanPosting:
-    """Accrue the locked `loan` to `effective_date`, allocate `amount` (fees → interest →
-    principal, or principal only) and post it; above a payoff, the rest is `unapplied`."""
-    before = _posted_balances(loan)
-    accrued = loan_balances_on(loan, effective_date)
-    owed = payoff_amount(accrued)
+    """Post `amount` on the locked `loan` (payment_posting: accrue, then fees → interest →
+    principal, or principal only) and save both; above a payoff, the rest is `unapplied`."""
+    owed = payoff_amount(loan_balances_on(loan, effective_date))
     unapplied = ZERO
     if payoff and not principal_only and amount > owed:
         unapplied = amount - owed
-    allocation = allocate(accrued, amount - unapplied, principal_only=principal_only)
-    apply(accrued, allocation)  # refuses an allocation above any balance
-    return _post(
+    posting = payment_posting(
         loan,
-        kind=Kind.PAYMENT,
+        amount=amount,
         effective_date=effective_date,
-        fees=allocation.fees,
-        interest=allocation.interest,
-        principal=allocation.principal,
-        interest_accrued=accrued.interest - before.interest,
-        accrued_through=effective_date,
-        counts_toward_installments=(
-            ZERO if principal_only else allocation.interest + allocation.principal
-        ),
-        unapplied=unapplied,
         principal_only=principal_only,
-        external_ref=external_ref,
-        idempotency_key=idempotency_key or None,
-        actor=actor,
-        actor_label=actor_label,
+        unapplied=unapplied,
+        **extra,
     )
+    loan.save(update_fields=list(LOAN_BALANCE_FIELDS))
+    posting.save(force_insert=True)
+    return posting
 
 
 def _payment_replay(

@@ -24,6 +24,17 @@ def payment_for_update(payment_id: int) -> tuple[Loan, Payment]:
     return loan, payment
 
 
+def payment_ids_for_update(payment_ids, *, statuses) -> set[int]:
+    """Lock the payments among `payment_ids` whose status is one of `statuses`, in primary-key
+    order, and return their ids (the autopay batch: the caller has locked their loans first)."""
+    rows = (
+        Payment.objects.select_for_update(of=("self",))
+        .filter(pk__in=sorted(set(payment_ids)), status__in=statuses)
+        .order_by("pk")
+    )
+    return set(rows.values_list("pk", flat=True))
+
+
 def payment_row_for_update(payment_id: int, *, related: tuple[str, ...] = ()) -> Payment:
     """Lock the payment row alone, for a change that touches no balance (a recorded failure,
     a settlement, a refund reference). `related` rows are joined and locked with it."""

@@ -355,19 +355,50 @@ def payment_notice_queue(payment: Payment, kind: str) -> None:
     transaction.on_commit(partial(_hand_to_broker, payment.pk, kind), robust=True)
 
 
+def payment_notices_queue(items: list[tuple[Payment, str]]) -> None:
+    """`payment_notice_queue` for a chunk of payments (the autopay batch): the payers' outbox
+    rows in one INSERT, and after commit one delivery task for the chunk, which sends each
+    (`send_payment_notices`). Kinds addressed to the loan's owners take the one-by-one path."""
+    rows = []
+    for payment, kind in items:
+        if kind in OWNER_SUBJECTS or payment.payer_id is None:
+            _write_payment_notice(payment, kind)
+            continue
+        rows.append(
+            Notice(
+                kind=f"payment_{kind}",
+                dedupe_key=_payment_key(payment.pk, kind),
+                recipient=payment.payer_email,
+                payment=payment,
+                user_id=payment.payer_id,
+            )
+        )
+    Notice.objects.bulk_create(rows, ignore_conflicts=True)
+    pairs = [(payment.pk, kind) for payment, kind in items]
+    if pairs:
+        transaction.on_commit(partial(_hand_many_to_broker, pairs), robust=True)
+
+
 def _hand_to_broker(payment_id: int, kind: str) -> None:
     """Publish the delivery task, boundedly; never raise into the request that committed."""
     from .tasks import send_payment_notice
 
-    key = _payment_key(payment_id, kind)
+    _publish(send_payment_notice, (payment_id, kind), _payment_key(payment_id, kind))
+
+
+def _hand_many_to_broker(pairs: list[tuple[int, str]]) -> None:
+    from .tasks import send_payment_notices
+
+    _publish(send_payment_notices, (pairs,), f"{len(pairs)} notices from payment {pairs[0][0]}")
+
+
+def _publish(task, args: tuple, key: str) -> None:
     try:
         # A pool of its own (kombu keys pools by URL and options): connections are reused,
         # and every one of them carries the bounded options above.
-        bounded = send_payment_notice.app.connection_for_write(
-            transport_options=BROKER_HANDOFF_OPTIONS
-        )
+        bounded = task.app.connection_for_write(transport_options=BROKER_HANDOFF_OPTIONS)
         with producers[bounded].acquire(block=True, timeout=1) as producer:
-            send_payment_notice.apply_async((payment_id, kind), producer=producer, retry=False)
+            task.apply_async(args, producer=producer, retry=False)
     except BrokerUnreachable as exc:
         logger.warning(
             "broker unreachable: notice %s waits for the sweep (%s)", key, type(exc).__name__

@@ -6,13 +6,13 @@ Exactly once, by the database:
    SELECT … FOR UPDATE SKIP LOCKED, so concurrent coordinators split them. Missed periods
    (the job did not run for days) are all inserted: that is the catch-up.
 2. `autopay_charge_chunk` claims rows with FOR UPDATE SKIP LOCKED under a 30 s lease that a
-   heartbeat thread renews while the chunk runs (claims.py, leases.py), then charges them with
-   bounded concurrency (a thread pool). Rows under a dead claim (lease run out, or the holder
-   process on this host gone) are claimable too: a CLAIMED one is charged, a SUBMITTING one
-   is resolved by its idempotency key.
-3. `autopay_charge_debit` stores the attempt's idempotency key on the debit and commits it
-   before `payment_submit`, which commits the payment row before calling the processor. The
-   payment counts on the run's business date (`business_date=on`).
+   heartbeat thread renews while the chunk runs (claims.py, leases.py), then charges them
+   set-based (batch.py): payments and their keys committed before any processor call, calls
+   with bounded concurrency, outcomes and postings recorded in bulk (batch_record.py). Rows
+   under a dead claim (lease run out, or holder process on this host gone) are claimable too:
+   a CLAIMED one is charged, a SUBMITTING one resolved by its idempotency key.
+3. `autopay_charge_debit`, one debit (what the set path leaves: catch-ups, payoffs, risk
+   holds): commits the attempt's key on the debit, then `payment_submit` under it.
 4. `autopay_recover` (the recovery sweep, every minute) takes over debits under dead claims,
    DUE debits whose run died, and RETRY debits now due: a payment with that key is asked about
    at the processor by key (`payment_recover`), never charged under a new key.
@@ -20,8 +20,8 @@ Exactly once, by the database:
 
 import datetime as dt
 import logging
+import threading
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -38,7 +38,7 @@ from ..models import AutopayAmountNotice, AutopayDebit, AutopayPlan, Payment
 from ..recovery import payment_claim_for_recovery
 from ..services import payment_recover, payment_submit
 from ..services.payoff import loan_paid_off_end_autopay
-from . import claims, leases
+from . import batch, claims, leases, pipeline
 from . import schedule as sched
 from .outcomes import (  # noqa: F401 — autopay_finish_by_key: the payment sweep's entry
     CLOSED_LOAN,
@@ -174,53 +174,65 @@ def autopay_charge_chunk(
     job_run_id: int | None = None,
 ) -> Counter:
     """Claim and charge up to a few hundred debits under one lease, renewed by a heartbeat
-    thread while they run. Threads each use (and close) their own database connection;
-    concurrency 1 runs inline on the caller's connection. A process killed here leaves a claim
-    that dies with it: the next run or the sweep takes the rows over."""
+    thread while they run, set-based (batch.py): a fixed number of statements per chunk, the
+    processor called `concurrency` at a time. A process killed here leaves a claim that dies
+    with it: the next run or the sweep takes the rows over."""
     now = now or timezone.now()
     claim = claims.autopay_claim(debit_ids, now=now, job_run_id=job_run_id)
     outcomes: Counter = Counter()
     if not claim.fresh and not claim.stuck:
         return outcomes
     concurrency = concurrency or charge_concurrency()
-    todo = [(pk, False) for pk in claim.fresh] + [(pk, True) for pk in claim.stuck]
     outcomes["taken_over"] = len(claim.stuck)
-
-    def one(item: tuple[int, bool]) -> str:
-        debit_id, stuck = item
-        if stuck:
-            return _submit_and_finish(debit_id, now=now, on=on, token=claim.token)
-        return autopay_charge_debit(debit_id, on=on, now=now, token=claim.token)
-
-    def work(item: tuple[int, bool]) -> str:
-        try:
-            return one(item)
-        except Exception:
-            logger.exception("autopay debit %s failed; the sweep will resolve it", item[0])
-            return "error"
-        finally:
-            connection.close()  # this thread's connection, not the caller's
-
     try:
         with leases.heartbeat(lambda: claims.renew(claim.token, job_run_id)):
-            if concurrency <= 1 or len(todo) <= 1:
-                for item in todo:
-                    outcomes[one(item)] += 1
-            else:
-                with ThreadPoolExecutor(concurrency, thread_name_prefix="autopay") as pool:
-                    for outcome in pool.map(work, todo):
-                        outcomes[outcome] += 1
+            outcomes.update(_charge_claimed(claim, on=on, now=now, concurrency=concurrency))
     except Exception:
         claims.release(claim.token)
         raise
     claims.release(claim.token)  # (not on a BaseException: as a kill, the lease runs out)
-    return outcomes
+    return +outcomes
+
+
+def _charge_claimed(claim: claims.Claim, *, on: dt.date, now: dt.datetime, concurrency: int):
+    """The set path for the fresh debits, part by part (pipeline.py, batch.py), then one by
+    one what it leaves (a catch-up, a payoff, a possible risk hold) and the taken-over
+    SUBMITTING debits (resolved by key)."""
+    counted = threading.Lock()
+
+    def one_by_one(single: list[int]) -> Counter:
+        outcomes: Counter = Counter()
+
+        def one(item: tuple[int, bool]) -> None:
+            debit_id, stuck = item
+            try:
+                if stuck:
+                    outcome = _submit_and_finish(debit_id, now=now, on=on, token=claim.token)
+                else:
+                    outcome = autopay_charge_debit(debit_id, on=on, now=now, token=claim.token)
+            except Exception:
+                logger.exception("autopay debit %s failed; the sweep will resolve it", debit_id)
+                outcome = "error"
+            with counted:  # threads, when taken-over debits are resolved concurrently
+                outcomes[outcome] += 1
+
+        rest = [(pk, False) for pk in single] + [(pk, True) for pk in claim.stuck]
+        batch.run_bounded(one, rest, concurrency if claim.stuck else 1)
+        return outcomes
+
+    return pipeline.charge_claimed(
+        claim.fresh,
+        token=claim.token,
+        on=on,
+        now=now,
+        concurrency=concurrency,
+        one_by_one=one_by_one,
+    )
 
 
 def _ceiling(plan: AutopayPlan, debit: AutopayDebit):
-    """Regulation E: a debit may differ from the previous one only if that amount was
-    announced at least 10 days before; otherwise it is capped at the previous amount (or the
-    announced one). A lower amount (e.g. the final payment) is never a surprise charge."""
+    """Regulation E (batch.announced_ceiling): the previous amount, or one announced at least
+    10 days before. A lower amount (e.g. the final payment) is never a surprise charge."""
     if plan.last_amount is None:
         return None
     latest = (
@@ -233,7 +245,7 @@ def _ceiling(plan: AutopayPlan, debit: AutopayDebit):
         .values_list("amount", flat=True)
         .first()
     )
-    return max(plan.last_amount, latest) if latest is not None else plan.last_amount
+    return batch.announced_ceiling(plan.last_amount, latest)
 
 
 def autopay_charge_debit(
@@ -372,6 +384,6 @@ def autopay_recover(
     by_date.setdefault(on, []).extend(retries.values_list("pk", flat=True))
     outcomes: Counter = Counter()
     for run_on, debit_ids in sorted(by_date.items()):
-        for batch in chunks(sorted(debit_ids)):
-            outcomes.update(autopay_charge_chunk(batch, on=run_on, now=now))
+        for chunk in chunks(sorted(debit_ids)):
+            outcomes.update(autopay_charge_chunk(chunk, on=run_on, now=now))
     return outcomes

@@ -106,6 +106,22 @@ def _finish_refused(debit_id: int, message: str, *, suspend: bool) -> str:
     return "failed"
 
 
+def refusals_followups(refused: list, closed: list, *, on: dt.date) -> None:
+    """After the set path (batch.py) committed: a debit the charge gate refused tells its
+    borrower (an unusable method suspends the plan, as `_finish_refused`); a closed loan's
+    plan ends. `refused`: (debit, rules.Refusal) pairs; `closed`: debits."""
+    from ..rules import METHOD
+
+    for debit, refusal in refused:
+        _email_failure(debit, None, False, message=refusal.message)
+        if refusal.code == METHOD:
+            from .services import autopay_suspend
+
+            autopay_suspend(plan_id=debit.plan_id, reason=refusal.message)
+    for debit in closed:
+        loan_paid_off_end_autopay(loan_id=debit.plan.loan_id, on=on)
+
+
 def _email_failure(debit: AutopayDebit, reason, will_retry: bool, message: str = "") -> None:
     from django.urls import reverse
 

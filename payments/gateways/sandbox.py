@@ -140,6 +140,54 @@ class SandboxGateway:
             return self._replay(record, request)
         return self._result(record)
 
+    def charge_many(self, requests: list[ChargeRequest]) -> list[ChargeResult | GatewayError]:
+        """A batch API (one round trip, as some processors offer for scheduled debits): each
+        request's answer or error, in order, exactly as `charge` would give it one by one.
+        The sandbox's latency is paid once per batch."""
+        from ..models import SandboxCharge, SandboxToken
+
+        self._simulate_latency()
+        keys = [r.idempotency_key for r in requests]
+        tokens = {
+            t.token: t
+            for t in SandboxToken.objects.filter(token__in={r.source_token for r in requests})
+        }
+        today, rows = timezone.localdate(), []
+        for request in requests:
+            token = tokens.get(request.source_token)
+            kind, _, code = token.outcome.partition(":") if token else ("", "", "")
+            if token is None or kind == "error":
+                continue
+            status = ChargeStatus.FAILED if kind == "decline" else ChargeStatus.SUCCEEDED
+            rows.append(
+                SandboxCharge(
+                    idempotency_key=request.idempotency_key,
+                    processor_ref=_new_id("ch"),
+                    token=token.token,
+                    amount_cents=to_minor_units(request.amount),
+                    status=ChargeStatus.PENDING if token.kind == "bank" else status,
+                    decline_code=code if kind == "decline" else "",
+                    created_on=today,
+                )
+            )
+        SandboxCharge.objects.bulk_create(rows, ignore_conflicts=True)  # a key seen: replayed
+        records = {
+            r.idempotency_key: r for r in SandboxCharge.objects.filter(idempotency_key__in=keys)
+        }
+        out: list[ChargeResult | GatewayError] = []
+        for request in requests:
+            record, token = records.get(request.idempotency_key), tokens.get(request.source_token)
+            if record is not None:
+                try:
+                    out.append(self._replay(record, request))
+                except GatewayError as exc:
+                    out.append(exc)
+            elif token is None:
+                out.append(GatewayError("No such payment method at the processor."))
+            else:  # an "error:" token: nothing recorded, a retry with the key is a fresh attempt
+                out.append(TemporaryGatewayError(token.outcome.partition(":")[2]))
+        return out
+
     def fetch_charge(self, idempotency_key: str) -> ChargeResult | None:
         from ..models import SandboxCharge
 

@@ -28,6 +28,7 @@ from ..models import Payment, PaymentMethod
 S = Payment.Status
 IN_FLIGHT = Payment.IN_FLIGHT_STATUSES
 OPEN_LOAN = (Loan.Status.CURRENT, Loan.Status.PAST_DUE)
+ASK = object()  # charge_refusal(payer_role=…): not given, read it
 
 
 def money_in_flight(loan_id: int, *, exclude_payment_id: int | None = None) -> Decimal:
@@ -49,16 +50,20 @@ def charge_refusal(
     effective: dt.date,
     on: dt.date,
     exclude_payment_id: int | None = None,
+    payer_role: str | object | None = ASK,
+    in_flight: Decimal | None = None,
 ) -> rules.Refusal | None:
     """Why this payment may not take money now, or None. Call with `loan` locked
-    (loans.lock_objects.loan_for_update): the answer holds until that transaction ends."""
+    (loans.lock_objects.loan_for_update): the answer holds until that transaction ends.
+    A caller that read them under the same locks for many loans at once (the autopay batch)
+    passes the payer's role on the loan and the money in flight to it; else they are read."""
     if loan.status not in OPEN_LOAN:
         state = loan.get_status_display().lower()
         return rules.Refusal(rules.LOAN_CLOSED, f"This loan is {state}, so nothing was charged.")
     payer_id = payer.pk if payer is not None else None
-    if payer_id is not None and not permissions.can_pay(
-        permissions.loan_role(user_id=payer_id, loan_id=loan.pk)
-    ):
+    if payer_role is ASK and payer_id is not None:
+        payer_role = permissions.loan_role(user_id=payer_id, loan_id=loan.pk)
+    if payer_id is not None and not permissions.can_pay(payer_role):
         return rules.Refusal(rules.ACCESS, "You no longer have permission to pay this loan.")
     refusal = rules.method_refusal(method, payer_id=payer_id, on=on)
     if refusal is not None:
@@ -73,7 +78,11 @@ def charge_refusal(
     return rules.amount_refusal(
         amount=amount,
         ceiling=balances.principal if principal_only else payoff_amount(balances),
-        in_flight=money_in_flight(loan.pk, exclude_payment_id=exclude_payment_id),
+        in_flight=(
+            money_in_flight(loan.pk, exclude_payment_id=exclude_payment_id)
+            if in_flight is None
+            else in_flight
+        ),
         principal_only=principal_only,
     )
 

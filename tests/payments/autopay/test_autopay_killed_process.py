@@ -55,9 +55,14 @@ def _postgres_url() -> str:
     return f"postgres://{auth}@{host}:{port}/{db['NAME']}"
 
 
-def _env(database_url: str, latency_ms: int) -> dict[str, str]:
+def _env(database_url: str, latency_ms: int, chunk: int, part: int) -> dict[str, str]:
+    """`chunk`, `part`: debits per chunk and per part, small enough that parts are recorded
+    before the kill (a part's outcomes are recorded together, after its processor calls) and
+    a chunk is held at the kill (the run is between chunks only a few milliseconds)."""
     return {
         **os.environ,
+        "AUTOPAY_CHUNK_SIZE": str(chunk),
+        "AUTOPAY_PART_SIZE": str(part),
         "DJANGO_SETTINGS_MODULE": "ismartpay.settings_test",
         "DATABASE_URL": database_url,
         "PAYMENT_SANDBOX_LATENCY_MS": str(latency_ms),
@@ -142,7 +147,9 @@ def test_a_killed_run_autopay_process_is_finished_by_the_next_run_at_once_postgr
 
     plans = 200
     bulk_due_plans(plans, prefix="K")
-    figures = _kill_part_way_and_rerun(_env(_postgres_url(), latency_ms=200), plans)
+    figures = _kill_part_way_and_rerun(
+        _env(_postgres_url(), latency_ms=200, chunk=100, part=10), plans
+    )
     print("postgresql", json.dumps(figures))
     _assert_every_plan_charged_once(figures, plans)
     assert figures["kill_to_done_s"] < 30  # no lease (30 s) waited out: the holder is gone
@@ -151,7 +158,7 @@ def test_a_killed_run_autopay_process_is_finished_by_the_next_run_at_once_postgr
 def test_a_killed_run_autopay_process_is_finished_by_the_next_run_at_once_sqlite(tmp_path):
     """The embedded mode: SQLite, one writer at a time, charges inline (concurrency 1)."""
     plans = 40
-    env = _env(f"sqlite:///{tmp_path / 'db.sqlite3'}", latency_ms=100)
+    env = _env(f"sqlite:///{tmp_path / 'db.sqlite3'}", latency_ms=100, chunk=20, part=2)
     env["ISMARTPAY_VAR_DIR"] = str(tmp_path)
     _manage(env, "migrate", "--verbosity", "0")
     _manage(env, "shell", "-c", SEED.format(plans=plans))

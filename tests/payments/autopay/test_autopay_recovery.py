@@ -20,7 +20,7 @@ from django.db import connection
 from django.utils import timezone
 
 from payments import jobruns, jobs
-from payments.autopay import engine, leases
+from payments.autopay import batch, engine, leases
 from payments.models import AutopayDebit, JobRun, Payment, PaymentEvent, SandboxCharge
 from payments.recovery import recovery_sweep
 
@@ -106,7 +106,7 @@ def test_run_daily_due_starts_again_a_night_whose_run_daily_was_killed(
     with time_machine.travel(beat_at, tick=False):
         with monkeypatch.context() as m:  # killed while charging: the claim names a dead pid
             m.setattr(leases, "identity", lambda: DEAD_PROCESS)
-            m.setattr(engine, "autopay_charge_debit", _kill)
+            m.setattr(batch, "prepare", _kill)  # the chunk's set path starts
             with pytest.raises(Killed):
                 jobs.run_daily(on=RUN_DAY, lender_timezone="America/New_York")
         assert plan.debits.get().status == "claimed"
@@ -279,40 +279,27 @@ def test_a_catch_up_run_daily_for_an_earlier_date_counts_the_payment_on_that_dat
 
 
 # --- the charge gate's refusal is a refusal, not "pending" --------------------------------------
-def _gate_cancels(monkeypatch, reason: str, before):
-    def submit(**kw):
+def _changes_before_the_gate(monkeypatch, before):
+    """`before()` runs once the chunk is claimed, right before the set path locks the loans and
+    runs the charge gate (batch.prepare)."""
+    real = batch.prepare
+
+    def prepare(*args, **kwargs):
         before()
-        method = kw["method"]
-        return Payment.objects.create(
-            reference=f"PGATE-{Payment.objects.count():05d}",
-            idempotency_key=kw["idempotency_key"],
-            loan_id=kw["loan_id"],
-            payer=kw["payer"],
-            payer_email=kw["payer_email"],
-            method=method,
-            method_kind=method.kind,
-            method_label=method.label,
-            source="autopay",
-            amount=kw["amount"],
-            scheduled_for=kw["business_date"],
-            effective_date=kw["business_date"],
-            status="cancelled",
-            status_reason=reason,
-        )
+        return real(*args, **kwargs)
 
-    monkeypatch.setattr(engine, "payment_submit", submit)
+    monkeypatch.setattr(batch, "prepare", prepare)
 
 
-def test_a_gate_refusal_for_a_paid_off_loan_skips_the_debit_and_ends_the_plan(
+def test_a_loan_paid_off_after_the_claim_skips_the_debit_and_ends_the_plan(
     linked_loan, add_card, enroll, monkeypatch
 ):
     plan = enroll(linked_loan, add_card("4242424242424242"), now=at(START, 9))
-    reason = "This loan is paid off."
 
     def pay_off():
         type(linked_loan).objects.filter(pk=linked_loan.pk).update(status="paid_off")
 
-    _gate_cancels(monkeypatch, reason, pay_off)
+    _changes_before_the_gate(monkeypatch, pay_off)
     result = jobs.run_autopay(on=RUN_DAY, now=at(RUN_DAY))
     assert (result["charged"], result["skipped"], result["failed"], result["pending"]) == (
         0,
@@ -322,25 +309,28 @@ def test_a_gate_refusal_for_a_paid_off_loan_skips_the_debit_and_ends_the_plan(
     )
     debit = plan.debits.get()
     plan.refresh_from_db()
-    assert (debit.status, debit.reason, plan.status) == ("skipped", reason, "ended")
+    assert (debit.status, debit.reason, plan.status) == ("skipped", "loan is paid off", "ended")
     assert SandboxCharge.objects.count() == 0
+    assert Payment.objects.count() == 0
 
 
 def test_a_gate_refusal_for_a_removed_method_fails_the_debit_and_suspends_the_plan(
     linked_loan, add_card, enroll, monkeypatch
 ):
     plan = enroll(linked_loan, add_card("4242424242424242"), now=at(START, 9))
-    reason = "Visa •••• 4242 was removed. Choose another method."
+    reason = "Visa •••• 4242 can no longer be used. Choose another method."
 
     def remove():
         type(plan.method).objects.filter(pk=plan.method_id).update(removed_at=timezone.now())
 
-    _gate_cancels(monkeypatch, reason, remove)
+    _changes_before_the_gate(monkeypatch, remove)
     result = jobs.run_autopay(on=RUN_DAY, now=at(RUN_DAY))
     assert (result["failed"], result["pending"]) == (1, 0)
     debit = plan.debits.get()
     plan.refresh_from_db()
     assert (debit.status, debit.reason, plan.status) == ("failed", reason, "suspended")
+    assert (debit.attempts, debit.idempotency_key) == (1, f"autopay:{plan.pk}:20261205:1")
+    assert SandboxCharge.objects.count() == 0 and Payment.objects.count() == 0
     failed = [m for m in mail.outbox if "didn't go through" in m.subject]
     assert len(failed) == 1 and reason in failed[0].body
 

@@ -177,22 +177,20 @@ def test_the_next_run_finishes_a_killed_run_at_once_without_a_second_charge(
     """Target 5: the run is killed at each point (a BaseException, run by a process that is
     then gone: its claims name a pid that does not exist); the very next run for that date,
     started at once, finishes the debit: no sweep, no waiting for a lease to run out."""
-    from payments.autopay import leases
+    from payments.autopay import batch, batch_record, leases
     from payments.gateways.sandbox import SandboxGateway
-    from payments.services import submission
 
     class Killed(BaseException):
         pass
 
     plan = enroll(linked_loan, add_card("4242424242424242"), now=at(START, 9))
     day = dt.date(2026, 12, 4)
-    real_charge, real_post = SandboxGateway.charge, submission.loan_post_payment
+    real_charge, real_post = SandboxGateway.charge, batch_record.payment_posting
+    real_record = batch_record.record
     with monkeypatch.context() as m:
         m.setattr(leases, "identity", lambda: DEAD_PROCESS)
-        if kill_point == "after_claim":
-            m.setattr(
-                engine, "autopay_charge_debit", lambda *a, **k: (_ for _ in ()).throw(Killed())
-            )
+        if kill_point == "after_claim":  # the chunk's set path (batch.py) starts
+            m.setattr(batch, "prepare", lambda *a, **k: (_ for _ in ()).throw(Killed()))
         elif kill_point == "before_processor":
             m.setattr(SandboxGateway, "charge", lambda self, r: (_ for _ in ()).throw(Killed()))
         elif kill_point == "after_processor":
@@ -204,13 +202,18 @@ def test_the_next_run_finishes_a_killed_run_at_once_without_a_second_charge(
             m.setattr(SandboxGateway, "charge", charge)
         elif kill_point == "before_commit":
 
-            def post(**kwargs):
-                real_post(**kwargs)
+            def post(*args, **kwargs):  # the chunk's postings, computed, not committed
+                real_post(*args, **kwargs)
                 raise Killed
 
-            m.setattr(submission, "loan_post_payment", post)
-        elif kill_point == "after_commit":
-            m.setattr(engine, "autopay_finish", lambda *a, **k: (_ for _ in ()).throw(Killed()))
+            m.setattr(batch_record, "payment_posting", post)
+        elif kill_point == "after_commit":  # the chunk's outcomes committed, nothing after
+
+            def record(*args, **kwargs):
+                real_record(*args, **kwargs)
+                raise Killed
+
+            m.setattr(batch_record, "record", record)
         elif kill_point == "mid_notification":
             plan.method.disabled_reason = "R02 account closed"  # fail -> a notice is sent
             plan.method.save()
@@ -232,8 +235,12 @@ def test_the_next_run_finishes_a_killed_run_at_once_without_a_second_charge(
         assert notices_retry_unsent(older_than_minutes=0) == 1
         assert any("didn't go through" in m.subject for m in mail.outbox)
         return
-    assert debit.status == "charged" and debit.job_run_id == second_run.pk
-    assert (second["due"], second["charged"], second["pending"]) == (1, 1, 0)
+    if kill_point == "after_commit":  # the posting and the debit committed together
+        assert debit.status == "charged" and debit.job_run_id == first_run.pk
+        assert (second["due"], second["charged"], second["pending"]) == (0, 0, 0)
+    else:
+        assert debit.status == "charged" and debit.job_run_id == second_run.pk
+        assert (second["due"], second["charged"], second["pending"]) == (1, 1, 0)
     assert SandboxCharge.objects.count() == 1
     assert Payment.objects.filter(source="autopay").count() == 1
     assert linked_loan.postings.filter(kind="payment").count() == 1

@@ -1,0 +1,397 @@
+"""A claimed chunk of autopay debits, set-based: the same rules as one debit at a time, in a
+fixed number of statements per chunk.
+
+1. `prepare` (one transaction): lock the chunk's loans in one statement (primary-key order,
+   loan before payment, as loans/lock_objects.py), then its debits; read what the charge gate
+   needs for all of them (account flags, the payers' roles, money in flight, Regulation E
+   notices, the risk counts) in one statement each; decide each debit in Python with the
+   same functions as the one-debit path (amount_and_payoff_for_period, the charge gate's
+   `charge_refusal` and the pure rules); insert the payments (their idempotency keys) and
+   their events in one statement each and set the debits in one; COMMIT — all before any
+   processor call. A refused debit fails here, as `payment_submit` refusing it would.
+2. `call_processor`: each payment under its key, `concurrency` at a time (threads: the
+   processor's latency, not our CPU, is what they hide), at most
+   settings.AUTOPAY_PROCESSOR_RATE_PER_SECOND calls a second per process when set.
+3. batch_record.py records the answers and posts to the ledger in bulk.
+
+A debit the set path does not take (a second debit of one loan in the chunk — a catch-up —,
+one whose amount would pay the loan off, one a risk rule might hold) is left CLAIMED for the
+one-debit path (`engine.autopay_charge_debit`), which the chunk runs after the set.
+"""
+
+import datetime as dt
+import logging
+import queue
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import partial
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Count, Sum
+from django.utils import timezone
+
+from loans import flags
+from loans import lock_objects as loan_locks
+from loans.collections import flags_by_loan
+from loans.models import LoanLink
+
+from .. import rules
+from ..gateways import get_gateway
+from ..gateways.base import (
+    ChargeRequest,
+    ChargeResult,
+    GatewayError,
+    OutcomeUnknown,
+    TemporaryGatewayError,
+)
+from ..models import AutopayAmountNotice, AutopayDebit, AutopayPlan, Payment, PaymentEvent
+from ..risk import POLICY
+from ..services.gate import charge_refusal
+from ..services.submission import new_reference
+from . import schedule as sched
+from .bulk import update_rows
+from .outcomes import CLOSED_LOAN
+from .selectors import amount_and_payoff_for_period, plan_terms
+
+logger = logging.getLogger("ismartpay.autopay")
+D = AutopayDebit.Status
+PS = Payment.Status
+ACTOR = "system:autopay"
+DEBIT_FIELDS = ("status", "reason", "attempts", "amount", "idempotency_key", "updated_at")
+
+
+def announced_ceiling(last_amount: Decimal, announced: Decimal | None) -> Decimal:
+    """Regulation E (12 CFR 1005.10(d)): a debit may differ from the previous one only if that
+    amount was announced at least 10 days before; else it is capped at the previous amount."""
+    return max(last_amount, announced) if announced is not None else last_amount
+
+
+@dataclass(eq=False)  # one per payment: compared and hashed by identity
+class Charge:
+    debit: AutopayDebit
+    payment: Payment
+    result: ChargeResult | None = None
+    decline: str = ""  # a refusal without an answer (processing_error …): recorded as declined
+    unknown: bool = False  # no answer: the sweep asks the processor by key
+    error: bool = False  # our side failed: the sweep resolves the payment by key
+
+
+@dataclass
+class Prepared:
+    charges: list[Charge] = field(default_factory=list)
+    single: list[int] = field(default_factory=list)  # for the one-debit path
+    refused: list[tuple[AutopayDebit, rules.Refusal]] = field(default_factory=list)
+    closed: list[AutopayDebit] = field(default_factory=list)  # loan closed: end the plan
+    outcomes: Counter = field(default_factory=Counter)
+
+
+@dataclass
+class Facts:
+    """What the gate and the risk rules read, for the whole chunk, under its locks."""
+
+    paused: dict[int, tuple] = field(default_factory=dict)
+    roles: dict[tuple[int, int], str] = field(default_factory=dict)
+    in_flight: dict[int, Decimal] = field(default_factory=dict)
+    announced: dict[tuple[int, dt.date], Decimal] = field(default_factory=dict)
+    attempts: dict[int, int] = field(default_factory=dict)
+    cards: dict[int, set[int]] = field(default_factory=dict)
+
+
+def prepare(debit_ids: list[int], *, token: str, on: dt.date, now: dt.datetime) -> Prepared:
+    """Step 1 (see the module docstring); returns the charges to send, committed."""
+    out = Prepared()
+    with transaction.atomic():
+        mine = AutopayDebit.objects.filter(pk__in=debit_ids, status=D.CLAIMED, claimed_by=token)
+        loans = {
+            loan.pk: loan
+            for loan in loan_locks.loans_for_update(mine.values_list("plan__loan_id", flat=True))
+        }
+        debits = list(
+            mine.select_for_update(of=("self",))
+            .select_related("plan__method", "plan__owner")
+            .order_by("pk")
+        )
+        out.outcomes["not_claimed"] = len(debit_ids) - len(debits)
+        for debit in debits:
+            debit.plan.loan = loans[debit.plan.loan_id]
+        facts = _facts(debits, now)
+        wall, written, seen = timezone.now(), [], set()
+        for debit in debits:
+            kind = _decide(debit, facts, on=on, now=now, first=debit.plan.loan_id not in seen)
+            seen.add(debit.plan.loan_id)
+            if kind == "single":
+                out.single.append(debit.pk)
+                continue
+            written.append(debit)
+            if isinstance(kind, rules.Refusal):
+                out.refused.append((debit, kind))
+                out.outcomes["failed"] += 1
+            elif kind == "charge":
+                out.charges.append(Charge(debit, _payment(debit, on=on, wall=wall)))
+            else:
+                out.closed += [debit] if kind == "closed" else []
+                out.outcomes["skipped"] += 1
+        _write(out.charges, written, wall)
+    return out
+
+
+def _decide(debit: AutopayDebit, facts: Facts, *, on: dt.date, now: dt.datetime, first: bool):
+    """ "charge", "skipped", "closed", "single" or the gate's Refusal; sets the debit's new
+    state in memory (written by `_write`). The checks of `engine.autopay_charge_debit` and of
+    `payment_submit`'s gate, in their order."""
+    plan, loan = debit.plan, debit.plan.loan
+    if plan.status != AutopayPlan.Status.ACTIVE:
+        return _skip(debit, f"autopay is {plan.get_status_display().lower()}")
+    if not first:
+        return "single"  # a catch-up: its amount depends on the one before it being posted
+    if loan.status in CLOSED_LOAN:
+        _skip(debit, f"loan is {loan.get_status_display().lower()}")
+        return "closed"
+    if paused := flags.autopay_paused(facts.paused.get(loan.pk, ()), on):
+        return _skip(debit, paused)  # bankruptcy, deceased (loans/flags.py)
+    period = sched.Period(debit.period_key, debit.run_date)
+    amount, payoff = amount_and_payoff_for_period(plan_terms(plan), loan, period, on=on)
+    if plan.last_amount is not None and amount > plan.last_amount:
+        announced = facts.announced.get((plan.pk, debit.period_key))
+        amount = min(amount, announced_ceiling(plan.last_amount, announced))
+    if amount <= 0:
+        return _skip(debit, "nothing due")
+    if amount >= payoff or _may_be_held(plan, loan, amount, facts, now):
+        return "single"  # the payoff's follow-ups, or the risk rules in full (payments/risk.py)
+    debit.attempts += 1
+    debit.amount = amount
+    debit.idempotency_key = f"autopay:{plan.pk}:{debit.period_key:%Y%m%d}:{debit.attempts}"
+    refusal = charge_refusal(
+        loan=loan,
+        method=plan.method,
+        payer=plan.owner,
+        amount=amount,
+        principal_only=False,
+        effective=on,
+        on=on,
+        payer_role=facts.roles.get((plan.owner_id, loan.pk)),
+        in_flight=facts.in_flight.get(loan.pk, Decimal(0)),
+    )
+    if refusal is not None:
+        debit.status, debit.reason = D.FAILED, refusal.message[:200]
+        return refusal
+    debit.status = D.SUBMITTING
+    return "charge"
+
+
+def _skip(debit: AutopayDebit, reason: str) -> str:
+    debit.status, debit.reason = D.SKIPPED, reason[:200]
+    return "skipped"
+
+
+def _may_be_held(plan, loan, amount: Decimal, facts: Facts, now: dt.datetime) -> bool:
+    """Whether payments/risk.py's rules could hold this payment: then the one-debit path runs
+    them in full. The counts are the chunk's, read under its locks."""
+    policy, method = POLICY, plan.method
+    if facts.attempts.get(loan.pk, 0) >= policy.max_attempts_per_loan_hour:
+        return True
+    cards = facts.cards.get(plan.owner_id, set()) | {method.pk}
+    if method.kind == "card" and len(cards) > policy.max_cards_per_payer_day:
+        return True
+    new = method.created_at is not None and method.created_at > now - policy.new_method_age
+    return new and amount > loan.installment_amount * policy.new_method_installments
+
+
+def _facts(debits: list[AutopayDebit], now: dt.datetime) -> Facts:
+    loan_ids = sorted({d.plan.loan_id for d in debits})
+    owners = sorted({d.plan.owner_id for d in debits})
+    facts = Facts(paused=flags_by_loan(loan_ids))
+    links = LoanLink.objects.filter(loan_id__in=loan_ids, user_id__in=owners)
+    facts.roles = {
+        (u, loan): role for u, loan, role in links.values_list("user_id", "loan_id", "role")
+    }
+    payments = Payment.objects.filter(loan_id__in=loan_ids)
+    flying = payments.filter(status__in=Payment.IN_FLIGHT_STATUSES).values("loan_id")
+    facts.in_flight = {r["loan_id"]: r["t"] for r in flying.annotate(t=Sum("amount"))}
+    recent = payments.filter(created_at__gte=now - dt.timedelta(hours=1)).values("loan_id")
+    facts.attempts = {r["loan_id"]: r["n"] for r in recent.annotate(n=Count("pk"))}
+    cards = Payment.objects.filter(
+        payer_id__in=owners, method_kind="card", created_at__gte=now - dt.timedelta(days=1)
+    ).values_list("payer_id", "method_id")
+    for payer_id, method_id in cards.distinct():
+        facts.cards.setdefault(payer_id, set()).add(method_id)
+    higher = [d for d in debits if d.plan.last_amount is not None]
+    if higher:
+        notices = AutopayAmountNotice.objects.filter(
+            plan_id__in=[d.plan_id for d in higher],
+            period_key__in={d.period_key for d in higher},
+        ).order_by("noticed_on", "pk")
+        run_dates = {(d.plan_id, d.period_key): d.run_date for d in higher}
+        for plan_id, key, amount, noticed in notices.values_list(
+            "plan_id", "period_key", "amount", "noticed_on"
+        ):
+            run = run_dates.get((plan_id, key))
+            if run is not None and noticed <= run - dt.timedelta(days=10):
+                facts.announced[(plan_id, key)] = amount  # the latest announced one wins
+    return facts
+
+
+def _payment(debit: AutopayDebit, *, on: dt.date, wall: dt.datetime) -> Payment:
+    """The payment row `payment_submit` would create for this debit, already claimed for the
+    processor call (`submitted_at`, as `payment_charge` sets it under the gate's lock)."""
+    plan, method = debit.plan, debit.plan.method
+    return Payment(
+        reference=new_reference(),
+        idempotency_key=debit.idempotency_key,
+        loan=plan.loan,
+        payer=plan.owner,
+        payer_email=plan.owner.email,
+        method=method,
+        method_kind=method.kind,
+        method_label=method.label,
+        source=Payment.Source.AUTOPAY,
+        amount=debit.amount,
+        fee_amount=rules.card_fee(
+            method_kind=method.kind, lender_card_fee=plan.loan.lender.card_convenience_fee
+        ),
+        scheduled_for=on,
+        effective_date=on,  # the run's business date, whatever the clock says
+        status=PS.SUBMITTING,
+        submitted_at=wall,
+    )
+
+
+def _write(charges: list[Charge], debits: list[AutopayDebit], wall: dt.datetime) -> None:
+    """The payments, their events and the debits' new state: one statement each."""
+    payments = Payment.objects.bulk_create([c.payment for c in charges])
+    PaymentEvent.objects.bulk_create(
+        PaymentEvent(
+            payment=p, from_status="", to_status=p.status, actor=p.payer, actor_label=ACTOR
+        )
+        for p in payments
+    )
+    rows = [(d.pk, *[getattr(d, f) for f in DEBIT_FIELDS[:-1]], wall) for d in debits]
+    update_rows(AutopayDebit, DEBIT_FIELDS, rows)
+
+
+# --- 2. the processor ----------------------------------------------------------------------------
+def call_processor(charges: list[Charge], *, concurrency: int) -> None:
+    """Send each payment under its idempotency key, `concurrency` calls at once; the answer
+    (or why there is none) is set on its Charge."""
+    run_bounded(lambda job: job(), processor_jobs(charges), concurrency)
+
+
+def processor_jobs(charges: list[Charge]) -> list:
+    """The processor calls for `charges`, as callables that never raise for one charge (an
+    unexpected error leaves the payment claimed, SUBMITTING, for the recovery sweep, which asks
+    the processor by key). With a processor's batch API (`charge_many`) and
+    settings.AUTOPAY_PROCESSOR_BATCH, one call per that many charges."""
+    gateway = get_gateway()
+    pace = _Pace.shared(float(getattr(settings, "AUTOPAY_PROCESSOR_RATE_PER_SECOND", 0) or 0))
+    size = int(getattr(settings, "AUTOPAY_PROCESSOR_BATCH", 0))
+    if size > 0 and hasattr(gateway, "charge_many"):
+        slices = [charges[i : i + size] for i in range(0, len(charges), size)]
+        return [partial(_many, gateway, part, pace) for part in slices]
+    return [partial(_one, gateway, charge, pace) for charge in charges]
+
+
+def _request(payment: Payment) -> ChargeRequest:
+    return ChargeRequest(
+        idempotency_key=payment.idempotency_key,
+        amount=payment.total_charged,
+        source_token=payment.method.processor_token,
+        description=f"Loan payment {payment.reference}",
+    )
+
+
+def _one(gateway, charge: Charge, pace: "_Pace") -> None:
+    request = _request(charge.payment)
+    pace.wait()
+    try:
+        _answer(charge, gateway.charge(request))
+    except Exception as exc:
+        _answer(charge, exc)
+
+
+def _many(gateway, charges: list[Charge], pace: "_Pace") -> None:
+    requests = [_request(c.payment) for c in charges]
+    pace.wait(len(requests))
+    try:
+        answers = gateway.charge_many(requests)
+    except Exception as exc:
+        answers = [exc] * len(charges)
+    for charge, answer in zip(charges, answers, strict=True):
+        _answer(charge, answer)
+
+
+def _answer(charge: Charge, answer: "ChargeResult | Exception") -> None:
+    """The processor's answer, or its error, on the charge (as `payment_charge` reads them)."""
+    if isinstance(answer, ChargeResult):
+        charge.result = answer
+    elif isinstance(answer, TemporaryGatewayError):
+        charge.decline = str(answer) or "processing_error"
+    elif isinstance(answer, OutcomeUnknown):
+        charge.unknown = True
+    elif isinstance(answer, GatewayError):
+        logger.error("processor refused payment %s: %s", charge.payment.reference, answer)
+        charge.decline = "processing_error"
+    else:
+        logger.error("autopay payment %s: %r; the sweep resolves it", charge.payment, answer)
+        charge.error = True
+
+
+def run_bounded(fn, items: list, concurrency: int) -> None:
+    """`fn(item)` for each item, at most `concurrency` at once. Each thread uses (and closes,
+    once) its own database connection; concurrency 1 runs inline on the caller's."""
+    if concurrency <= 1 or len(items) <= 1:
+        for item in items:
+            fn(item)
+        return
+    todo: queue.SimpleQueue = queue.SimpleQueue()
+    for item in items:
+        todo.put(item)
+
+    def worker() -> None:
+        try:
+            while True:
+                try:
+                    item = todo.get_nowait()
+                except queue.Empty:
+                    return
+                fn(item)
+        finally:
+            connection.close()  # this thread's connection, not the caller's
+
+    threads = [
+        threading.Thread(target=worker, name=f"autopay-{i}", daemon=True)
+        for i in range(min(concurrency, len(items)))
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+class _Pace:
+    """At most `rate` calls a second from this process (0: no limit), shared by the threads
+    and the chunks of this process (`shared`)."""
+
+    _by_rate: dict[float, "_Pace"] = {}  # one per process and rate
+
+    @classmethod
+    def shared(cls, rate: float) -> "_Pace":
+        return cls._by_rate.setdefault(rate, cls(rate))
+
+    def __init__(self, rate: float):
+        self.gap = 1 / float(rate) if rate else 0.0
+        self.next = time.monotonic()
+        self.lock = threading.Lock()
+
+    def wait(self, calls: int = 1) -> None:
+        if not self.gap:
+            return
+        with self.lock:
+            now = time.monotonic()
+            slot = max(self.next, now)
+            self.next = slot + self.gap * calls
+        if slot > now:
+            time.sleep(slot - now)

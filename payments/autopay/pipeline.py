@@ -1,0 +1,143 @@
+"""A claimed chunk, charged in parts whose database work overlaps the processor's latency.
+
+The chunk's fresh debits are cut into parts (settings.AUTOPAY_PART_SIZE, default 100). Each
+part goes through batch.py's set path: `prepare` (keys committed), processor calls, `record`.
+While a part's calls are in flight on the `Caller`'s threads (at most `concurrency` calls at
+once for the whole chunk), this thread prepares the next part and records the parts whose
+answers are all in, in order. Concurrency 1 (tests, SQLite) runs each part start to end, inline.
+What the set path leaves (batch.py) and the taken-over debits then go one by one.
+
+A kill at any point leaves what the one-part path leaves: prepared parts' payments SUBMITTING
+under committed keys (the sweep or the next run resolves them by key), unprepared debits
+CLAIMED under a dead claim (charged by whoever takes them over).
+"""
+
+import datetime as dt
+import logging
+import queue
+import threading
+from collections import Counter, deque
+from collections.abc import Callable
+
+from django.conf import settings
+from django.db import connection
+
+from ..declines import reason_for
+from ..services.submission import payment_record_result
+from . import batch, batch_record
+from .outcomes import _email_failure, autopay_finish, refusals_followups
+
+logger = logging.getLogger("ismartpay.autopay")
+PART_SIZE = 100
+
+
+class Caller:
+    """`concurrency` threads running processor calls; each thread uses (and closes, once) its
+    own database connection (the sandbox processor writes its rows there)."""
+
+    def __init__(self, concurrency: int):
+        self.todo: queue.SimpleQueue = queue.SimpleQueue()
+        self.threads = [
+            threading.Thread(target=self._work, name=f"autopay-{i}", daemon=True)
+            for i in range(concurrency)
+        ]
+        for thread in self.threads:
+            thread.start()
+
+    def send(self, jobs: list[Callable[[], None]]) -> "Part":
+        part = Part(len(jobs))
+        for job in jobs:
+            self.todo.put((job, part))
+        return part
+
+    def _work(self) -> None:
+        try:
+            while (item := self.todo.get()) is not None:
+                job, part = item
+                try:
+                    job()  # never raises for one charge (batch._one, batch._many)
+                finally:
+                    part.one_done()
+        finally:
+            connection.close()  # this thread's connection, not the caller's
+
+    def close(self) -> None:
+        for _ in self.threads:
+            self.todo.put(None)
+        for thread in self.threads:
+            thread.join()
+
+
+class Part:
+    def __init__(self, jobs: int):
+        self.left, self.lock, self.all_done = jobs, threading.Lock(), threading.Event()
+        if not jobs:
+            self.all_done.set()
+
+    def one_done(self) -> None:
+        with self.lock:
+            self.left -= 1
+            if self.left == 0:
+                self.all_done.set()
+
+
+def charge_claimed(
+    fresh: list[int],
+    *,
+    token: str,
+    on: dt.date,
+    now: dt.datetime,
+    concurrency: int,
+    one_by_one: Callable[[list[int]], Counter],
+) -> Counter:
+    """Charge the `fresh` debits of claim `token` part by part, then `one_by_one` what the set
+    path left. Returns the outcomes."""
+    outcomes: Counter = Counter()
+    size = int(getattr(settings, "AUTOPAY_PART_SIZE", PART_SIZE))
+    parts = [fresh[i : i + size] for i in range(0, len(fresh), size)]
+    single: list[int] = []
+    if concurrency <= 1:
+        for ids in parts:
+            prepared = _prepare(ids, token=token, on=on, now=now, single=single, out=outcomes)
+            batch.call_processor(prepared.charges, concurrency=1)
+            _record(prepared, on=on, now=now, out=outcomes)
+        return outcomes + one_by_one(single)
+    caller, inflight = Caller(concurrency), deque()
+    try:
+        for ids in parts:
+            prepared = _prepare(ids, token=token, on=on, now=now, single=single, out=outcomes)
+            inflight.append((prepared, caller.send(batch.processor_jobs(prepared.charges))))
+            while inflight and inflight[0][1].all_done.is_set():
+                _record(inflight.popleft()[0], on=on, now=now, out=outcomes)
+        while inflight:
+            inflight[0][1].all_done.wait()
+            _record(inflight.popleft()[0], on=on, now=now, out=outcomes)
+    finally:
+        caller.close()
+    return outcomes + one_by_one(single)
+
+
+def _prepare(ids, *, token, on, now, single: list[int], out: Counter) -> batch.Prepared:
+    try:
+        prepared = batch.prepare(ids, token=token, on=on, now=now)
+    except Exception:  # one bad row must not stop the chunk: each debit on its own path
+        logger.exception("autopay: set path failed for %s debits; one by one", len(ids))
+        prepared = batch.Prepared(single=list(ids))
+    out.update(prepared.outcomes)
+    single += prepared.single
+    refusals_followups(prepared.refused, prepared.closed, on=on)
+    return prepared
+
+
+def _record(prepared: batch.Prepared, *, on: dt.date, now: dt.datetime, out: Counter) -> None:
+    """The part's answers in bulk; then, after that commit, the decline emails and the
+    charges the loan can no longer take whole (the one-payment path)."""
+    recorded = batch_record.record(prepared.charges, now=now)
+    out.update(recorded.outcomes)
+    for charge, will_retry in recorded.declined:
+        _email_failure(charge.debit, reason_for(charge.payment.decline_code), will_retry)
+    for charge in recorded.deferred:
+        payment = payment_record_result(
+            payment_id=charge.payment.pk, result=charge.result, actor_label=batch.ACTOR
+        )
+        out[autopay_finish(charge.debit.pk, payment, now=now, on=on)] += 1
