@@ -99,3 +99,42 @@ def test_with_those_settings_a_wrong_address_shows_the_portals_own_404(tmp_path)
     )
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == "False False 404 True False"
+
+
+def test_the_nightly_jobs_run_on_the_embedded_database_bin_run_uses(tmp_path):
+    """A new-user review ran `bin/manage run_daily` on bin/run's defaults (SQLite, no
+    DATABASE_URL) and the reminders step crashed on PostgreSQL-only SQL. On the embedded
+    database the README's newcomer steps — migrate, import the sample loans, run every nightly
+    job — finish with every job done."""
+    values = _ensure(tmp_path, 8125)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL", "REDIS_URL"}
+    }
+    env.update(values, DJANGO_SETTINGS_MODULE="ismartpay.settings", ISMARTPAY_VAR_DIR=str(tmp_path))
+
+    def manage(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=600,
+        )
+
+    for step in (
+        ("migrate", "-v", "0"),
+        ("import_loans", "loans/sample_data/loans_sample.csv"),
+        ("run_daily",),
+    ):
+        out = manage(*step)
+        assert out.returncode == 0, (step, out.stderr[-3000:])
+    import json
+
+    report = json.loads(out.stdout.strip().splitlines()[-1])
+    jobs = report["result"]
+    assert {"run_autopay", "send_reminders", "card_expiry_notices", "statements"} <= set(jobs)
+    assert {name: job["failed"] for name, job in jobs.items() if job.get("failed")} == {}
