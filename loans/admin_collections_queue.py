@@ -12,9 +12,10 @@ from django.utils.html import format_html
 from ismartpay.core.templatetags.ui import usd
 from ismartpay.core.today import business_date
 
+from . import flags
 from .admin_collections import _ReadOnly
 from .collections import OPEN_LOAN
-from .models import ContactNote, DelinquencySnapshot, LoanLink, PromiseToPay
+from .models import AccountFlag, ContactNote, DelinquencySnapshot, LoanLink, PromiseToPay
 
 
 @admin.register(DelinquencySnapshot)
@@ -53,6 +54,12 @@ class CollectionsQueueAdmin(_ReadOnly):
         note = ContactNote.objects.filter(loan=OuterRef("loan")).order_by("-created_at", "-pk")
         promise = PromiseToPay.objects.filter(loan=OuterRef("loan"), status="open")
         borrower = LoanLink.objects.filter(loan=OuterRef("loan"), role=LoanLink.Role.BORROWER)
+        stop = AccountFlag.objects.filter(
+            Q(end_date__isnull=True) | Q(end_date__gte=OuterRef("business_date")),
+            loan=OuterRef("loan"),
+            kind__in=flags.STOP_COLLECTION_CONTACT,
+            start_date__lte=OuterRef("business_date"),
+        )
         return (
             super()
             .get_queryset(request)
@@ -67,6 +74,7 @@ class CollectionsQueueAdmin(_ReadOnly):
                 borrower_name=Subquery(borrower.values("user__full_name")[:1]),
                 borrower_user_email=Subquery(borrower.values("user__email")[:1]),
                 borrower_user_phone=Subquery(borrower.values("user__phone")[:1]),
+                stop_flag=Subquery(stop.order_by("kind").values("kind")[:1]),
             )
         )
 
@@ -86,6 +94,11 @@ class CollectionsQueueAdmin(_ReadOnly):
         phone."""
         name = obj.borrower_name or obj.borrower_user_email or obj.loan.borrower_email or "—"
         phone = obj.borrower_user_phone or "no phone"
+        if obj.stop_flag:  # loans/flags.py STOP_COLLECTION_CONTACT
+            kind = AccountFlag.Kind(obj.stop_flag).label
+            return format_html(
+                '{}<br><strong class="errornote">{}: do not collect</strong>', name, kind
+            )
         return format_html('{}<br><span class="collections-quiet">{}</span>', name, phone)
 
     @admin.display(description="Days late", ordering="days_past_due")
@@ -122,6 +135,8 @@ class CollectionsQueueAdmin(_ReadOnly):
     def work_links(self, obj):
         query = urlencode({"loan_number": obj.loan.loan_number, "lender": obj.loan.lender_id})
         note = reverse("admin:loans_contactnote_add")
+        if obj.stop_flag:  # no promise to pay is taken (collections._refuse_if_collection_stopped)
+            return format_html('<a href="{}?{}">Note</a>', note, query)
         promise = reverse("admin:loans_promisetopay_add")
         return format_html(
             '<a href="{}?{}">Note</a><br><a href="{}?{}">Promise</a>', note, query, promise, query

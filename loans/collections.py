@@ -123,6 +123,7 @@ def promise_add(
                 raise CollectionsError(f"The loan is {loan.get_status_display().lower()}.")
             if PromiseToPay.objects.filter(loan=loan, status=PromiseToPay.Status.OPEN).exists():
                 raise CollectionsError("This loan already has an open promise to pay.")
+            _refuse_if_collection_stopped(loan, on)
             promise = PromiseToPay.objects.create(
                 loan=loan,
                 promised_date=promised_date,
@@ -139,6 +140,17 @@ def promise_add(
     except IntegrityError as exc:  # a concurrent promise won the unique index
         raise CollectionsError("This loan already has an open promise to pay.") from exc
     return promise
+
+
+def _refuse_if_collection_stopped(loan: Loan, on: dt.date) -> None:
+    """No promise to pay while a bankruptcy or deceased flag covers `on` (loans/flags.py
+    STOP_COLLECTION_CONTACT: the automatic stay, 11 U.S.C. § 362(a)(6); the estate)."""
+    stopped = flags.collection_contact_stopped(flags_by_loan([loan.pk]).get(loan.pk, ()), on)
+    if stopped:
+        raise CollectionsError(
+            f"This loan has an active {' and '.join(stopped)} flag: collection contact is "
+            "stopped, so no promise to pay is taken."
+        )
 
 
 def _refresh_rate_caps(loan: Loan) -> None:

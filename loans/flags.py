@@ -11,6 +11,9 @@ business date, whether to skip what they would do.
 | bankruptcy | — | stopped | — | stopped | — |
 | deceased | — | stopped | stopped | stopped | — |
 
+Bankruptcy and deceased also stop collection contact: no promise to pay is taken, and the
+collections queue says so on the loan's row (`collection_contact_stopped`).
+
 Who sets them (loans/staff_requests.py, kind `account_flag`): a flag that changes money —
 hardship (pauses late fees) and military (caps the rate) — waits for a second supervisor, and a
 hardship flag needs an end date (within the flag horizon, loans/collections.py). Bankruptcy and
@@ -45,6 +48,10 @@ END_REQUIRED = (HARDSHIP,)
 _STOP_COLLECTION_NOTICES = (HARDSHIP, BANKRUPTCY, DECEASED)
 _STOP_ALL_NOTICES = (DECEASED,)
 _STOP_AUTOPAY = (BANKRUPTCY, DECEASED)
+# No collection contact at all — no call to collect, no promise to pay taken: a bankruptcy
+# filing's automatic stay bars acts to collect the debt (11 U.S.C. § 362(a)(6)); a deceased
+# borrower's debt is the estate's, dealt with through its representative.
+STOP_COLLECTION_CONTACT = (BANKRUPTCY, DECEASED)
 
 
 @dataclass(frozen=True)
@@ -80,6 +87,11 @@ def collection_notices_paused(flags: Iterable[FlagPeriod], on: dt.date) -> bool:
 def notices_paused(flags: Iterable[FlagPeriod], on: dt.date) -> bool:
     """No borrower notice at all from the nightly reminders on `on` (the borrower died)."""
     return bool(_active(flags, _STOP_ALL_NOTICES, on))
+
+
+def collection_contact_stopped(flags: Iterable[FlagPeriod], on: dt.date) -> list[str]:
+    """The flags that forbid collecting on `on` (a promise to pay is not taken): [] when none."""
+    return _active(flags, STOP_COLLECTION_CONTACT, on)
 
 
 def autopay_paused(flags: Iterable[FlagPeriod], on: dt.date) -> str:

@@ -62,10 +62,11 @@ def done_alone_today(
 
 
 def threshold_for(kind: str, lender) -> Decimal:
-    """The lender's four-eyes threshold (dollars) for `kind`: recording money received has its
-    own (`received_four_eyes_threshold`, routine work); every other action the lender's
-    `four_eyes_threshold`."""
-    if kind == K.RECORD_RECEIVED:
+    """The lender's four-eyes threshold (dollars) for `kind`: recording money received, by hand
+    or by a remittance file, has its own (`received_four_eyes_threshold`, routine work); every
+    other action the lender's `four_eyes_threshold` (a $400 lockbox file went to a supervisor
+    while a $450 check keyed by hand did not: new-user review, round 2)."""
+    if kind in (K.RECORD_RECEIVED, K.REMITTANCE):  # money received, by hand or by file
         return lender.received_four_eyes_threshold
     return lender.four_eyes_threshold
 

@@ -123,3 +123,37 @@ def test_the_loan_page_links_to_the_note_promise_flag_and_money_forms_for_this_l
         ("Phone payment", "/admin/payments/payment/phone/?loan_number=DA-4"),
     ):
         assert f'href="{url}&amp;lender={loan.lender_id}">{label}</a>' in page
+
+
+def test_a_bankrupt_loan_is_marked_do_not_collect_and_takes_no_promise(frozen):
+    """New-user review, round 2: an agent took a promise to pay on a loan a supervisor had just
+    flagged bankrupt, and the queue showed no flag. The automatic stay (11 U.S.C. § 362(a)(6))
+    stops collecting: the queue says "Bankruptcy: do not collect" and offers no promise link,
+    and the promise service refuses one."""
+    from loans.collections import CollectionsError, account_flag_set
+
+    loan = late_loan(loan_number="DA-9")
+    supervisor, agent = make_staff(SUPERVISOR), make_staff(SUPPORT_AGENT)
+    collections_run(on=NOV_24)
+    account_flag_set(
+        loan_id=loan.pk,
+        kind="bankruptcy",
+        start_date=NOV_24,
+        end_date=None,
+        reason="Chapter 13 filing notice received",
+        actor=supervisor,
+    )
+
+    page = staff_client(agent).get("/admin/loans/delinquencysnapshot/").content.decode()
+    with pytest.raises(CollectionsError, match="active bankruptcy flag"):
+        promise_add(
+            loan_id=loan.pk,
+            promised_date=dt.date(2026, 12, 4),
+            amount=INSTALLMENT,
+            actor=agent,
+            on=NOV_24,
+        )
+
+    assert "Bankruptcy: do not collect" in page
+    assert "promisetopay/add/" not in page
+    assert not PromiseToPay.objects.exists()

@@ -111,8 +111,11 @@ def test_an_agents_billion_dollar_line_is_one_request_and_posts_only_once_approv
 
 
 def test_a_file_at_the_threshold_posts_at_once_and_counts_against_the_days_total(linked_loan):
+    # Files are money received: the lender's received threshold, set to $100.00 here.
+    linked_loan.lender.received_four_eyes_threshold = Decimal("100.00")
+    linked_loan.lender.save(update_fields=["received_four_eyes_threshold"])
     agent = make_staff(SUPPORT_AGENT)
-    client = staff_client(agent)  # the lender's threshold: $100.00
+    client = staff_client(agent)
 
     first = upload(client, linked_loan, [(linked_loan.loan_number, "60.00", "LB-1")])
     second = upload(client, linked_loan, [(linked_loan.loan_number, "40.00", "LB-2")])
@@ -132,6 +135,18 @@ def test_a_file_at_the_threshold_posts_at_once_and_counts_against_the_days_total
         (True, "executed", Decimal("40.00")),
         (False, "pending", Decimal("0.01")),
     ]
+
+
+def test_a_lockbox_file_uses_the_received_threshold_like_a_check_keyed_by_hand(linked_loan):
+    """New-user review, round 2: a $400 lockbox file of 3 items went to a supervisor (the $100
+    waiver threshold) while a $450 check keyed by hand posted alone. Both are money received:
+    the lender's received threshold ($2,500.00 by default) applies to both."""
+    client = staff_client(make_staff(SUPPORT_AGENT))
+
+    done = upload(client, linked_loan, [(linked_loan.loan_number, "400.00", "LB-9")])
+
+    assert done["Location"] == "/admin/payments/payment/"
+    assert list(StaffRequest.objects.values_list("acted_alone", "status")) == [(True, "executed")]
 
 
 def test_a_supervisor_alone_cannot_apply_suspense_above_the_threshold(linked_loan):
