@@ -11,12 +11,11 @@ Full write-up: docs/reliability.md, "Broker or cache down".
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
 from functools import partial
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection, send_mail
-from django.db import IntegrityError, connection, transaction
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -142,80 +141,6 @@ def notice_send(
         return False
     _send_claimed(notice)
     return True
-
-
-# --- many notices at once (the nightly reminders: one batch per chunk of loans) ---------------
-@dataclass(frozen=True)
-class Draft:
-    """A notice not yet written: what `notice_send` takes, with the recipient's user id."""
-
-    kind: str
-    dedupe_key: str
-    to: str
-    user_id: int | None
-    subject: str
-    template: str
-    context: dict
-
-
-def notices_write(drafts: list[Draft]) -> list[str]:
-    """Write the drafts whose key is new, unclaimed, in one INSERT … ON CONFLICT DO NOTHING
-    (a key already written, by this run, an earlier one or a racing one, stays as it is).
-    Only new drafts are rendered. Returns every draft's key, for `notices_deliver`."""
-    keys = [d.dedupe_key for d in drafts]
-    known = set(Notice.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True))
-    Notice.objects.bulk_create(
-        [
-            Notice(
-                kind=d.kind,
-                dedupe_key=d.dedupe_key,
-                recipient=d.to,
-                user_id=d.user_id,
-                subject=d.subject,
-                body=_render(d.template, d.context),
-            )
-            for d in drafts
-            if d.dedupe_key not in known
-        ],
-        ignore_conflicts=True,
-    )
-    return keys
-
-
-_CLAIM_MANY = f"""
-    UPDATE {Notice._meta.db_table} SET claimed_at = %s, attempts = attempts + 1
-    WHERE dedupe_key = ANY(%s) AND sent_at IS NULL AND payment_id IS NULL AND attempts < %s
-      AND (claimed_at IS NULL OR claimed_at <= %s)
-    RETURNING id, recipient, subject, body, attempts"""  # noqa: S608 - our table, values bound
-
-
-def notices_deliver(keys: list[str], *, max_attempts: int = MAX_ATTEMPTS) -> tuple[int, int]:
-    """Claim (one UPDATE … RETURNING: the same rule as `_claim`, for many rows) and send every
-    unsent notice among `keys`, over one mail connection; mark the sent ones in one UPDATE.
-    A failed send is recorded on its row and left to the sweep. Returns (sent, failed)."""
-    if not keys:
-        return 0, 0
-    now = timezone.now()
-    stale_before = now - dt.timedelta(minutes=CLAIM_LEASE_MINUTES)
-    with connection.cursor() as cursor:
-        cursor.execute(_CLAIM_MANY, [now, list(keys), max_attempts, stale_before])
-        claimed = cursor.fetchall()
-    sent, failed = [], 0
-    mailer = get_connection()
-    with mailer:
-        for pk, to, subject, body, attempts in claimed:
-            try:
-                EmailMessage(subject, body, None, [to], connection=mailer).send()
-            except Exception as exc:
-                failed += 1
-                error = f"{type(exc).__name__}: {exc}"[:200]
-                Notice.objects.filter(pk=pk).update(last_error=error)
-                logger.warning("notice %s not sent (try %s): %s", pk, attempts, error)
-                continue
-            sent.append(pk)
-    if sent:
-        Notice.objects.filter(pk__in=sent).update(sent_at=timezone.now(), last_error="")
-    return len(sent), failed
 
 
 def notices_retry_unsent(

@@ -11,7 +11,7 @@ Per chunk (`reminders_chunk`):
 2. the notices owed are written in one INSERT … ON CONFLICT DO NOTHING on their dedupe key
    (loan, kind, date, recipient): a key already written, by an earlier or a racing run, is not
    written again, so a run twice, or after a crash, owes nothing twice;
-3. they are delivered as one batch (payments/notifications.py `notices_deliver`: one claim
+3. they are delivered as one batch (payments/notices_batch.py `notices_deliver`: one claim
    UPDATE, one mail connection, one UPDATE marking them sent). A run killed between 2 and 3
    leaves unclaimed rows that the next run of the chunk or the minute sweep delivers.
 
@@ -34,7 +34,7 @@ from loans.permissions import OWNER_ROLES
 
 from .collections_notices import promise_reminders
 from .models import AutopayPlan
-from .notifications import notices_deliver, notices_write
+from .notices_batch import notices_deliver, notices_write
 from .reminders import DEFAULT_REMIND_DAYS, Owner, amount_change_notices, loan_reminders
 
 logger = logging.getLogger("ismartpay.jobs")

@@ -17,7 +17,8 @@ from loans.selectors import contract_schedule, loan_position
 
 from .autopay.selectors import amount_for_period, loan_terms, plan_terms
 from .models import AutopayAmountNotice, AutopayPlan
-from .notifications import Draft, notice_send
+from .notices_batch import Draft
+from .notifications import notice_send
 
 AMOUNT_NOTICE_DAYS = (10, 14)  # Reg E: announce a changed amount 10–14 days before the debit
 DEFAULT_REMIND_DAYS = 3  # days before the due date, for a user without a profile

@@ -103,9 +103,10 @@ def test_with_those_settings_a_wrong_address_shows_the_portals_own_404(tmp_path)
 
 def test_the_nightly_jobs_run_on_the_embedded_database_bin_run_uses(tmp_path):
     """A new-user review ran `bin/manage run_daily` on bin/run's defaults (SQLite, no
-    DATABASE_URL) and the reminders step crashed on PostgreSQL-only SQL. On the embedded
-    database the README's newcomer steps — migrate, import the sample loans, run every nightly
-    job — finish with every job done."""
+    DATABASE_URL) and the reminders step crashed on PostgreSQL-only SQL (then the batch claim
+    of its notices). On the embedded database bin/run's and the README's steps — migrate, seed
+    the demo borrower, import the sample loans, run every nightly job — finish with every job
+    done."""
     values = _ensure(tmp_path, 8125)
     env = {
         k: v
@@ -127,6 +128,7 @@ def test_the_nightly_jobs_run_on_the_embedded_database_bin_run_uses(tmp_path):
 
     for step in (
         ("migrate", "-v", "0"),
+        ("seed_demo", "--force"),  # as bin/run: a borrower with loans, a card and autopay
         ("import_loans", "loans/sample_data/loans_sample.csv"),
         ("run_daily",),
     ):

@@ -14,7 +14,7 @@ from loans.collections import flags_by_loan
 from loans.models import AccountFlag, Loan, LoanLink
 from payments import jobs, reminder_run
 from payments.models import AutopayPlan, Notice
-from payments.notifications import notices_write
+from payments.notices_batch import notices_write
 from payments.reminders import Owner, loan_reminders, owner_links
 
 pytestmark = pytest.mark.django_db
