@@ -22,6 +22,7 @@ from .four_eyes_rule import (
     done_alone_today,
 )
 from .models import Loan, StaffRequest
+from .selectors import loan_balances_on
 from .servicing import ServicingError, loan_change_due_day, loan_change_term
 from .staff_request_kinds import page_figures
 from .staff_requests import (
@@ -87,11 +88,6 @@ def money_action_view(model_admin, request, *, kind: str, loan: Loan, payment=No
             return _submitted(
                 request, outcome, kind=kind, loan=loan, payment=payment, reason=reason
             )
-    before = after = None
-    amount = payment.amount if payment is not None else None
-    if payment is not None:
-        balances = preview(kind=kind, loan=loan, amount=amount, on=on, payment=payment)
-        before, after = (snapshot(b) for b in balances)
     return _render(
         model_admin,
         request,
@@ -100,13 +96,28 @@ def money_action_view(model_admin, request, *, kind: str, loan: Loan, payment=No
         loan=loan,
         payment=payment,
         form=form,
-        before=before,
-        after=after,
+        **_balances(kind, loan, payment, on),
         threshold=loan.lender.four_eyes_threshold,
         acts_alone=request.user.has_perm(ACT_PERMISSION[kind]),
         done_today=done_alone_today(kind, loan, on),
         done_today_label=K(kind).label,
     )
+
+
+def _balances(kind: str, loan: Loan, payment, on) -> dict:
+    """The page's figures: the loan's balances on the business date `on` (interest accrued to
+    it, as the request preview and the loan page's "Position today" show them: one selector,
+    not the stored columns), and for a payment action what it would change."""
+    before = after = None
+    if payment is not None:
+        balances = preview(kind=kind, loan=loan, amount=payment.amount, on=on, payment=payment)
+        before, after = (snapshot(b) for b in balances)
+    return {
+        "on": on,
+        "balances_on": loan_balances_on(loan, on),
+        "before": before,
+        "after": after,
+    }
 
 
 def _submitted(request, outcome, *, kind: str, loan: Loan, payment, reason: str):

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 
 from ismartpay.admin_forbidden import staff_refused
 from ismartpay.core.templatetags.ui import usd
@@ -32,16 +33,18 @@ from .forms.staff_money import (
     RemittanceForm,
     ReturnCheckForm,
     field_for_error,
+    loan_opened_for,
     record_initial,
 )
 from .gateways.base import GatewayError
 from .models import Payment, SuspenseItem
 from .services.payoff import loan_reopened_without_autopay
 from .services.phone import (
-    PHONE_AUTHORIZATION_SCRIPT,
     payment_take_by_phone,
+    phone_confirmation,
     phone_form_key,
     phone_key_from_form,
+    phone_page_script,
 )
 from .services.received import received_label
 from .services.remittance import remittance_check, remittance_total
@@ -97,19 +100,17 @@ def _recorded_text(done, suspense) -> str:
     return f"{what} as payment {done.payment.reference}."
 
 
-def _phone_confirmation(payment: Payment) -> str:
-    """What the agent reads back; when the payment counts on the loan on a later day than it
-    was taken (`scheduled_for`: after the cut-off, or on a non-business day), that day too."""
-    text = (
-        f"{payment.get_status_display()}. Confirmation number {payment.reference} "
-        "— read it back to the borrower."
+def _phone_intro(loan) -> str:
+    """The phone page's lead-in and the script to read (services.phone.phone_page_script)."""
+    how = (
+        "saying the amount and the card or account ending where marked"
+        if loan is not None
+        else "filling in each bracketed part"
     )
-    day = payment.effective_date
-    if day != payment.scheduled_for:
-        text += (
-            f" It counts on the loan on {day:%A, %B} {day.day}, {day.year} (the next business day)."
-        )
-    return text
+    return (
+        "Charged through the same processor and checks as the borrower's own payment. Read "
+        f"this aloud before you submit, {how}: " + phone_page_script(loan=loan, now=timezone.now())
+    )
 
 
 def _loan_only(initial: dict) -> dict:
@@ -213,21 +214,13 @@ class StaffMoneyAdminMixin:
             else:
                 ok = payment.status in ("posted", "pending")
                 tone = messages.SUCCESS if ok else messages.WARNING
-                messages.add_message(request, tone, _phone_confirmation(payment))
+                messages.add_message(request, tone, phone_confirmation(payment))
                 return redirect(reverse("admin:payments_payment_change", args=[payment.pk]))
         return self._page(
             request,
             title="Take a payment by phone",
             form=form,
-            intro="Charged through the same processor and checks as the borrower's own "
-            "payment. Read this aloud before you submit: "
-            + PHONE_AUTHORIZATION_SCRIPT.format(
-                lender="[lender]",
-                amount="[amount]",
-                method="[card or account ending ____]",
-                date="[today's date]",
-                loan_number="[loan number]",
-            ),
+            intro=_phone_intro(loan_opened_for(request.GET)),
         )
 
     def remittance_view(self, request):

@@ -12,6 +12,7 @@ from ismartpay.core.today import business_date
 from loans.selectors import loan_summary
 
 from .models import Payment, PaymentMethod
+from .models.payment import GATEWAY_CHANNELS
 
 ATTEMPTS = "attempts on this loan in an hour"
 CARDS = "different cards in 24 hours"
@@ -53,7 +54,12 @@ def risk_flags(
     are computed from the loan for `now`'s date.
     """
     flags = []
-    attempts = Payment.objects.filter(loan=loan, created_at__gte=now - dt.timedelta(hours=1))
+    # Attempts are charges tried through the processor (borrower, guest, phone, autopay).
+    # Money staff record as received in hand (checks, wires, cash networks, lockbox and
+    # remittance lines) was never a try at paying: it does not count toward the limit.
+    attempts = Payment.objects.filter(
+        loan=loan, channel__in=GATEWAY_CHANNELS, created_at__gte=now - dt.timedelta(hours=1)
+    )
     if attempts.count() >= policy.max_attempts_per_loan_hour:
         flags.append(f"{policy.max_attempts_per_loan_hour}+ {ATTEMPTS}")
     if payer is not None and method.kind == PaymentMethod.Kind.CARD:

@@ -95,6 +95,16 @@ def record_initial(params) -> dict:
     page's buttons: `?loan_number=…&lender=<id>`): that loan, its lender and the lender's
     business date. Otherwise the default lender's business date; the service checks the date
     against the chosen loan's lender when the form is sent (a refusal shows next to the date)."""
+    loan = loan_opened_for(params)
+    initial = {"effective_date": business_date(loan.lender if loan is not None else None)}
+    if loan is not None:
+        initial.update(loan_number=loan.loan_number, lender=loan.lender_id)
+    return initial
+
+
+def loan_opened_for(params) -> Loan | None:
+    """The one loan a page's query names (`?loan=<id>` or `?loan_number=…&lender=<id>`), or
+    None when it names none or more than one."""
     loans = Loan.objects.select_related("lender")
     loan_id, number, lender_id = (params.get(k, "") for k in ("loan", "loan_number", "lender"))
     if loan_id.isdigit():
@@ -106,11 +116,7 @@ def record_initial(params) -> dict:
     else:
         loans = loans.none()
     found = list(loans[:2])
-    loan = found[0] if len(found) == 1 else None
-    initial = {"effective_date": business_date(loan.lender if loan is not None else None)}
-    if loan is not None:
-        initial.update(loan_number=loan.loan_number, lender=loan.lender_id)
-    return initial
+    return found[0] if len(found) == 1 else None
 
 
 class NeverEchoedInput(forms.TextInput):

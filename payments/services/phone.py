@@ -14,12 +14,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.audit import audit_record
+from ismartpay.core.today import business_date
+from loans.calendar import is_business_day
 from loans.models import Loan
 
 from ..authorizations import PHONE_SCRIPT_TEMPLATE, phone_script
 from ..errors import PaymentError
 from ..gateways.base import BankAccountInput, CardInput
 from ..models import Payment
+from ..timing import effective_date_for
 from .methods import payment_method_add_bank, payment_method_add_card
 from .received import _borrower_email
 from .submission import new_idempotency_key, payment_submit
@@ -51,6 +54,56 @@ def phone_key_from_form(value: str) -> str:
     return PHONE_KEY_PREFIX + raw
 
 
+# What the agent says in their own words while reading the script on the phone page.
+AGENT_SAYS_AMOUNT = "[AMOUNT — say it]"
+AGENT_SAYS_METHOD = "[CARD OR ACCOUNT ENDING — say the last 4 digits]"
+
+
+def phone_page_script(*, loan: Loan | None, now: dt.datetime) -> str:
+    """The script the phone page shows to read aloud. Opened for a loan: its lender, loan
+    number and the lender's business date filled in, and, after the cut-off, when the payment
+    will count; the amount and the card or account ending stay marked for the agent to say."""
+    if loan is None:
+        return PHONE_SCRIPT_TEMPLATE.format(
+            lender="[lender]",
+            amount="[amount]",
+            method="[card or account ending ____]",
+            date="[today's date]",
+            loan_number="[loan number]",
+        )
+    script = PHONE_SCRIPT_TEMPLATE.format(
+        lender=loan.lender.name,
+        amount=AGENT_SAYS_AMOUNT,
+        method=AGENT_SAYS_METHOD,
+        date=_long_date(business_date(loan.lender, now)),
+        loan_number=loan.loan_number,
+    )
+    return script + phone_counts_on_note(loan=loan, now=now)
+
+
+def phone_counts_on_note(*, loan: Loan, now: dt.datetime) -> str:
+    """'' when a payment taken now counts on the loan today; otherwise the sentence that says
+    when it counts (payments.timing.effective_date_for: the one cut-off rule)."""
+    lender = loan.lender
+    today = business_date(lender, now)
+    counts_on = effective_date_for(now=now, lender_tz=lender.timezone, cutoff=lender.cutoff_time)
+    if counts_on == today:
+        return ""
+    why = (
+        f"It is after {lender.name}'s cut-off"
+        if is_business_day(today)
+        else ("Today is not a business day")
+    )
+    return (
+        f" {why}, so the payment counts on the loan on {_long_day(counts_on)} "
+        "(the next business day)."
+    )
+
+
+def _long_date(day: dt.date) -> str:
+    return f"{day:%B} {day.day}, {day.year}"
+
+
 def phone_authorization_script(*, loan: Loan, amount: Decimal, method_label: str, on: dt.date):
     return phone_script(
         lender_name=loan.lender.name,
@@ -59,6 +112,33 @@ def phone_authorization_script(*, loan: Loan, amount: Decimal, method_label: str
         amount=amount,
         on=on,
     )
+
+
+HELD_FOR_REVIEW = (
+    " The payment is held for review: the card or account will not be charged until a "
+    "supervisor approves it."
+)
+
+
+def phone_confirmation(payment: Payment) -> str:
+    """What the agent reads back. A payment held for review was not charged: it says so, and
+    not when it counts (that is set when a supervisor approves it). Otherwise, when it counts
+    on the loan on a later day than it was taken (`scheduled_for`: after the cut-off, or on a
+    non-business day), that day too."""
+    text = (
+        f"{payment.get_status_display()}. Confirmation number {payment.reference} "
+        "— read it back to the borrower."
+    )
+    if payment.status == Payment.Status.HELD:
+        return text + HELD_FOR_REVIEW
+    day = payment.effective_date
+    if day != payment.scheduled_for:
+        text += f" It counts on the loan on {_long_day(day)} (the next business day)."
+    return text
+
+
+def _long_day(day: dt.date) -> str:
+    return f"{day:%A, %B} {day.day}, {day.year}"
 
 
 def payment_take_by_phone(
@@ -148,8 +228,8 @@ def _verbal_authorization(
     script the agent read."""
     local_now = timezone.localtime(now)
     script = phone_authorization_script(
-        loan=loan, amount=amount, method_label=method.label, on=local_now.date()
-    )
+        loan=loan, amount=amount, method_label=method.label, on=business_date(loan.lender, now)
+    ) + phone_counts_on_note(loan=loan, now=now)  # what the page had the agent read
     return (
         f"Verbal authorization by phone from {authorized_by} to agent {actor.email} at "
         f"{local_now.isoformat(timespec='seconds')}. Read: {script}"

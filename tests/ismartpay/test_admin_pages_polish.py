@@ -34,7 +34,9 @@ def test_a_staff_action_page_shows_money_with_thousands_separators():
     loan = big_loan()
     client = staff_client(make_staff(SUPERVISOR))
     page = client.get(f"/admin/loans/loan/{loan.pk}/waive-fee/").content.decode()
-    assert "principal $29,298.79, interest $1,234.50, unpaid fees $0.00" in page
+    # Interest on the business date (Nov 24): $1,234.50 posted through Nov 5 plus 19 days on
+    # $29,298.79 at 6 % (29,298.79 × 0.06 ÷ 365 × 19 = 91.509 → $91.51).
+    assert "principal $29,298.79, interest $1,326.01, unpaid fees $0.00" in page
     assert "$29298.79" not in page
 
 
