@@ -23,7 +23,6 @@ import datetime as dt
 import logging
 import queue
 import threading
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -34,6 +33,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 
+from ismartpay.core.pacing import Pace
 from loans import flags
 from loans import lock_objects as loan_locks
 from loans.collections import flags_by_loan
@@ -286,7 +286,7 @@ def processor_jobs(charges: list[Charge]) -> list:
     the processor by key). With a processor's batch API (`charge_many`) and
     settings.AUTOPAY_PROCESSOR_BATCH, one call per that many charges."""
     gateway = get_gateway()
-    pace = _Pace.shared(float(getattr(settings, "AUTOPAY_PROCESSOR_RATE_PER_SECOND", 0) or 0))
+    pace = Pace.shared(getattr(settings, "AUTOPAY_PROCESSOR_RATE_PER_SECOND", 0) or 0)
     size = int(getattr(settings, "AUTOPAY_PROCESSOR_BATCH", 0))
     if size > 0 and hasattr(gateway, "charge_many"):
         slices = [charges[i : i + size] for i in range(0, len(charges), size)]
@@ -303,7 +303,7 @@ def _request(payment: Payment) -> ChargeRequest:
     )
 
 
-def _one(gateway, charge: Charge, pace: "_Pace") -> None:
+def _one(gateway, charge: Charge, pace: Pace) -> None:
     request = _request(charge.payment)
     pace.wait()
     try:
@@ -312,7 +312,7 @@ def _one(gateway, charge: Charge, pace: "_Pace") -> None:
         _answer(charge, exc)
 
 
-def _many(gateway, charges: list[Charge], pace: "_Pace") -> None:
+def _many(gateway, charges: list[Charge], pace: Pace) -> None:
     requests = [_request(c.payment) for c in charges]
     pace.wait(len(requests))
     try:
@@ -369,29 +369,3 @@ def run_bounded(fn, items: list, concurrency: int) -> None:
         thread.start()
     for thread in threads:
         thread.join()
-
-
-class _Pace:
-    """At most `rate` calls a second from this process (0: no limit), shared by the threads
-    and the chunks of this process (`shared`)."""
-
-    _by_rate: dict[float, "_Pace"] = {}  # one per process and rate
-
-    @classmethod
-    def shared(cls, rate: float) -> "_Pace":
-        return cls._by_rate.setdefault(rate, cls(rate))
-
-    def __init__(self, rate: float):
-        self.gap = 1 / float(rate) if rate else 0.0
-        self.next = time.monotonic()
-        self.lock = threading.Lock()
-
-    def wait(self, calls: int = 1) -> None:
-        if not self.gap:
-            return
-        with self.lock:
-            now = time.monotonic()
-            slot = max(self.next, now)
-            self.next = slot + self.gap * calls
-        if slot > now:
-            time.sleep(slot - now)
