@@ -14,6 +14,7 @@ from accounts.audit import AuditedAdminMixin, audit_record
 from ismartpay.core.today import business_date
 
 from . import admin_forms as f
+from .admin_submit import staff_form_submit
 from .four_eyes import snapshot
 from .four_eyes_rule import (
     ACT_PERMISSION,
@@ -28,10 +29,8 @@ from .staff_request_kinds import page_figures
 from .staff_requests import (
     FormAlreadyUsed,
     StaffActionError,
-    StaffActionNotAllowed,
     preview,
     request_lender,
-    staff_action_submit,
     staff_request_approve,
     staff_request_reject,
 )
@@ -58,6 +57,11 @@ def _render(model_admin, request, template, **context):
     return TemplateResponse(request, template, context)
 
 
+def _amount_error_field(exc, form) -> str | None:
+    """A refusal belongs next to the amount, unless the form has none or was already used."""
+    return None if isinstance(exc, FormAlreadyUsed) or "amount" not in form.fields else "amount"
+
+
 def money_action_view(model_admin, request, *, kind: str, loan: Loan, payment=None):
     """One page for the four money actions: the form, the balances it would change, and on
     POST either done (audited) or a pending request (audited), or the refusal as a message."""
@@ -68,23 +72,19 @@ def money_action_view(model_admin, request, *, kind: str, loan: Loan, payment=No
     form = form_class(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         reason = form.cleaned_data["reason"]
-        try:
-            outcome = staff_action_submit(
-                kind=kind,
-                loan_id=loan.pk,
-                payment_id=payment.pk if payment is not None else None,
-                amount=form.cleaned_data.get("amount"),
-                reason=reason,
-                actor=request.user,
-                on=on,
-                token=form.cleaned_data["submit_token"],
-            )
-        except StaffActionNotAllowed as exc:
-            raise PermissionDenied(str(exc)) from exc
-        except StaffActionError as exc:
-            top = isinstance(exc, FormAlreadyUsed) or "amount" not in form.fields
-            form.add_error(None if top else "amount", str(exc))
-        else:
+        outcome = staff_form_submit(
+            form,
+            error_field=_amount_error_field,
+            kind=kind,
+            loan_id=loan.pk,
+            payment_id=payment.pk if payment is not None else None,
+            amount=form.cleaned_data.get("amount"),
+            reason=reason,
+            actor=request.user,
+            on=on,
+            token=form.cleaned_data["submit_token"],
+        )
+        if outcome is not None:
             return _submitted(
                 request, outcome, kind=kind, loan=loan, payment=payment, reason=reason
             )
@@ -203,21 +203,18 @@ class LoanServicingAdminMixin(AuditedAdminMixin):
             initial={"apr_percent": loan.apr_percent},
         )
         if request.method == "POST" and form.is_valid():
-            try:
-                outcome = staff_action_submit(
-                    kind=K.RATE_CHANGE,
-                    loan_id=loan.pk,
-                    reason=form.cleaned_data["reason"],
-                    actor=request.user,
-                    on=lender_today(loan),
-                    params={"apr_percent": form.cleaned_data["apr_percent"]},
-                    token=form.cleaned_data["submit_token"],
-                )
-            except StaffActionNotAllowed as exc:
-                raise PermissionDenied(str(exc)) from exc
-            except StaffActionError as exc:
-                form.add_error("apr_percent" if "APR" in str(exc) else None, str(exc))
-            else:
+            outcome = staff_form_submit(
+                form,
+                error_field=lambda exc, _form: "apr_percent" if "APR" in str(exc) else None,
+                kind=K.RATE_CHANGE,
+                loan_id=loan.pk,
+                reason=form.cleaned_data["reason"],
+                actor=request.user,
+                on=lender_today(loan),
+                params={"apr_percent": form.cleaned_data["apr_percent"]},
+                token=form.cleaned_data["submit_token"],
+            )
+            if outcome is not None:
                 messages.success(request, "Rate change recorded: another supervisor approves it.")
                 return redirect(
                     reverse("admin:loans_staffrequest_change", args=[outcome.request.pk])

@@ -16,6 +16,7 @@ from ismartpay.admin_forbidden import staff_refused
 from ismartpay.core.templatetags.ui import usd
 from ismartpay.core.today import business_date as lender_today_of
 from loans.admin_actions import lender_today
+from loans.admin_submit import staff_form_submit
 from loans.four_eyes_rule import threshold_for
 from loans.models import Loan, StaffRequest
 from loans.staff_requests import (
@@ -289,22 +290,18 @@ class StaffMoneyAdminMixin:
         was_paid_off = payment.loan.status == Loan.Status.PAID_OFF
         form = ReturnCheckForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
-            try:
-                outcome = staff_action_submit(
-                    kind=K.RETURN_CHECK,
-                    loan_id=payment.loan_id,
-                    payment_id=payment.pk,
-                    reason=form.cleaned_data["reason"],
-                    actor=request.user,
-                    on=lender_today(payment.loan),
-                    params={"return_code": form.cleaned_data["return_code"]},
-                    token=form.cleaned_data["submit_token"],
-                )
-            except StaffActionNotAllowed as exc:
-                raise PermissionDenied(str(exc)) from exc
-            except StaffActionError as exc:
-                form.add_error(None, str(exc))
-            else:
+            outcome = staff_form_submit(
+                form,
+                kind=K.RETURN_CHECK,
+                loan_id=payment.loan_id,
+                payment_id=payment.pk,
+                reason=form.cleaned_data["reason"],
+                actor=request.user,
+                on=lender_today(payment.loan),
+                params={"return_code": form.cleaned_data["return_code"]},
+                token=form.cleaned_data["submit_token"],
+            )
+            if outcome is not None:
                 if outcome.request is not None:
                     return requested(request, outcome)
                 messages.success(request, "Marked returned: reversed, returned-payment fee added.")
@@ -322,22 +319,19 @@ class StaffMoneyAdminMixin:
         payment = get_object_or_404(Payment, pk=pk)
         form = MovePaymentForm(request.POST or None)
         if request.method == "POST" and form.is_valid() and form.cleaned_data.get("loan"):
-            try:
-                outcome = staff_action_submit(
-                    kind=K.MOVE_PAYMENT,
-                    loan_id=payment.loan_id,
-                    payment_id=payment.pk,
-                    reason=form.cleaned_data["reason"],
-                    actor=request.user,
-                    on=lender_today(payment.loan),
-                    params={"to_loan": form.cleaned_data["loan"].pk},
-                    token=form.cleaned_data["submit_token"],
-                )
-            except StaffActionNotAllowed as exc:
-                raise PermissionDenied(str(exc)) from exc
-            except StaffActionError as exc:
-                form.add_error(field_for_error(exc, form), str(exc))
-            else:
+            outcome = staff_form_submit(
+                form,
+                error_field=field_for_error,
+                kind=K.MOVE_PAYMENT,
+                loan_id=payment.loan_id,
+                payment_id=payment.pk,
+                reason=form.cleaned_data["reason"],
+                actor=request.user,
+                on=lender_today(payment.loan),
+                params={"to_loan": form.cleaned_data["loan"].pk},
+                token=form.cleaned_data["submit_token"],
+            )
+            if outcome is not None:
                 if outcome.request is not None:
                     return requested(request, outcome)
                 messages.success(request, f"Moved to {form.cleaned_data['loan']}.")

@@ -4,7 +4,6 @@ staff_requests.py, kinds `suspense_apply` and `suspense_refund`); at or below it
 at once and count against the day's total. Behind the admin's second factor."""
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Subquery, Sum
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -14,8 +13,8 @@ from ismartpay.admin_forbidden import staff_refused
 from ismartpay.admin_money import money_column
 from ismartpay.core.money import ZERO
 from loans.admin_actions import lender_today
+from loans.admin_submit import staff_form_submit
 from loans.models import StaffRequest
-from loans.staff_requests import StaffActionError, StaffActionNotAllowed, staff_action_submit
 
 from .admin_staff_money import MANAGE_SUSPENSE, requested
 from .forms.staff_money import SuspenseApplyForm, SuspenseRefundForm, field_for_error
@@ -119,22 +118,19 @@ class SuspenseItemAdmin(admin.ModelAdmin):
         form = SuspenseApplyForm(request.POST or None)
         if request.method == "POST" and form.is_valid() and form.cleaned_data.get("loan"):
             loan = form.cleaned_data["loan"]
-            try:
-                outcome = staff_action_submit(
-                    kind=K.SUSPENSE_APPLY,
-                    loan_id=loan.pk,
-                    amount=form.cleaned_data["amount"],
-                    reason=form.cleaned_data["reason"],
-                    actor=request.user,
-                    on=lender_today(loan),
-                    params={"item": item.pk},
-                    token=form.cleaned_data["submit_token"],
-                )
-            except StaffActionNotAllowed as exc:
-                raise PermissionDenied(str(exc)) from exc
-            except StaffActionError as exc:
-                form.add_error(field_for_error(exc, form), str(exc))
-            else:
+            outcome = staff_form_submit(
+                form,
+                error_field=field_for_error,
+                kind=K.SUSPENSE_APPLY,
+                loan_id=loan.pk,
+                amount=form.cleaned_data["amount"],
+                reason=form.cleaned_data["reason"],
+                actor=request.user,
+                on=lender_today(loan),
+                params={"item": item.pk},
+                token=form.cleaned_data["submit_token"],
+            )
+            if outcome is not None:
                 if outcome.request is not None:
                     return requested(request, outcome)
                 messages.success(request, "Applied.")
@@ -147,24 +143,19 @@ class SuspenseItemAdmin(admin.ModelAdmin):
         item = get_object_or_404(SuspenseItem, pk=pk)
         form = SuspenseRefundForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
-            try:
-                outcome = staff_action_submit(
-                    kind=K.SUSPENSE_REFUND,
-                    loan_id=item.loan_id,
-                    amount=form.cleaned_data["amount"],
-                    reason=form.cleaned_data["reason"],
-                    actor=request.user,
-                    on=lender_today(item.loan),
-                    params={"item": item.pk, "reference": form.cleaned_data["reference"]},
-                    token=form.cleaned_data["submit_token"],
-                )
-            except StaffActionNotAllowed as exc:
-                raise PermissionDenied(str(exc)) from exc
-            except StaffActionError as exc:
-                message = str(exc)
-                field = "reference" if "outgoing" in message else field_for_error(exc, form)
-                form.add_error(field, message)
-            else:
+            outcome = staff_form_submit(
+                form,
+                error_field=_refund_error_field,
+                kind=K.SUSPENSE_REFUND,
+                loan_id=item.loan_id,
+                amount=form.cleaned_data["amount"],
+                reason=form.cleaned_data["reason"],
+                actor=request.user,
+                on=lender_today(item.loan),
+                params={"item": item.pk, "reference": form.cleaned_data["reference"]},
+                token=form.cleaned_data["submit_token"],
+            )
+            if outcome is not None:
                 if outcome.request is not None:
                     return requested(request, outcome)
                 messages.success(request, "Refunded.")
@@ -173,3 +164,8 @@ class SuspenseItemAdmin(admin.ModelAdmin):
 
 
 admin.site.register(SuspenseItem, SuspenseItemAdmin)
+
+
+def _refund_error_field(exc, form) -> str | None:
+    """A refund of money received in hand needs the outgoing check or wire number."""
+    return "reference" if "outgoing" in str(exc) else field_for_error(exc, form)
