@@ -11,6 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from accounts.audit import AuditedAdminMixin, audit_record
+from ismartpay.admin_money import money_column
 from ismartpay.core.today import business_date
 
 from . import admin_forms as f
@@ -282,10 +283,10 @@ class StaffRequestAdmin(AuditedAdminMixin, admin.ModelAdmin):
     """The four-eyes queue: filter by status; a request's page shows what will change."""
 
     list_display = (
-        "pk",
+        "number",
         "kind",
         "loan",
-        "amount",
+        "amount_usd",
         "status",
         "acted_alone",
         "requested_by",
@@ -294,7 +295,31 @@ class StaffRequestAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_filter = ("status", "acted_alone", "kind", "loan__lender")
     search_fields = ("loan__loan_number", "requested_by__email", "reason")
     list_select_related = ("loan__lender", "requested_by")
-    readonly_fields = [field.name for field in StaffRequest._meta.concrete_fields]
+    # What a supervisor decides on; the figures and params are shown by the page's template,
+    # the one-time form key and its fingerprint are internals (never shown).
+    fields = readonly_fields = (
+        "kind",
+        "loan",
+        "lender",
+        "payment",
+        "amount_usd",
+        "reason",
+        "status",
+        "acted_alone",
+        "requested_by",
+        "business_date",
+        "decided_by",
+        "decided_at",
+        "decision_note",
+        "posting",
+        "created_at",
+    )
+    amount_usd = money_column("amount")
+
+    @admin.display(description="Request", ordering="pk")
+    def number(self, obj):
+        return f"#{obj.pk}"
+
     change_form_template = "admin/loans/staffrequest/change_form.html"
 
     def has_add_permission(self, request):

@@ -177,4 +177,5 @@ class StaffRequest(TimeStampedModel):
         from ismartpay.core.templatetags.ui import usd
 
         amount = f" {usd(self.amount)}" if self.amount is not None else ""
-        return f"{self.get_kind_display()}{amount} on {self.loan} ({self.status})"
+        on = self.loan or self.lender or "money matched to no loan"  # a file names no loan
+        return f"{self.get_kind_display()}{amount} on {on} ({self.status})"

@@ -74,7 +74,7 @@ def test_an_agents_billion_dollar_line_is_one_request_and_posts_only_once_approv
     assert not Payment.objects.exists() and not SuspenseItem.objects.exists()
     page = staff_client(approver).get(f"/admin/loans/staffrequest/{request.pk}/change/")
     text = page.content.decode()
-    assert "LB-1" in text and "NOPE-9" in text and "999978610.26" in text
+    assert "LB-1" in text and "NOPE-9" in text and "$999,978,610.26" in text
     with pytest.raises(StaffActionNotAllowed):
         staff_request_approve(request_id=request.pk, actor=agent, on=TODAY)
 
