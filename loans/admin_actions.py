@@ -125,7 +125,7 @@ def _submitted(request, outcome, *, kind: str, loan: Loan, payment, reason: str)
     """Where the person goes after a submit: the pending request, or back to what was done
     (audited here unless it was a replay of an earlier submit)."""
     if outcome.request is not None:  # the service audited it (staff_request.create)
-        messages.success(request, "Request recorded: a supervisor will approve it.")
+        messages.info(request, "Request recorded: a supervisor other than you approves it.")
         return redirect(reverse("admin:loans_staffrequest_change", args=[outcome.request.pk]))
     if not outcome.replayed:
         audit_record(
@@ -216,7 +216,7 @@ class LoanServicingAdminMixin(AuditedAdminMixin):
                 token=form.cleaned_data["submit_token"],
             )
             if outcome is not None:
-                messages.success(request, "Rate change recorded: another supervisor approves it.")
+                messages.info(request, "Rate change recorded: another supervisor approves it.")
                 return redirect(
                     reverse("admin:loans_staffrequest_change", args=[outcome.request.pk])
                 )

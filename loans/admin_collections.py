@@ -281,5 +281,5 @@ def _flag_set(request, d):
         )
     except StaffActionNotAllowed as exc:
         raise PermissionDenied(str(exc)) from exc
-    messages.success(request, "Flag recorded: another supervisor approves it.")
+    messages.info(request, "Flag recorded: another supervisor approves it.")
     return redirect(reverse("admin:loans_staffrequest_change", args=[outcome.request.pk]))

@@ -66,8 +66,9 @@ K = StaffRequest.Kind
 
 
 def requested(request, outcome, message=""):
-    message = message or "Above the four-eyes threshold: another supervisor approves it."
-    messages.success(request, message)
+    """Waiting for a second person: an info message (not a success: nothing is done yet)."""
+    message = message or "Above the four-eyes threshold: a supervisor approves it."
+    messages.info(request, message)
     return redirect(reverse("admin:loans_staffrequest_change", args=[outcome.request.pk]))
 
 
