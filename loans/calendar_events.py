@@ -1,5 +1,5 @@
 """The borrower's calendar events (due dates and autopay debits) for the iCal feed
-(loans/ical.py renders them; payments/autopay/calendar.py fills the autopay hook)."""
+(loans/ical.py renders them; payments/autopay/feed_hook.py fills the autopay hook)."""
 
 import datetime as dt
 from dataclasses import dataclass

@@ -16,11 +16,12 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from documents.selectors import loan_documents
-from payments.autopay.calendar import autopay_dates_for_user
+from payments.autopay.feed_hook import autopay_dates_for_user
 from payments.autopay.selectors import autopay_loan_ids_for_user
 from payments.upcoming import on_the_way
 
-from . import access, ical
+from . import calendar_feeds, ical, linking
+from . import invitations as invites
 from .forms import InviteForm, LinkLoanForm, PayoffQuoteForm, SimulatorForm
 from .letters import payoff_letter_pdf
 from .models import CalendarFeed, LoanInvitation
@@ -60,11 +61,11 @@ def dashboard(request):
 @login_required
 def link_loan(request):
     today = timezone.localdate()
-    verified = access.email_verified(request.user)
+    verified = linking.email_verified(request.user)
     form = LinkLoanForm(request.POST or None)
     if request.method == "POST" and verified and form.is_valid():
         try:
-            link = access.loan_link(
+            link = linking.loan_link(
                 user=request.user,
                 lender_id=form.cleaned_data["lender"].pk,
                 loan_number=form.cleaned_data["loan_number"],
@@ -72,7 +73,7 @@ def link_loan(request):
                 vin_last6=form.cleaned_data["vin_last6"],
                 today=today,
             )
-        except access.AccessError as exc:
+        except linking.AccessError as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, f"Your {link.loan.vehicle} loan is linked.")
@@ -171,14 +172,14 @@ def sharing(request, loan_id: int):
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            invitation = access.loan_invite(
+            invitation = invites.loan_invite(
                 loan=loan,
                 invited_by=request.user,
                 email=form.cleaned_data["email"],
                 name=form.cleaned_data["name"],
                 role=form.cleaned_data["role"],
             )
-        except access.AccessError as exc:
+        except linking.AccessError as exc:
             form.add_error("email", str(exc))
         else:
             messages.success(request, f"Invitation sent to {invitation.email}.")
@@ -199,7 +200,7 @@ def sharing_revoke(request, loan_id: int, invitation_id: int):
     if response := _only(request, "POST"):
         return response
     try:
-        invitation = access.loan_invitation_revoke(
+        invitation = invites.loan_invitation_revoke(
             loan=loan, invitation_id=invitation_id, by=request.user
         )
     except LoanInvitation.DoesNotExist:
@@ -212,13 +213,13 @@ def sharing_revoke(request, loan_id: int, invitation_id: int):
 def invitation_accept(request, token: str):
     error = invitation = None
     try:
-        invitation = access.invitation_from_token(token, user=request.user)
-    except access.AccessError as exc:
+        invitation = invites.invitation_from_token(token, user=request.user)
+    except linking.AccessError as exc:
         error = str(exc)
     if request.method == "POST" and invitation is not None:
         try:
-            link = access.loan_invitation_accept(token=token, user=request.user)
-        except access.AccessError as exc:
+            link = invites.loan_invitation_accept(token=token, user=request.user)
+        except linking.AccessError as exc:
             error = str(exc)
         else:
             messages.success(request, f"You now have access to the {link.loan.vehicle} loan.")
@@ -237,10 +238,10 @@ def calendar_settings(request):
     token = None
     if request.method == "POST":
         if request.POST.get("action") == "revoke":
-            access.calendar_feed_revoke(user=request.user)
+            calendar_feeds.calendar_feed_revoke(user=request.user)
             messages.success(request, "Your calendar link was turned off.")
             return redirect("loan_calendar")
-        token = access.calendar_feed_rotate(user=request.user)
+        token = calendar_feeds.calendar_feed_rotate(user=request.user)
     feed_url = (
         request.build_absolute_uri(reverse("loan_calendar_feed", args=[token])) if token else None
     )
@@ -250,7 +251,7 @@ def calendar_settings(request):
 
 def calendar_feed(request, token: str):
     """The private .ics feed: no sign-in (calendar apps cannot), the token is the key."""
-    user = access.calendar_feed_owner(token)
+    user = calendar_feeds.calendar_feed_owner(token)
     if user is None:
         raise Http404("No such calendar")
     today = timezone.localdate()

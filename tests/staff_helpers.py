@@ -39,7 +39,7 @@ def borrower_pages(user, loan, *, plan=None) -> dict[str, int]:
 
     from django.test import Client
 
-    from loans.access import calendar_feed_rotate
+    from loans.calendar_feeds import calendar_feed_rotate
 
     client = Client()
     sign_in_recently(client, user)  # a fresh password sign-in (the pay page asks for one)

@@ -99,7 +99,7 @@ def test_autopay_set_up_and_change_are_recorded(borrower, linked_loan, add_card)
 
 
 def test_third_party_invited_and_removed_are_recorded(borrower, linked_loan):
-    from loans.access import loan_invitation_revoke, loan_invite
+    from loans.invitations import loan_invitation_revoke, loan_invite
 
     linked_loan.link_role = "borrower"
     invitation = loan_invite(

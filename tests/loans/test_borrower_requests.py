@@ -13,7 +13,7 @@ from factories import LoanFactory, LoanLinkFactory
 from staff_helpers import NOW, TODAY
 
 from accounts.models import AuditEvent
-from loans import access
+from loans import calendar_feeds
 from loans.borrower_requests import (
     borrower_request_decide,
     borrower_request_submit,
@@ -215,7 +215,7 @@ def plan(linked_loan, borrower, add_card):
 
 
 def _feed(client, borrower):
-    token = access.calendar_feed_rotate(user=borrower)
+    token = calendar_feeds.calendar_feed_rotate(user=borrower)
     return client.get(f"/loans/calendar/{token}.ics").content.decode()
 
 

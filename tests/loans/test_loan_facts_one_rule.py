@@ -10,8 +10,8 @@ import datetime as dt
 import pytest
 from factories import LoanFactory, UserFactory
 
-from loans.access import AccessError, loan_link
 from loans.facts import loan_facts_match
+from loans.linking import AccessError, loan_link
 from loans.models import LoanLink
 
 GUEST = "/payments/guest/"

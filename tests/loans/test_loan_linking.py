@@ -6,7 +6,7 @@ import pytest
 import time_machine
 from factories import LoanFactory, UserFactory
 
-from loans.access import AccessError, LinkLocked, loan_link
+from loans.linking import AccessError, LinkLocked, loan_link
 from loans.models import LinkAttempt, LoanLink
 
 pytestmark = pytest.mark.django_db

@@ -9,8 +9,8 @@ from django.conf import settings
 from django.test import Client
 from phone_helpers import INLINE_TEXT, scroll_width, small_targets_js
 
-from loans.access import invitation_token
 from loans.demo import DEMO_EMAIL, seed_demo_data
+from loans.invitations import invitation_token
 from loans.models import LoanInvitation, LoanLink
 
 SHOTS = Path("/tmp/shots-loans")

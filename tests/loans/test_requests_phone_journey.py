@@ -17,7 +17,7 @@ from staff_helpers import NOW
 from accounts.inbox import thread_answer_by_staff
 from accounts.models import SupportThread
 from documents.services import statement_make
-from loans import access
+from loans import calendar_feeds
 
 SHOTS = Path("/tmp/shots-requests")
 
@@ -69,7 +69,7 @@ def test_borrower_phone_journey_statement_paperless_due_date_message(
         assert "Dec 20, 2026" in page.content()
         assert "Dec 5, 2026" not in page.content()
         _shot(page, "4-dashboard")
-        token = access.calendar_feed_rotate(user=borrower)
+        token = calendar_feeds.calendar_feed_rotate(user=borrower)
         feed = page.request.get(f"{base}/loans/calendar/{token}.ics").text()
         assert "DTSTART;VALUE=DATE:20261220" in feed
 

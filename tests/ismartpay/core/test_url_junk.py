@@ -164,7 +164,8 @@ def test_junk_in_any_admin_url_is_never_a_server_error(
 def test_every_generated_reference_key_and_token_passes_its_converter(borrower):
     from types import SimpleNamespace
 
-    from loans.access import calendar_feed_rotate, invitation_token
+    from loans.calendar_feeds import calendar_feed_rotate
+    from loans.invitations import invitation_token
 
     for _ in range(500):
         assert re.fullmatch(converters.PaymentReferenceConverter.regex, new_reference())
