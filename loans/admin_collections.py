@@ -97,8 +97,9 @@ def _loan_initial(request) -> dict:
 
 
 def _form_page(model_admin, request, form_class, call, *, title, done, initial=None, flag=None):
-    """GET: the form; POST: the service, its refusal next to the field, or back to the list
-    with `done` ("… for loan {loan}") as the message."""
+    """GET: the form; POST: the service, its refusal next to the field, or back to the loan's
+    page (where the note, promise or flag now shows; new-user review, round 2) with `done`
+    ("… for loan {loan}") as the message."""
     form = form_class(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -111,6 +112,8 @@ def _form_page(model_admin, request, form_class, call, *, title, done, initial=N
                 return response
             loan = form.cleaned_data.get("loan") or (flag.loan if flag else None)
             messages.success(request, done.format(loan=loan.loan_number if loan else ""))
+            if loan is not None:  # back to the loan, where the note, promise or flag now shows
+                return redirect(reverse("admin:loans_loan_change", args=[loan.pk]))
             return redirect(reverse(f"admin:loans_{model_admin.model._meta.model_name}_changelist"))
     context = {
         **model_admin.admin_site.each_context(request),

@@ -53,6 +53,15 @@ def refusals() -> tuple[type[Exception], ...]:
 lender_of = more.lender_of  # a remittance file's lender (it names no one loan)
 
 
+def payment_check(kind: str, payment) -> None:
+    """Refuse now what the service would refuse for this payment, before a request waits for
+    a second supervisor: a moved check is returned as its copy on the other loan."""
+    if kind == K.RETURN_CHECK and payment is not None:
+        from payments.services.returned_checks import refuse_return_of_moved
+
+        refuse_return_of_moved(payment)
+
+
 def amount_at_stake(kind: str, amount, payment) -> Decimal | None:
     """Dollars that count against the threshold; None for a rate change (no amount)."""
     if kind in (K.RATE_CHANGE, K.ACCOUNT_FLAG):

@@ -216,6 +216,7 @@ def _prepare(*, kind, loan_id, payment_id, amount, params, reason, on):
     payment = Payment.objects.get(pk=payment_id, loan=loan) if payment_id is not None else None
     try:
         amount = kinds.amount_at_stake(kind, amount, payment)
+        kinds.payment_check(kind, payment)
         params = kinds.clean_params(
             kind, loan=loan, amount=amount, params=params or {}, reason=reason, on=on
         )

@@ -45,7 +45,7 @@ def payment_return_received(
             return payment
         if not paper_return_allowed(payment):
             raise PaymentError("Only a posted check or money order can be marked returned.")
-        _refuse_if_moved(payment)
+        refuse_return_of_moved(payment)
         payment = payment_return(
             payment_id=payment_id,
             return_code=return_code,
@@ -71,7 +71,7 @@ def payment_return_received(
     return payment
 
 
-def _refuse_if_moved(payment: Payment) -> None:
+def refuse_return_of_moved(payment: Payment) -> None:
     """A check moved to another loan: its money (and so its return) is the copy's there.
     Returning this reversed original would leave the copy posted and the other loan credited
     with money that never arrived (second attacker review)."""

@@ -114,7 +114,7 @@ def test_a_hardship_flag_needs_an_end_date_and_shows_the_fee_pause(linked_loan):
 def test_bankruptcy_changes_no_money_and_is_set_alone(linked_loan):
     response = staff_client(make_staff(SUPERVISOR)).post(URL, flag_form(linked_loan, "bankruptcy"))
 
-    assert response["Location"] == "/admin/loans/accountflag/"
+    assert response["Location"] == f"/admin/loans/loan/{linked_loan.pk}/change/"  # its page
     assert AccountFlag.objects.get().kind == "bankruptcy"
     assert not StaffRequest.objects.exists()
 

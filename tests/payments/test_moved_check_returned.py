@@ -144,3 +144,28 @@ def test_a_supervisor_returning_the_moved_original_is_told_which_payment_to_retu
         )
     assert f"as payment {copy.reference}: mark that payment returned" in str(refused.value)
     assert figures(loan_b) == (Decimal("9920.00"), Decimal("0.00"), Decimal("0.00"))
+
+
+def test_returning_a_moved_original_above_the_threshold_is_refused_before_any_request(
+    linked_loan, moved
+):
+    """Above the threshold a return becomes a request for a second supervisor; a moved
+    original's return was refused only at approval. It is refused when asked, and no request
+    waits for a supervisor."""
+    from loans.models import StaffRequest
+
+    original, copy, _loan_b = moved
+    linked_loan.lender.four_eyes_threshold = Decimal("1.00")
+    linked_loan.lender.save(update_fields=["four_eyes_threshold"])
+    with pytest.raises(StaffActionError, match=f"as payment {copy.reference}"):
+        staff_action_submit(
+            kind="return_check",
+            loan_id=linked_loan.pk,
+            payment_id=original.pk,
+            reason="Bank returned it NSF today",
+            actor=make_staff(SUPERVISOR),
+            on=TODAY,
+            params={"return_code": "NSF"},
+            token=form_token(),
+        )
+    assert not StaffRequest.objects.filter(kind="return_check", status="pending").exists()
