@@ -34,6 +34,7 @@ from .forms.staff_money import (
     RemittanceForm,
     ReturnCheckForm,
     field_for_error,
+    loan_initial,
     loan_opened_for,
     record_initial,
 )
@@ -115,11 +116,6 @@ def _phone_intro(loan) -> str:
     )
 
 
-def _loan_only(initial: dict) -> dict:
-    """The loan a page was opened for (its number and lender), without a date."""
-    return {k: v for k, v in initial.items() if k in ("loan_number", "lender")}
-
-
 class StaffMoneyAdminMixin:
     """Mixed into PaymentAdmin: the channel pages and the per-payment return/move actions."""
 
@@ -188,12 +184,10 @@ class StaffMoneyAdminMixin:
     def phone_view(self, request):
         if not request.user.has_perm(RECORD):
             raise staff_refused(RECORD)
+        loan = loan_opened_for(request.GET)
         form = PhonePaymentForm(
             request.POST or None,
-            initial={
-                "idempotency_key": phone_form_key(),
-                **_loan_only(record_initial(request.GET)),
-            },
+            initial={"idempotency_key": phone_form_key(), **loan_initial(loan)},
         )
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
@@ -222,7 +216,7 @@ class StaffMoneyAdminMixin:
             request,
             title="Take a payment by phone",
             form=form,
-            intro=_phone_intro(loan_opened_for(request.GET)),
+            intro=_phone_intro(loan),
         )
 
     def remittance_view(self, request):

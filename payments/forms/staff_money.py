@@ -96,10 +96,13 @@ def record_initial(params) -> dict:
     business date. Otherwise the default lender's business date; the service checks the date
     against the chosen loan's lender when the form is sent (a refusal shows next to the date)."""
     loan = loan_opened_for(params)
-    initial = {"effective_date": business_date(loan.lender if loan is not None else None)}
-    if loan is not None:
-        initial.update(loan_number=loan.loan_number, lender=loan.lender_id)
-    return initial
+    lender = loan.lender if loan is not None else None
+    return {"effective_date": business_date(lender), **loan_initial(loan)}
+
+
+def loan_initial(loan: Loan | None) -> dict:
+    """The loan fields of a staff money form, filled for the loan a page was opened for."""
+    return {"loan_number": loan.loan_number, "lender": loan.lender_id} if loan else {}
 
 
 def loan_opened_for(params) -> Loan | None:
