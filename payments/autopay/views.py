@@ -137,24 +137,31 @@ def review(request, loan_id):
     if chosen is None:
         return redirect("payments:autopay_setup", loan.pk)
     if request.method == "POST":
-        ip, agent = _client(request)
-        try:
-            plan = services.autopay_enroll(
-                user=request.user,
-                loan_id=loan.pk,
-                method=chosen[0],
-                terms=chosen[1],
-                ip_address=ip,
-                user_agent=agent,
-                shown_text=request.POST.get("text_shown"),
-            )
-        except services.AutopayError as exc:
-            context["error"] = str(exc)
-            return render(request, "payments/autopay/review.html", context, status=409)
-        request.session.pop(key, None)
-        messages.success(request, "Autopay is on. We emailed you a copy of your authorization.")
-        return redirect("payments:autopay_manage", plan.pk)
+        return _authorize(
+            request,
+            context,
+            draft_key=key,
+            done="Autopay is on. We emailed you a copy of your authorization.",
+            submit=lambda **signed: services.autopay_enroll(
+                user=request.user, loan_id=loan.pk, method=chosen[0], terms=chosen[1], **signed
+            ),
+        )
     return render(request, "payments/autopay/review.html", context)
+
+
+def _authorize(request, context, *, draft_key: str, done: str, submit):
+    """POST of a review page: `submit(ip_address=, user_agent=, shown_text=)` signs the
+    authorization the borrower read (enrol or change); a refusal is shown on the page (409),
+    else the draft is dropped and the plan's page says `done`."""
+    ip, agent = _client(request)
+    try:
+        plan = submit(ip_address=ip, user_agent=agent, shown_text=request.POST.get("text_shown"))
+    except services.AutopayError as exc:
+        context["error"] = str(exc)
+        return render(request, "payments/autopay/review.html", context, status=409)
+    request.session.pop(draft_key, None)
+    messages.success(request, done)
+    return redirect("payments:autopay_manage", plan.pk)
 
 
 @login_required
@@ -236,23 +243,15 @@ def change_review(request, plan_id):
     if chosen is None:
         return redirect("payments:autopay_change", plan.pk)
     if request.method == "POST":
-        ip, agent = _client(request)
-        try:
-            services.autopay_change(
-                plan_id=plan.pk,
-                user=request.user,
-                method=chosen[0],
-                terms=chosen[1],
-                ip_address=ip,
-                user_agent=agent,
-                shown_text=request.POST.get("text_shown"),
-            )
-        except services.AutopayError as exc:
-            context["error"] = str(exc)
-            return render(request, "payments/autopay/review.html", context, status=409)
-        request.session.pop(key, None)
-        messages.success(request, "Autopay is changed. We emailed you the new authorization.")
-        return redirect("payments:autopay_manage", plan.pk)
+        return _authorize(
+            request,
+            context,
+            draft_key=key,
+            done="Autopay is changed. We emailed you the new authorization.",
+            submit=lambda **signed: services.autopay_change(
+                plan_id=plan.pk, user=request.user, method=chosen[0], terms=chosen[1], **signed
+            ),
+        )
     return render(request, "payments/autopay/review.html", context)
 
 
