@@ -6,9 +6,8 @@ thread is "not found" (the view answers 404).
 """
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -54,33 +53,37 @@ def thread_get_for_user(user: User, thread_id: int) -> SupportThread | None:
     return threads_for_user(user).filter(pk=thread_id).first()
 
 
-def _count(rows) -> Coalesce:
-    """COUNT(rows) as a scalar subquery on the user row (rows are filtered by OuterRef)."""
-    counted = rows.order_by().values("user").annotate(n=Count("pk")).values("n")
-    return Coalesce(Subquery(counted), 0)
+def _unread_sql() -> str:
+    """The header badge's one statement, written out: it runs on every signed-in page, and the
+    ORM's compilation of the same nested Exists/Subquery annotations cost ≈ 4 ms of Python
+    per page (issue 15's profile) against ≈ 0.1 ms for a prepared string. Table and column
+    names come from the models, so a rename cannot leave it behind."""
+    notice, thread, message = Notice._meta, SupportThread._meta, SupportMessage._meta
+
+    def col(meta, name: str) -> str:
+        return meta.get_field(name).column
+
+    return (
+        f"SELECT (SELECT COUNT(*) FROM {notice.db_table} n"  # noqa: S608 — model names; values are parameters
+        f" WHERE n.{col(notice, 'user')} = %s AND n.{col(notice, 'read_at')} IS NULL),"
+        f" (SELECT COUNT(*) FROM {thread.db_table} t WHERE t.{col(thread, 'user')} = %s"
+        f" AND EXISTS (SELECT 1 FROM {message.db_table} m"
+        f" WHERE m.{col(message, 'thread')} = t.{col(thread, 'id')}"
+        f" AND m.{col(message, 'from_staff')} = %s"
+        f" AND (t.{col(thread, 'user_read_at')} IS NULL"
+        f" OR m.{col(message, 'created_at')} > t.{col(thread, 'user_read_at')})))"
+    )
+
+
+UNREAD_SQL = _unread_sql()
 
 
 def unread_counts(user: User) -> dict[str, int]:
-    """For the header badge: unread notices and threads with an unread staff reply, in one
-    query (it runs on every signed-in page)."""
-    staff_after_read = SupportMessage.objects.filter(thread=OuterRef("pk"), from_staff=True).filter(
-        Q(thread__user_read_at__isnull=True) | Q(created_at__gt=OuterRef("user_read_at"))
-    )
-    unread_threads = (
-        SupportThread.objects.filter(user=OuterRef("pk"))
-        .annotate(unread=Exists(staff_after_read))
-        .filter(unread=True)
-    )
-    row = (
-        User.objects.filter(pk=user.pk)
-        .annotate(
-            unread_notices=_count(Notice.objects.filter(user=OuterRef("pk"), read_at__isnull=True)),
-            unread_messages=_count(unread_threads),
-        )
-        .values_list("unread_notices", "unread_messages")
-        .first()
-    )
-    notices, messages = row or (0, 0)
+    """For the header badge: unread notices, and threads with a staff reply the user has not
+    opened since (the same rule as `threads_for_user`'s `unread`), in one statement."""
+    with connection.cursor() as cursor:
+        cursor.execute(UNREAD_SQL, [user.pk, user.pk, True])
+        notices, messages = cursor.fetchone()
     return {"notices": notices, "messages": messages}
 
 

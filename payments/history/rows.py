@@ -7,10 +7,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from loans.models import Loan, LoanPosting
+from loans.models import Loan
 
 from ..models import Payment
 from ..selectors import payments_visible_to
@@ -65,21 +65,20 @@ def shown_date(payment: Payment) -> dt.date:
 
 
 def history_loans_for_user(user) -> QuerySet[Loan]:
-    """The loans the user can filter on: those linked to them."""
+    """The loans the user can filter on: those linked to them (what the filter's choices show:
+    the lender's name and the loan number, not the loan's and lender's every column)."""
     return (
         Loan.objects.filter(links__user=user)
         .select_related("lender")
+        .only("loan_number", "lender__name")
         .order_by("lender__name", "loan_number")
     )
 
 
 def _with_allocation(payments: QuerySet[Payment]) -> QuerySet[Payment]:
-    posting = LoanPosting.objects.filter(pk=OuterRef("loan_posting_id"))
-    return payments.annotate(
-        posting_fees=Subquery(posting.values("fees")[:1]),
-        posting_interest=Subquery(posting.values("interest")[:1]),
-        posting_principal=Subquery(posting.values("principal")[:1]),
-    )
+    """The payment's ledger posting joined in (one LEFT JOIN: three correlated subqueries, one
+    per column, cost the database a lookup each and Python ≈ 2 ms to compile, issue 15)."""
+    return payments.select_related("loan_posting")
 
 
 def payment_history_for_user(user, filters: HistoryFilters | None = None) -> QuerySet[Payment]:
@@ -98,11 +97,10 @@ def payment_history_for_user(user, filters: HistoryFilters | None = None) -> Que
 
 
 def _allocation(payment: Payment) -> Allocation | None:
-    if payment.loan_posting_id is None or getattr(payment, "posting_fees", None) is None:
+    if payment.loan_posting_id is None or payment.status in UNDONE_STATUSES:
         return None
-    if payment.status in UNDONE_STATUSES:
-        return None
-    return Allocation(payment.posting_fees, payment.posting_interest, payment.posting_principal)
+    posting = payment.loan_posting
+    return Allocation(posting.fees, posting.interest, posting.principal)
 
 
 def history_rows(payments: Iterable[Payment]) -> list[HistoryRow]:

@@ -90,3 +90,35 @@ def test_contact_link_opens_a_new_message_not_a_mailto(borrower_client):
     html = borrower_client.get("/account/messages/").content.decode()
     assert 'href="/account/messages/new/">Contact support' in html
     assert "mailto:" not in html
+
+
+def test_the_header_badge_counts_what_the_lists_call_unread(borrower):
+    """unread_counts is one written-out statement (it runs on every page); the threads list and
+    the notice centre use the ORM. Both must call the same threads and notices unread."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from accounts.inbox import notices_for_user, threads_for_user, unread_counts
+
+    agent = UserFactory(is_staff=True)
+    thread_start(user=borrower, topic="fees", body="No answer yet")  # no staff reply: read
+    answered = thread_start(user=borrower, topic="payments", body="Where is my refund?")
+    thread_answer_by_staff(thread=answered, staff=agent, body="On its way")
+    read = thread_start(user=borrower, topic="autopay", body="Autopay?")
+    thread_answer_by_staff(thread=read, staff=agent, body="It is on")
+    SupportThread.objects.filter(pk=read.pk).update(
+        user_read_at=timezone.now() + dt.timedelta(seconds=1)
+    )
+    someone_else = thread_start(user=UserFactory(), topic="fees", body="Mine")
+    thread_answer_by_staff(thread=someone_else, staff=agent, body="Answer")
+    first = notices_for_user(borrower).last()
+    Notice.objects.filter(pk=first.pk).update(read_at=timezone.now())
+
+    counts = unread_counts(borrower)
+
+    assert counts == {
+        "notices": notices_for_user(borrower).filter(read_at__isnull=True).count(),
+        "messages": threads_for_user(borrower).filter(unread=True).count(),
+    }
+    assert counts == {"notices": 1, "messages": 1}  # two "new reply" notices, one opened
