@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 CEILING = "/bench/ceiling/{loan}/"
 PAGES = {
+    "floor: product middleware": "/bench/floor/{loan}/",  # the ceiling's view, full stack
     "dashboard": "/loans/",
     "loan detail": "/loans/{loan}/",
     "payment form": "/payments/pay/{loan}/",
@@ -40,6 +41,7 @@ PAGES = {
 # A word each page must show, so a redirect to the code step never passes for a page.
 MARKERS = {
     CEILING: "Loan BN-",
+    "/bench/floor/{loan}/": "Loan BN-",
     "/loans/": "BN-",
     "/loans/{loan}/": "BN-",
     "/payments/pay/{loan}/": "Pay",
@@ -143,12 +145,12 @@ def run_pairs(measure, pages: dict[str, str], pairs: int = PAIRS) -> list[dict]:
 
 def print_results(results: list[dict], connections: int) -> None:
     print(
-        f"{'page':<24} {'ratio to bare':>13} {'req/s':>8} {'bare req/s':>10} "
+        f"{'page':<27} {'ratio to bare':>13} {'req/s':>8} {'bare req/s':>10} "
         f"{'p99 ms (c=' + str(connections) + ')':>14}"
     )
     for r in results:
         print(
-            f"{r['page']:<24} {r['ratio']:>13.2f} {r['rps']:>8.1f} {r['ceiling_rps']:>10.1f} "
+            f"{r['page']:<27} {r['ratio']:>13.2f} {r['rps']:>8.1f} {r['ceiling_rps']:>10.1f} "
             f"{r['p99_ms']:>14.1f}"
         )
 

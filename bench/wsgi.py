@@ -1,8 +1,10 @@
 """WSGI entry for the page benchmarks: the product, plus the bare ceiling under /bench/.
 
-/bench/… goes to a second Django handler whose middleware is only the session, auth and
+/bench/ceiling/… goes to a second Django handler whose middleware is only the session, auth and
 allauth middleware (the ceiling of a signed-in Django view on this stack); everything else
-goes to the product with its full middleware. Needs BENCH_CEILING=true. Run as a factory:
+goes to the product with its full middleware — /bench/floor/… too: the ceiling's view behind
+the product's middleware, the floor under every product page. Needs BENCH_CEILING=true. Run as
+a factory:
     gunicorn 'bench.wsgi:bench_application()'
 """
 
@@ -32,16 +34,26 @@ class CeilingHandler(WSGIHandler):
         return super().get_response(request)
 
 
+class FloorHandler(WSGIHandler):
+    """The product's whole middleware, routing only to the ceiling's view (/bench/floor/…)."""
+
+    def get_response(self, request):
+        request.urlconf = "bench.ceiling"
+        return super().get_response(request)
+
+
 def bench_application():
     """The product and the ceiling in one WSGI callable (refused unless BENCH_CEILING)."""
     if not settings.BENCH_CEILING:
         raise RuntimeError("bench.wsgi serves the ceiling: set BENCH_CEILING=true")
     product = get_wsgi_application()
-    ceiling = CeilingHandler()
+    ceiling, floor = CeilingHandler(), FloorHandler()
 
     def application(environ, start_response):
-        if environ.get("PATH_INFO", "").startswith("/bench/"):
+        if environ.get("PATH_INFO", "").startswith("/bench/ceiling/"):
             return ceiling(environ, start_response)
+        if environ.get("PATH_INFO", "").startswith("/bench/floor/"):
+            return floor(environ, start_response)
         return product(environ, start_response)
 
     return application

@@ -5,12 +5,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import (
-    BooleanField,
-    ExpressionWrapper,
     F,
     OuterRef,
-    Q,
-    QuerySet,
     Subquery,
 )
 
@@ -158,13 +154,13 @@ def _last_payments() -> dict[str, Subquery]:
 
 
 def dashboard_for_user(
-    user, *, today: dt.date, autopay_loan_ids: QuerySet | frozenset[int] | set[int] = frozenset()
+    user, *, today: dt.date, autopay_loan_ids: frozenset[int] | set[int] = frozenset()
 ) -> list[LoanSummary]:
     """Every loan the user may see, in one query, newest link first.
 
-    `autopay_loan_ids` is the hook for the payments app: the ids of the user's loans with an
-    active autopay plan (the dashboard shows "On" for those); loans does not import payments.
-    A lazy queryset of ids becomes a subquery of the one loans query.
+    `autopay_loan_ids`: the user's loans with an active autopay plan (the dashboard shows "On"
+    for those); loans does not import payments, so the dashboard view sets it from what
+    payments.upcoming.on_the_way reads anyway.
     """
     loans = (
         Loan.objects.filter(links__user=user)
@@ -172,14 +168,6 @@ def dashboard_for_user(
         .annotate(link_role=F("links__role"), **_last_payments())
         .order_by("-links__created_at", "pk")
     )
-    if isinstance(autopay_loan_ids, QuerySet):
-        loans = loans.annotate(
-            autopay_on=ExpressionWrapper(Q(pk__in=autopay_loan_ids), output_field=BooleanField())
-        )
-        return [
-            loan_summary(loan, today=today, autopay_loan_ids={loan.pk} if loan.autopay_on else ())
-            for loan in loans
-        ]
     return [loan_summary(loan, today=today, autopay_loan_ids=autopay_loan_ids) for loan in loans]
 
 

@@ -17,7 +17,6 @@ from django.views.decorators.cache import never_cache
 
 from documents.selectors import loan_documents
 from payments.autopay.feed_hook import autopay_dates_for_user
-from payments.autopay.selectors import autopay_loan_ids_for_user
 from payments.upcoming import on_the_way
 
 from . import calendar_feeds, ical, linking
@@ -50,11 +49,12 @@ def _only(request, *methods: str):
 @login_required
 def dashboard(request):
     today = timezone.localdate()
-    summaries = dashboard_for_user(
-        request.user, today=today, autopay_loan_ids=autopay_loan_ids_for_user(request.user)
-    )
+    summaries = dashboard_for_user(request.user, today=today)
     ways = on_the_way([s.loan for s in summaries], today=today)
-    summaries = [dataclasses.replace(s, on_the_way=ways.get(s.loan.pk)) for s in summaries]
+    summaries = [
+        dataclasses.replace(s, on_the_way=ways[s.loan.pk], autopay_on=ways[s.loan.pk].autopay_on)
+        for s in summaries
+    ]
     return render(request, "loans/dashboard.html", {"summaries": summaries})
 
 

@@ -33,6 +33,7 @@ class OnTheWay:
     amount_due: Decimal
     due_by: dt.date | None  # the due date the amount due is for
     covered: Decimal  # of amount_due, what arrives by due_by
+    autopay_on: bool = False  # the loan has an active autopay plan (the dashboard's "On")
 
     @property
     def fully_covered(self) -> bool:
@@ -67,7 +68,8 @@ def _window_end(loan: Loan, today: dt.date) -> dt.date | None:
 
 
 def on_the_way(loans: list[Loan], *, today: dt.date) -> dict[int, OnTheWay]:
-    """{loan id: OnTheWay} for `loans` (two queries whatever their number)."""
+    """{loan id: OnTheWay} for `loans` (two queries whatever their number), with whether each
+    has an active autopay plan (read here anyway, so the dashboard asks no third time)."""
     ids = [loan.pk for loan in loans]
     incoming: dict[int, list[Incoming]] = {pk: [] for pk in ids}
     for payment in Payment.objects.filter(
@@ -81,8 +83,10 @@ def on_the_way(loans: list[Loan], *, today: dt.date) -> dict[int, OnTheWay]:
         last_key=Subquery(last_key.values("period_key")[:1])
     )
     by_pk = {loan.pk: loan for loan in loans}
+    autopay_on = set()
     for plan in plans:
         loan = by_pk[plan.loan_id]
+        autopay_on.add(loan.pk)
         debits = project_debits(
             plan_terms(plan),
             loan,
@@ -102,7 +106,9 @@ def on_the_way(loans: list[Loan], *, today: dt.date) -> dict[int, OnTheWay]:
             contract_schedule(loan), loan_position(loan, today), today
         )
         arriving = sum((i.amount for i in items if due_by is None or i.day <= due_by), ZERO)
-        result[loan.pk] = OnTheWay(items, amount_due, due_by, min(arriving, amount_due))
+        result[loan.pk] = OnTheWay(
+            items, amount_due, due_by, min(arriving, amount_due), loan.pk in autopay_on
+        )
     return result
 
 

@@ -4,7 +4,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import F, QuerySet
+from django.db.models import F
 
 from ismartpay.core.errors import NotFound
 from ismartpay.core.money import ZERO
@@ -15,16 +15,6 @@ from loans.selectors import contract_schedule, loan_position
 
 from ..models import AutopayDebit, AutopayPlan
 from . import schedule as sched
-
-
-def autopay_loan_ids_for_user(user) -> QuerySet:
-    """Ids of the user's loans with autopay on, lazily (for dashboard_for_user(autopay_loan_ids=…),
-    which runs it as a subquery of its one loans query)."""
-    if not getattr(user, "is_authenticated", False):
-        return AutopayPlan.objects.none().values_list("loan_id", flat=True)
-    return AutopayPlan.objects.filter(
-        loan__links__user=user, status=AutopayPlan.Status.ACTIVE
-    ).values_list("loan_id", flat=True)
 
 
 def plan_get_for_user(user, plan_id) -> AutopayPlan:
