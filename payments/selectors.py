@@ -27,8 +27,11 @@ def payments_visible_to(user) -> QuerySet[Payment]:
     if not getattr(user, "is_authenticated", False):
         return Payment.objects.none()
     # loan_id IN (the user's loans) rather than a join: no duplicate rows, so no DISTINCT, and
-    # the history paginator's COUNT is a plain count (issue 15).
-    linked = LoanLink.objects.filter(user=user).values("loan_id")
+    # the history paginator's COUNT is a plain count (issue 15). The ids are read first, as a
+    # list: `loan_id IN (subquery) OR payer_id = …` cannot use an index, so PostgreSQL scanned
+    # every payment (628,727 in the bench) on each history page; with the ids as constants
+    # both sides are index scans (a BitmapOr), for one small statement more.
+    linked = list(LoanLink.objects.filter(user=user).values_list("loan_id", flat=True))
     return Payment.objects.filter(Q(loan_id__in=linked) | Q(payer=user))
 
 
