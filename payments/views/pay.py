@@ -68,14 +68,16 @@ def pay_start(request, loan_id):
     now = timezone.now()
     today = business_date(loan.lender, now)  # money: the lender's date, as the review
     amounts = _amounts(loan, today)
-    methods = _usable_methods(request.user, today)
+    saved = list(methods_for_user(request.user))  # read once: usable ones and those to verify
+    methods = [m for m in saved if m.can_debit(on=today)]
+    refusal = _principal_only_refusal(loan, amounts)
     form = PayForm(
         request.POST if request.method == "POST" else None,
         amounts=amounts,
         methods=methods,
         today=today,
         initial=_initial(request, loan, amounts, methods, today),
-        principal_only_refusal=_principal_only_refusal(loan, amounts),
+        principal_only_refusal=refusal,
     )
     if request.method == "POST" and form.is_valid():
         key = new_idempotency_key()
@@ -92,8 +94,8 @@ def pay_start(request, loan_id):
             "form": form,
             "amounts": amounts,
             "has_methods": bool(methods),
-            "principal_only_refusal": _principal_only_refusal(loan, amounts),
-            "unverified": [m for m in methods_for_user(request.user) if m.needs_verification],
+            "principal_only_refusal": refusal,
+            "unverified": [m for m in saved if m.needs_verification],
             "cutoff_left": time_left_before_cutoff(
                 now=now, lender_tz=loan.lender.timezone, cutoff=loan.lender.cutoff_time
             ),
