@@ -23,7 +23,7 @@ from django.conf import settings
 from django.db import connection
 
 from ..declines import reason_for
-from ..services.submission import payment_record_result
+from ..services.charging import payment_record_result
 from . import batch, batch_record
 from .outcomes import _email_failure, autopay_finish, refusals_followups
 
