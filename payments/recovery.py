@@ -23,6 +23,7 @@ import datetime as dt
 import logging
 from collections import Counter
 
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
@@ -46,6 +47,28 @@ def payment_claim_for_recovery(
         rows.filter(submitted_at__isnull=True) if seen is None else rows.filter(submitted_at=seen)
     )
     return rows.update(submitted_at=wall, updated_at=wall) == 1
+
+
+def payments_claim_for_recovery(
+    seen: dict[int, dt.datetime | None], *, wall: dt.datetime | None = None
+) -> set[int]:
+    """`payment_claim_for_recovery` for many payments in one statement (the autopay recovery's
+    set path): each in-flight payment whose claim still holds the value the caller saw (`seen`:
+    payment id → `submitted_at`, None included) is claimed at `wall`. Returns the ids won; the
+    others are held by another sweep, which asks the processor about them."""
+    wall = wall or timezone.now()
+    if not seen or connection.vendor != "postgresql":  # SQLite (embedded, small): one by one
+        return {pk for pk, at in seen.items() if payment_claim_for_recovery(pk, seen=at, wall=wall)}
+    ids, values = zip(*sorted(seen.items()), strict=True)
+    with connection.cursor() as cur:
+        cur.execute(
+            f"UPDATE {Payment._meta.db_table} AS t SET submitted_at = %s, updated_at = %s "  # noqa: S608
+            "FROM unnest(%s::bigint[], %s::timestamptz[]) AS v(id, seen) "
+            "WHERE t.id = v.id AND t.status = ANY(%s) "
+            "AND t.submitted_at IS NOT DISTINCT FROM v.seen RETURNING t.id",
+            [wall, wall, list(ids), list(values), list(Payment.IN_FLIGHT_STATUSES)],
+        )
+        return {row[0] for row in cur.fetchall()}
 
 
 def stuck_payments(*, wall: dt.datetime):

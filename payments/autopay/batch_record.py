@@ -47,9 +47,10 @@ class Recorded:
     deferred: list[Charge] = field(default_factory=list)
 
 
-def record(charges: list[Charge], *, now: dt.datetime) -> Recorded:
+def record(charges: list[Charge], *, now: dt.datetime, actor: str = ACTOR) -> Recorded:
     """Step 3 (see the module docstring). The declined debits' emails are the caller's, after
-    this commits (`Recorded.declined`)."""
+    this commits (`Recorded.declined`). `actor`: the label on the payments' events (the
+    recovery sweep records under its own)."""
     out = Recorded()
     answered = [c for c in charges if not c.error]
     out.outcomes["error"] = len(charges) - len(answered)
@@ -70,7 +71,8 @@ def record(charges: list[Charge], *, now: dt.datetime) -> Recorded:
         out.deferred = [c for c in answered if c in took and c not in fits]
         declined = [c for c in answered if c not in took and not c.unknown]
         unknown = [c for c in answered if c.unknown]
-        events = _post(posted, loans, wall) + _decline(declined, wall) + _unknown(unknown, wall)
+        events = _post(posted, loans, wall, actor) + _decline(declined, wall, actor)
+        events += _unknown(unknown, wall)
         PaymentEvent.objects.bulk_create(events)
         payment_notices_queue(
             [(c.payment, "received") for c in posted] + [(c.payment, "failed") for c in declined]
@@ -102,7 +104,7 @@ def _event(payment: Payment, source: str, actor_label: str, detail: dict) -> Pay
     )
 
 
-def _post(charges: list[Charge], loans: dict[int, Loan], wall) -> list[PaymentEvent]:
+def _post(charges: list[Charge], loans: dict[int, Loan], wall, actor) -> list[PaymentEvent]:
     """Ledger postings and loan balances, then the payments POSTED (card) or PENDING (bank)."""
     postings = []
     for charge in charges:
@@ -130,24 +132,25 @@ def _post(charges: list[Charge], loans: dict[int, Loan], wall) -> list[PaymentEv
     for charge, posting in zip(charges, postings, strict=True):
         payment, result = charge.payment, charge.result
         payment.processor_ref, payment.loan_posting = result.processor_ref, posting
+        was = payment.status  # SUBMITTING; UNKNOWN when the recovery sweep asked about it
         payment.status = PS.PENDING if result.status == ChargeStatus.PENDING else PS.POSTED
         rows.append((payment.pk, payment.status, payment.processor_ref, posting.pk, wall))
-        events.append(_event(payment, PS.SUBMITTING, ACTOR, {}))
+        events.append(_event(payment, was, actor, {}))
     fields = ("status", "processor_ref", "loan_posting", "updated_at")
     update_rows(Payment, fields, rows)
     return events
 
 
-def _decline(charges: list[Charge], wall) -> list[PaymentEvent]:
+def _decline(charges: list[Charge], wall, actor) -> list[PaymentEvent]:
     events, rows = [], []
     for charge in charges:
         payment, result = charge.payment, charge.result
         payment.processor_ref = result.processor_ref if result else ""
         payment.decline_code = result.decline_code if result else charge.decline
-        payment.status = PS.FAILED
+        was, payment.status = payment.status, PS.FAILED
         rows.append((payment.pk, PS.FAILED, payment.processor_ref, payment.decline_code, wall))
-        label = ACTOR if result else "processor"
-        events.append(_event(payment, PS.SUBMITTING, label, {"decline_code": payment.decline_code}))
+        label = actor if result else "processor"
+        events.append(_event(payment, was, label, {"decline_code": payment.decline_code}))
     update_rows(Payment, ("status", "processor_ref", "decline_code", "updated_at"), rows)
     return events
 

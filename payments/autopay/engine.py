@@ -10,12 +10,13 @@ Exactly once, by the database:
    set-based (batch.py): payments and their keys committed before any processor call, calls
    with bounded concurrency, outcomes and postings recorded in bulk (batch_record.py). Rows
    under a dead claim (lease run out, or holder process on this host gone) are claimable too:
-   a CLAIMED one is charged, a SUBMITTING one resolved by its idempotency key.
+   a CLAIMED one is charged, a SUBMITTING one resolved by its idempotency key, set-based too
+   (recover.py: payments claimed for recovery, the processor asked, answers recorded in bulk).
 3. `autopay_charge_debit`, one debit (what the set path leaves: catch-ups, payoffs, risk
    holds): commits the attempt's key on the debit, then `payment_submit` under it.
 4. `autopay_recover` (the recovery sweep, every minute) takes over debits under dead claims,
    DUE debits whose run died, and RETRY debits now due: a payment with that key is asked about
-   at the processor by key (`payment_recover`), never charged under a new key.
+   at the processor by key (recover.py), never charged under a new key.
 """
 
 import datetime as dt
@@ -38,7 +39,7 @@ from ..models import AutopayAmountNotice, AutopayDebit, AutopayPlan, Payment
 from ..recovery import payment_claim_for_recovery
 from ..services import payment_recover, payment_submit
 from ..services.payoff import loan_paid_off_end_autopay
-from . import batch, claims, leases, pipeline
+from . import batch, claims, leases, pipeline, recover
 from . import schedule as sched
 from .outcomes import (  # noqa: F401 — autopay_finish_by_key: the payment sweep's entry
     CLOSED_LOAN,
@@ -195,13 +196,13 @@ def autopay_charge_chunk(
 
 
 def _charge_claimed(claim: claims.Claim, *, on: dt.date, now: dt.datetime, concurrency: int):
-    """The set path for the fresh debits, part by part (pipeline.py, batch.py), then one by
-    one what it leaves (a catch-up, a payoff, a possible risk hold) and the taken-over
-    SUBMITTING debits (resolved by key)."""
+    """The set path for the fresh debits, part by part (pipeline.py, batch.py), and for the
+    taken-over SUBMITTING debits (recover.py: resolved by key); then one by one what they leave
+    (a catch-up, a payoff, a possible risk hold; a taken-over debit with no payment yet)."""
     counted = threading.Lock()
 
     def one_by_one(single: list[int]) -> Counter:
-        outcomes: Counter = Counter()
+        outcomes, left = recover.taken_over(claim, on=on, now=now, concurrency=concurrency)
 
         def one(item: tuple[int, bool]) -> None:
             debit_id, stuck = item
@@ -216,8 +217,8 @@ def _charge_claimed(claim: claims.Claim, *, on: dt.date, now: dt.datetime, concu
             with counted:  # threads, when taken-over debits are resolved concurrently
                 outcomes[outcome] += 1
 
-        rest = [(pk, False) for pk in single] + [(pk, True) for pk in claim.stuck]
-        batch.run_bounded(one, rest, concurrency if claim.stuck else 1)
+        rest = [(pk, False) for pk in single] + [(pk, True) for pk in left]
+        batch.run_bounded(one, rest, concurrency if left else 1)
         return outcomes
 
     return pipeline.charge_claimed(

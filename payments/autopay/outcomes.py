@@ -31,37 +31,41 @@ def autopay_finish(
     """Record the payment's outcome on the debit (idempotent). A success is two conditional
     UPDATEs (the debit, only while it is still SUBMITTING under this key; the plan's last
     amount); a decline locks the row to decide on a retry and email the borrower."""
-    notify = None
-    still_ours = Q(pk=debit_id, status=D.SUBMITTING, idempotency_key=payment.idempotency_key)
     if payment.status in SUCCESS:
-        table = AutopayDebit._meta.db_table
-        with transaction.atomic(), connection.cursor() as cur:
-            cur.execute(
-                f"UPDATE {table} SET status = %s, reason = '', payment_id = %s, "  # noqa: S608
-                "updated_at = %s WHERE id = %s AND status = %s AND idempotency_key = %s "
-                "RETURNING plan_id, amount",
-                [
-                    D.CHARGED,
-                    payment.pk,
-                    timezone.now(),
-                    debit_id,
-                    D.SUBMITTING,
-                    payment.idempotency_key,
-                ],
-            )
-            row = cur.fetchone()
-            if row is None:
-                return "done"
-            plan_id, amount = row
-            AutopayPlan.objects.filter(pk=plan_id).update(last_amount=amount)
-        if may_pay_off:
-            loan_paid_off_end_autopay(loan_id=payment.loan_id, on=on)
-        return "charged"
+        return _finish_charged(debit_id, payment, on=on, may_pay_off=may_pay_off)
     if payment.status == PS.CANCELLED:  # the charge gate refused it: nothing was charged
         return _finish_cancelled(debit_id, payment, on=on)
     if payment.status != PS.FAILED:  # SUBMITTING / UNKNOWN: the sweep asks the processor
+        still_ours = Q(pk=debit_id, status=D.SUBMITTING, idempotency_key=payment.idempotency_key)
         AutopayDebit.objects.filter(still_ours).update(payment=payment, updated_at=timezone.now())
         return "pending"
+    return _finish_declined(debit_id, payment, now=now)
+
+
+def _finish_charged(debit_id: int, payment: Payment, *, on: dt.date, may_pay_off: bool) -> str:
+    """The debit CHARGED (only while still SUBMITTING under this key) and the plan's last
+    amount, in one transaction; then, if it may have, the loan paid off ends the plan."""
+    table, key = AutopayDebit._meta.db_table, payment.idempotency_key
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute(
+            f"UPDATE {table} SET status = %s, reason = '', payment_id = %s, "  # noqa: S608
+            "updated_at = %s WHERE id = %s AND status = %s AND idempotency_key = %s "
+            "RETURNING plan_id, amount",
+            [D.CHARGED, payment.pk, timezone.now(), debit_id, D.SUBMITTING, key],
+        )
+        row = cur.fetchone()
+        if row is None:
+            return "done"
+        plan_id, amount = row
+        AutopayPlan.objects.filter(pk=plan_id).update(last_amount=amount)
+    if may_pay_off:
+        loan_paid_off_end_autopay(loan_id=payment.loan_id, on=on)
+    return "charged"
+
+
+def _finish_declined(debit_id: int, payment: Payment, *, now: dt.datetime) -> str:
+    """Under the debit's lock: RETRY (a retryable decline with attempts left, after the
+    back-off: 15 min, then ×4) or FAILED; the borrower is emailed after the commit."""
     with transaction.atomic():
         debit = (
             AutopayDebit.objects.select_for_update(of=("self",))
@@ -76,14 +80,11 @@ def autopay_finish(
         if reason.retryable and debit.attempts < MAX_ATTEMPTS:
             debit.status = D.RETRY
             debit.next_attempt_at = now + RETRY_BACKOFF * (4 ** (debit.attempts - 1))
-            outcome = "retry"
         else:
             debit.status = D.FAILED
-            outcome = "failed"
-        notify = (debit, reason, outcome == "retry")
         debit.save(update_fields=["payment", "status", "reason", "next_attempt_at", "updated_at"])
-    _email_failure(*notify)
-    return outcome
+    _email_failure(debit, reason, debit.status == D.RETRY)
+    return "retry" if debit.status == D.RETRY else "failed"
 
 
 def _finish_refused(debit_id: int, message: str, *, suspend: bool) -> str:

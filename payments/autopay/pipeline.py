@@ -23,7 +23,7 @@ from django.conf import settings
 from django.db import connection
 
 from ..declines import reason_for
-from ..services.submission import payment_record_result
+from ..services.charging import payment_record_result
 from . import batch, batch_record
 from .outcomes import _email_failure, autopay_finish, refusals_followups
 
@@ -129,15 +129,23 @@ def _prepare(ids, *, token, on, now, single: list[int], out: Counter) -> batch.P
     return prepared
 
 
-def _record(prepared: batch.Prepared, *, on: dt.date, now: dt.datetime, out: Counter) -> None:
+def _record(
+    prepared: batch.Prepared,
+    *,
+    on: dt.date,
+    now: dt.datetime,
+    out: Counter,
+    actor: str = batch.ACTOR,
+) -> None:
     """The part's answers in bulk; then, after that commit, the decline emails and the
-    charges the loan can no longer take whole (the one-payment path)."""
-    recorded = batch_record.record(prepared.charges, now=now)
+    charges the loan can no longer take whole (the one-payment path). `actor`: the label the
+    payments' events carry (recover.py records under the recovery sweep's)."""
+    recorded = batch_record.record(prepared.charges, now=now, actor=actor)
     out.update(recorded.outcomes)
     for charge, will_retry in recorded.declined:
         _email_failure(charge.debit, reason_for(charge.payment.decline_code), will_retry)
     for charge in recorded.deferred:
         payment = payment_record_result(
-            payment_id=charge.payment.pk, result=charge.result, actor_label=batch.ACTOR
+            payment_id=charge.payment.pk, result=charge.result, actor_label=actor
         )
         out[autopay_finish(charge.debit.pk, payment, now=now, on=on)] += 1

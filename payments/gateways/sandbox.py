@@ -194,6 +194,20 @@ class SandboxGateway:
         record = SandboxCharge.objects.filter(idempotency_key=idempotency_key).first()
         return None if record is None else self._result(record)
 
+    def fetch_charges(self, idempotency_keys: list[str]) -> list[ChargeResult | None]:
+        """A batch lookup (one round trip, beside `charge_many`): each key's answer, in order,
+        exactly as `fetch_charge` would give it one by one (which simulates no latency)."""
+        from ..models import SandboxCharge
+
+        records = {
+            r.idempotency_key: r
+            for r in SandboxCharge.objects.filter(idempotency_key__in=set(idempotency_keys))
+        }
+        return [
+            None if (record := records.get(key)) is None else self._result(record)
+            for key in idempotency_keys
+        ]
+
     def settlement_status(self, processor_ref: str, *, on: dt.date) -> SettlementResult:
         from ..models import SandboxCharge, SandboxToken
 

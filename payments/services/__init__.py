@@ -1,5 +1,6 @@
 """Every state change of the payments app goes through one of these services."""
 
+from .charging import payment_charge, payment_record_result, payment_recover
 from .lifecycle import (
     payment_cancel_scheduled,
     payment_return,
@@ -18,13 +19,7 @@ from .methods import (
     payment_method_verify_bank,
 )
 from .refunds import payment_refund, payment_refund_finish, payment_refund_unapplied, refunds_resume
-from .submission import (
-    new_idempotency_key,
-    payment_charge,
-    payment_record_result,
-    payment_recover,
-    payment_submit,
-)
+from .submission import new_idempotency_key, payment_submit
 
 __all__ = [
     "new_idempotency_key",

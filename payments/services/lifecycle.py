@@ -208,7 +208,7 @@ def settle_payments(*, on: dt.date) -> dict[str, int]:
 
 def payment_review_approve(*, payment_id: int, actor, reason: str = "") -> Payment:
     """Staff approve a held payment: it goes on as if it had not been held."""
-    from .submission import payment_charge
+    from .charging import payment_charge
 
     with transaction.atomic():
         _loan, payment = payment_for_update(payment_id)
@@ -254,7 +254,7 @@ def submit_scheduled_payments(*, on: dt.date) -> dict[str, int]:
     """Nightly: send every scheduled payment whose date has come (catching up missed days).
     Each is charged under its own stored key, so a rerun or a second worker charges nothing
     twice (payment_charge claims the call under a row lock)."""
-    from .submission import payment_charge
+    from .charging import payment_charge
 
     counts = {"due": 0, "charged": 0, "failed": 0, "cancelled": 0}
     due = Payment.objects.filter(status=S.SCHEDULED, scheduled_for__lte=on).values_list(

@@ -10,9 +10,9 @@ from accounts.audit import audit_record
 from ismartpay.core.today import business_date
 
 from ..errors import PaymentError
+from ..lock_objects import payment_for_update
 from ..models import Payment
 from .events import paper_return_allowed
-from .submission import payment_for_update
 
 S = Payment.Status
 # Why a check or money order came back (Payment.return_code holds up to 4 characters).

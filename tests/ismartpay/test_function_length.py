@@ -17,17 +17,6 @@ PACKAGES = ("ismartpay", "accounts", "loans", "payments", "documents", "helpcent
 MAX_LINES = 50
 MARKER = "kept whole"
 
-# Functions in modules other helpers are rewriting for performance (issue 15): they are split
-# or given their reason there. Each entry is (module, function) → why; the lead clears it.
-# An entry that no longer needs it fails `test_the_allow_list_only_names_long_functions`.
-BEING_REWRITTEN = {
-    ("payments/services/submission.py", "_create"): "being rewritten for issue 15",
-    ("payments/services/submission.py", "payment_record_result"): "being rewritten for issue 15",
-    ("payments/services/submission.py", "payment_charge"): "being rewritten for issue 15",
-    ("payments/services/submission.py", "payment_submit"): "being rewritten for issue 15",
-    ("payments/autopay/outcomes.py", "autopay_finish"): "being rewritten for issue 15",
-}
-
 
 def _project_files() -> list[Path]:
     files = []
@@ -77,21 +66,8 @@ def _all_findings() -> list[str]:
     return found
 
 
-def _allowed(finding: str) -> bool:
-    module, rest = finding.split(":", 1)
-    name = rest.split()[1]
-    return (module, name) in BEING_REWRITTEN
-
-
 def test_every_function_over_50_lines_is_split_or_says_why_it_is_kept_whole():
-    assert [f for f in _all_findings() if not _allowed(f)] == []
-
-
-def test_the_allow_list_only_names_long_functions():
-    still_long = {
-        (f.split(":", 1)[0], f.split(":", 1)[1].split()[1]) for f in _all_findings() if _allowed(f)
-    }
-    assert sorted(set(BEING_REWRITTEN) - still_long) == []
+    assert _all_findings() == []
 
 
 def test_the_scan_covers_the_project_packages_and_skips_migrations():

@@ -127,14 +127,14 @@ def test_a_worker_that_died_after_the_charge_before_recording_is_recovered(
     borrower, linked_loan, add_card, monkeypatch
 ):
     # Kill point (d): the processor accepted; recording the result died before commit.
-    import payments.services.submission as submission
+    import payments.services.charging as charging
 
     card = add_card("4242424242424242")
 
     def die(**kwargs):
         raise SystemExit("worker killed")
 
-    monkeypatch.setattr(submission, "payment_record_result", die)
+    monkeypatch.setattr(charging, "payment_record_result", die)
     with pytest.raises(SystemExit):
         _submit(borrower, linked_loan, card, "key-d")
     monkeypatch.undo()
