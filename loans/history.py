@@ -8,6 +8,7 @@ can never disagree:
 
     interest_paid_figures(loan, year)   interest paid to date and in `year`
     paid_to_date(loan)                  dollars paid to date (payments net of their reversals)
+    paid_figures(loan, year)            both, from one read of the ledger (the loan page)
     last_payment(loan)                  the latest payment, wherever it was recorded
 """
 
@@ -58,13 +59,18 @@ def _ledger_payments(loan: Loan):
     )
 
 
-def interest_paid_figures(loan: Loan, *, year: int) -> InterestPaid:
-    """Interest paid: the lender's figures before its record, plus the ledger's since.
-    The record's "this year" counts only when `year` is the record's year."""
-    totals = _ledger_payments(loan).aggregate(
+def _ledger_totals(loan: Loan, *, year: int) -> dict[str, Decimal]:
+    """The ledger's payment sums since the lender's record, in one statement: interest to
+    date and in `year`, and everything paid (the loan page shows both figures: one read)."""
+    return _ledger_payments(loan).aggregate(
         to_date=Sum("interest", default=ZERO),
         this_year=Sum("interest", default=ZERO, filter=Q(effective_date__year=year)),
+        fees=Sum("fees", default=ZERO),
+        principal=Sum("principal", default=ZERO),
     )
+
+
+def _interest_paid(loan: Loan, totals: dict[str, Decimal], *, year: int) -> InterestPaid:
     prior_year = ZERO
     if loan.prior_as_of is not None and loan.prior_as_of.year == year:
         prior_year = loan.prior_interest_paid_year
@@ -75,15 +81,27 @@ def interest_paid_figures(loan: Loan, *, year: int) -> InterestPaid:
     )
 
 
+def _paid_to_date(loan: Loan, totals: dict[str, Decimal]) -> Decimal:
+    ledger = totals["fees"] + totals["to_date"] + totals["principal"]
+    return to_cents(loan.prior_payments_total + ledger)
+
+
+def interest_paid_figures(loan: Loan, *, year: int) -> InterestPaid:
+    """Interest paid: the lender's figures before its record, plus the ledger's since.
+    The record's "this year" counts only when `year` is the record's year."""
+    return _interest_paid(loan, _ledger_totals(loan, year=year), year=year)
+
+
 def paid_to_date(loan: Loan) -> Decimal:
     """Dollars paid toward the loan to date (before iSmartPay + on the ledger, net of returns,
     refunds and reversals; money refunded as unapplied is not counted)."""
-    ledger = _ledger_payments(loan).aggregate(
-        fees=Sum("fees", default=ZERO),
-        interest=Sum("interest", default=ZERO),
-        principal=Sum("principal", default=ZERO),
-    )
-    return to_cents(loan.prior_payments_total + sum(ledger.values(), ZERO))
+    return _paid_to_date(loan, _ledger_totals(loan, year=1))
+
+
+def paid_figures(loan: Loan, *, year: int) -> tuple[InterestPaid, Decimal]:
+    """`interest_paid_figures` and `paid_to_date` from one read of the ledger."""
+    totals = _ledger_totals(loan, year=year)
+    return _interest_paid(loan, totals, year=year), _paid_to_date(loan, totals)
 
 
 def latest_payment(

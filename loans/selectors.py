@@ -259,12 +259,12 @@ def loan_detail(loan: Loan, *, today: dt.date) -> LoanDetail:
     if last is not None:
         loan.last_payment_date = last.effective_date
         loan.last_payment_amount = last.received
-    paid = history.interest_paid_figures(loan, year=today.year)
+    paid, paid_to_date = history.paid_figures(loan, year=today.year)
     return LoanDetail(
         summary=loan_summary(loan, today=today),
         interest_paid_this_year=paid.this_year,
         interest_paid_to_date=paid.to_date,
-        paid_to_date=history.paid_to_date(loan),
+        paid_to_date=paid_to_date,
         maturity_date=contract_schedule(loan).due_date(loan.term_months),
         year=today.year,
     )
