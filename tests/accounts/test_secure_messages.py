@@ -122,3 +122,25 @@ def test_the_header_badge_counts_what_the_lists_call_unread(borrower):
         "messages": threads_for_user(borrower).filter(unread=True).count(),
     }
     assert counts == {"notices": 1, "messages": 1}  # two "new reply" notices, one opened
+
+
+def test_a_staff_reply_after_the_borrower_read_the_thread_counts_as_unread_again(borrower):
+    """The header badge's written-out statement and the threads list agree on the third case
+    the test above does not build: a thread opened, then answered again by staff."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from accounts.inbox import threads_for_user, unread_counts
+
+    agent = UserFactory(is_staff=True)
+    thread = thread_start(user=borrower, topic="payments", body="Where is my refund?")
+    thread_answer_by_staff(thread=thread, staff=agent, body="On its way")
+    opened = timezone.now() - dt.timedelta(minutes=1)  # read before the second answer
+    SupportThread.objects.filter(pk=thread.pk).update(user_read_at=opened)
+    thread.messages.update(created_at=opened - dt.timedelta(minutes=1))
+    thread_answer_by_staff(thread=thread, staff=agent, body="Sent today")
+
+    counts = unread_counts(borrower)
+
+    assert counts["messages"] == threads_for_user(borrower).filter(unread=True).count() == 1
