@@ -2,8 +2,9 @@
 
 /bench/ceiling/… goes to a second Django handler whose middleware is only the session, auth and
 allauth middleware (the ceiling of a signed-in Django view on this stack); everything else
-goes to the product with its full middleware — /bench/floor/… too: the ceiling's view behind
-the product's middleware, the floor under every product page. Needs BENCH_CEILING=true. Run as
+goes to the product with its full middleware. /bench/floor/… goes to a third handler: the
+product's whole middleware in front of the ceiling's own URLconf and view (no product URL
+matching, no base.html): what the middleware alone costs. Needs BENCH_CEILING=true. Run as
 a factory:
     gunicorn 'bench.wsgi:bench_application()'
 """

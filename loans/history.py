@@ -59,14 +59,18 @@ def _ledger_payments(loan: Loan):
     )
 
 
-def _ledger_totals(loan: Loan, *, year: int) -> dict[str, Decimal]:
+def _ledger_totals(loan: Loan, *, year: int | None) -> dict[str, Decimal]:
     """The ledger's payment sums since the lender's record, in one statement: interest to
-    date and in `year`, and everything paid (the loan page shows both figures: one read)."""
+    date (and in `year`, when given), and everything paid (the loan page shows both figures:
+    one read)."""
+    in_year = {}
+    if year is not None:
+        in_year["this_year"] = Sum("interest", default=ZERO, filter=Q(effective_date__year=year))
     return _ledger_payments(loan).aggregate(
         to_date=Sum("interest", default=ZERO),
-        this_year=Sum("interest", default=ZERO, filter=Q(effective_date__year=year)),
         fees=Sum("fees", default=ZERO),
         principal=Sum("principal", default=ZERO),
+        **in_year,
     )
 
 
@@ -95,7 +99,7 @@ def interest_paid_figures(loan: Loan, *, year: int) -> InterestPaid:
 def paid_to_date(loan: Loan) -> Decimal:
     """Dollars paid toward the loan to date (before iSmartPay + on the ledger, net of returns,
     refunds and reversals; money refunded as unapplied is not counted)."""
-    return _paid_to_date(loan, _ledger_totals(loan, year=1))
+    return _paid_to_date(loan, _ledger_totals(loan, year=None))
 
 
 def paid_figures(loan: Loan, *, year: int) -> tuple[InterestPaid, Decimal]:

@@ -158,9 +158,9 @@ def dashboard_for_user(
 ) -> list[LoanSummary]:
     """Every loan the user may see, in one query, newest link first.
 
-    `autopay_loan_ids`: the user's loans with an active autopay plan (the dashboard shows "On"
-    for those); loans does not import payments, so the dashboard view sets it from what
-    payments.upcoming.on_the_way reads anyway.
+    `autopay_loan_ids`: the user's loans with an active autopay plan, for "On" (loans does not
+    import payments). The dashboard view passes none and sets `autopay_on` afterwards from the
+    plans payments.upcoming.on_the_way reads anyway.
     """
     loans = (
         Loan.objects.filter(links__user=user)

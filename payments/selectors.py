@@ -1,5 +1,7 @@
 """Reads for payment pages; every object read is access-checked (404 for anyone else)."""
 
+import datetime as dt
+
 from django.db.models import Q, QuerySet
 
 from ismartpay.core.errors import NotFound
@@ -12,6 +14,12 @@ def methods_for_user(user) -> QuerySet[PaymentMethod]:
     return PaymentMethod.objects.filter(owner=user, removed_at__isnull=True).order_by(
         "-is_default", "-created_at"
     )
+
+
+def usable_methods(methods, *, on: dt.date) -> list[PaymentMethod]:
+    """Of the saved `methods`, those that can take a payment on `on` (verified, not expired):
+    the pay form's and the autopay forms' choices."""
+    return [m for m in methods if m.can_debit(on=on)]
 
 
 def method_get_for_user(user, method_id) -> PaymentMethod:

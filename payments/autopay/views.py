@@ -15,7 +15,7 @@ from ismartpay.core.client_ip import client_ip
 from ismartpay.core.today import business_date
 from loans.selectors import loan_get_for_user
 
-from ..selectors import methods_for_user
+from ..selectors import methods_for_user, usable_methods
 from ..statuses import plan_status_tone
 from . import services
 from .forms import AutopayForm, terms_from_session, terms_to_session
@@ -40,7 +40,7 @@ def _today(loan):
 
 
 def _methods(user, today):
-    return [m for m in methods_for_user(user) if m.can_debit(on=today)]
+    return usable_methods(methods_for_user(user), on=today)
 
 
 def _client(request) -> tuple[str | None, str]:

@@ -30,7 +30,12 @@ from ..models import Payment
 from ..presenters import payment_timeline
 from ..preview import payment_preview
 from ..risk import borrower_hold_reasons
-from ..selectors import method_get_for_user, methods_for_user, payment_get_for_user
+from ..selectors import (
+    method_get_for_user,
+    methods_for_user,
+    payment_get_for_user,
+    usable_methods,
+)
 from ..services import new_idempotency_key, payment_cancel_scheduled, payment_submit
 from ..statuses import payment_has_receipt
 from ..timing import time_left_before_cutoff
@@ -38,10 +43,6 @@ from ..timing import time_left_before_cutoff
 S = Payment.Status
 DRAFTS = "payment_drafts"  # session: idempotency key -> the reviewed payment
 MAX_DRAFTS = 5
-
-
-def _usable_methods(user, today: dt.date):
-    return [m for m in methods_for_user(user) if m.can_debit(on=today)]
 
 
 def _amounts(loan, today: dt.date) -> dict[str, Decimal]:
@@ -69,7 +70,7 @@ def pay_start(request, loan_id):
     today = business_date(loan.lender, now)  # money: the lender's date, as the review
     amounts = _amounts(loan, today)
     saved = list(methods_for_user(request.user))  # read once: usable ones and those to verify
-    methods = [m for m in saved if m.can_debit(on=today)]
+    methods = usable_methods(saved, on=today)
     refusal = _principal_only_refusal(loan, amounts)
     form = PayForm(
         request.POST if request.method == "POST" else None,
@@ -251,7 +252,8 @@ def _retry_method(user, reason, declined_id: int) -> str | None:
     usable method, or none."""
     if reason.retry_same_method:
         return str(declined_id)
-    others = [m for m in _usable_methods(user, business_date()) if m.pk != declined_id]
+    usable = usable_methods(methods_for_user(user), on=business_date())
+    others = [m for m in usable if m.pk != declined_id]
     return str(others[0].pk) if others else None
 
 

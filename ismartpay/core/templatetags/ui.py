@@ -67,6 +67,8 @@ def badge(label, tone: str = "") -> str:
 @register.simple_tag
 def icon(name: str, **attrs) -> str:
     """An icon from the SVG sprite, decorative: {% icon "car" %} or {% icon "car" class="x" %}."""
+    if unknown := set(attrs) - {"class"}:
+        raise template.TemplateSyntaxError(f"icon takes only class=, not {sorted(unknown)}")
     extra = attrs.get("class")
     return format_html(
         '<svg class="icon{}" aria-hidden="true" focusable="false"><use href="{}#{}"></use></svg>',
