@@ -92,8 +92,15 @@ def installment_due_date(first_due_date: dt.date, due_day: int, number: int) -> 
     _check_first_due_date(first_due_date, due_day)
     if number < 1:
         raise ValueError("installment numbers start at 1")
-    # relativedelta(day=31) clamps to the month's last day, which is exactly the due-day rule.
-    return first_due_date + relativedelta(months=number - 1, day=due_day)
+    return _months_after(first_due_date, number - 1, due_day)
+
+
+@lru_cache(maxsize=65536)
+def _months_after(first_due_date: dt.date, months: int, due_day: int) -> dt.date:
+    """The due date `months` months after `first_due_date`. Memoized: relativedelta costs
+    ≈ 10 µs a date and the nightly run asks a few contracts' dates for every debit (≈ 15 each).
+    relativedelta(day=31) clamps to the month's last day, which is exactly the due-day rule."""
+    return first_due_date + relativedelta(months=months, day=due_day)
 
 
 def due_dates(first_due_date: dt.date, due_day: int, count: int) -> list[dt.date]:
@@ -121,7 +128,7 @@ def due_dates_through(first_due_date: dt.date, due_day: int, term_months: int, d
     if months < 0:
         return 0
     # The due date in `day`'s own month counts only once `day` has reached it.
-    if first_due_date + relativedelta(months=months, day=due_day) <= day:
+    if _months_after(first_due_date, months, due_day) <= day:
         months += 1
     return min(months, term_months)
 
