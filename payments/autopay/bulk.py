@@ -63,3 +63,45 @@ def _one_by_one(model, fields, rows, *, guard, match) -> list[int]:
         if query.update(**dict(zip(fields, new, strict=True))):
             done.append(pk)
     return done
+
+
+# Field types whose Python values psycopg takes as they are (Django's per-value preparation
+# returns them unchanged for these: str, Decimal, date, aware datetime, bool, int, None).
+_PLAIN = {
+    "BigAutoField", "BigIntegerField", "BooleanField", "CharField", "DateField", "DateTimeField",
+    "DecimalField", "EmailField", "ForeignKey", "IntegerField", "OneToOneField",
+    "PositiveIntegerField", "PositiveSmallIntegerField", "SmallIntegerField", "TextField",
+}  # fmt: skip
+
+
+def insert_rows(model: type[Model], objs: list[Model]) -> list[Model]:
+    """`bulk_create(objs)` in one `INSERT … SELECT * FROM unnest(arrays) RETURNING id`, as
+    Django writes it on PostgreSQL, without its per-value preparation (≈ 1 µs a value, 30
+    values a payment) for the plain field types; the objects get their primary keys. Other
+    databases, and models with database defaults, go through `bulk_create`."""
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if f is not meta.pk]
+    if not objs or connection.vendor != "postgresql" or any(f.has_db_default() for f in fields):
+        return model.objects.bulk_create(objs)
+    arrays = []
+    for obj in objs:
+        obj._prepare_related_fields_for_save(operation_name="bulk_create")
+    for field in fields:
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            values = [field.pre_save(obj, True) for obj in objs]  # sets the timestamp on obj
+        else:
+            values = [getattr(obj, field.attname) for obj in objs]
+        if field.get_internal_type() not in _PLAIN:
+            values = [field.get_db_prep_save(value, connection) for value in values]
+        arrays.append(values)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    unnest = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
+    sql = (
+        f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({columns}) "  # noqa: S608
+        f"SELECT * FROM unnest({unnest}) RETURNING {connection.ops.quote_name(meta.pk.column)}"
+    )
+    with connection.cursor() as cur:
+        cur.execute(sql, arrays)
+        for obj, (pk,) in zip(objs, cur.fetchall(), strict=True):
+            obj.pk, obj._state.adding, obj._state.db = pk, False, connection.alias
+    return objs
