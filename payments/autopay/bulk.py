@@ -1,12 +1,39 @@
 """One statement for many rows: `UPDATE … FROM unnest(arrays)` (PostgreSQL), each row's new
 values by primary key, guarded by conditions on the row as it is (a conditional UPDATE, as the
 one-row services write them), returning the ids it changed. SQLite (the embedded mode, small)
-runs one guarded UPDATE per row."""
+runs one guarded UPDATE per row. `insert_rows`: `bulk_create` in the same one statement.
+
+Both send their arrays in binary (`_array_cursor`): PostgreSQL parses a text array literal of
+numerics or timestamps at ≈ 4 µs an element, and psycopg quotes each element in Python; binary
+is ≈ 3× faster end to end, and a part of 100 charges sends ≈ 10,000 elements.
+"""
 
 from collections.abc import Mapping, Sequence
 
+import psycopg
 from django.db import connection
 from django.db.models import Model
+
+
+class _BinaryParams(psycopg.Cursor):
+    """A server-side binding cursor sending every `%s` parameter in binary (`%b`). Only for this
+    module's statements, whose SQL has no other `%`; never prepared (as Django's own)."""
+
+    def execute(self, query, params=None, **kwargs):
+        return super().execute(query.replace("%s", "%b"), params, prepare=False)
+
+
+def _array_cursor():
+    """`_BinaryParams` on Django's connection, wrapped as `connection.cursor()` wraps its own
+    (query logging, execute_wrappers: the statement-count tests see these statements)."""
+    connection.validate_thread_sharing()
+    connection.ensure_connection()
+    raw = _BinaryParams(connection.connection)
+    return (
+        connection.make_debug_cursor(raw)
+        if connection.queries_logged
+        else connection.make_cursor(raw)
+    )
 
 
 def update_rows(
@@ -48,7 +75,7 @@ def update_rows(
         f"FROM unnest({unnest}) AS v({', '.join(names)}) "
         f"WHERE {' AND '.join(where)} RETURNING t.id"
     )
-    with connection.cursor() as cur:
+    with _array_cursor() as cur:
         cur.execute(sql, [*arrays, *params])
         return [row[0] for row in cur.fetchall()]
 
@@ -100,7 +127,7 @@ def insert_rows(model: type[Model], objs: list[Model]) -> list[Model]:
         f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({columns}) "  # noqa: S608
         f"SELECT * FROM unnest({unnest}) RETURNING {connection.ops.quote_name(meta.pk.column)}"
     )
-    with connection.cursor() as cur:
+    with _array_cursor() as cur:
         cur.execute(sql, arrays)
         for obj, (pk,) in zip(objs, cur.fetchall(), strict=True):
             obj.pk, obj._state.adding, obj._state.db = pk, False, connection.alias
