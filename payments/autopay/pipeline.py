@@ -75,13 +75,15 @@ class Caller:
             try:
                 item = self.todo.get(timeout=self.idle_s or None)
             except queue.Empty:
-                item = None
-            with self.lock:
-                if item is None and not self.todo.empty():
-                    continue  # work arrived as the wait timed out
-                if item is None:
+                with self.lock:
+                    if not self.todo.empty():
+                        continue  # work arrived as the wait timed out
                     self.live -= 1
-                return item
+                    return None
+            if item is None:  # close()'s stop: one per live thread
+                with self.lock:
+                    self.live -= 1
+            return item
 
     def close(self) -> None:
         with self.lock:
