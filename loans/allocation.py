@@ -5,7 +5,7 @@ what-if answer is computed exactly the way real money is applied.
 """
 
 import datetime as dt
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from decimal import Decimal
 
 from ismartpay.core.money import is_cents, to_cents
@@ -17,14 +17,16 @@ class AllocationError(ValueError):
 
 
 def _normalise_cents(instance: object) -> None:
-    """Check every field is a non-negative whole-cent Decimal and store it with 2 decimals."""
-    for field in fields(instance):  # type: ignore[arg-type]
-        value = getattr(instance, field.name)
+    """Check every field is a non-negative whole-cent Decimal and store it with 2 decimals
+    (one `to_cents` per field: the rounded value is both the check and what is stored)."""
+    for name in instance.__dataclass_fields__:  # type: ignore[attr-defined]
+        value = getattr(instance, name)
         if not isinstance(value, Decimal):
-            raise TypeError(f"{field.name} must be a Decimal, not {type(value).__name__}")
-        if not value.is_finite() or value < 0 or not is_cents(value):
-            raise ValueError(f"{field.name} must be a non-negative amount in cents, not {value}")
-        object.__setattr__(instance, field.name, to_cents(value))  # same value, 2 decimals
+            raise TypeError(f"{name} must be a Decimal, not {type(value).__name__}")
+        cents = to_cents(value) if value.is_finite() and value >= 0 else None
+        if cents != value:
+            raise ValueError(f"{name} must be a non-negative amount in cents, not {value}")
+        object.__setattr__(instance, name, cents)  # same value, 2 decimals
 
 
 @dataclass(frozen=True)

@@ -79,6 +79,16 @@ def _clear_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _close_autopay_callers():
+    """The autopay run keeps its processor-call threads (and their database connections)
+    between chunks: each test ends with them closed, so none outlives its test's database."""
+    yield
+    from payments.autopay.pipeline import close_callers
+
+    close_callers()
+
+
 @pytest.fixture
 def otp_borrower(db):
     """A borrower with a confirmed authenticator app (see factories.totp_device_for)."""

@@ -43,6 +43,11 @@ def math_context() -> AbstractContextManager[Context]:
     return localcontext(MATH_CONTEXT)
 
 
+# `to_cents`'s own copy of MATH_CONTEXT, passed to `quantize` (no `localcontext` per call: the
+# hot path of the ledger maths; flags it raises land here, not in MATH_CONTEXT).
+_CENTS_CONTEXT = MATH_CONTEXT.copy()
+
+
 def _require_finite_decimal(value: object, what: str = "amount") -> Decimal:
     """Reject floats, bools and non-finite Decimals so money never silently goes imprecise."""
     if isinstance(value, bool) or not isinstance(value, Decimal | int):
@@ -55,15 +60,16 @@ def _require_finite_decimal(value: object, what: str = "amount") -> Decimal:
 
 def to_cents(value: Decimal) -> Decimal:
     """Round to cents with ROUND_HALF_UP: the project's one and only cent-rounding point."""
-    value = _require_finite_decimal(value, "value")
-    with math_context():
-        return value.quantize(CENT, rounding=ROUND_HALF_UP)
+    if type(value) is not Decimal or not value.is_finite():  # the checks, off the hot path
+        value = _require_finite_decimal(value, "value")
+    return value.quantize(CENT, rounding=ROUND_HALF_UP, context=_CENTS_CONTEXT)
 
 
 def is_cents(value: Decimal) -> bool:
     """Tell whether a finite Decimal is a whole number of cents (e.g. 1.5, 1.50 yes; 1.005 no)."""
-    value = _require_finite_decimal(value)
-    return value == to_cents(value)
+    if type(value) is not Decimal or not value.is_finite():
+        value = _require_finite_decimal(value)
+    return value == value.quantize(CENT, rounding=ROUND_HALF_UP, context=_CENTS_CONTEXT)
 
 
 def to_minor_units(amount: Decimal) -> int:

@@ -53,7 +53,7 @@ from ..risk import POLICY
 from ..services.gate import charge_refusal
 from ..services.submission import new_reference
 from . import schedule as sched
-from .bulk import update_rows
+from .bulk import insert_rows, update_rows
 from .outcomes import CLOSED_LOAN
 from .selectors import amount_and_payoff_for_period, plan_terms
 
@@ -262,12 +262,15 @@ def _payment(debit: AutopayDebit, *, on: dt.date, wall: dt.datetime) -> Payment:
 
 def _write(charges: list[Charge], debits: list[AutopayDebit], wall: dt.datetime) -> None:
     """The payments, their events and the debits' new state: one statement each."""
-    payments = Payment.objects.bulk_create([c.payment for c in charges])
-    PaymentEvent.objects.bulk_create(
-        PaymentEvent(
-            payment=p, from_status="", to_status=p.status, actor=p.payer, actor_label=ACTOR
-        )
-        for p in payments
+    payments = insert_rows(Payment, [c.payment for c in charges])
+    insert_rows(
+        PaymentEvent,
+        [
+            PaymentEvent(
+                payment=p, from_status="", to_status=p.status, actor=p.payer, actor_label=ACTOR
+            )
+            for p in payments
+        ],
     )
     rows = [(d.pk, *[getattr(d, f) for f in DEBIT_FIELDS[:-1]], wall) for d in debits]
     update_rows(AutopayDebit, DEBIT_FIELDS, rows)

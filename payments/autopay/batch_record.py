@@ -33,7 +33,7 @@ from ..models import AutopayDebit, AutopayPlan, Payment, PaymentEvent
 from ..notifications import payment_notices_queue
 from ..services.gate import OPEN_LOAN
 from .batch import ACTOR, Charge
-from .bulk import update_rows
+from .bulk import insert_rows, update_rows
 from .outcomes import MAX_ATTEMPTS, RETRY_BACKOFF
 
 D = AutopayDebit.Status
@@ -73,7 +73,7 @@ def record(charges: list[Charge], *, now: dt.datetime, actor: str = ACTOR) -> Re
         unknown = [c for c in answered if c.unknown]
         events = _post(posted, loans, wall, actor) + _decline(declined, wall, actor)
         events += _unknown(unknown, wall)
-        PaymentEvent.objects.bulk_create(events)
+        insert_rows(PaymentEvent, events)
         payment_notices_queue(
             [(c.payment, "received") for c in posted] + [(c.payment, "failed") for c in declined]
         )
@@ -120,7 +120,7 @@ def _post(charges: list[Charge], loans: dict[int, Loan], wall, actor) -> list[Pa
                 actor_label=f"payment:{payment.reference}",
             )
         )
-    LoanPosting.objects.bulk_create(postings)
+    insert_rows(LoanPosting, postings)
     touched = {p.loan_id for p in postings}
     fields = [f for f in LOAN_BALANCE_FIELDS if f != "updated_at"]
     update_rows(

@@ -1,12 +1,39 @@
 """One statement for many rows: `UPDATE … FROM unnest(arrays)` (PostgreSQL), each row's new
 values by primary key, guarded by conditions on the row as it is (a conditional UPDATE, as the
 one-row services write them), returning the ids it changed. SQLite (the embedded mode, small)
-runs one guarded UPDATE per row."""
+runs one guarded UPDATE per row. `insert_rows`: `bulk_create` in the same one statement.
+
+Both send their arrays in binary (`_array_cursor`): PostgreSQL parses a text array literal of
+numerics or timestamps at ≈ 4 µs an element, and psycopg quotes each element in Python; binary
+is ≈ 3× faster end to end, and a part of 100 charges sends ≈ 10,000 elements.
+"""
 
 from collections.abc import Mapping, Sequence
 
+import psycopg
 from django.db import connection
 from django.db.models import Model
+
+
+class _BinaryParams(psycopg.Cursor):
+    """A server-side binding cursor sending every `%s` parameter in binary (`%b`). Only for this
+    module's statements, whose SQL has no other `%`; never prepared (as Django's own)."""
+
+    def execute(self, query, params=None, **kwargs):
+        return super().execute(query.replace("%s", "%b"), params, prepare=False)
+
+
+def _array_cursor():
+    """`_BinaryParams` on Django's connection, wrapped as `connection.cursor()` wraps its own
+    (query logging, execute_wrappers: the statement-count tests see these statements)."""
+    connection.validate_thread_sharing()
+    connection.ensure_connection()
+    raw = _BinaryParams(connection.connection)
+    return (
+        connection.make_debug_cursor(raw)
+        if connection.queries_logged
+        else connection.make_cursor(raw)
+    )
 
 
 def update_rows(
@@ -48,7 +75,7 @@ def update_rows(
         f"FROM unnest({unnest}) AS v({', '.join(names)}) "
         f"WHERE {' AND '.join(where)} RETURNING t.id"
     )
-    with connection.cursor() as cur:
+    with _array_cursor() as cur:
         cur.execute(sql, [*arrays, *params])
         return [row[0] for row in cur.fetchall()]
 
@@ -63,3 +90,45 @@ def _one_by_one(model, fields, rows, *, guard, match) -> list[int]:
         if query.update(**dict(zip(fields, new, strict=True))):
             done.append(pk)
     return done
+
+
+# Field types whose Python values psycopg takes as they are (Django's per-value preparation
+# returns them unchanged for these: str, Decimal, date, aware datetime, bool, int, None).
+_PLAIN = {
+    "BigAutoField", "BigIntegerField", "BooleanField", "CharField", "DateField", "DateTimeField",
+    "DecimalField", "EmailField", "ForeignKey", "IntegerField", "OneToOneField",
+    "PositiveIntegerField", "PositiveSmallIntegerField", "SmallIntegerField", "TextField",
+}  # fmt: skip
+
+
+def insert_rows(model: type[Model], objs: list[Model]) -> list[Model]:
+    """`bulk_create(objs)` in one `INSERT … SELECT * FROM unnest(arrays) RETURNING id`, as
+    Django writes it on PostgreSQL, without its per-value preparation (≈ 1 µs a value, 30
+    values a payment) for the plain field types; the objects get their primary keys. Other
+    databases, and models with database defaults, go through `bulk_create`."""
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if f is not meta.pk]
+    if not objs or connection.vendor != "postgresql" or any(f.has_db_default() for f in fields):
+        return model.objects.bulk_create(objs)
+    arrays = []
+    for obj in objs:
+        obj._prepare_related_fields_for_save(operation_name="bulk_create")
+    for field in fields:
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            values = [field.pre_save(obj, True) for obj in objs]  # sets the timestamp on obj
+        else:
+            values = [getattr(obj, field.attname) for obj in objs]
+        if field.get_internal_type() not in _PLAIN:
+            values = [field.get_db_prep_save(value, connection) for value in values]
+        arrays.append(values)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    unnest = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
+    sql = (
+        f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({columns}) "  # noqa: S608
+        f"SELECT * FROM unnest({unnest}) RETURNING {connection.ops.quote_name(meta.pk.column)}"
+    )
+    with _array_cursor() as cur:
+        cur.execute(sql, arrays)
+        for obj, (pk,) in zip(objs, cur.fetchall(), strict=True):
+            obj.pk, obj._state.adding, obj._state.db = pk, False, connection.alias
+    return objs

@@ -14,6 +14,7 @@ CLAIMED under a dead claim (charged by whoever takes them over).
 
 import datetime as dt
 import logging
+import os
 import queue
 import threading
 from collections import Counter, deque
@@ -32,27 +33,34 @@ PART_SIZE = 100
 
 
 class Caller:
-    """`concurrency` threads running processor calls; each thread uses (and closes, once) its
-    own database connection (the sandbox processor writes its rows there)."""
+    """Up to `concurrency` threads running processor calls, started as work arrives; each
+    thread uses its own database connection (the sandbox processor writes its rows there) and
+    closes it when it exits: after `idle_s` seconds with nothing to do (0: only at `close`).
+    One process-wide Caller per concurrency (`shared_caller`) serves every chunk, so a run
+    opens its connections once, not once per chunk (≈ 9 ms each, 16 a chunk)."""
 
-    def __init__(self, concurrency: int):
+    def __init__(self, concurrency: int, *, idle_s: int = 0):
         self.todo: queue.SimpleQueue = queue.SimpleQueue()
-        self.threads = [
-            threading.Thread(target=self._work, name=f"autopay-{i}", daemon=True)
-            for i in range(concurrency)
-        ]
-        for thread in self.threads:
-            thread.start()
+        self.size, self.idle_s, self.live = concurrency, idle_s, 0
+        self.lock = threading.Lock()
+        self.threads: list[threading.Thread] = []
 
     def send(self, jobs: list[Callable[[], None]]) -> "Part":
         part = Part(len(jobs))
-        for job in jobs:
-            self.todo.put((job, part))
+        with self.lock:  # a thread leaving for idleness checks the queue under this lock
+            for job in jobs:
+                self.todo.put((job, part))
+            self.threads = [t for t in self.threads if t.is_alive()]
+            while jobs and self.live < self.size:
+                thread = threading.Thread(target=self._work, name="autopay-call", daemon=True)
+                self.live += 1
+                self.threads.append(thread)
+                thread.start()
         return part
 
     def _work(self) -> None:
         try:
-            while (item := self.todo.get()) is not None:
+            while (item := self._next()) is not None:
                 job, part = item
                 try:
                     job()  # never raises for one charge (batch._one, batch._many)
@@ -61,11 +69,53 @@ class Caller:
         finally:
             connection.close()  # this thread's connection, not the caller's
 
+    def _next(self):
+        """The next job; None to stop (closed, or idle for `idle_s` with the queue empty)."""
+        while True:
+            try:
+                item = self.todo.get(timeout=self.idle_s or None)
+            except queue.Empty:
+                with self.lock:
+                    if not self.todo.empty():
+                        continue  # work arrived as the wait timed out
+                    self.live -= 1
+                    return None
+            if item is None:  # close()'s stop: one per live thread
+                with self.lock:
+                    self.live -= 1
+            return item
+
     def close(self) -> None:
-        for _ in self.threads:
-            self.todo.put(None)
-        for thread in self.threads:
+        with self.lock:
+            threads, live = self.threads, self.live
+            for _ in range(live):
+                self.todo.put(None)
+        for thread in threads:
             thread.join()
+
+
+_CALLERS: dict[tuple[int, int], Caller] = {}
+_CALLERS_LOCK = threading.Lock()
+IDLE_SECONDS = 2  # seconds
+
+
+def shared_caller(concurrency: int) -> Caller:
+    """This process's Caller for `concurrency` (a forked child makes its own: threads do not
+    survive a fork)."""
+    key = (os.getpid(), concurrency)
+    with _CALLERS_LOCK:
+        if key not in _CALLERS:
+            _CALLERS[key] = Caller(concurrency, idle_s=IDLE_SECONDS)
+        return _CALLERS[key]
+
+
+def close_callers() -> None:
+    """Stop the shared callers' threads now (their connections closed): tests, shutdown."""
+    with _CALLERS_LOCK:
+        callers = list(_CALLERS.values())
+        _CALLERS.clear()
+    for caller in callers:
+        caller.close()
 
 
 class Part:
@@ -102,7 +152,7 @@ def charge_claimed(
             batch.call_processor(prepared.charges, concurrency=1)
             _record(prepared, on=on, now=now, out=outcomes)
         return outcomes + one_by_one(single)
-    caller, inflight = Caller(concurrency), deque()
+    caller, inflight = shared_caller(concurrency), deque()
     try:
         for ids in parts:
             prepared = _prepare(ids, token=token, on=on, now=now, single=single, out=outcomes)
@@ -113,7 +163,8 @@ def charge_claimed(
             inflight[0][1].all_done.wait()
             _record(inflight.popleft()[0], on=on, now=now, out=outcomes)
     finally:
-        caller.close()
+        for _, part in inflight:  # an error: the calls already sent end before it is raised
+            part.all_done.wait()
     return outcomes + one_by_one(single)
 
 
