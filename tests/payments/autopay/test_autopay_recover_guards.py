@@ -84,3 +84,30 @@ def test_a_card_removed_after_the_crash_is_not_charged_by_the_resend(
     type(plan.method).objects.filter(pk=plan.method_id).update(removed_at=dt.datetime.now(dt.UTC))
     _finish(finisher, at(RUN_DAY, 6, 1), settings)
     assert (_charged(payment), Payment.objects.get(pk=payment.pk).status) == (0, "cancelled")
+
+
+def test_two_sweeps_at_once_send_the_same_key_to_the_processor_once(
+    linked_loan, add_card, enroll, monkeypatch, settings
+):
+    """The payment sweep has claimed the payment and is in its processor call when the autopay
+    sweep takes the dead debit over. The set path's compare-and-set takes the payment's live
+    claim (it never asks that the claim be stale), finds no charge yet, and `payment_resend`
+    clears the live claim (`submitted_at = None`, unconditionally) and calls the processor
+    again under the same key while the first call is still open. The sandbox replays the key;
+    a processor that answers a concurrent duplicate key with an error (Stripe: 409) would have
+    the second call recorded as a failure while the first took the money."""
+    from payments.autopay import engine
+    from payments.gateways.sandbox import SandboxGateway
+
+    _crashed_before_the_processor(linked_loan, add_card, enroll, monkeypatch)
+    real_charge, calls = SandboxGateway.charge, []
+
+    def charge(self, request):
+        calls.append(request.idempotency_key)
+        if len(calls) == 1:  # the payment sweep's call is open: the autopay sweep runs now
+            engine.autopay_recover(now=at(RUN_DAY, 6, 2), on=RUN_DAY)
+        return real_charge(self, request)
+
+    monkeypatch.setattr(SandboxGateway, "charge", charge)
+    _finish("one_by_one", at(RUN_DAY, 6, 1), settings)
+    assert len(calls) == 1
