@@ -71,6 +71,7 @@ def _claim_the_call(payment_id: int, *, actor_label: str, now: dt.datetime) -> t
             effective=payment.effective_date,
             on=business_date(loan.lender, now),
             exclude_payment_id=payment.pk,
+            autopay_key=payment.idempotency_key if payment.source == Payment.Source.AUTOPAY else "",
         )
         if refusal is not None:
             payment_cancel_refused(
