@@ -331,9 +331,10 @@ def _submit_and_finish(
     if not fresh:
         payment = Payment.objects.filter(idempotency_key=debit.idempotency_key).first()
         if payment is not None and payment.status in (PS.SUBMITTING, PS.UNKNOWN):
-            if not payment_claim_for_recovery(payment.pk, seen=payment.submitted_at):
-                return "pending"  # the payment sweep holds it; it finishes this debit too
-            payment = payment_recover(payment_id=payment.pk)
+            wall = timezone.now()
+            if not payment_claim_for_recovery(payment.pk, seen=payment.submitted_at, wall=wall):
+                return "pending"  # a live claim holds it; its holder finishes this debit too
+            payment = payment_recover(payment_id=payment.pk, claim=wall)
     try:
         if payment is None:
             payment = payment_submit(
