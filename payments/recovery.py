@@ -10,7 +10,9 @@ In order:
    well before) — their process died, web or worker, or the processor gave no answer — are
    asked about at the processor by idempotency key (`payment_recover`), never re-sent under a
    new key. Each payment is taken with a conditional UPDATE on its claim (`submitted_at`), so
-   two sweeps never work the same payment.
+   two sweeps never work the same payment; an autopay payment's debit is held too (its dead
+   claim taken, `claims.autopay_hold_by_key`), so the autopay step never takes the debit over
+   while this sweep is in its processor call, and one a live claim holds is left to its holder.
 4. Fan-out runs whose debits are all done are marked FINISHED; refunds whose process died
    after claiming them are finished (services/refunds.py), suspense refunds too (same key);
    unsent notices are retried.
@@ -81,23 +83,30 @@ def stuck_payments(*, wall: dt.datetime):
 
 
 def payments_recover_stuck(*, now: dt.datetime, on: dt.date, wall: dt.datetime) -> Counter:
+    from .autopay import claims
     from .autopay.engine import autopay_finish_by_key
     from .services import payment_recover
 
     outcomes: Counter = Counter()
-    rows = stuck_payments(wall=wall).order_by("pk").values_list("pk", "submitted_at", "source")
-    for payment_id, seen, source in rows[:BATCH]:
-        if not payment_claim_for_recovery(payment_id, seen=seen, wall=wall):
+    rows = stuck_payments(wall=wall).order_by("pk")
+    rows = rows.values_list("pk", "submitted_at", "source", "idempotency_key")
+    for payment_id, seen, source, key in rows[:BATCH]:
+        autopay = source == Payment.Source.AUTOPAY
+        hold = claims.autopay_hold_by_key(key, lease=STUCK_AFTER) if autopay else ""
+        if hold is None or not payment_claim_for_recovery(payment_id, seen=seen, wall=wall):
+            claims.release(hold or "")
             outcomes["held_elsewhere"] += 1
             continue
         try:
-            payment = payment_recover(payment_id=payment_id)
-            if source == Payment.Source.AUTOPAY:
+            payment = payment_recover(payment_id=payment_id, claim=wall)
+            if autopay:
                 autopay_finish_by_key(payment, now=now, on=on)
         except Exception:
             logger.exception("recovering payment %s failed; the next sweep retries", payment_id)
             outcomes["error"] += 1
             continue
+        finally:
+            claims.release(hold or "")
         outcomes[f"payment_{payment.status}"] += 1
     return outcomes
 

@@ -16,6 +16,7 @@ ACCESS = "access"
 METHOD = "method"
 AMOUNT = "amount"
 PRINCIPAL_ONLY = "principal_only"
+AUTOPAY = "autopay"  # the autopay mandate lapsed: plan not active, or a flag pauses autopay
 
 
 @dataclass(frozen=True)

@@ -48,12 +48,13 @@ from ..gateways.base import (
     OutcomeUnknown,
     TemporaryGatewayError,
 )
-from ..models import AutopayAmountNotice, AutopayDebit, AutopayPlan, Payment, PaymentEvent
+from ..models import AutopayAmountNotice, AutopayDebit, Payment, PaymentEvent
 from ..risk import POLICY
 from ..services.gate import charge_refusal
 from ..services.submission import new_reference
 from . import schedule as sched
 from .bulk import insert_rows, update_rows
+from .guards import plan_stopped
 from .outcomes import CLOSED_LOAN
 from .selectors import amount_and_payoff_for_period, plan_terms
 
@@ -144,8 +145,8 @@ def _decide(debit: AutopayDebit, facts: Facts, *, on: dt.date, now: dt.datetime,
     state in memory (written by `_write`). The checks of `engine.autopay_charge_debit` and of
     `payment_submit`'s gate, in their order."""
     plan, loan = debit.plan, debit.plan.loan
-    if plan.status != AutopayPlan.Status.ACTIVE:
-        return _skip(debit, f"autopay is {plan.get_status_display().lower()}")
+    if stopped := plan_stopped(plan.status):  # the mandate (guards.py), as the gate's
+        return _skip(debit, stopped)
     if not first:
         return "single"  # a catch-up: its amount depends on the one before it being posted
     if loan.status in CLOSED_LOAN:

@@ -73,9 +73,33 @@ def renew(token: str, job_run_id: int | None = None) -> None:
         ).update(heartbeat_at=wall)
 
 
+def autopay_hold_by_key(key: str, *, lease: dt.timedelta) -> str | None:
+    """The payment sweep's hold on the SUBMITTING debit of the payment under `key` it recovers
+    (payments/recovery.py): the debit's claim, taken only when it is dead, with a compare-and-
+    set, under a new token leased for `lease` (the sweep's own claim's life, STUCK_AFTER), so
+    no autopay takeover sends the key again while the sweep is in its processor call. Returns
+    the token (`release` it after), "" when no SUBMITTING debit has the key (nothing to hold),
+    or None when a live claim holds the debit (its holder finishes the payment)."""
+    wall = timezone.now()
+    rows = AutopayDebit.objects.filter(idempotency_key=key, status=D.SUBMITTING)
+    row = rows.values_list("pk", "claimed_by", "lease_until").first() if key else None
+    if row is None:
+        return ""
+    pk, holder, until = row
+    if not leases.expired(holder, until, wall):
+        return None
+    token = leases.new_token()
+    won = rows.filter(pk=pk, claimed_by=holder, lease_until=until).update(
+        claimed_by=token, lease_until=wall + lease
+    )
+    return token if won else None
+
+
 def release(token: str) -> None:
     """The chunk is done: rows it never started go back to DUE; rows still SUBMITTING (no
     answer from the processor) are left to the recovery sweep at once."""
+    if not token:
+        return
     wall = timezone.now()
     AutopayDebit.objects.filter(claimed_by=token, status=D.CLAIMED).update(
         status=D.DUE, claimed_by="", lease_until=None

@@ -41,6 +41,7 @@ from ..services import payment_recover, payment_submit
 from ..services.payoff import loan_paid_off_end_autopay
 from . import batch, claims, leases, pipeline, recover
 from . import schedule as sched
+from .guards import plan_stopped
 from .outcomes import (  # noqa: F401 — autopay_finish_by_key: the payment sweep's entry
     CLOSED_LOAN,
     MAX_ATTEMPTS,
@@ -267,8 +268,8 @@ def autopay_charge_debit(
         if debit.status != D.CLAIMED or (token and debit.claimed_by != token):
             return "not_claimed"
         plan, loan = debit.plan, debit.plan.loan
-        if plan.status != P.ACTIVE:
-            return _close(debit, D.SKIPPED, f"autopay is {plan.get_status_display().lower()}")
+        if stopped := plan_stopped(plan.status):  # the mandate (guards.py), as the gate's
+            return _close(debit, D.SKIPPED, stopped)
         if loan.status in CLOSED_LOAN:
             closed = _close(debit, D.SKIPPED, f"loan is {loan.get_status_display().lower()}")
         elif paused := flags.autopay_paused(flags_by_loan([loan.pk]).get(loan.pk, ()), on):
@@ -330,9 +331,10 @@ def _submit_and_finish(
     if not fresh:
         payment = Payment.objects.filter(idempotency_key=debit.idempotency_key).first()
         if payment is not None and payment.status in (PS.SUBMITTING, PS.UNKNOWN):
-            if not payment_claim_for_recovery(payment.pk, seen=payment.submitted_at):
-                return "pending"  # the payment sweep holds it; it finishes this debit too
-            payment = payment_recover(payment_id=payment.pk)
+            wall = timezone.now()
+            if not payment_claim_for_recovery(payment.pk, seen=payment.submitted_at, wall=wall):
+                return "pending"  # a live claim holds it; its holder finishes this debit too
+            payment = payment_recover(payment_id=payment.pk, claim=wall)
     try:
         if payment is None:
             payment = payment_submit(

@@ -11,6 +11,12 @@ time on the business day before its run date (the rule: payments.timing.change_d
 that the nightly run may already have it, so the change is refused with the reason. That window
 is shorter than Regulation E's 3 business days, so a cancel made 3 business days before a debit
 always stops it.
+
+The standing mandate (`mandate_stopped`): an autopay debit is charged only while its plan is
+ACTIVE and no account flag pauses autopay on the day (loans/flags.py `autopay_paused`). A fresh
+debit is skipped for it (engine.autopay_charge_debit, batch._decide); a debit sent again by
+recovery is refused by the charge gate for it (services/gate.py `autopay_refusal`) and then
+skipped with the same reason (outcomes._finish_cancelled).
 """
 
 import datetime as dt
@@ -63,3 +69,17 @@ def check_change_window(plan: AutopayPlan, now: dt.datetime, what: str) -> None:
             f"to {what}: changes close at {deadline:%-I:%M %p} on {deadline:%A, %b %-d}. "
             "That payment will still be made; you can make this change after it."
         )
+
+
+def plan_stopped(status: str) -> str:
+    """Why a plan in `status` takes no debit ("" while it is ACTIVE): the debit's skip reason."""
+    if status == AutopayPlan.Status.ACTIVE:
+        return ""
+    return f"autopay is {AutopayPlan.Status(status).label.lower()}"
+
+
+def mandate_stopped(*, plan_status: str, paused: str) -> str:
+    """Why a debit of a plan in `plan_status` may not be charged ("" when it may): the plan is
+    no longer ACTIVE, or `paused` (loans.flags.autopay_paused on the day: bankruptcy,
+    deceased). Pure: the callers read the facts (one by one, or prefetched for a chunk)."""
+    return plan_stopped(plan_status) or paused

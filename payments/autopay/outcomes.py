@@ -159,11 +159,10 @@ def autopay_finish_by_key(payment: Payment, *, now: dt.datetime, on: dt.date) ->
 
 def _finish_cancelled(debit_id: int, payment: Payment, *, on: dt.date) -> str:
     """The charge gate cancelled the payment right before the processor call (the loan is paid
-    off, the method is gone, the amount no longer fits): a refusal, never "pending". A loan
-    that is paid off (or closed) skips the debit and ends the plan; otherwise the debit fails
-    with the gate's reason, the borrower is told, and an unusable method suspends the plan."""
-    from loans.selectors import loan_position
-
+    off, the method is gone, the amount no longer fits, the mandate lapsed): a refusal, never
+    "pending". What skips a fresh debit skips this one, with the same reason (`_skipped`); a
+    loan paid off (or closed) also ends the plan. Otherwise the debit fails with the gate's
+    reason, the borrower is told, and an unusable method suspends the plan."""
     reason = payment.status_reason or "The payment was cancelled before it was sent."
     with transaction.atomic():
         debit = (
@@ -174,13 +173,14 @@ def _finish_cancelled(debit_id: int, payment: Payment, *, on: dt.date) -> str:
         if debit.status != D.SUBMITTING or debit.idempotency_key != payment.idempotency_key:
             return "done"
         loan = debit.plan.loan
-        paid_off = loan.status in CLOSED_LOAN or loan_position(loan, on).payoff == 0
+        skipped, paid_off = _skipped(debit, on=on)
         debit.payment = payment
-        debit.status = D.SKIPPED if paid_off else D.FAILED
-        debit.reason = reason[:200]
+        debit.status = D.SKIPPED if skipped or paid_off else D.FAILED
+        debit.reason = (skipped or reason)[:200]
         debit.save(update_fields=["payment", "status", "reason", "updated_at"])
     if paid_off:
         loan_paid_off_end_autopay(loan_id=loan.pk, on=on)
+    if skipped or paid_off:
         return "skipped"
     _email_failure(debit, None, False, message=reason)
     if not debit.plan.method.is_usable:
@@ -188,6 +188,27 @@ def _finish_cancelled(debit_id: int, payment: Payment, *, on: dt.date) -> str:
 
         autopay_suspend(plan_id=debit.plan_id, reason=reason)
     return "failed"
+
+
+def _skipped(debit: AutopayDebit, *, on: dt.date) -> tuple[str, bool]:
+    """Whether a fresh debit would be skipped now, in engine.autopay_charge_debit's order: the
+    plan no longer ACTIVE (its reason); the loan paid off or closed (True: the plan ends, the
+    gate's reason stands); an account flag pausing autopay on its run date or on `on` (its
+    reason; the days the gate checks)."""
+    from loans import flags
+    from loans.collections import flags_by_loan
+    from loans.selectors import loan_position
+
+    from .guards import plan_stopped
+
+    plan, loan = debit.plan, debit.plan.loan
+    if stopped := plan_stopped(plan.status):
+        return stopped, False
+    if loan.status in CLOSED_LOAN or loan_position(loan, on).payoff == 0:
+        return "", True
+    periods = flags_by_loan([loan.pk]).get(loan.pk, ())
+    days = (debit.run_date, on)
+    return next(filter(None, (flags.autopay_paused(periods, day) for day in days)), ""), False
 
 
 # --- ACH returns (target 9) ---------------------------------------------------------------------

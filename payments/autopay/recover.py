@@ -27,6 +27,7 @@ from collections import Counter
 from functools import partial
 
 from django.conf import settings
+from django.utils import timezone
 
 from ismartpay.core.pacing import Pace
 
@@ -98,8 +99,13 @@ def recover_stuck(
 
 def _claimed(charges: list[batch.Charge], out: Counter) -> list[batch.Charge]:
     """The charges whose payment this sweep claimed for recovery (step 2)."""
-    won = payments_claim_for_recovery({c.payment.pk: c.payment.submitted_at for c in charges})
-    out["pending"] += len(charges) - len(won)  # the payment sweep holds it; it finishes both
+    wall = timezone.now()
+    seen = {c.payment.pk: c.payment.submitted_at for c in charges}
+    won = payments_claim_for_recovery(seen, wall=wall)
+    out["pending"] += len(charges) - len(won)  # a live claim holds it; its holder finishes it
+    for charge in charges:
+        if charge.payment.pk in won:
+            charge.payment.submitted_at = wall  # the claim `_resend` holds
     return [c for c in charges if c.payment.pk in won]
 
 
@@ -149,7 +155,7 @@ def _resend(charge: batch.Charge, *, on: dt.date, now: dt.datetime) -> str:
     """Step 5, one payment: `payment_resend` (the charge gate, then the same key), recorded on
     its debit. Returns the debit's outcome."""
     try:
-        payment = payment_resend(payment_id=charge.payment.pk)
+        payment = payment_resend(payment_id=charge.payment.pk, held=charge.payment.submitted_at)
         return autopay_finish(charge.debit.pk, payment, now=now, on=on)
     except Exception:
         logger.exception("resending autopay payment %s failed; the sweep retries", charge.payment)

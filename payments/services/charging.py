@@ -34,33 +34,42 @@ from .refusals import payment_cancel_refused
 logger = logging.getLogger("ismartpay.payments")
 S = Payment.Status
 RECOVERY = "system:recovery"  # the actor label of what the recovery sweep records
+SEEN = object()  # payment_recover(claim=…) not given: the claim as it is when first read
 
 
 def payment_charge(
-    *, payment_id: int, actor_label: str = "system", now: dt.datetime | None = None
+    *,
+    payment_id: int,
+    actor_label: str = "system",
+    now: dt.datetime | None = None,
+    held: dt.datetime | None = None,
 ) -> Payment:
     """Send a SUBMITTING (or due SCHEDULED) payment to the processor under its stored
     idempotency key and record the outcome. The charge gate runs first, under the loan's lock,
     in the transaction that claims the call: a payment the loan can no longer take, from a
     method no longer usable, or by a payer who lost access, ends CANCELLED with the reason and
-    the processor is never called. Safe to call again: a settled outcome is never charged twice."""
+    the processor is never called. Safe to call again: a settled outcome is never charged twice.
+    `held`: the claim (`submitted_at`) the caller holds (a recovery's resend), None for none."""
     now = now or timezone.now()
-    payment, claimed = _claim_the_call(payment_id, actor_label=actor_label, now=now)
+    payment, claimed = _claim_the_call(payment_id, actor_label=actor_label, now=now, held=held)
     if not claimed:
         return payment
     return _send(payment, actor_label=actor_label)
 
 
-def _claim_the_call(payment_id: int, *, actor_label: str, now: dt.datetime) -> tuple[Payment, bool]:
-    """One transaction: the gate, then the claim on the call (`submitted_at`). Returns the
-    payment and whether this caller is to call the processor."""
+def _claim_the_call(
+    payment_id: int, *, actor_label: str, now: dt.datetime, held: dt.datetime | None
+) -> tuple[Payment, bool]:
+    """One transaction: the gate, then the claim on the call (`submitted_at`), a compare-and-set
+    from `held` (None: unclaimed) to `now` under the row lock. Returns the payment and whether
+    this caller is to call the processor."""
     with transaction.atomic():
         loan, payment = payment_for_update(payment_id)
         if payment.status == S.SCHEDULED:
             transition(payment, S.SUBMITTING, actor_label=actor_label)
-        if payment.status != S.SUBMITTING or payment.submitted_at is not None:
-            # Resolved, or another request or worker has claimed the processor call; a claim
-            # left by a crash is the recovery sweep's to resolve (payment_recover).
+        if payment.status != S.SUBMITTING or payment.submitted_at != held:
+            # Resolved, or another request, worker or sweep has claimed the processor call; a
+            # claim left by a crash is the recovery sweep's to resolve (payment_recover).
             return payment, False
         refusal = charge_refusal(
             loan=loan,
@@ -71,6 +80,7 @@ def _claim_the_call(payment_id: int, *, actor_label: str, now: dt.datetime) -> t
             effective=payment.effective_date,
             on=business_date(loan.lender, now),
             exclude_payment_id=payment.pk,
+            autopay_key=payment.idempotency_key if payment.source == Payment.Source.AUTOPAY else "",
         )
         if refusal is not None:
             payment_cancel_refused(
@@ -216,27 +226,34 @@ def _record_unknown(payment_id: int, *, reason: str) -> Payment:
     return payment
 
 
-def payment_recover(*, payment_id: int) -> Payment:
+def payment_recover(*, payment_id: int, claim=SEEN) -> Payment:
     """Recovery sweep, for a payment stuck in SUBMITTING (its worker died) or UNKNOWN (no
     answer). Ask the processor by idempotency key: found, record that outcome; not found, the
-    processor never took it, so send it again under the same key (`payment_resend`)."""
+    processor never took it, so send it again under the same key (`payment_resend`).
+    `claim`: the recovery claim the caller took (payments/recovery.py); not given, the claim
+    as read here (a direct call)."""
     payment = Payment.objects.get(pk=payment_id)
     if payment.status not in Payment.IN_FLIGHT_STATUSES:
         return payment
+    held = payment.submitted_at if claim is SEEN else claim
     result = get_gateway().fetch_charge(payment.idempotency_key)
     if result is not None:
         return payment_record_result(payment_id=payment_id, result=result, actor_label=RECOVERY)
-    return payment_resend(payment_id=payment_id)
+    return payment_resend(payment_id=payment_id, held=held)
 
 
-def payment_resend(*, payment_id: int) -> Payment:
-    """The processor has no record of the payment's key: it never took it. Release the dead
-    claim (an UNKNOWN payment goes back to SUBMITTING) and charge it again under the same key
-    (never a new one), through the charge gate (`payment_charge`)."""
+def payment_resend(*, payment_id: int, held=SEEN) -> Payment:
+    """The processor has no record of the payment's key: it never took it. Renew the recovery
+    claim this caller holds (`held`, a compare-and-set under the row lock: if another sweep
+    took the claim since, it is left to it and nothing is sent), put an UNKNOWN payment back
+    to SUBMITTING, and charge it again under the same key (never a new one), through the
+    charge gate (`payment_charge`, which renews the claim again the same way)."""
     with transaction.atomic():
         payment = payment_row_for_update(payment_id)
         if payment.status not in Payment.IN_FLIGHT_STATUSES:
             return payment
+        if payment.submitted_at != (payment.submitted_at if held is SEEN else held):
+            return payment  # another sweep holds it now: it finishes the payment
         if payment.status == S.UNKNOWN:
             transition(
                 payment,
@@ -244,6 +261,6 @@ def payment_resend(*, payment_id: int) -> Payment:
                 actor_label=RECOVERY,
                 detail={"retry": "processor has no record of this key"},
             )
-        payment.submitted_at = None  # release the dead claim
+        payment.submitted_at = held = timezone.now()  # renewed: ours for STUCK_AFTER more
         payment.save(update_fields=["submitted_at", "updated_at"])
-    return payment_charge(payment_id=payment_id, actor_label=RECOVERY)
+    return payment_charge(payment_id=payment_id, actor_label=RECOVERY, held=held)

@@ -3,7 +3,9 @@
 Every path that sends money to the processor — pay now, a scheduled payment on its day, a held
 payment after approval, autopay, re-presentment, recovery — calls `charge_refusal` with the
 loan's row locked, right before the processor call, and claims the call in the same
-transaction. The checks, in order: the loan is open; the payer may still pay it; the method is
+transaction. The checks, in order: the loan is open; an autopay charge's mandate still holds
+(its plan ACTIVE, no account flag pausing autopay: `autopay_refusal`); the payer may still pay
+it; the method is
 still on file, usable and the payer's; principal-only only while the loan is up to date; the
 amount fits what the loan can take on the effective date minus the money already on its way
 to it (payments submitting or whose outcome is unknown). Creating a payment runs the same
@@ -16,14 +18,16 @@ from decimal import Decimal
 from django.db.models import Sum
 
 from ismartpay.core.money import ZERO
-from loans import delinquency, permissions
+from loans import delinquency, flags, permissions
 from loans.allocation import payoff_amount
+from loans.collections import flags_by_loan
 from loans.models import Loan
 from loans.selectors import contract_schedule, loan_balances_on, loan_position
 
 from .. import rules
+from ..autopay.guards import mandate_stopped
 from ..errors import AmountNotAllowed, MethodNotUsable, NotAllowed
-from ..models import Payment, PaymentMethod
+from ..models import AutopayDebit, Payment, PaymentMethod
 
 S = Payment.Status
 IN_FLIGHT = Payment.IN_FLIGHT_STATUSES
@@ -52,14 +56,19 @@ def charge_refusal(
     exclude_payment_id: int | None = None,
     payer_role: str | object | None = ASK,
     in_flight: Decimal | None = None,
+    autopay_key: str = "",
 ) -> rules.Refusal | None:
     """Why this payment may not take money now, or None. Call with `loan` locked
     (loans.lock_objects.loan_for_update): the answer holds until that transaction ends.
     A caller that read them under the same locks for many loans at once (the autopay batch)
-    passes the payer's role on the loan and the money in flight to it; else they are read."""
+    passes the payer's role on the loan and the money in flight to it; else they are read.
+    `autopay_key`: an autopay payment's key, whose mandate is checked (`autopay_refusal`; the
+    batch checks it from the chunk's facts, with the same rule, before the key exists)."""
     if loan.status not in OPEN_LOAN:
         state = loan.get_status_display().lower()
         return rules.Refusal(rules.LOAN_CLOSED, f"This loan is {state}, so nothing was charged.")
+    if autopay_key and (refusal := autopay_refusal(loan, key=autopay_key, days=(effective, on))):
+        return refusal
     payer_id = payer.pk if payer is not None else None
     if payer_role is ASK and payer_id is not None:
         payer_role = permissions.loan_role(user_id=payer_id, loan_id=loan.pk)
@@ -84,6 +93,26 @@ def charge_refusal(
             else in_flight
         ),
         principal_only=principal_only,
+    )
+
+
+def autopay_refusal(loan: Loan, *, key: str, days: tuple[dt.date, ...]) -> rules.Refusal | None:
+    """An autopay charge under `key` is taken only while its debit's standing mandate holds, the
+    rule a fresh debit is skipped by (autopay/guards.py `mandate_stopped`): its plan is still
+    ACTIVE and no account flag pauses autopay on any of `days` (the payment's effective date,
+    which is its run's business date, and today's). A resend after a crash runs it again (a
+    plan suspended or a bankruptcy filed since). No debit under the key: no mandate, refused."""
+    plan_status = (
+        AutopayDebit.objects.filter(plan__loan_id=loan.pk, idempotency_key=key)
+        .values_list("plan__status", flat=True)
+        .first()
+    )
+    periods = flags_by_loan([loan.pk]).get(loan.pk, ())
+    paused = next(filter(None, (flags.autopay_paused(periods, day) for day in days)), "")
+    if plan_status is not None and not mandate_stopped(plan_status=plan_status, paused=paused):
+        return None
+    return rules.Refusal(
+        rules.AUTOPAY, "Automatic payments are stopped on this loan, so nothing was charged."
     )
 
 
