@@ -25,7 +25,21 @@ from payments.models import Payment
 
 
 # 30 s: within the hold (what held: the autopay sweep leaves it); 90 s: past it (the finding)
-@pytest.mark.parametrize("seconds", [30, 90])
+@pytest.mark.parametrize(
+    "seconds",
+    [
+        30,
+        pytest.param(
+            90,
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="open finding (issue 15 stop note, attacker re-review B): a processor call "
+                "outliving STUCK_AFTER meets a takeover; a capture answered for a cancelled "
+                "payment is dropped, not refunded",
+            ),
+        ),
+    ],
+)
 def test_a_resend_outliving_the_sweeps_hold_never_ends_cancelled_with_the_money_taken(
     seconds, linked_loan, add_card, enroll, monkeypatch, settings
 ):

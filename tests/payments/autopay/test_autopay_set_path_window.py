@@ -48,6 +48,11 @@ def _stop_the_others_at_the_first_call(monkeypatch, plan_ids: list[int], how: st
     monkeypatch.setattr(SandboxGateway, "charge", charge)
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="open finding (issue 15 stop note, attacker re-review A): the set path checks the "
+    "mandate when a part is prepared, not right before each processor call",
+)
 @pytest.mark.parametrize("how", ["bankruptcy", "suspended"])
 def test_a_mandate_stopped_while_the_parts_first_charge_is_at_the_processor_stops_the_rest(
     how, db, monkeypatch
