@@ -54,7 +54,7 @@ from ..services.gate import charge_refusal
 from ..services.submission import new_reference
 from . import schedule as sched
 from .bulk import insert_rows, update_rows
-from .guards import plan_stopped
+from .guards import mandates_stopped_now, plan_stopped
 from .outcomes import CLOSED_LOAN
 from .selectors import amount_and_payoff_for_period, plan_terms
 
@@ -307,7 +307,21 @@ def _request(payment: Payment) -> ChargeRequest:
     )
 
 
+def _still_mandated(charges: list[Charge]) -> list[Charge]:
+    """The charges still mandated now, right before the call; the others are not sent: their
+    payments stay claimed for the sweep, whose resend the charge gate refuses (cancelled, the
+    debit skipped with this reason: gate.autopay_refusal)."""
+    stopped = mandates_stopped_now([(c.debit.plan_id, c.debit.run_date) for c in charges])
+    for charge in charges:
+        if why := stopped.get(charge.debit.plan_id):
+            logger.warning("autopay payment %s not sent: %s", charge.payment.reference, why)
+            charge.error = True
+    return [c for c in charges if not c.error]
+
+
 def _one(gateway, charge: Charge, pace: Pace) -> None:
+    if not _still_mandated([charge]):
+        return
     request = _request(charge.payment)
     pace.wait()
     try:
@@ -317,6 +331,9 @@ def _one(gateway, charge: Charge, pace: Pace) -> None:
 
 
 def _many(gateway, charges: list[Charge], pace: Pace) -> None:
+    charges = _still_mandated(charges)
+    if not charges:
+        return
     requests = [_request(c.payment) for c in charges]
     pace.wait(len(requests))
     try:

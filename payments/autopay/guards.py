@@ -83,3 +83,29 @@ def mandate_stopped(*, plan_status: str, paused: str) -> str:
     no longer ACTIVE, or `paused` (loans.flags.autopay_paused on the day: bankruptcy,
     deceased). Pure: the callers read the facts (one by one, or prefetched for a chunk)."""
     return plan_stopped(plan_status) or paused
+
+
+def mandates_stopped_now(debits: list[tuple[int, dt.date]]) -> dict[int, str]:
+    """{plan id: why} for the debits (plan id, run date) whose mandate stopped since they were
+    prepared: read again right before the processor is called, in one statement per call (the
+    set path prepares a part, commits, then calls: a flag or a suspension in between must stop
+    the charge, as the one-debit path's gate would)."""
+    from loans import flags
+
+    rows = AutopayPlan.objects.filter(pk__in={plan_id for plan_id, _ in debits}).values_list(
+        "pk", "status", "loan__flags__kind", "loan__flags__start_date", "loan__flags__end_date"
+    )
+    statuses, periods = {}, {}
+    for plan_id, status, kind, start, end in rows:  # one row per flag (or one without)
+        statuses[plan_id] = status
+        if kind is not None:
+            periods.setdefault(plan_id, []).append(flags.FlagPeriod(kind, start, end))
+    stopped = {}
+    for plan_id, on in debits:
+        if plan_id not in statuses:
+            stopped[plan_id] = "autopay plan not found"
+            continue
+        paused = flags.autopay_paused(periods.get(plan_id, ()), on)
+        if why := mandate_stopped(plan_status=statuses[plan_id], paused=paused):
+            stopped[plan_id] = why
+    return stopped

@@ -121,22 +121,50 @@ def payment_record_result(*, payment_id: int, result: ChargeResult, actor_label:
     until it settles). Money the loan cannot take any more (paid down since the gate let the
     charge through, or a payoff quote paid above the payoff on its date) is never left as
     posted: what fits is posted, the rest is recorded as unapplied in the same transaction and
-    refunded through the processor under its own key right after (refunds.py). Idempotent: an
+    refunded through the processor under its own key right after (refunds.py). A capture for a
+    payment cancelled meanwhile is refunded whole (`_record_late_capture`). Idempotent: an
     already-resolved payment is returned unchanged."""
     with transaction.atomic():
         loan, payment = payment_for_update(payment_id)
-        if payment.status not in Payment.IN_FLIGHT_STATUSES:
+        if payment.status == S.CANCELLED and result.status != ChargeStatus.FAILED:
+            _record_late_capture(payment, result, actor_label=actor_label)
+        elif payment.status not in Payment.IN_FLIGHT_STATUSES:
             return payment
-        payment.processor_ref = result.processor_ref
-        if result.status == ChargeStatus.FAILED:
-            _record_decline(payment, result.decline_code, actor_label=actor_label)
-            return payment
-        _record_capture(loan, payment, result, actor_label=actor_label)
+        else:
+            _record_answer(loan, payment, result, actor_label=actor_label)
     if payment.unapplied_amount:
         from .refunds import payment_refund_unapplied
 
         return payment_refund_unapplied(payment_id=payment.pk)
     return payment
+
+
+def _record_answer(loan, payment: Payment, result: ChargeResult, *, actor_label: str) -> None:
+    payment.processor_ref = result.processor_ref
+    if result.status == ChargeStatus.FAILED:
+        _record_decline(payment, result.decline_code, actor_label=actor_label)
+        return
+    _record_capture(loan, payment, result, actor_label=actor_label)
+
+
+def _record_late_capture(payment: Payment, result: ChargeResult, *, actor_label: str) -> None:
+    """The processor took the money of a payment that was cancelled meanwhile (its call outlived
+    its claim and another path refused it): nothing was posted, so all of it is given back
+    under `refund:unapplied:<key>` (the refund sweep finishes it if this process dies)."""
+    logger.error(
+        "payment %s was captured after it was cancelled (%s): refunding it",
+        payment.reference,
+        result.processor_ref,
+    )
+    payment.processor_ref = result.processor_ref
+    payment.unapplied_amount = payment.amount
+    transition(
+        payment,
+        S.REFUNDING,
+        actor_label=actor_label,
+        fields=("processor_ref", "unapplied_amount"),
+        detail={"late_capture": result.processor_ref},
+    )
 
 
 def _record_decline(payment: Payment, decline_code: str, *, actor_label: str) -> None:

@@ -1,4 +1,5 @@
-"""Review (attacker, second pass on F1): the set path checks the autopay mandate (plan
+"""Review (attacker, second pass on F1), now fixed: the mandate is read again right before each
+processor call (batch._still_mandated). The finding: the set path checked the autopay mandate (plan
 ACTIVE, no bankruptcy/deceased flag) for a whole part (100 debits; with concurrency > 1, every
 part of the chunk, since pipeline.charge_claimed prepares them all before waiting) in
 `batch.prepare`, commits, and only then calls the processor for each one. The one-debit path
@@ -48,11 +49,6 @@ def _stop_the_others_at_the_first_call(monkeypatch, plan_ids: list[int], how: st
     monkeypatch.setattr(SandboxGateway, "charge", charge)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open finding (issue 15 stop note, attacker re-review A): the set path checks the "
-    "mandate when a part is prepared, not right before each processor call",
-)
 @pytest.mark.parametrize("how", ["bankruptcy", "suspended"])
 def test_a_mandate_stopped_while_the_parts_first_charge_is_at_the_processor_stops_the_rest(
     how, db, monkeypatch
@@ -64,6 +60,38 @@ def test_a_mandate_stopped_while_the_parts_first_charge_is_at_the_processor_stop
     engine.autopay_charge_chunk(ids, on=BULK_RUN_DATE, now=NOW, concurrency=1)
     # One by one: debit 1 charged, debits 2 and 3 skipped (their mandate is checked after the
     # flag/suspension committed). The set path sends all 3: 2 charges after the stop.
+    assert SandboxCharge.objects.count() == 1
+
+
+@pytest.mark.parametrize("how", ["bankruptcy", "suspended"])
+def test_the_charges_held_back_at_the_call_end_skipped_and_cancelled_after_the_sweep(
+    how, db, monkeypatch, settings
+):
+    """The two held back right before their calls stay claimed; the next minute's sweep asks
+    the processor (no record), and the charge gate refuses the resend: payments cancelled,
+    debits skipped with the reason a fresh debit gets, still one charge in all."""
+    from payments.models import AutopayDebit, Payment
+
+    plan_ids = bulk_due_plans(3, prefix="W")
+    _stop_the_others_at_the_first_call(monkeypatch, plan_ids, how)
+    engine.autopay_schedule_due(on=BULK_RUN_DATE)
+    ids = engine.due_debit_ids(on=BULK_RUN_DATE, now=NOW)
+    engine.autopay_charge_chunk(ids, on=BULK_RUN_DATE, now=NOW, concurrency=1)
+    later = NOW + dt.timedelta(minutes=2)
+    settings.AUTOPAY_CHARGE_CONCURRENCY = 1  # the sweep in this test's transaction
+    engine.autopay_recover(now=later, on=BULK_RUN_DATE, wall=later)
+    reason = (
+        "account flag: bankruptcy"
+        if how == "bankruptcy"
+        else "autopay is suspended until you authorize it again"
+    )
+    debits = sorted(AutopayDebit.objects.values_list("status", "reason"))
+    assert debits == [("charged", ""), ("skipped", reason), ("skipped", reason)]
+    assert sorted(Payment.objects.values_list("status", flat=True)) == [
+        "cancelled",
+        "cancelled",
+        "posted",
+    ]
     assert SandboxCharge.objects.count() == 1
 
 
