@@ -11,7 +11,9 @@ fixed number of statements per chunk.
    processor call. A refused debit fails here, as `payment_submit` refusing it would.
 2. `call_processor`: each payment under its key, `concurrency` at a time (threads: the
    processor's latency, not our CPU, is what they hide), at most
-   settings.AUTOPAY_PROCESSOR_RATE_PER_SECOND calls a second per process when set.
+   settings.AUTOPAY_PROCESSOR_RATE_PER_SECOND calls a second per process when set. Right
+   before each call the mandate is read again (plan ACTIVE, no autopay-pausing flag: one
+   statement a call); a charge whose mandate stopped since `prepare` is not sent.
 3. batch_record.py records the answers and posts to the ledger in bulk.
 
 A debit the set path does not take (a second debit of one loan in the chunk — a catch-up —,
