@@ -31,6 +31,7 @@ from ..gateways.base import ChargeStatus
 from ..lock_objects import payment_ids_for_update
 from ..models import AutopayDebit, AutopayPlan, Payment, PaymentEvent
 from ..notifications import payment_notices_queue
+from ..services.charging import ledger_refs
 from ..services.gate import OPEN_LOAN
 from .batch import ACTOR, Charge
 from .bulk import insert_rows, update_rows
@@ -114,10 +115,7 @@ def _post(charges: list[Charge], loans: dict[int, Loan], wall, actor) -> list[Pa
                 loans[payment.loan_id],
                 amount=payment.amount,
                 effective_date=payment.effective_date,
-                external_ref=f"payment:{payment.pk}",
-                idempotency_key=f"payment:{payment.pk}",
-                actor=payment.payer,
-                actor_label=f"payment:{payment.reference}",
+                **ledger_refs(payment),
             )
         )
     insert_rows(LoanPosting, postings)

@@ -116,6 +116,18 @@ def _send(payment: Payment, *, actor_label: str) -> Payment:
     return payment_record_result(payment_id=payment.pk, result=result, actor_label=actor_label)
 
 
+def ledger_refs(payment: Payment) -> dict:
+    """The ledger posting's keys for a payment's money, one rule for the one-payment path and
+    the set path (batch_record.py): `payment:<id>` is the posting's idempotency key, so a
+    replay finds the posting instead of posting twice."""
+    return {
+        "idempotency_key": f"payment:{payment.pk}",
+        "external_ref": f"payment:{payment.pk}",
+        "actor": payment.payer,
+        "actor_label": f"payment:{payment.reference}",
+    }
+
+
 def payment_record_result(*, payment_id: int, result: ChargeResult, actor_label: str) -> Payment:
     """Apply the processor's answer: decline, or post to the loan (card: POSTED; bank: PENDING
     until it settles). Money the loan cannot take any more (paid down since the gate let the
@@ -202,10 +214,7 @@ def _record_capture(loan: Loan, payment: Payment, result: ChargeResult, *, actor
         effective_date=payment.effective_date,
         principal_only=payment.principal_only,
         payoff=payment.is_payoff,
-        idempotency_key=f"payment:{payment.pk}",
-        external_ref=f"payment:{payment.pk}",
-        actor=payment.payer,
-        actor_label=f"payment:{payment.reference}",
+        **ledger_refs(payment),
     )
     payment.loan_posting_id = posting.pk
     transition(
