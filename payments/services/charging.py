@@ -24,7 +24,7 @@ from ..gateways.base import (
     TemporaryGatewayError,
 )
 from ..lock_objects import payment_for_update, payment_row_for_update
-from ..models import Payment
+from ..models import Payment, PaymentEvent
 from ..notifications import payment_notice_queue
 from .events import transition
 from .gate import applicable_amount, charge_refusal
@@ -161,8 +161,10 @@ def _record_answer(loan, payment: Payment, result: ChargeResult, *, actor_label:
 
 def _record_late_capture(payment: Payment, result: ChargeResult, *, actor_label: str) -> None:
     """The processor took the money of a payment that was cancelled meanwhile (its call outlived
-    its claim and another path refused it): nothing was posted, so all of it is given back
-    under `refund:unapplied:<key>` (the refund sweep finishes it if this process dies)."""
+    its claim and another path refused it). The payment stays cancelled — nothing was posted —
+    and all the money taken is recorded as unapplied, so it is given back under
+    `refund:unapplied:<key>` (refunds.py; the refund sweep finishes it if this process dies).
+    Not a change of status: the event records the capture on the cancelled payment."""
     logger.error(
         "payment %s was captured after it was cancelled (%s): refunding it",
         payment.reference,
@@ -170,12 +172,14 @@ def _record_late_capture(payment: Payment, result: ChargeResult, *, actor_label:
     )
     payment.processor_ref = result.processor_ref
     payment.unapplied_amount = payment.amount
-    transition(
-        payment,
-        S.REFUNDING,
+    payment.save(update_fields=["processor_ref", "unapplied_amount", "updated_at"])
+    PaymentEvent.objects.create(
+        payment=payment,
+        from_status=S.CANCELLED,
+        to_status=S.CANCELLED,
         actor_label=actor_label,
-        fields=("processor_ref", "unapplied_amount"),
-        detail={"late_capture": result.processor_ref},
+        processor_ref=result.processor_ref,
+        detail={"late_capture": result.processor_ref, "refund": str(payment.total_charged)},
     )
 
 

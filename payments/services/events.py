@@ -27,10 +27,7 @@ ALLOWED: dict[str, set[str]] = {
     # REVERSED → RETURNED: a reversed check (its money held in suspense) the bank later sent
     # back unpaid; the return voids what is still held for it (services/returned_checks.py).
     S.REVERSED: {S.RETURNED},
-    # CANCELLED → REFUNDING: the processor took the money of a payment cancelled meanwhile (a
-    # call that outlived its claim, refused on a second path): never kept unposted, given back
-    # as captured money the loan did not take (charging.py, refunds.payment_refund_unapplied).
-    S.CANCELLED: {S.REFUNDING},
+    S.CANCELLED: set(),
 }
 
 

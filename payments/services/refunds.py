@@ -25,7 +25,9 @@ S = Payment.Status
 REFUNDABLE = (S.POSTED, S.SETTLED)
 # Where an unapplied part can go back: captured and final (a card), settled (a bank debit), or
 # the whole payment being refunded. Not PENDING (an ACH debit is refunded after it settles).
-UNAPPLIED_REFUNDABLE = (S.POSTED, S.SETTLED, S.REFUNDING, S.REFUNDED, S.REVERSED)
+# CANCELLED: only with unapplied money, which only a capture answered after the payment was
+# cancelled records (charging._record_late_capture): all of it goes back.
+UNAPPLIED_REFUNDABLE = (S.POSTED, S.SETTLED, S.REFUNDING, S.REFUNDED, S.REVERSED, S.CANCELLED)
 
 
 def payment_refund(*, payment_id: int, reason: str, actor) -> Payment:
