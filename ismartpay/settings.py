@@ -109,6 +109,7 @@ TEMPLATES = [
 # Widgets through Jinja2 (Django ships their templates for it), Django templates as the fallback.
 FORM_RENDERER = "ismartpay.core.form_renderer.JinjaFirstRenderer"
 
+
 # --- Data ---
 def _postgres_statement_options() -> dict:
     """Server-side parameters and psycopg's automatic prepared statements (issue 15 goal 1).

@@ -22,9 +22,10 @@ def test_db_prepare_threshold_sets_the_runs_or_turns_preparing_off():
         "server_side_binding": True,
         "prepare_threshold": 2,
     }
-    assert load_settings(DATABASE_URL=PG, DB_PREPARE_THRESHOLD="off", **PROD)["DB"][
-        "OPTIONS"
-    ] == {"server_side_binding": True, "prepare_threshold": None}
+    assert load_settings(DATABASE_URL=PG, DB_PREPARE_THRESHOLD="off", **PROD)["DB"]["OPTIONS"] == {
+        "server_side_binding": True,
+        "prepare_threshold": None,
+    }
 
 
 def test_sqlite_gets_none_of_it():
