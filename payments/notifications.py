@@ -24,6 +24,7 @@ from kombu.exceptions import LimitExceeded
 from kombu.exceptions import OperationalError as BrokerUnreachable
 from kombu.pools import producers
 
+from ismartpay.core.bulk import insert_rows
 from loans.models import LoanLink
 from loans.permissions import OWNER_ROLES
 
@@ -298,7 +299,7 @@ def payment_notices_queue(items: list[tuple[Payment, str]]) -> None:
                 user_id=payment.payer_id,
             )
         )
-    Notice.objects.bulk_create(rows, ignore_conflicts=True)
+    insert_rows(Notice, rows, ignore_conflicts=True)  # a notice already owed stays as it is
     pairs = [(payment.pk, kind) for payment, kind in items]
     if pairs:
         transaction.on_commit(partial(_hand_many_to_broker, pairs), robust=True)

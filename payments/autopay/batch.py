@@ -35,6 +35,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 
+from ismartpay.core.bulk import insert_rows, update_rows
 from ismartpay.core.pacing import Pace
 from loans import flags
 from loans import lock_objects as loan_locks
@@ -55,7 +56,6 @@ from ..risk import POLICY
 from ..services.gate import charge_refusal
 from ..services.submission import new_reference
 from . import schedule as sched
-from .bulk import insert_rows, update_rows
 from .guards import mandates_stopped_now, plan_stopped
 from .outcomes import CLOSED_LOAN
 from .selectors import amount_and_payoff_for_period, plan_terms

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
+from ismartpay.core.bulk import insert_rows, update_rows
 from loans import lock_objects as loan_locks
 from loans.allocation import payoff_amount
 from loans.models import Loan, LoanPosting
@@ -34,7 +35,6 @@ from ..notifications import payment_notices_queue
 from ..services.charging import ledger_refs
 from ..services.gate import OPEN_LOAN
 from .batch import ACTOR, Charge
-from .bulk import insert_rows, update_rows
 from .outcomes import MAX_ATTEMPTS, RETRY_BACKOFF
 
 D = AutopayDebit.Status

@@ -2,7 +2,7 @@
 
 Exactly once, by the database:
 1. `autopay_schedule_due` inserts one AutopayDebit per (plan, period) with
-   INSERT … ON CONFLICT DO NOTHING (bulk_create(ignore_conflicts=True)); plans are taken with
+   INSERT … ON CONFLICT DO NOTHING (`insert_rows(…, ignore_conflicts=True)`); plans are taken with
    SELECT … FOR UPDATE SKIP LOCKED, so concurrent coordinators split them. Missed periods
    (the job did not run for days) are all inserted: that is the catch-up.
 2. `autopay_charge_chunk` claims rows with FOR UPDATE SKIP LOCKED under a 30 s lease that a
@@ -30,6 +30,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from ismartpay.core.bulk import insert_rows
 from ismartpay.core.money import ZERO
 from loans import flags
 from loans.collections import flags_by_loan
@@ -110,7 +111,7 @@ def autopay_schedule_due(*, on: dt.date, lender_timezone: str | None = None) -> 
                 cursors.append((plan.pk, nxt.key if nxt else None, nxt.run_date if nxt else None))
                 if nxt is None:
                     ended.append((plan.pk, "The plan's last payment date has passed."))
-            AutopayDebit.objects.bulk_create(rows, ignore_conflicts=True, batch_size=5000)
+            insert_rows(AutopayDebit, rows, ignore_conflicts=True)  # a period already there stays
             _set_cursors(cursors)
             seen += len(plans)
     from .services import autopay_end

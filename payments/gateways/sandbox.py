@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from ismartpay.core.bulk import insert_rows
 from ismartpay.core.money import from_minor_units, to_minor_units
 from loans.calendar import add_business_days
 
@@ -170,7 +171,7 @@ class SandboxGateway:
                     created_on=today,
                 )
             )
-        SandboxCharge.objects.bulk_create(rows, ignore_conflicts=True)  # a key seen: replayed
+        insert_rows(SandboxCharge, rows, ignore_conflicts=True)  # a key seen: replayed
         records = {
             r.idempotency_key: r for r in SandboxCharge.objects.filter(idempotency_key__in=keys)
         }

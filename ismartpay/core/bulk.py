@@ -2,6 +2,8 @@
 values by primary key, guarded by conditions on the row as it is (a conditional UPDATE, as the
 one-row services write them), returning the ids it changed. SQLite (the embedded mode, small)
 runs one guarded UPDATE per row. `insert_rows`: `bulk_create` in the same one statement.
+Used where many rows are written at once: the nightly autopay chunks (payments/autopay), their
+debit rows and receipts' outbox rows, and the sandbox processor's batch API.
 
 Both send their arrays in binary (`_array_cursor`): PostgreSQL parses a text array literal of
 numerics or timestamps at ≈ 4 µs an element, and psycopg quotes each element in Python; binary
@@ -101,15 +103,21 @@ _PLAIN = {
 }  # fmt: skip
 
 
-def insert_rows(model: type[Model], objs: list[Model]) -> list[Model]:
+def insert_rows(
+    model: type[Model], objs: list[Model], *, ignore_conflicts: bool = False
+) -> list[Model]:
     """`bulk_create(objs)` in one `INSERT … SELECT * FROM unnest(arrays) RETURNING id`, as
     Django writes it on PostgreSQL, without its per-value preparation (≈ 1 µs a value, 30
     values a payment) for the plain field types; the objects get their primary keys. Other
-    databases, and models with database defaults, go through `bulk_create`."""
+    databases, and models with database defaults, go through `bulk_create`.
+
+    `ignore_conflicts`: `INSERT … ON CONFLICT DO NOTHING`, as `bulk_create(ignore_conflicts=
+    True)`: a row that would break a unique constraint is not inserted (safe to run twice), and,
+    as there, the objects get no primary keys (which rows went in is not known per object)."""
     meta = model._meta
     fields = [f for f in meta.concrete_fields if f is not meta.pk]
     if not objs or connection.vendor != "postgresql" or any(f.has_db_default() for f in fields):
-        return model.objects.bulk_create(objs)
+        return model.objects.bulk_create(objs, ignore_conflicts=ignore_conflicts)
     arrays = []
     for obj in objs:
         obj._prepare_related_fields_for_save(operation_name="bulk_create")
@@ -123,12 +131,16 @@ def insert_rows(model: type[Model], objs: list[Model]) -> list[Model]:
         arrays.append(values)
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     unnest = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
+    pk = connection.ops.quote_name(meta.pk.column)
+    tail = "ON CONFLICT DO NOTHING" if ignore_conflicts else f"RETURNING {pk}"
     sql = (
         f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({columns}) "  # noqa: S608
-        f"SELECT * FROM unnest({unnest}) RETURNING {connection.ops.quote_name(meta.pk.column)}"
+        f"SELECT * FROM unnest({unnest}) {tail}"
     )
     with _array_cursor() as cur:
         cur.execute(sql, arrays)
-        for obj, (pk,) in zip(objs, cur.fetchall(), strict=True):
-            obj.pk, obj._state.adding, obj._state.db = pk, False, connection.alias
+        if ignore_conflicts:
+            return objs
+        for obj, (pk_value,) in zip(objs, cur.fetchall(), strict=True):
+            obj.pk, obj._state.adding, obj._state.db = pk_value, False, connection.alias
     return objs
