@@ -8,6 +8,8 @@
 Migrates the database, creates N loans with one autopay plan each (bulk, set-based), runs
 `run_autopay` in-process (chunks of AUTOPAY_CHUNK_SIZE, `--threads` charge threads per chunk)
 and prints the rates, plus a raw-SQL INSERT … SELECT of the same number of debit rows.
+`cpu_ms_per_charge` is this process's CPU (`time.process_time()`, the in-process sandbox
+processor's included; not the worker processes' with `--processes` above 1) during the run.
 
 Receipt notices go through Celery as in production (`--receipts celery`, the default): the
 charge enqueues `send_payment_notice` on the Redis broker after commit; no worker consumes
@@ -247,12 +249,12 @@ def main() -> None:
     )
     setup = reset_and_create(args.plans)
     setup_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # seeding's peak
-    t0 = time.monotonic()
+    t0, cpu0 = time.monotonic(), time.process_time()
     if args.processes > 1:
         result = run_in_processes(args.processes, args)
     else:
         result = jobs.run_autopay(on=RUN_DATE, now=NOW)
-    elapsed = time.monotonic() - t0
+    elapsed, cpu = time.monotonic() - t0, time.process_time() - cpu0
     charged = AutopayDebit.objects.filter(status="charged").count()
     processor = SandboxCharge.objects.count()
     queued = purge_queue()
@@ -265,6 +267,7 @@ def main() -> None:
         f"receipts={args.receipts} setup={setup:.1f}s run={elapsed:.1f}s charged={charged} "
         f"processor_charges={processor} receipts_queued={queued} "
         f"rate={charged / elapsed:.1f}/s ms_per_charge={1000 * elapsed / max(charged, 1):.2f} "
+        f"cpu_ms_per_charge={1000 * cpu / max(charged, 1):.2f} "
         f"peak_rss={peak_mb:.0f}MB (after seeding {setup_mb:.0f}MB) "
         f"children_peak_rss={children_mb:.0f}MB "
         f"raw_sql_insert={raw:.0f} rows/s load={os.getloadavg()[0]:.1f} "

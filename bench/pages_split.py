@@ -1,17 +1,21 @@
 """Where a page's CPU goes (issue 15 goal 1): per page, in-process, the Python CPU per request
 split into template rendering, ORM (building, compiling and reading queries, psycopg
 included) and the rest (middleware, view code, forms), plus the wall time spent waiting
-on PostgreSQL. Run it after bench/pages_bench.py has seeded the database:
+on PostgreSQL. Run it after bench/pages_bench.py has seeded the database, with the same
+DATABASE_URL and REDIS_URL:
 
-    python bench/pages_split.py [--requests 80] [--sessions 40]
+    .venv/bin/python bench/pages_split.py [--requests 80] [--sessions 40]
 
 CPU is `time.process_time()` of this process, so it does not count PostgreSQL's own CPU and is
 far less disturbed by other load on the machine than wall time; "db wait" is wall time and is.
+The request log's JSON lines are formatted as in production (their CPU counts) and written to
+/dev/null, so that only the table is printed.
 """
 
 import argparse
 import contextlib
 import io
+import logging
 import os
 import sys
 import time
@@ -125,6 +129,9 @@ def main() -> None:
     import django
 
     django.setup()
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.StreamHandler):
+            handler.setStream(open(os.devnull, "w"))  # noqa: SIM115 — for the process's life
     from bench.pages_seed import sessions_create
     from bench.wsgi import bench_application
 

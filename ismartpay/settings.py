@@ -122,10 +122,14 @@ def _postgres_statement_options() -> dict:
     PgBouncer in transaction pooling before 1.21, or one without `max_prepared_statements`
     (docs/scaling.md)."""
     threshold = env.str("DB_PREPARE_THRESHOLD", default="5").strip().lower()
-    return {
-        "server_side_binding": True,
-        "prepare_threshold": None if threshold in ("", "off", "none") else int(threshold),
-    }
+    if threshold in ("", "off", "none"):
+        return {"server_side_binding": True, "prepare_threshold": None}
+    if not threshold.isdigit():
+        raise ImproperlyConfigured(
+            f"DB_PREPARE_THRESHOLD must be a whole number of runs (0 or more) or 'off', "
+            f"not {threshold!r}."
+        )
+    return {"server_side_binding": True, "prepare_threshold": int(threshold)}
 
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}

@@ -28,6 +28,12 @@ def test_db_prepare_threshold_sets_the_runs_or_turns_preparing_off():
     }
 
 
+@pytest.mark.parametrize("value", ["abc", "-1", "2.5"])
+def test_a_db_prepare_threshold_that_is_not_a_count_or_off_refuses_to_start(value):
+    with pytest.raises(RuntimeError, match="DB_PREPARE_THRESHOLD must be a whole number"):
+        load_settings(DATABASE_URL=PG, DB_PREPARE_THRESHOLD=value, **PROD)
+
+
 def test_sqlite_gets_none_of_it():
     assert "server_side_binding" not in load_settings(**PROD)["DB"].get("OPTIONS", {})
 

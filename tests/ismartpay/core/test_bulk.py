@@ -3,10 +3,10 @@
 import datetime as dt
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from ismartpay.core.bulk import insert_rows
+from ismartpay.core.bulk import insert_rows, update_rows
 from payments.models import SandboxCharge
 
 pytestmark = pytest.mark.django_db
@@ -50,3 +50,26 @@ def test_without_ignore_conflicts_a_duplicate_key_is_refused_and_nothing_goes_in
     with pytest.raises(IntegrityError), transaction.atomic():
         insert_rows(SandboxCharge, [_charge("new", 5), _charge("dup", 7)])
     assert list(SandboxCharge.objects.values_list("idempotency_key", flat=True)) == ["dup"]
+
+
+def test_a_string_longer_than_its_column_is_refused_not_cut_and_nothing_goes_in():
+    # idempotency_key is varchar(80). Two keys sharing their first 80 characters must not
+    # collapse into one row (a cast to varchar(80) would cut both and ON CONFLICT drop one).
+    long_a, long_b = "k" * 80 + "-a", "k" * 80 + "-b"
+    for ignore_conflicts in (False, True):
+        with pytest.raises(DataError, match="too long"), transaction.atomic():
+            insert_rows(
+                SandboxCharge,
+                [_charge("ok", 1), _charge(long_a, 2), _charge(long_b, 3)],
+                ignore_conflicts=ignore_conflicts,
+            )
+    assert SandboxCharge.objects.count() == 0
+
+
+def test_update_rows_refuses_a_string_longer_than_its_column():
+    charge = _charge("short", 1)
+    charge.save()
+    with pytest.raises(DataError, match="too long"), transaction.atomic():
+        update_rows(SandboxCharge, ["processor_ref"], [(charge.pk, "r" * 41)])
+    charge.refresh_from_db()
+    assert charge.processor_ref == "ch_short"
