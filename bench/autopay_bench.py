@@ -9,7 +9,9 @@ Migrates the database, creates N loans with one autopay plan each (bulk, set-bas
 `run_autopay` in-process (chunks of AUTOPAY_CHUNK_SIZE, `--threads` charge threads per chunk)
 and prints the rates, plus a raw-SQL INSERT … SELECT of the same number of debit rows.
 `cpu_ms_per_charge` is this process's CPU (`time.process_time()`, the in-process sandbox
-processor's included; not the worker processes' with `--processes` above 1) during the run.
+processor's included; not the worker processes' with `--processes` above 1) during the run;
+`pg_cpu_ms_per_charge` the local PostgreSQL server's (all its processes, from /proc; `n/a`
+when it runs elsewhere), which counts whatever else uses that server at the same time.
 
 Receipt notices go through Celery as in production (`--receipts celery`, the default): the
 charge enqueues `send_payment_notice` on the Redis broker after commit; no worker consumes
@@ -133,6 +135,25 @@ def raw_insert_rate(count: int) -> float:
     return count / raw
 
 
+def postgres_cpu_s() -> float | None:
+    """CPU seconds (user + system) the local PostgreSQL server has used so far: every
+    `postgres` process's own and that of its exited children (the postmaster is charged a
+    backend's CPU when the backend ends). Linux /proc; None when no such process is visible
+    (another OS, or PostgreSQL on another machine)."""
+    total, found = 0, False
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # the process ended while we looked
+        if text[text.index("(") + 1 : text.rindex(")")] != "postgres":
+            continue
+        fields = text[text.rindex(")") + 2 :].split()  # from field 3 (state) of proc(5)
+        total += sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime (14-17)
+        found = True
+    return total / os.sysconf("SC_CLK_TCK") if found else None
+
+
 def configure(
     *, latency_ms: int, threads: int, receipts: str, processor_batch: int = 0, purge: bool = True
 ) -> None:
@@ -249,12 +270,14 @@ def main() -> None:
     )
     setup = reset_and_create(args.plans)
     setup_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # seeding's peak
-    t0, cpu0 = time.monotonic(), time.process_time()
+    t0, cpu0, pg0 = time.monotonic(), time.process_time(), postgres_cpu_s()
     if args.processes > 1:
         result = run_in_processes(args.processes, args)
     else:
         result = jobs.run_autopay(on=RUN_DATE, now=NOW)
-    elapsed, cpu = time.monotonic() - t0, time.process_time() - cpu0
+    elapsed, cpu, pg1 = time.monotonic() - t0, time.process_time() - cpu0, postgres_cpu_s()
+    per = 1000 / max(args.plans, 1)
+    pg_ms = "n/a" if pg0 is None or pg1 is None else f"{(pg1 - pg0) * per:.2f}"
     charged = AutopayDebit.objects.filter(status="charged").count()
     processor = SandboxCharge.objects.count()
     queued = purge_queue()
@@ -267,7 +290,7 @@ def main() -> None:
         f"receipts={args.receipts} setup={setup:.1f}s run={elapsed:.1f}s charged={charged} "
         f"processor_charges={processor} receipts_queued={queued} "
         f"rate={charged / elapsed:.1f}/s ms_per_charge={1000 * elapsed / max(charged, 1):.2f} "
-        f"cpu_ms_per_charge={1000 * cpu / max(charged, 1):.2f} "
+        f"cpu_ms_per_charge={1000 * cpu / max(charged, 1):.2f} pg_cpu_ms_per_charge={pg_ms} "
         f"peak_rss={peak_mb:.0f}MB (after seeding {setup_mb:.0f}MB) "
         f"children_peak_rss={children_mb:.0f}MB "
         f"raw_sql_insert={raw:.0f} rows/s load={os.getloadavg()[0]:.1f} "
