@@ -15,6 +15,7 @@ from django.db.models import DecimalField, F, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from accounts.audit import audit_record
+from ismartpay.core.arrays import any_of
 from ismartpay.core.money import ZERO, is_cents
 from ismartpay.core.today import business_date
 
@@ -57,7 +58,7 @@ def flags_by_loan(loan_ids: Iterable[int] | None = None) -> dict[int, tuple[flag
     """Every flag period of the given loans (all loans when None), in one query."""
     rows = AccountFlag.objects.all()
     if loan_ids is not None:
-        rows = rows.filter(loan_id__in=list(loan_ids))
+        rows = rows.filter(any_of("loan_id", loan_ids))
     out: dict[int, list[flags.FlagPeriod]] = defaultdict(list)
     for loan_id, kind, start, end in rows.values_list("loan_id", "kind", "start_date", "end_date"):
         out[loan_id].append(flags.FlagPeriod(kind, start, end))

@@ -6,6 +6,8 @@ primary-key order, so two transactions can never wait on each other in a cycle.
 
 from collections.abc import Iterable
 
+from ismartpay.core.arrays import any_of
+
 from .models import Loan
 
 
@@ -19,6 +21,6 @@ def loans_for_update(loan_ids: Iterable[int]) -> list[Loan]:
     return list(
         Loan.objects.select_for_update(of=("self",))
         .select_related("lender")
-        .filter(pk__in=sorted(set(loan_ids)))
+        .filter(any_of("pk", sorted(set(loan_ids))))
         .order_by("pk")
     )

@@ -5,6 +5,7 @@ Order: a loan before its payments (payment_for_update), so a charge, a refund an
 payments on one loan can never wait on each other in a cycle.
 """
 
+from ismartpay.core.arrays import any_of
 from loans import lock_objects as loan_locks
 from loans.models import Loan
 
@@ -29,7 +30,7 @@ def payment_ids_for_update(payment_ids, *, statuses) -> set[int]:
     order, and return their ids (the autopay batch: the caller has locked their loans first)."""
     rows = (
         Payment.objects.select_for_update(of=("self",))
-        .filter(pk__in=sorted(set(payment_ids)), status__in=statuses)
+        .filter(any_of("pk", sorted(set(payment_ids))), status__in=statuses)
         .order_by("pk")
     )
     return set(rows.values_list("pk", flat=True))

@@ -16,6 +16,8 @@ import psycopg
 from django.db import connection
 from django.db.models import Model
 
+from .arrays import element_type
+
 
 class _BinaryParams(psycopg.Cursor):
     """A server-side binding cursor sending every `%s` parameter in binary (`%b`). Only for this
@@ -38,14 +40,6 @@ def _array_cursor():
     )
 
 
-def _element_type(field) -> str:
-    """The type each array's elements are cast to: the column's, except that strings go as
-    `text`. An explicit cast to `varchar(n)` cuts an over-long string silently; assigned to the
-    column, it is refused ("value too long"), as `bulk_create` and `save()` have it."""
-    db_type = field.db_type(connection)
-    return "text" if db_type.startswith("varchar(") else db_type
-
-
 def update_rows(
     model: type[Model],
     fields: Sequence[str],
@@ -65,7 +59,7 @@ def update_rows(
     meta = model._meta
     columns = [meta.get_field(name) for name in (*fields, *match)]
     names = ["id", *[f"f{i}" for i in range(len(fields))], *[f"m{i}" for i in range(len(match))]]
-    types = [_element_type(meta.pk), *[_element_type(field) for field in columns]]
+    types = [element_type(meta.pk), *[element_type(field) for field in columns]]
     arrays = [list(values) for values in zip(*rows, strict=True)]
     sets = ", ".join(f"{field.column} = v.f{i}" for i, field in enumerate(columns[: len(fields)]))
     where = ["t.id = v.id"]
@@ -138,7 +132,7 @@ def insert_rows(
             values = [field.get_db_prep_save(value, connection) for value in values]
         arrays.append(values)
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    unnest = ", ".join(f"%s::{_element_type(f)}[]" for f in fields)
+    unnest = ", ".join(f"%s::{element_type(f)}[]" for f in fields)
     pk = connection.ops.quote_name(meta.pk.column)
     tail = "ON CONFLICT DO NOTHING" if ignore_conflicts else f"RETURNING {pk}"
     sql = (

@@ -35,6 +35,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 
+from ismartpay.core.arrays import any_of
 from ismartpay.core.bulk import insert_rows, update_rows
 from ismartpay.core.pacing import Pace
 from loans import flags
@@ -108,7 +109,9 @@ def prepare(debit_ids: list[int], *, token: str, on: dt.date, now: dt.datetime) 
     """Step 1 (see the module docstring); returns the charges to send, committed."""
     out = Prepared()
     with transaction.atomic():
-        mine = AutopayDebit.objects.filter(pk__in=debit_ids, status=D.CLAIMED, claimed_by=token)
+        mine = AutopayDebit.objects.filter(
+            any_of("pk", debit_ids), status=D.CLAIMED, claimed_by=token
+        )
         loans = {
             loan.pk: loan
             for loan in loan_locks.loans_for_update(mine.values_list("plan__loan_id", flat=True))
@@ -208,25 +211,25 @@ def _facts(debits: list[AutopayDebit], now: dt.datetime) -> Facts:
     loan_ids = sorted({d.plan.loan_id for d in debits})
     owners = sorted({d.plan.owner_id for d in debits})
     facts = Facts(paused=flags_by_loan(loan_ids))
-    links = LoanLink.objects.filter(loan_id__in=loan_ids, user_id__in=owners)
+    links = LoanLink.objects.filter(any_of("loan_id", loan_ids), any_of("user_id", owners))
     facts.roles = {
         (u, loan): role for u, loan, role in links.values_list("user_id", "loan_id", "role")
     }
-    payments = Payment.objects.filter(loan_id__in=loan_ids)
+    payments = Payment.objects.filter(any_of("loan_id", loan_ids))
     flying = payments.filter(status__in=Payment.IN_FLIGHT_STATUSES).values("loan_id")
     facts.in_flight = {r["loan_id"]: r["t"] for r in flying.annotate(t=Sum("amount"))}
     recent = payments.filter(created_at__gte=now - dt.timedelta(hours=1)).values("loan_id")
     facts.attempts = {r["loan_id"]: r["n"] for r in recent.annotate(n=Count("pk"))}
     cards = Payment.objects.filter(
-        payer_id__in=owners, method_kind="card", created_at__gte=now - dt.timedelta(days=1)
+        any_of("payer_id", owners), method_kind="card", created_at__gte=now - dt.timedelta(days=1)
     ).values_list("payer_id", "method_id")
     for payer_id, method_id in cards.distinct():
         facts.cards.setdefault(payer_id, set()).add(method_id)
     higher = [d for d in debits if d.plan.last_amount is not None]
     if higher:
         notices = AutopayAmountNotice.objects.filter(
-            plan_id__in=[d.plan_id for d in higher],
-            period_key__in={d.period_key for d in higher},
+            any_of("plan_id", [d.plan_id for d in higher]),
+            any_of("period_key", {d.period_key for d in higher}),
         ).order_by("noticed_on", "pk")
         run_dates = {(d.plan_id, d.period_key): d.run_date for d in higher}
         for plan_id, key, amount, noticed in notices.values_list(

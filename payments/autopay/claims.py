@@ -14,6 +14,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from ismartpay.core.arrays import any_of
+
 from ..models import AutopayDebit, JobRun
 from . import leases
 
@@ -44,7 +46,7 @@ def autopay_claim(
     with transaction.atomic():
         rows = (
             AutopayDebit.objects.select_for_update(skip_locked=True)
-            .filter(open_q(now), pk__in=debit_ids)
+            .filter(open_q(now), any_of("pk", debit_ids))
             .values_list("pk", "status", "claimed_by", "lease_until")
         )
         for pk, status, holder, until in rows:
@@ -54,10 +56,10 @@ def autopay_claim(
                 (claim.stuck if status == D.SUBMITTING else claim.fresh).append(pk)
         run = {"job_run_id": job_run_id} if job_run_id else {}
         lease = {"claimed_by": claim.token, "lease_until": wall + leases.lease(), **run}
-        AutopayDebit.objects.filter(pk__in=claim.fresh).update(
+        AutopayDebit.objects.filter(any_of("pk", claim.fresh)).update(
             status=D.CLAIMED, claimed_at=now, **lease
         )
-        AutopayDebit.objects.filter(pk__in=claim.stuck).update(**lease)
+        AutopayDebit.objects.filter(any_of("pk", claim.stuck)).update(**lease)
     return claim
 
 

@@ -21,6 +21,7 @@ skipped with the same reason (outcomes._finish_cancelled).
 
 import datetime as dt
 
+from ismartpay.core.arrays import any_of
 from loans import flags
 from loans.permissions import can_manage_autopay, loan_role
 
@@ -91,7 +92,7 @@ def mandates_stopped_now(debits: list[tuple[int, dt.date]]) -> dict[int, str]:
     prepared: read again right before the processor is called, in one statement per call (the
     set path prepares a part, commits, then calls: a flag or a suspension in between must stop
     the charge, as the one-debit path's gate would)."""
-    rows = AutopayPlan.objects.filter(pk__in={plan_id for plan_id, _ in debits}).values_list(
+    rows = AutopayPlan.objects.filter(any_of("pk", {plan_id for plan_id, _ in debits})).values_list(
         "pk", "status", "loan__flags__kind", "loan__flags__start_date", "loan__flags__end_date"
     )
     statuses, periods = {}, {}

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from ismartpay.core.arrays import any_of
 from ismartpay.core.bulk import insert_rows
 from ismartpay.core.money import from_minor_units, to_minor_units
 from loans.calendar import add_business_days
@@ -151,7 +152,9 @@ class SandboxGateway:
         keys = [r.idempotency_key for r in requests]
         tokens = {
             t.token: t
-            for t in SandboxToken.objects.filter(token__in={r.source_token for r in requests})
+            for t in SandboxToken.objects.filter(
+                any_of("token", {r.source_token for r in requests})
+            )
         }
         today, rows = timezone.localdate(), []
         for request in requests:
@@ -173,7 +176,8 @@ class SandboxGateway:
             )
         insert_rows(SandboxCharge, rows, ignore_conflicts=True)  # a key seen: replayed
         records = {
-            r.idempotency_key: r for r in SandboxCharge.objects.filter(idempotency_key__in=keys)
+            r.idempotency_key: r
+            for r in SandboxCharge.objects.filter(any_of("idempotency_key", keys))
         }
         out: list[ChargeResult | GatewayError] = []
         for request in requests:
@@ -202,7 +206,7 @@ class SandboxGateway:
 
         records = {
             r.idempotency_key: r
-            for r in SandboxCharge.objects.filter(idempotency_key__in=set(idempotency_keys))
+            for r in SandboxCharge.objects.filter(any_of("idempotency_key", idempotency_keys))
         }
         return [
             None if (record := records.get(key)) is None else self._result(record)

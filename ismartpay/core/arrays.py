@@ -1,0 +1,52 @@
+"""A list of values sent to PostgreSQL as one array parameter.
+
+`filter(pk__in=ids)` writes `IN (%s, %s, …)`, one placeholder per value: Django prepares each
+value on its own, psycopg re-parses the statement's text on every run (it caches the parse
+only below 50 parameters) and the text differs with the list's length, so PostgreSQL never
+gets to reuse a prepared plan. The nightly run passes lists of 100–500 ids a dozen times a
+part (issue 15 goal 2). `any_of("pk", ids)` writes `"id" = ANY(%s::bigint[])` instead: one
+parameter, one statement text whatever the length, the same rows as `pk__in=ids`.
+"""
+
+from collections.abc import Iterable
+
+from django.core.exceptions import EmptyResultSet
+from django.db.models import F, Lookup
+
+
+def element_type(field) -> str:
+    """The type an array parameter's elements are cast to: the column's, except that strings
+    go as `text`. An explicit cast to `varchar(n)` cuts an over-long string silently; compared
+    with or assigned to the column, a `text` value is taken as it is (an assignment refuses
+    one that is too long: "value too long", as `save()` and `bulk_create` have it)."""
+    from django.db import connection
+
+    db_type = field.db_type(connection)
+    return "text" if db_type.startswith("varchar(") else db_type
+
+
+class AnyOf(Lookup):
+    """`column = ANY(%s::type[])` on PostgreSQL; `column IN (…)` elsewhere (SQLite, the
+    embedded mode). None never matches and an empty list sends nothing, as with `__in`."""
+
+    lookup_name = "any_of"
+    prepare_rhs = False  # the left side may still be an unresolved F() here
+
+    def get_prep_lookup(self):
+        return [value for value in self.rhs if value is not None]
+
+    def as_sql(self, compiler, connection):
+        lhs, params = self.process_lhs(compiler, connection)
+        field = self.lhs.output_field
+        values = [field.get_db_prep_value(value, connection) for value in self.rhs]
+        if not values:
+            raise EmptyResultSet  # as `__in=[]`: Django sends no statement that can match none
+        if connection.vendor == "postgresql":
+            return f"{lhs} = ANY(%s::{element_type(field)}[])", [*params, values]
+        return f"{lhs} IN ({', '.join(['%s'] * len(values))})", [*params, *values]
+
+
+def any_of(field: str, values: Iterable) -> AnyOf:
+    """A filter: `field`'s value is one of `values` (as `field__in=values`), for
+    `Model.objects.filter(any_of("pk", ids), …)`."""
+    return AnyOf(F(field), list(values))
