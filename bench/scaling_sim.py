@@ -11,11 +11,14 @@ the charge concurrency, the primary's CPU (statements per item × measured cost 
 statement), and the connections the workers need against `max_connections`. It prints, per N,
 each stage's time and what bounds it, and the N at which each limit is hit first.
 
-Measured inputs (bench/README.md): autopay 25 charges/s per process, CPU-bound, 42 statements
-and 7 transactions per charge, ≈ 46 ms of PostgreSQL + kernel CPU per charge on the 2-core VM
-(71 ms of CPU per charge in all, 25 ms of it Python); reminders ≈ 0.62 ms of wall time per loan
-per process (30 % of loans owed a notice), 10 statements per chunk of 2,000 loans; pages 12–31
-ms app CPU and 7–10 statements each.
+Measured inputs (bench/README.md): the one-debit engine before issue 15, 25 charges/s per
+process, CPU-bound, 42 statements and 7 transactions per charge, ≈ 46 ms of PostgreSQL + kernel
+CPU per charge on the 2-core VM (71 ms of CPU per charge in all, 25 ms of it Python); today's
+set-based chunks with a batch API, 350 charges/s per process on that VM (series E) and 0.85 ms
+of PostgreSQL CPU per charge (0.38 ms measured by `autopay_bench.py`'s `pg_cpu_ms_per_charge`
+on a machine where the same code ran 2.2× faster: series F, 2026-12-02); reminders
+≈ 0.62 ms of wall time per loan per process (30 % of loans owed a notice), 10 statements per
+chunk of 2,000 loans; pages 12–31 ms app CPU and 7–10 statements each.
 """
 
 import argparse
@@ -23,8 +26,8 @@ import math
 from dataclasses import dataclass
 
 # Primary CPU per item on the 2-core VM (divided by --pg-speedup for a dedicated server):
-AUTOPAY_PG_MS = 46.0  # today's charge: 71 ms CPU in all at 28/s on 2 cores, 25 ms of it Python
-SETBASED_PG_MS = 2.5  # issue 15's prototype: 797 charges/s on the same 2 cores, all included
+AUTOPAY_PG_MS = 46.0  # the one-debit engine: 71 ms CPU in all at 28/s on 2 cores, 25 ms Python
+SETBASED_PG_MS = 0.85  # set-based chunks, batch API: 0.38 ms measured × 2.2 (that machine/VM)
 REMINDER_PG_MS = 0.075  # per loan: ~12 % of the 0.62 ms is spent waiting on SQL (cProfile)
 
 
@@ -45,7 +48,7 @@ def stages(args) -> list[Stage]:
     latency_cap = concurrency / (args.latency_ms / 1000) if args.latency_ms else math.inf
     return [
         Stage(
-            "autopay (today's engine)",
+            "autopay, one debit at a time (before)",
             charges,
             args.autopay_rate,
             AUTOPAY_PG_MS,
@@ -53,7 +56,7 @@ def stages(args) -> list[Stage]:
             latency_cap,
         ),
         Stage(
-            "autopay (set-based, goal 2 target)",
+            "autopay, set-based chunks (today)",
             charges,
             args.autopay_setbased_rate,
             SETBASED_PG_MS,
@@ -95,8 +98,12 @@ def main() -> None:
     parser.add_argument("--due-on-first", type=float, default=0.30)
     parser.add_argument("--autopay-share", type=float, default=0.50)
     parser.add_argument("--notice-share", type=float, default=0.30)
-    parser.add_argument("--autopay-rate", type=float, default=25.0, help="charges/s/process")
-    parser.add_argument("--autopay-setbased-rate", type=float, default=1000.0)
+    parser.add_argument(
+        "--autopay-rate", type=float, default=25.0, help="charges/s/process, one-debit engine"
+    )
+    parser.add_argument(
+        "--autopay-setbased-rate", type=float, default=350.0, help="charges/s/process, today"
+    )
     parser.add_argument("--reminder-us", type=float, default=620.0, help="µs per loan")
     parser.add_argument("--charge-concurrency", type=int, default=16)
     parser.add_argument("--latency-ms", type=float, default=0.0)

@@ -120,7 +120,9 @@ def _postgres_statement_options() -> dict:
     default, 5) is prepared and planned once per connection (CONN_MAX_AGE keeps connections).
     `DB_PREPARE_THRESHOLD=off` keeps server-side binding without prepared statements: for a
     PgBouncer in transaction pooling before 1.21, or one without `max_prepared_statements`
-    (docs/scaling.md)."""
+    (docs/scaling.md). Bound server-side, a statement carries at most 65,535 parameters (the
+    protocol's limit): a list that grows with the book goes as one array parameter
+    (`ismartpay.core.arrays.any_of`), never as `__in` with a placeholder per value."""
     threshold = env.str("DB_PREPARE_THRESHOLD", default="5").strip().lower()
     if threshold in ("", "off", "none"):
         return {"server_side_binding": True, "prepare_threshold": None}

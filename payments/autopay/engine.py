@@ -30,6 +30,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from ismartpay.core.arrays import any_of
 from ismartpay.core.bulk import insert_rows
 from ismartpay.core.money import ZERO
 from loans import flags
@@ -380,7 +381,7 @@ def autopay_recover(
     ids = set(orphans.values_list("pk", flat=True))
     ids |= set(claims.dead_claims(AutopayDebit.objects.all()))
     by_date: dict[dt.date, list[int]] = {}
-    for pk, run_on in AutopayDebit.objects.filter(pk__in=ids).values_list(
+    for pk, run_on in AutopayDebit.objects.filter(any_of("pk", ids)).values_list(
         "pk", "job_run__business_date"
     ):
         by_date.setdefault(run_on or on, []).append(pk)
