@@ -204,7 +204,9 @@ PAYMENT_SANDBOX_LATENCY_MS = env.int("PAYMENT_SANDBOX_LATENCY_MS", default=0)
 # task, one claim) and per part (a fixed number of statements; one part's database work
 # overlaps another's processor calls); at most this many processor calls a second per process
 # (0: no limit); requests per call of a processor's batch API where it has one (0: one call
-# per charge). Processor calls in flight: AUTOPAY_CHARGE_CONCURRENCY (engine.py).
+# per charge); processor calls in flight per chunk (0: 16 on PostgreSQL, 1 on SQLite, which
+# takes one writer at a time). Which values for which processor: README, "Performance".
+AUTOPAY_CHARGE_CONCURRENCY = env.int("AUTOPAY_CHARGE_CONCURRENCY", default=0)
 AUTOPAY_CHUNK_SIZE = env.int("AUTOPAY_CHUNK_SIZE", default=500)
 AUTOPAY_PART_SIZE = env.int("AUTOPAY_PART_SIZE", default=100)
 AUTOPAY_PROCESSOR_RATE_PER_SECOND = env.float("AUTOPAY_PROCESSOR_RATE_PER_SECOND", default=0)

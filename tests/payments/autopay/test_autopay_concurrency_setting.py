@@ -1,0 +1,35 @@
+"""AUTOPAY_CHARGE_CONCURRENCY, processor calls in flight per chunk, is set from the environment
+(README, "Performance": fewer threads with a fast batch processor); 0 keeps the default."""
+
+import subprocess
+import sys
+
+from django.db import connection
+from test_settings_env import PROD, ROOT, _clean_env
+
+from payments.autopay import engine
+
+SHOW = "from ismartpay import settings as s; print(s.AUTOPAY_CHARGE_CONCURRENCY)"
+
+
+def test_charge_concurrency_is_the_setting_or_the_databases_default(settings):
+    settings.AUTOPAY_CHARGE_CONCURRENCY = 2
+    assert engine.charge_concurrency() == 2
+    settings.AUTOPAY_CHARGE_CONCURRENCY = 0
+    assert engine.charge_concurrency() == (1 if connection.vendor == "sqlite" else 16)
+
+
+def test_the_environment_sets_it_and_leaves_it_0_when_unset():
+    def read(**env: str) -> str:
+        return subprocess.run(
+            [sys.executable, "-c", SHOW],
+            cwd=ROOT,
+            env=_clean_env(**PROD, **env),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        ).stdout.strip()
+
+    assert read(AUTOPAY_CHARGE_CONCURRENCY="2") == "2"
+    assert read() == "0"
