@@ -9,7 +9,7 @@ import time_machine
 from accounts_helpers import sign_in
 from django.test import Client, override_settings
 from factories import TEST_PASSWORD, UserFactory
-from test_settings_env import PROD
+from test_settings_env import printed_with_settings
 
 WRONG = "not the password at all"
 HOUSE = "203.0.113.5"
@@ -61,23 +61,5 @@ def test_behind_the_proxy_the_ip_limit_counts_each_visitors_own_address():
 
 def test_the_proxy_depth_comes_from_the_environment():
     dump = "from ismartpay import settings as s; print(s.ALLAUTH_TRUSTED_PROXY_COUNT)"
-    assert _setting(dump) == "0"
-    assert _setting(dump, ALLAUTH_TRUSTED_PROXY_COUNT="1") == "1"
-
-
-def _setting(code: str, **env) -> str:
-    import subprocess
-    import sys
-
-    from test_settings_env import ROOT, _clean_env
-
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env=_clean_env(**PROD, **env),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    return result.stdout.strip()
+    assert printed_with_settings(dump) == "0"
+    assert printed_with_settings(dump, ALLAUTH_TRUSTED_PROXY_COUNT="1") == "1"

@@ -39,6 +39,20 @@ def _clean_env(**overrides: str) -> dict[str, str]:
     return env
 
 
+def printed_with_settings(code: str, **env: str) -> str:
+    """What `code` prints in a fresh Python whose environment is PROD's keys plus `env`."""
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=_clean_env(**PROD, **env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return result.stdout.strip()
+
+
 def load_settings(**env: str) -> dict:
     result = subprocess.run(
         [sys.executable, "-c", DUMP],

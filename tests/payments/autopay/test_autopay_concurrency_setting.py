@@ -1,11 +1,8 @@
 """AUTOPAY_CHARGE_CONCURRENCY, processor calls in flight per chunk, is set from the environment
 (README, "Performance": fewer threads with a fast batch processor); 0 keeps the default."""
 
-import subprocess
-import sys
-
 from django.db import connection
-from test_settings_env import PROD, ROOT, _clean_env
+from test_settings_env import printed_with_settings
 
 from payments.autopay import engine
 
@@ -20,16 +17,5 @@ def test_charge_concurrency_is_the_setting_or_the_databases_default(settings):
 
 
 def test_the_environment_sets_it_and_leaves_it_0_when_unset():
-    def read(**env: str) -> str:
-        return subprocess.run(
-            [sys.executable, "-c", SHOW],
-            cwd=ROOT,
-            env=_clean_env(**PROD, **env),
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
-        ).stdout.strip()
-
-    assert read(AUTOPAY_CHARGE_CONCURRENCY="2") == "2"
-    assert read() == "0"
+    assert printed_with_settings(SHOW, AUTOPAY_CHARGE_CONCURRENCY="2") == "2"
+    assert printed_with_settings(SHOW) == "0"
