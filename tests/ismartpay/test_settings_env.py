@@ -113,7 +113,7 @@ def test_production_values_are_read_from_the_environment():
     )
     assert s["DEBUG"] is False
     assert s["SECRET_KEY"] == PROD_KEY
-    assert s["DB"]["ENGINE"] == "django.db.backends.postgresql"
+    assert s["DB"]["ENGINE"] == "ismartpay.core.postgresql"  # Django's, with the parameter limit
     assert (s["DB"]["HOST"], s["DB"]["PORT"], s["DB"]["NAME"]) == ("db.internal", 5433, "ismartpay")
     assert s["DB"]["CONN_MAX_AGE"] == 60
     assert s["CACHE"] == "django.core.cache.backends.redis.RedisCache"
