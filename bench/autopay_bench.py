@@ -117,6 +117,18 @@ def reset_and_create(count: int) -> float:
     return time.monotonic() - t0
 
 
+def refuse_unless_bench_database() -> None:
+    """The run empties every loan and payment: never on a database not meant for it."""
+    from django.db import connection
+
+    name = connection.settings_dict["NAME"]
+    if "bench" not in name and "test" not in name:
+        sys.exit(
+            f"autopay_bench empties the loan and payment tables: refusing {name!r} "
+            "(use a database whose name holds 'bench', as bench/README.md shows)"
+        )
+
+
 def raw_insert_rate(count: int) -> float:
     """Rows per second for a raw-SQL INSERT … SELECT of `count` debit-shaped rows."""
     from django.db import connection
@@ -238,13 +250,16 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--plans", type=int, default=100_000)
     parser.add_argument("--latency-ms", type=int, default=0)
-    parser.add_argument("--threads", type=int, default=16)
+    parser.add_argument(
+        "--threads", type=int, default=None, help="default: AUTOPAY_CHARGE_CONCURRENCY's (16)"
+    )
     parser.add_argument("--receipts", choices=["celery", "eager"], default="celery")
     parser.add_argument(
         "--processor-batch",
         type=int,
-        default=0,
-        help="charges per call of the sandbox's batch API (0: one call per charge)",
+        default=None,
+        help="charges per call of the sandbox's batch API (0: one call per charge; "
+        "default: AUTOPAY_PROCESSOR_BATCH's, 0)",
     )
     parser.add_argument(
         "--processes",
@@ -259,7 +274,16 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
 
+    refuse_unless_bench_database()
     call_command("migrate", verbosity=0)
+    from django.conf import settings
+
+    from payments.autopay import engine
+
+    # The flags win; unset, the settings (so the environment's AUTOPAY_* apply, as in production).
+    args.threads = args.threads or engine.charge_concurrency()
+    if args.processor_batch is None:
+        args.processor_batch = settings.AUTOPAY_PROCESSOR_BATCH
     from payments import jobs
     from payments.models import AutopayDebit, SandboxCharge
 
@@ -288,6 +312,7 @@ def main() -> None:
     print(
         f"plans={args.plans} latency_ms={args.latency_ms} threads={args.threads} "
         f"processes={args.processes} processor_batch={args.processor_batch} "
+        f"chunk={settings.AUTOPAY_CHUNK_SIZE} part={settings.AUTOPAY_PART_SIZE} "
         f"receipts={args.receipts} setup={setup:.1f}s run={elapsed:.1f}s charged={charged} "
         f"processor_charges={processor} receipts_queued={queued} "
         f"rate={charged / elapsed:.1f}/s ms_per_charge={1000 * elapsed / max(charged, 1):.2f} "

@@ -129,15 +129,16 @@ def main() -> None:
     import django
 
     django.setup()
-    for handler in logging.getLogger().handlers:
-        if isinstance(handler, logging.StreamHandler):
-            handler.setStream(open(os.devnull, "w"))  # noqa: SIM115 — for the process's life
     from bench.pages_seed import sessions_create
     from bench.wsgi import bench_application
 
     sessions = [(s.session_key, s.loan_id) for s in sessions_create(count=args.sessions)]
     pages = {"bare ceiling": CEILING, **PAGES, **EXTRA}
-    print_splits(split_pages(bench_application(), sessions, pages, args.requests))
+    app = bench_application()  # sets Django up again, and with it the logging handlers
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.StreamHandler):
+            handler.setStream(open(os.devnull, "w"))  # noqa: SIM115 — for the process's life
+    print_splits(split_pages(app, sessions, pages, args.requests))
 
 
 if __name__ == "__main__":

@@ -21,6 +21,18 @@ env = environ.Env()
 if (BASE_DIR / ".env").is_file():
     env.read_env(BASE_DIR / ".env")
 
+
+def _count(name: str, default: int, *, minimum: int = 0, also: str = "") -> int:
+    """A whole number from the environment (`minimum` or more), or a refusal to start that
+    names the variable: env.int would let "-3" through and say only "invalid literal"."""
+    raw = env.str(name, default=str(default)).strip()
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < minimum:
+        raise ImproperlyConfigured(
+            f"{name} must be a whole number ({minimum} or more){also}, not {raw!r}."
+        )
+    return int(raw)
+
+
 # Development-only secrets: usable with DEBUG on, refused with DEBUG off (see below).
 DEV_SECRET_KEY = "django-insecure-ismartpay-development-key-never-use-in-production"  # noqa: S105
 DEV_FIELD_ENCRYPTION_KEY = "s2pgnCx63qhf9q7rCwM6qne3jFdkIAO7eRXOrJ46pik="
@@ -123,15 +135,10 @@ def _postgres_statement_options() -> dict:
     (docs/scaling.md). Bound server-side, a statement carries at most 65,535 parameters (the
     protocol's limit): a list that grows with the book goes as one array parameter
     (`ismartpay.core.arrays.any_of`), never as `__in` with a placeholder per value."""
-    threshold = env.str("DB_PREPARE_THRESHOLD", default="5").strip().lower()
-    if threshold in ("", "off", "none"):
+    if env.str("DB_PREPARE_THRESHOLD", default="5").strip().lower() in ("", "off", "none"):
         return {"server_side_binding": True, "prepare_threshold": None}
-    if not threshold.isdigit():
-        raise ImproperlyConfigured(
-            f"DB_PREPARE_THRESHOLD must be a whole number of runs (0 or more) or 'off', "
-            f"not {threshold!r}."
-        )
-    return {"server_side_binding": True, "prepare_threshold": int(threshold)}
+    threshold = _count("DB_PREPARE_THRESHOLD", 5, also=" or 'off'")
+    return {"server_side_binding": True, "prepare_threshold": threshold}
 
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
@@ -209,11 +216,11 @@ PAYMENT_SANDBOX_LATENCY_MS = env.int("PAYMENT_SANDBOX_LATENCY_MS", default=0)
 # (0: no limit); requests per call of a processor's batch API where it has one (0: one call
 # per charge); processor calls in flight per chunk (0: 16 on PostgreSQL, 1 on SQLite, which
 # takes one writer at a time). Which values for which processor: README, "Performance".
-AUTOPAY_CHARGE_CONCURRENCY = env.int("AUTOPAY_CHARGE_CONCURRENCY", default=0)
-AUTOPAY_CHUNK_SIZE = env.int("AUTOPAY_CHUNK_SIZE", default=500)
-AUTOPAY_PART_SIZE = env.int("AUTOPAY_PART_SIZE", default=100)
+AUTOPAY_CHARGE_CONCURRENCY = _count("AUTOPAY_CHARGE_CONCURRENCY", 0)
+AUTOPAY_CHUNK_SIZE = _count("AUTOPAY_CHUNK_SIZE", 500, minimum=1)
+AUTOPAY_PART_SIZE = _count("AUTOPAY_PART_SIZE", 100, minimum=1)
 AUTOPAY_PROCESSOR_RATE_PER_SECOND = env.float("AUTOPAY_PROCESSOR_RATE_PER_SECOND", default=0)
-AUTOPAY_PROCESSOR_BATCH = env.int("AUTOPAY_PROCESSOR_BATCH", default=0)
+AUTOPAY_PROCESSOR_BATCH = _count("AUTOPAY_PROCESSOR_BATCH", 0)
 
 # --- Email ---
 EMAIL_TIMEOUT = 30  # seconds; shorter than a notice's claim lease (payments/notifications.py)

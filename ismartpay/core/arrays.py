@@ -22,12 +22,19 @@ def element_type(field) -> str:
     from django.db import connection
 
     db_type = field.db_type(connection)
-    return "text" if db_type.startswith("varchar(") else db_type
+    if db_type.startswith("varchar("):
+        return "text"
+    # No modifier either: `numeric(12, 2)` would round the values looked up (25000.004 would
+    # find 25000.00), where the comparison must see them as they are.
+    return db_type.split("(", 1)[0]
 
 
 class AnyOf(Lookup):
     """`column = ANY(%s::type[])` on PostgreSQL; `column IN (…)` elsewhere (SQLite, the
-    embedded mode). None never matches and an empty list sends nothing, as with `__in`."""
+    embedded mode). None never matches and an empty list sends nothing, as with `__in`.
+    Values are ids or plain values (not model instances). Only to select rows, never negated
+    (`exclude()`, `~Q`): Django adds `IS NOT NULL` to a negated `__in` on a nullable column,
+    and does not to a lookup given as an expression."""
 
     lookup_name = "any_of"
     prepare_rhs = False  # the left side may still be an unresolved F() here

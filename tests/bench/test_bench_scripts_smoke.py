@@ -68,3 +68,17 @@ def test_the_scaling_model_names_what_saturates_first():
         check=True,
     ).stdout
     assert "max_connections" in out and "autopay" in out, out
+
+
+def test_the_autopay_benchmark_refuses_a_database_not_meant_for_it():
+    result = subprocess.run(
+        [sys.executable, "bench/autopay_bench.py", "--plans", "1"],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/ismartpay"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "refusing 'ismartpay'" in result.stderr

@@ -23,9 +23,12 @@ class DatabaseFeatures(features.DatabaseFeatures):
 
 class DatabaseOperations(operations.DatabaseOperations):
     def bulk_batch_size(self, fields, objs):
+        """Rows a statement may carry. Two parameters a field: `bulk_update` passes
+        ["pk", "pk", *fields] and sends 2 × fields + 1 a row (WHEN id THEN value, per field, and
+        the id list); the deletion collector and `bulk_create` send at most one a field."""
         limit = self.connection.features.max_query_params
         if limit and fields:
-            return max(limit // len(fields), 1)
+            return max(limit // (2 * len(fields)), 1)
         return super().bulk_batch_size(fields, objs)
 
 

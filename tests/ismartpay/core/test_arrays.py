@@ -60,3 +60,14 @@ def test_the_statement_is_the_same_text_with_one_parameter_whatever_the_list_len
     assert short == long
     assert '"id" = ANY(%s::bigint[])' in short
     assert (short_params, long_params) == (([1, 2],), (list(range(500)),))
+
+
+def test_array_elements_carry_no_type_modifier_so_nothing_is_cut_or_rounded():
+    from ismartpay.core.arrays import element_type
+    from loans.models import Loan
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's types")
+    assert element_type(SandboxCharge._meta.get_field("idempotency_key")) == "text"  # varchar(80)
+    assert element_type(Loan._meta.get_field("original_principal")) == "numeric"  # (12, 2)
+    assert element_type(SandboxCharge._meta.get_field("id")) == "bigint"

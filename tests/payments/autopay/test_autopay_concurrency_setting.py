@@ -1,8 +1,10 @@
 """AUTOPAY_CHARGE_CONCURRENCY, processor calls in flight per chunk, is set from the environment
-(README, "Performance": fewer threads with a fast batch processor); 0 keeps the default."""
+(README, "Performance": fewer threads with a fast batch processor); 0 keeps the default. The
+nightly run's sizes refuse to start on a value that is not a count, naming the variable."""
 
+import pytest
 from django.db import connection
-from test_settings_env import printed_with_settings
+from test_settings_env import PROD, load_settings, printed_with_settings
 
 from payments.autopay import engine
 
@@ -19,3 +21,20 @@ def test_charge_concurrency_is_the_setting_or_the_databases_default(settings):
 def test_the_environment_sets_it_and_leaves_it_0_when_unset():
     assert printed_with_settings(SHOW, AUTOPAY_CHARGE_CONCURRENCY="2") == "2"
     assert printed_with_settings(SHOW) == "0"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "minimum"),
+    [
+        ("AUTOPAY_CHARGE_CONCURRENCY", "abc", 0),
+        ("AUTOPAY_CHARGE_CONCURRENCY", "-3", 0),
+        ("AUTOPAY_PROCESSOR_BATCH", "1.5", 0),
+        ("AUTOPAY_CHUNK_SIZE", "0", 1),
+        ("AUTOPAY_PART_SIZE", "", 1),
+    ],
+)
+def test_a_value_that_is_not_a_count_refuses_to_start_naming_the_variable(name, value, minimum):
+    with pytest.raises(
+        RuntimeError, match=f"{name} must be a whole number \\({minimum} or more\\)"
+    ):
+        load_settings(**PROD, **{name: value})
