@@ -22,14 +22,19 @@ if (BASE_DIR / ".env").is_file():
     env.read_env(BASE_DIR / ".env")
 
 
-def _count(name: str, default: int, *, minimum: int = 0, also: str = "") -> int:
-    """A whole number from the environment (`minimum` or more), or a refusal to start that
-    names the variable: env.int would let "-3" through and say only "invalid literal"."""
+def _count(
+    name: str, default: int, *, minimum: int = 0, maximum: int | None = None, also: str = ""
+) -> int:
+    """A whole number from the environment (`minimum` to `maximum`), or a refusal to start
+    that names the variable: env.int would let "-3" through and say only "invalid literal"."""
     raw = env.str(name, default=str(default)).strip()
-    if not (raw.isascii() and raw.isdigit()) or int(raw) < minimum:
-        raise ImproperlyConfigured(
-            f"{name} must be a whole number ({minimum} or more){also}, not {raw!r}."
-        )
+    if (
+        not (raw.isascii() and raw.isdigit())
+        or int(raw) < minimum
+        or (maximum is not None and int(raw) > maximum)
+    ):
+        bounds = f"{minimum} to {maximum:,}" if maximum is not None else f"{minimum} or more"
+        raise ImproperlyConfigured(f"{name} must be a whole number ({bounds}){also}, not {raw!r}.")
     return int(raw)
 
 
@@ -217,10 +222,12 @@ PAYMENT_SANDBOX_LATENCY_MS = env.int("PAYMENT_SANDBOX_LATENCY_MS", default=0)
 # per charge); processor calls in flight per chunk (0: 16 on PostgreSQL, 1 on SQLite, which
 # takes one writer at a time). Which values for which processor: README, "Performance".
 AUTOPAY_CHARGE_CONCURRENCY = _count("AUTOPAY_CHARGE_CONCURRENCY", 0)
-AUTOPAY_CHUNK_SIZE = _count("AUTOPAY_CHUNK_SIZE", 500, minimum=1)
-AUTOPAY_PART_SIZE = _count("AUTOPAY_PART_SIZE", 100, minimum=1)
+# At most 10,000 debits a chunk, part or call: a chunk's lists go into statements of at most
+# 65,535 parameters (ismartpay/core/postgresql), and a chunk is one task and one claim.
+AUTOPAY_CHUNK_SIZE = _count("AUTOPAY_CHUNK_SIZE", 500, minimum=1, maximum=10_000)
+AUTOPAY_PART_SIZE = _count("AUTOPAY_PART_SIZE", 100, minimum=1, maximum=10_000)
 AUTOPAY_PROCESSOR_RATE_PER_SECOND = env.float("AUTOPAY_PROCESSOR_RATE_PER_SECOND", default=0)
-AUTOPAY_PROCESSOR_BATCH = _count("AUTOPAY_PROCESSOR_BATCH", 0)
+AUTOPAY_PROCESSOR_BATCH = _count("AUTOPAY_PROCESSOR_BATCH", 0, maximum=10_000)
 
 # --- Email ---
 EMAIL_TIMEOUT = 30  # seconds; shorter than a notice's claim lease (payments/notifications.py)

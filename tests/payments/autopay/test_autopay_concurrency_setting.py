@@ -24,17 +24,16 @@ def test_the_environment_sets_it_and_leaves_it_0_when_unset():
 
 
 @pytest.mark.parametrize(
-    ("name", "value", "minimum"),
+    ("name", "value", "bounds"),
     [
-        ("AUTOPAY_CHARGE_CONCURRENCY", "abc", 0),
-        ("AUTOPAY_CHARGE_CONCURRENCY", "-3", 0),
-        ("AUTOPAY_PROCESSOR_BATCH", "1.5", 0),
-        ("AUTOPAY_CHUNK_SIZE", "0", 1),
-        ("AUTOPAY_PART_SIZE", "", 1),
+        ("AUTOPAY_CHARGE_CONCURRENCY", "abc", "0 or more"),
+        ("AUTOPAY_CHARGE_CONCURRENCY", "-3", "0 or more"),
+        ("AUTOPAY_PROCESSOR_BATCH", "1.5", "0 to 10,000"),
+        ("AUTOPAY_CHUNK_SIZE", "0", "1 to 10,000"),
+        ("AUTOPAY_CHUNK_SIZE", "100000", "1 to 10,000"),
+        ("AUTOPAY_PART_SIZE", "", "1 to 10,000"),
     ],
 )
-def test_a_value_that_is_not_a_count_refuses_to_start_naming_the_variable(name, value, minimum):
-    with pytest.raises(
-        RuntimeError, match=f"{name} must be a whole number \\({minimum} or more\\)"
-    ):
+def test_a_value_that_is_not_a_count_refuses_to_start_naming_the_variable(name, value, bounds):
+    with pytest.raises(RuntimeError, match=f"{name} must be a whole number \\({bounds}\\)"):
         load_settings(**PROD, **{name: value})
