@@ -11,6 +11,8 @@ from django.core.mail import EmailMessage, get_connection
 from django.db import connection
 from django.utils import timezone
 
+from ismartpay.core.arrays import one_of_sql
+
 from .models import Notice
 from .notifications import CLAIM_LEASE_MINUTES, MAX_ATTEMPTS, _render
 
@@ -56,17 +58,16 @@ def notices_write(drafts: list[Draft]) -> list[str]:
 
 _CLAIM_MANY = f"""
     UPDATE {Notice._meta.db_table} SET claimed_at = %s, attempts = attempts + 1
-    WHERE dedupe_key {{keys}} AND sent_at IS NULL AND payment_id IS NULL AND attempts < %s
+    WHERE {{keys}} AND sent_at IS NULL AND payment_id IS NULL AND attempts < %s
       AND (claimed_at IS NULL OR claimed_at <= %s)
     RETURNING id, recipient, subject, body, attempts"""  # noqa: S608 - our table, values bound
 
 
 def _claim_many_sql(keys: list[str]) -> tuple[str, list]:
-    """PostgreSQL takes the keys as one array (`= ANY(%s)`); the embedded SQLite database
-    bin/run uses has no arrays: one placeholder per key (a chunk's few thousand at most)."""
-    if connection.vendor == "postgresql":
-        return _CLAIM_MANY.format(keys="= ANY(%s)"), [list(keys)]
-    return _CLAIM_MANY.format(keys=f"IN ({', '.join(['%s'] * len(keys))})"), list(keys)
+    """The keys as one array on PostgreSQL, a placeholder per key on the embedded SQLite
+    database (a chunk's few thousand at most): ismartpay.core.arrays.one_of_sql."""
+    where, params = one_of_sql("dedupe_key", list(keys), connection, "text")
+    return _CLAIM_MANY.format(keys=where), params
 
 
 def notices_deliver(keys: list[str], *, max_attempts: int = MAX_ATTEMPTS) -> tuple[int, int]:

@@ -14,19 +14,26 @@ from django.core.exceptions import EmptyResultSet
 from django.db.models import F, Lookup
 
 
-def element_type(field) -> str:
+def element_type(field, connection) -> str:
     """The type an array parameter's elements are cast to: the column's, except that strings
     go as `text`. An explicit cast to `varchar(n)` cuts an over-long string silently; compared
     with or assigned to the column, a `text` value is taken as it is (an assignment refuses
     one that is too long: "value too long", as `save()` and `bulk_create` have it)."""
-    from django.db import connection
-
     db_type = field.db_type(connection)
     if db_type.startswith("varchar("):
         return "text"
     # No modifier either: `numeric(12, 2)` would round the values looked up (25000.004 would
     # find 25000.00), where the comparison must see them as they are.
     return db_type.split("(", 1)[0]
+
+
+def one_of_sql(lhs: str, values: list, connection, db_type: str) -> tuple[str, list]:
+    """SQL and parameters for "`lhs` is one of `values`" (a non-empty list): one array
+    parameter on PostgreSQL; a placeholder per value elsewhere (SQLite, the embedded mode,
+    has no arrays)."""
+    if connection.vendor == "postgresql":
+        return f"{lhs} = ANY(%s::{db_type}[])", [values]
+    return f"{lhs} IN ({', '.join(['%s'] * len(values))})", list(values)
 
 
 class AnyOf(Lookup):
@@ -48,9 +55,8 @@ class AnyOf(Lookup):
         values = [field.get_db_prep_value(value, connection) for value in self.rhs]
         if not values:
             raise EmptyResultSet  # as `__in=[]`: Django sends no statement that can match none
-        if connection.vendor == "postgresql":
-            return f"{lhs} = ANY(%s::{element_type(field)}[])", [*params, values]
-        return f"{lhs} IN ({', '.join(['%s'] * len(values))})", [*params, *values]
+        sql, values = one_of_sql(lhs, values, connection, element_type(field, connection))
+        return sql, [*params, *values]
 
 
 def any_of(field: str, values: Iterable) -> AnyOf:

@@ -59,7 +59,7 @@ def update_rows(
     meta = model._meta
     columns = [meta.get_field(name) for name in (*fields, *match)]
     names = ["id", *[f"f{i}" for i in range(len(fields))], *[f"m{i}" for i in range(len(match))]]
-    types = [element_type(meta.pk), *[element_type(field) for field in columns]]
+    types = [element_type(field, connection) for field in (meta.pk, *columns)]
     arrays = [list(values) for values in zip(*rows, strict=True)]
     sets = ", ".join(f"{field.column} = v.f{i}" for i, field in enumerate(columns[: len(fields)]))
     where = ["t.id = v.id"]
@@ -132,7 +132,7 @@ def insert_rows(
             values = [field.get_db_prep_save(value, connection) for value in values]
         arrays.append(values)
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    unnest = ", ".join(f"%s::{element_type(f)}[]" for f in fields)
+    unnest = ", ".join(f"%s::{element_type(f, connection)}[]" for f in fields)
     pk = connection.ops.quote_name(meta.pk.column)
     tail = "ON CONFLICT DO NOTHING" if ignore_conflicts else f"RETURNING {pk}"
     sql = (

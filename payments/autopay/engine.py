@@ -67,8 +67,7 @@ CHUNK_SIZE = 500
 def charge_concurrency() -> int:
     """Charges in flight per chunk: settings.AUTOPAY_CHARGE_CONCURRENCY, or when it is 0, 16 on
     PostgreSQL and 1 on SQLite (embedded), which takes one writer at a time."""
-    configured = int(getattr(settings, "AUTOPAY_CHARGE_CONCURRENCY", 0) or 0)
-    return configured or (1 if connection.vendor == "sqlite" else 16)
+    return settings.AUTOPAY_CHARGE_CONCURRENCY or (1 if connection.vendor == "sqlite" else 16)
 
 
 # --- 1. debit rows -----------------------------------------------------------------------------

@@ -68,6 +68,10 @@ def test_array_elements_carry_no_type_modifier_so_nothing_is_cut_or_rounded():
 
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL's types")
-    assert element_type(SandboxCharge._meta.get_field("idempotency_key")) == "text"  # varchar(80)
-    assert element_type(Loan._meta.get_field("original_principal")) == "numeric"  # (12, 2)
-    assert element_type(SandboxCharge._meta.get_field("id")) == "bigint"
+
+    def typed(model, name):
+        return element_type(model._meta.get_field(name), connection)
+
+    assert typed(SandboxCharge, "idempotency_key") == "text"  # varchar(80)
+    assert typed(Loan, "original_principal") == "numeric"  # numeric(12, 2)
+    assert typed(SandboxCharge, "id") == "bigint"
