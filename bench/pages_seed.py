@@ -77,6 +77,9 @@ def _loan(lender: Lender, n: int, suffix: str, paid: int, today: dt.date) -> Loa
         interest_accrued_through=row.due_date if row else first_due - relativedelta(months=1),
         late_fees_assessed_through=paid,
         paid_toward_installments=sum((r.payment for r in schedule[:paid]), Decimal("0.00")),
+        # The last of the postings _payments makes (loans/services.py keeps it so).
+        ledger_last_payment_date=row.due_date if row else None,
+        ledger_last_payment_amount=row.interest + row.principal if row else None,
     )
     loan.status = loan_status_for(loan, today)
     return loan, schedule[:paid]

@@ -130,10 +130,11 @@ def ledger_last_payment_query(loan_ref):
 
 
 def last_payment(loan: Loan) -> LastPayment | None:
-    last = ledger_last_payment_query(loan).first()
+    """The loan's last payment from its row: the ledger's, kept with the balances
+    (loans/services.py), or the lender record's, whichever is later. No query."""
     return latest_payment(
-        last.effective_date if last else None,
-        last.received if last else None,
+        loan.ledger_last_payment_date,
+        loan.ledger_last_payment_amount,
         loan.prior_last_payment_date,
         loan.prior_last_payment_amount,
     )

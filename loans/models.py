@@ -132,6 +132,15 @@ class Loan(TimeStampedModel):
     # loans/collections.py under the loan lock, so interest accrual needs no extra query.
     rate_caps = models.JSONField(default=list, blank=True, editable=False)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.CURRENT)
+    # The ledger's latest PAYMENT posting not reversed (latest effective date, then latest
+    # posted; loans/history.ledger_last_payment_query is the rule): its date and the dollars
+    # it received. Kept by loans/services.py with the balances, so the dashboard reads it with
+    # the loan instead of two correlated subqueries per loan (issue 15 goal 1). None: no
+    # payment on the ledger yet (the lender's record below may still name one).
+    ledger_last_payment_date = models.DateField(null=True, blank=True, editable=False)
+    ledger_last_payment_amount = models.DecimalField(
+        max_digits=12, decimal_places=2, null=True, blank=True, editable=False
+    )
     # Payments made before iSmartPay, as the lender's record (servicing import) states them on
     # `prior_as_of`; loans/history.py adds the ledger's postings after `prior_through_posting`.
     prior_payments_total = money_field(default=Decimal("0.00"))  # dollars received
@@ -298,5 +307,5 @@ from .models_collections import (  # noqa: E402, F401 — collections (issue 13)
     DelinquencySnapshot,
     PromiseToPay,
 )
-from .models_ledger import LoanPosting, received_expression  # noqa: E402, F401 — the ledger
+from .models_ledger import LoanPosting  # noqa: E402, F401 — the ledger
 from .models_requests import StaffRequest  # noqa: E402, F401 — staff four-eyes requests

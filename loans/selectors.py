@@ -6,8 +6,6 @@ from decimal import Decimal
 
 from django.db.models import (
     F,
-    OuterRef,
-    Subquery,
 )
 
 from ismartpay.core.errors import NotFound
@@ -16,7 +14,7 @@ from ismartpay.core.money import ZERO, to_cents
 from . import calendar, delinquency, flags, history, interest, permissions, schedule, simulation
 from .allocation import Balances, accrue_interest, payoff_amount
 from .badges import DUE_SOON_DAYS, StatusBadge, status_badge  # noqa: F401  (re-exported)
-from .models import Loan, LoanLink, received_expression
+from .models import Loan, LoanLink
 
 
 @dataclass(frozen=True)
@@ -123,12 +121,7 @@ def loan_summary(
         payments_left=loan.term_months - made,
         percent_paid=int(to_cents(repaid * 100 / loan.original_principal)),
         autopay_on=loan.pk in autopay_loan_ids,
-        last_payment=history.latest_payment(
-            getattr(loan, "last_payment_date", None),
-            getattr(loan, "last_payment_amount", None),
-            loan.prior_last_payment_date,
-            loan.prior_last_payment_amount,
-        ),
+        last_payment=history.last_payment(loan),
         role=role,
         can_pay=permissions.can_pay(role),
         can_manage_autopay=permissions.can_manage_autopay(role),
@@ -143,16 +136,6 @@ def loan_summary(
     )
 
 
-def _last_payments() -> dict[str, Subquery]:
-    """Annotations for the last payment not reversed: date and amount, one subquery each."""
-    last = history.ledger_last_payment_query(OuterRef("pk"))
-    amount = received_expression()  # LoanPosting.received
-    return {
-        "last_payment_date": Subquery(last.values("effective_date")[:1]),
-        "last_payment_amount": Subquery(last.annotate(amount=amount).values("amount")[:1]),
-    }
-
-
 def dashboard_for_user(
     user, *, today: dt.date, autopay_loan_ids: frozenset[int] | set[int] = frozenset()
 ) -> list[LoanSummary]:
@@ -165,7 +148,7 @@ def dashboard_for_user(
     loans = (
         Loan.objects.filter(links__user=user)
         .select_related("lender")
-        .annotate(link_role=F("links__role"), **_last_payments())
+        .annotate(link_role=F("links__role"))
         .order_by("-links__created_at", "pk")
     )
     return [loan_summary(loan, today=today, autopay_loan_ids=autopay_loan_ids) for loan in loans]
@@ -255,10 +238,6 @@ class LoanDetail:
 
 def loan_detail(loan: Loan, *, today: dt.date) -> LoanDetail:
     """The loan page's figures (the schedule is paginated separately)."""
-    last = history.ledger_last_payment_query(loan).first()
-    if last is not None:
-        loan.last_payment_date = last.effective_date
-        loan.last_payment_amount = last.received
     paid, paid_to_date = history.paid_figures(loan, year=today.year)
     return LoanDetail(
         summary=loan_summary(loan, today=today),

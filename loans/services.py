@@ -17,7 +17,7 @@ from django.db import transaction
 
 from ismartpay.core.money import ZERO, is_cents, to_cents
 
-from . import delinquency, lock_objects
+from . import delinquency, history, lock_objects
 from .allocation import AllocationError, Balances, allocate, apply, payoff_amount
 from .interest import accrued_interest
 from .models import Loan, LoanPosting
@@ -76,6 +76,8 @@ LOAN_BALANCE_FIELDS = (
     "paid_toward_installments",
     "interest_accrued_through",
     "status",
+    "ledger_last_payment_date",
+    "ledger_last_payment_amount",
     "updated_at",
 )
 
@@ -110,7 +112,7 @@ def _apply(
     if accrued_through is not None and accrued_through > loan.interest_accrued_through:
         loan.interest_accrued_through = accrued_through
     loan.status = loan_status_for(loan, effective_date)
-    return LoanPosting(
+    posting = LoanPosting(
         loan=loan,
         kind=kind,
         effective_date=effective_date,
@@ -126,6 +128,19 @@ def _apply(
         unpaid_fees_after=fees_after,
         **extra,
     )
+    if kind == Kind.PAYMENT:
+        _keep_last_payment(loan, posting)
+    return posting
+
+
+def _keep_last_payment(loan: Loan, payment: LoanPosting) -> None:
+    """`payment` (a PAYMENT posting about to be saved, so posted after every other) becomes
+    the loan's last payment unless one is effective later: the order of
+    history.ledger_last_payment_query (latest effective date, then latest posted)."""
+    last = loan.ledger_last_payment_date
+    if last is None or payment.effective_date >= last:
+        loan.ledger_last_payment_date = payment.effective_date
+        loan.ledger_last_payment_amount = payment.received
 
 
 def _post(loan: Loan, **kwargs) -> LoanPosting:
@@ -315,6 +330,10 @@ def _reverse(loan: Loan, original: LoanPosting, *, reason: str, actor, actor_lab
             )
         )
     paid_after = max(loan.paid_toward_installments - original.counts_toward_installments, ZERO)
+    if original.kind == Kind.PAYMENT:  # the last payment may be the one reversed: read it again
+        last = history.ledger_last_payment_query(loan).exclude(pk=original.pk).first()
+        loan.ledger_last_payment_date = last.effective_date if last else None
+        loan.ledger_last_payment_amount = last.received if last else None
     return _post(
         loan,
         kind=Kind.REVERSAL,

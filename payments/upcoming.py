@@ -72,12 +72,14 @@ def on_the_way(loans: list[Loan], *, today: dt.date) -> dict[int, OnTheWay]:
     has an active autopay plan (read here anyway, so the dashboard asks no third time)."""
     ids = [loan.pk for loan in loans]
     incoming: dict[int, list[Incoming]] = {pk: [] for pk in ids}
-    for payment in Payment.objects.filter(
+    scheduled = Payment.objects.filter(
         loan_id__in=ids, status=Payment.Status.SCHEDULED, scheduled_for__gte=today
-    ).order_by("scheduled_for", "pk"):
-        incoming[payment.loan_id].append(
-            Incoming(payment.scheduled_for, payment.amount, False, payment.reference)
-        )
+    ).order_by("scheduled_for", "pk")
+    # Four columns, not the payment's forty: read on every dashboard (issue 15 goal 1).
+    for loan_id, day, amount, reference in scheduled.values_list(
+        "loan_id", "scheduled_for", "amount", "reference"
+    ):
+        incoming[loan_id].append(Incoming(day, amount, False, reference))
     last_key = AutopayDebit.objects.filter(plan=OuterRef("pk")).order_by("-period_key")
     plans = AutopayPlan.objects.filter(loan_id__in=ids, status=AutopayPlan.Status.ACTIVE).annotate(
         last_key=Subquery(last_key.values("period_key")[:1])

@@ -22,6 +22,7 @@ from hypothesis.stateful import (
 
 from loans.allocation import AllocationError, payoff_amount
 from loans.fees import loan_assess_nsf_fee, loan_waive_fee
+from loans.history import ledger_last_payment_query
 from loans.models import Loan, LoanPosting
 from loans.selectors import loan_balances_on
 from loans.services import (
@@ -156,6 +157,11 @@ class LedgerMachine(RuleBasedStateMachine):
             )
         )
         assert len(numbers) == len(set(numbers))
+        # The last payment kept on the loan is the ledger's (history.ledger_last_payment_query).
+        last_payment = ledger_last_payment_query(loan).first()
+        assert (loan.ledger_last_payment_date, loan.ledger_last_payment_amount) == (
+            (last_payment.effective_date, last_payment.received) if last_payment else (None, None)
+        )
 
 
 @pytest.mark.django_db

@@ -351,3 +351,31 @@ def test_dashboard_shows_the_last_payment_not_reversed():
     [summary] = dashboard_for_user(link.user, today=MAR_5, autopay_loan_ids={link.loan.pk})
     assert (summary.last_payment_date, summary.last_payment_amount) == (FEB_5, Decimal("483.32"))
     assert summary.autopay_on is True
+
+
+def _kept_last_payment(loan_id):
+    loan = Loan.objects.get(pk=loan_id)
+    return (loan.ledger_last_payment_date, loan.ledger_last_payment_amount)
+
+
+def test_the_loan_keeps_its_last_payment_through_same_day_backdated_and_reversed_payments():
+    loan = LoanFactory()
+
+    def pay(amount, day, key):
+        return loan_post_payment(
+            loan_id=loan.pk, amount=Decimal(amount), effective_date=day, idempotency_key=key
+        )
+
+    assert _kept_last_payment(loan.pk) == (None, None)
+    first = pay("100.00", MAR_5, "a")
+    assert _kept_last_payment(loan.pk) == (MAR_5, Decimal("100.00"))
+    backdated = pay("50.00", FEB_5, "b")  # posted later, effective earlier: not the last
+    assert _kept_last_payment(loan.pk) == (MAR_5, Decimal("100.00"))
+    same_day = pay("25.00", MAR_5, "c")  # same day, posted later: the last
+    assert _kept_last_payment(loan.pk) == (MAR_5, Decimal("25.00"))
+    loan_reverse_posting(posting_id=backdated.pk, reason="returned")
+    assert _kept_last_payment(loan.pk) == (MAR_5, Decimal("25.00"))
+    loan_reverse_posting(posting_id=same_day.pk, reason="returned")
+    assert _kept_last_payment(loan.pk) == (MAR_5, Decimal("100.00"))
+    loan_reverse_posting(posting_id=first.pk, reason="returned")
+    assert _kept_last_payment(loan.pk) == (None, None)

@@ -19,6 +19,7 @@ from autopay_fixtures import (  # noqa: F401
 from django.core import mail
 from django.utils import timezone
 
+from loans.models import Loan
 from payments import jobs
 from payments.autopay import batch, engine, leases
 from payments.gateways.base import ChargeResult, ChargeStatus
@@ -77,6 +78,10 @@ def test_one_chunk_charges_declines_retries_and_refuses_each_debit_by_its_own_ru
         "fail": ("failed", "card_declined"),
     }
     assert payments["ok"].loan_posting.received == payments["ok"].amount
+    # The set path keeps the loan's last payment as loan_post_payment does; a decline does not.
+    kept = Loan.objects.values_list("ledger_last_payment_date", "ledger_last_payment_amount")
+    last = {k: kept.get(pk=loans[k].pk) for k in ("ok", "fail")}
+    assert last == {"ok": (RUN_DAY, payments["ok"].amount), "fail": (None, None)}
     assert debits["ok"].payment_id == payments["ok"].pk
     events = PaymentEvent.objects.filter(payment=payments["ok"]).order_by("pk")
     assert [(e.from_status, e.to_status) for e in events] == [
