@@ -121,7 +121,14 @@ TEMPLATES = [
             ],
             "builtins": ["ismartpay.core.templatetags.ui"],
         },
-    }
+    },
+    {
+        # Markup repeated per row, rendered by `{% jinja %}` (ismartpay/core/jinja.py).
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "ismartpay.core.jinja.environment"},
+    },
 ]
 # Widgets through Jinja2 (Django ships their templates for it), Django templates as the fallback.
 FORM_RENDERER = "ismartpay.core.form_renderer.JinjaFirstRenderer"
