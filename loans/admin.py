@@ -107,6 +107,7 @@ LOAN_MONEY_FIELDS = (
     "prior_interest_paid",
     "prior_interest_paid_year",
     "prior_last_payment_amount",
+    "ledger_last_payment_amount",
 )
 
 

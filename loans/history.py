@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Max, Q, Sum
+from django.db.models import Max, OuterRef, Q, Subquery, Sum
 
 from ismartpay.core.money import ZERO, to_cents
 
 from . import lock_objects
-from .models import Loan, LoanPosting
+from .models import Loan, LoanPosting, received_expression
 
 # The servicing import's optional history columns -> the loan field each one fills.
 PRIOR_COLUMNS = {
@@ -122,11 +122,49 @@ def latest_payment(
     return None
 
 
-def ledger_last_payment_query(loan_ref):
-    """Payment postings not reversed, latest first (`loan_ref`: a loan or an OuterRef)."""
-    return LoanPosting.objects.filter(
+def ledger_last_payment_query(loan_ref, postings=None):
+    """Payment postings not reversed, latest first (`loan_ref`: a loan or an OuterRef):
+    the first is the loan's last payment. `postings`: another manager of the ledger's rows
+    (a migration's historical model); LoanPosting's by default."""
+    postings = LoanPosting.objects if postings is None else postings
+    return postings.filter(
         loan=loan_ref, kind=LoanPosting.Kind.PAYMENT, reversal__isnull=True
     ).order_by("-effective_date", "-pk")
+
+
+def loans_refill_last_payment(*, loans=None, postings=None, batch: int = 2000) -> int:
+    """Set every loan's kept last payment (`ledger_last_payment_*`, which loans/services.py
+    keeps) from its ledger again, `batch` loans a transaction; returns how many changed.
+
+    For after a deploy that adds the columns while processes of the code before it still
+    post (migration 0014 runs this; `refill_last_payments` runs it again). Idempotent. Each
+    batch's loans are locked first, in pk order as every writer locks them, so the UPDATE
+    (a new snapshot) sees every payment committed before it and none is overwritten by an
+    older read. `loans`/`postings`: a migration's historical managers."""
+    loans = Loan.objects if loans is None else loans
+    last = ledger_last_payment_query(OuterRef("pk"), postings)
+    fill = {
+        "ledger_last_payment_date": Subquery(last.values("effective_date")[:1]),
+        "ledger_last_payment_amount": Subquery(
+            last.annotate(amount=received_expression()).values("amount")[:1]
+        ),
+    }
+    kept = ("pk", *fill)
+    changed, after = 0, 0
+    while True:
+        with transaction.atomic(using=loans.db):
+            ids = list(
+                loans.filter(pk__gt=after)
+                .order_by("pk")
+                .select_for_update()
+                .values_list("pk", flat=True)[:batch]
+            )
+            if not ids:
+                return changed
+            before = set(loans.filter(pk__in=ids).values_list(*kept))
+            loans.filter(pk__in=ids).update(**fill)
+            changed += len(set(loans.filter(pk__in=ids).values_list(*kept)) - before)
+        after = ids[-1]
 
 
 def last_payment(loan: Loan) -> LastPayment | None:

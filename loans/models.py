@@ -307,5 +307,5 @@ from .models_collections import (  # noqa: E402, F401 — collections (issue 13)
     DelinquencySnapshot,
     PromiseToPay,
 )
-from .models_ledger import LoanPosting  # noqa: E402, F401 — the ledger
+from .models_ledger import LoanPosting, received_expression  # noqa: E402, F401 — the ledger
 from .models_requests import StaffRequest  # noqa: E402, F401 — staff four-eyes requests

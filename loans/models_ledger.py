@@ -10,6 +10,14 @@ from django.db.models import Q
 from ismartpay.core.models import money_field
 
 
+def received_expression():
+    """LoanPosting.received as a query expression (fees + interest + principal + unapplied)."""
+    return models.ExpressionWrapper(
+        models.F("fees") + models.F("interest") + models.F("principal") + models.F("unapplied"),
+        output_field=models.DecimalField(max_digits=12, decimal_places=2),
+    )
+
+
 class LoanPosting(models.Model):
     """One append-only row of the servicing ledger: every change to a loan's balances.
 
@@ -137,5 +145,5 @@ class LoanPosting(models.Model):
     @property
     def received(self) -> Decimal:
         """The amount received: what was applied plus what could not be (`unapplied`, owed
-        back). The one place this sum is made."""
+        back). The one place this sum is made (received_expression is the same, in SQL)."""
         return self.total + self.unapplied

@@ -6,7 +6,8 @@ widget templates for Jinja2 (django/forms/jinja2/), which renders them several t
 with the same markup (the 113 widgets of the product's forms compared equal, whitespace aside:
 tests/ismartpay/core/test_form_renderer.py). Widgets that exist only as Django templates —
 the admin's related-object wrapper, its date and time widgets — are still found, in Django's
-engine. The pages' own templates stay Django templates."""
+engine. The pages' own templates stay Django templates (their per-row markup excepted:
+ismartpay/core/jinja.py)."""
 
 from django.forms.renderers import BaseRenderer, DjangoTemplates, Jinja2
 from django.template import TemplateDoesNotExist

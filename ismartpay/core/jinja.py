@@ -22,13 +22,17 @@ def date(value: dt.date | dt.datetime | None, format_string: str) -> str:
     in the lender's timezone (TIME_ZONE), as Django shows it; None -> ""."""
     if not value:
         return ""
-    return dateformat.format(timezone.template_localtime(value), format_string)
+    try:
+        return dateformat.format(timezone.template_localtime(value), format_string)
+    except (AttributeError, TypeError):  # not a date: "" as Django's filter gives
+        return ""
 
 
 def environment(**options) -> Environment:
     """TEMPLATES' Jinja2 backend calls this (OPTIONS["environment"])."""
-    options["undefined"] = StrictUndefined
-    env = Environment(**options)  # noqa: S701 — the backend passes autoescape=True
+    # Autoescape whatever OPTIONS say: the {% jinja %} tag marks the output safe.
+    options.update(autoescape=True, undefined=StrictUndefined)
+    env = Environment(**options)  # noqa: S701 — autoescape=True on the line above
     env.filters.update(usd=usd, date=date)
     env.globals.update(badge=badge)
     return env

@@ -1,25 +1,7 @@
-"""The ledger's last payment kept on the loan (issue 15 goal 1): two columns, filled for the
-loans that exist from their postings in one UPDATE, by the rule of
-loans/history.ledger_last_payment_query as it stands at this migration."""
+"""The ledger's last payment kept on the loan (issue 15 goal 1): two nullable columns (no
+table rewrite); 0014 fills them."""
 
 from django.db import migrations, models
-from django.db.models import ExpressionWrapper, F, OuterRef, Subquery
-
-
-def fill_from_the_ledger(apps, schema_editor):
-    Loan = apps.get_model("loans", "Loan")
-    LoanPosting = apps.get_model("loans", "LoanPosting")
-    last = LoanPosting.objects.filter(
-        loan=OuterRef("pk"), kind="payment", reversal__isnull=True
-    ).order_by("-effective_date", "-pk")
-    received = ExpressionWrapper(
-        F("fees") + F("interest") + F("principal") + F("unapplied"),
-        output_field=models.DecimalField(max_digits=12, decimal_places=2),
-    )
-    Loan.objects.using(schema_editor.connection.alias).update(
-        ledger_last_payment_date=Subquery(last.values("effective_date")[:1]),
-        ledger_last_payment_amount=Subquery(last.annotate(amount=received).values("amount")[:1]),
-    )
 
 
 class Migration(migrations.Migration):
@@ -38,5 +20,4 @@ class Migration(migrations.Migration):
                 blank=True, decimal_places=2, editable=False, max_digits=12, null=True
             ),
         ),
-        migrations.RunPython(fill_from_the_ledger, migrations.RunPython.noop),
     ]

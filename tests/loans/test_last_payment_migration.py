@@ -12,7 +12,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 BEFORE = [("loans", "0012_staff_request_remittance_apply_flag_fingerprint")]
-AFTER = [("loans", "0013_loan_ledger_last_payment")]
+AFTER = [("loans", "0014_fill_ledger_last_payment")]
 MAR_5, APR_5 = dt.date(2026, 3, 5), dt.date(2026, 4, 5)
 
 

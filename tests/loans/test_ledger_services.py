@@ -1,14 +1,17 @@
 """The servicing ledger: every balance change is one service call and one append-only posting."""
 
 import datetime as dt
+import io
 from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
 from factories import LenderFactory, LoanFactory, LoanLinkFactory, UserFactory
 
 from ismartpay.core.errors import NotFound
 from loans.allocation import AllocationError
 from loans.fees import loan_assess_nsf_fee, loan_waive_fee
+from loans.history import loans_refill_last_payment
 from loans.models import Lender, Loan, LoanLink, LoanPosting
 from loans.selectors import dashboard_for_user, interest_paid, loan_balances_on, loan_get_for_user
 from loans.services import (
@@ -379,3 +382,27 @@ def test_the_loan_keeps_its_last_payment_through_same_day_backdated_and_reversed
     assert _kept_last_payment(loan.pk) == (MAR_5, Decimal("100.00"))
     loan_reverse_posting(posting_id=first.pk, reason="returned")
     assert _kept_last_payment(loan.pk) == (None, None)
+
+
+def test_refill_sets_a_stale_last_payment_from_the_ledger_and_changes_nothing_twice():
+    """After a deploy during which code without the columns posted payments."""
+    stale, right, empty = LoanFactory(), LoanFactory(), LoanFactory()
+    for loan in (stale, right):
+        loan_post_payment(
+            loan_id=loan.pk, amount=Decimal("483.32"), effective_date=FEB_5, idempotency_key=None
+        )
+    # The code before the columns posted this one: the ledger has it, the loan row does not.
+    later = loan_post_payment(
+        loan_id=stale.pk, amount=Decimal("50.00"), effective_date=MAR_5, idempotency_key=None
+    )
+    Loan.objects.filter(pk=stale.pk).update(
+        ledger_last_payment_date=FEB_5, ledger_last_payment_amount=Decimal("483.32")
+    )
+    out = io.StringIO()
+    call_command("refill_last_payments", stdout=out)
+    assert out.getvalue().strip() == "Last payment set again: 1 loan(s) changed."
+    assert _kept_last_payment(stale.pk) == (MAR_5, Decimal("50.00"))
+    assert _kept_last_payment(right.pk) == (FEB_5, Decimal("483.32"))
+    assert _kept_last_payment(empty.pk) == (None, None)
+    assert later.received == Decimal("50.00")
+    assert loans_refill_last_payment(batch=1) == 0

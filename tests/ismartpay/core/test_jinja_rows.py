@@ -71,6 +71,7 @@ def test_a_name_the_row_does_not_have_is_an_error_not_an_empty_string():
         dt.date(2026, 12, 4),
         dt.datetime(2026, 3, 5, 2, 30, tzinfo=dt.UTC),  # Mar 4 in New York
         None,
+        "2026-12-04",  # not a date: "" from both
     ],
 )
 def test_the_date_filter_formats_as_djangos(value):

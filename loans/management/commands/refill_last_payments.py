@@ -1,0 +1,15 @@
+from django.core.management.base import BaseCommand
+
+from loans.history import loans_refill_last_payment
+
+
+class Command(BaseCommand):
+    help = (
+        "Set every loan's kept last payment from its ledger again (idempotent). Run it once "
+        "after a deploy that added it (migrations 0013-0014) when workers of the code before "
+        "it were still posting payments while the migration ran."
+    )
+
+    def handle(self, *args, **options):
+        changed = loans_refill_last_payment()
+        self.stdout.write(self.style.SUCCESS(f"Last payment set again: {changed} loan(s) changed."))
