@@ -8,24 +8,16 @@ from decimal import Decimal
 
 import pytest
 from demo_loan import DEMO_LOAN
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+from migrations_helper import migrate_to, migrate_to_latest
 
 BEFORE = [("loans", "0012_staff_request_remittance_apply_flag_fingerprint")]
 AFTER = [("loans", "0014_fill_ledger_last_payment")]
 MAR_5, APR_5 = dt.date(2026, 3, 5), dt.date(2026, 4, 5)
 
 
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
 @pytest.mark.django_db(transaction=True)
 def test_existing_loans_get_their_last_payment_from_the_ledger():
-    apps = _migrate(BEFORE)
+    apps = migrate_to(BEFORE)
     try:
         Lender = apps.get_model("loans", "Lender")
         Loan = apps.get_model("loans", "Loan")
@@ -58,7 +50,7 @@ def test_existing_loans_get_their_last_payment_from_the_ledger():
         posting(payoff, "payment", APR_5, principal=Decimal("475.25"), unapplied=Decimal("8.07"))
         loan("NONE")
 
-        apps = _migrate(AFTER)
+        apps = migrate_to(AFTER)
         kept = {
             number: (day, amount)
             for number, day, amount in apps.get_model("loans", "Loan").objects.values_list(
@@ -71,4 +63,4 @@ def test_existing_loans_get_their_last_payment_from_the_ledger():
             "NONE": (None, None),
         }
     finally:
-        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+        migrate_to_latest()

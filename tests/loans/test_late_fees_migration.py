@@ -7,23 +7,15 @@ from decimal import Decimal
 
 import pytest
 from demo_loan import DEMO_LOAN
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+from migrations_helper import migrate_to, migrate_to_latest
 
 BEFORE = [("loans", "0002_ledger_links_invitations_calendar")]
 AFTER = [("loans", "0003_loan_late_fees_assessed_through")]
 
 
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
 @pytest.mark.django_db(transaction=True)
 def test_existing_loans_are_backfilled_from_their_record_date_and_ledger():
-    apps = _migrate(BEFORE)
+    apps = migrate_to(BEFORE)
     try:
         Lender = apps.get_model("loans", "Lender")
         Loan = apps.get_model("loans", "Loan")
@@ -72,7 +64,7 @@ def test_existing_loans_are_backfilled_from_their_record_date_and_ledger():
         # Created before its first due date: nothing to cover yet.
         loan("FRESH", dt.datetime(2026, 1, 20, 15, 0, tzinfo=dt.UTC))
 
-        apps = _migrate(AFTER)
+        apps = migrate_to(AFTER)
         through = dict(
             apps.get_model("loans", "Loan").objects.values_list(
                 "loan_number", "late_fees_assessed_through"
@@ -80,4 +72,4 @@ def test_existing_loans_are_backfilled_from_their_record_date_and_ledger():
         )
         assert through == {"SEEDED": 10, "GRACE": 9, "REIMPORTED": 11, "OURS": 9, "FRESH": 0}
     finally:
-        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+        migrate_to_latest()
