@@ -86,7 +86,7 @@ def _joined(relation: str, model, *shown: str) -> list[str]:
 
 
 # What the page and the CSV show of a payment's loan and posting. The rest of their columns
-# (45 and 20 a row) are not read: building and filling them was ≈ 2 ms of the page's CPU
+# (34 and 22 a row) are not read: building and filling them was ≈ 2 ms of the page's CPU
 # (issue 15). A row reading another of them would cost a query per row: the history tests
 # assert the statements do not grow with the rows.
 _NOT_SHOWN = [
