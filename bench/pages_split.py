@@ -129,7 +129,11 @@ def main() -> None:
     import django
 
     django.setup()
+    from django.core.management import call_command
+
     from bench.pages_seed import sessions_create
+
+    call_command("collectstatic", interactive=False, verbosity=0)  # as pages_bench: DEBUG off
     from bench.wsgi import bench_application
 
     sessions = [(s.session_key, s.loan_id) for s in sessions_create(count=args.sessions)]

@@ -123,8 +123,10 @@ TEMPLATES = [
         },
     },
     {
-        # Markup repeated per row, rendered by `{% jinja %}` (ismartpay/core/jinja.py).
+        # Markup repeated per row, rendered by `{% jinja %}` (ismartpay/core/jinja.py). The
+        # form widgets' Jinja2 is another engine (FORM_RENDERER below), not this one.
         "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "NAME": "jinja2",  # the `{% jinja %}` tag asks engines["jinja2"]
         "DIRS": [BASE_DIR / "templates" / "jinja2"],
         "APP_DIRS": False,
         "OPTIONS": {"environment": "ismartpay.core.jinja.environment"},

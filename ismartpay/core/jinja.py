@@ -5,9 +5,12 @@ Django's engine resolves it node by node at every render; Jinja2 compiles a temp
 Python once (history's page: 13.3–15.7 ms of template CPU with its 25 rows in Django's
 engine, 10.2–11.5 with them in Jinja2, bench/README.md). Such row markup lives in
 templates/jinja2/ and a Django template renders it with `{% jinja "…" rows=rows %}`
-(ismartpay/core/templatetags/ui.py): autoescaped as Django's is, with the design system's
-filters under the same names (`badge` as a function), and an undefined name is an error,
-not an empty string.
+(ismartpay/core/templatetags/ui.py). What such a template has: autoescaping as Django's
+(forced on); the filters `usd` and `date` (Django's `|date:"M j, Y"` is `|date("M j, Y")`
+here); the function `badge(label, tone=…)`; nothing else of Django's (no `money`, `icon`,
+`url`, `pluralize`: compute such values in Python, as history_rows does the links); and a
+name the context does not have is an error, not an empty string. The form widgets use
+another Jinja2 engine, Django's own (ismartpay/core/form_renderer.py), without these.
 """
 
 import datetime as dt

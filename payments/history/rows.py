@@ -1,5 +1,5 @@
 """Payment history rows: the selector (one query whatever the history length: the loan
-posting's allocation is joined in with subqueries) and the presenter (status words, tones,
+and its posting's allocation joined in) and the presenter (status words, tones,
 the date shown). The CSV export is in export.py, the PDF receipt in receipt_pdf.py."""
 
 import datetime as dt
@@ -86,7 +86,7 @@ def _joined(relation: str, model, *shown: str) -> list[str]:
 
 
 # What the page and the CSV show of a payment's loan and posting. The rest of their columns
-# (34 and 22 a row) are not read: building and filling them was ≈ 2 ms of the page's CPU
+# (33 of 35 and 19 of 23 a row) are not read: building and filling them was ≈ 2 ms of the page's CPU
 # (issue 15). A row reading another of them would cost a query per row: the history tests
 # assert the statements do not grow with the rows.
 _NOT_SHOWN = [
@@ -103,7 +103,7 @@ def _with_allocation(payments: QuerySet[Payment]) -> QuerySet[Payment]:
 
 
 def payment_history_for_user(user, filters: HistoryFilters | None = None) -> QuerySet[Payment]:
-    """Payments the user may see, newest first, filtered, with their allocation annotated."""
+    """Payments the user may see, newest first, filtered, with their loan and allocation."""
     filters = filters or HistoryFilters()
     payments = payments_visible_to(user)
     if filters.loan_id is not None:

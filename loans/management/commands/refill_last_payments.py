@@ -5,9 +5,9 @@ from loans.history import loans_refill_last_payment
 
 class Command(BaseCommand):
     help = (
-        "Set every loan's kept last payment from its ledger again (idempotent). Run it once "
-        "after a deploy that added it (migrations 0013-0014) when workers of the code before "
-        "it were still posting payments while the migration ran."
+        "Set every loan's kept last payment from its ledger again (idempotent). After the "
+        "deploy that added it (migrations 0013-0014), run it once every process of the code "
+        "before it has been stopped or restarted: what they posted did not keep it."
     )
 
     def handle(self, *args, **options):
