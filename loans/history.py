@@ -108,20 +108,6 @@ def paid_figures(loan: Loan, *, year: int) -> tuple[InterestPaid, Decimal]:
     return _interest_paid(loan, totals, year=year), _paid_to_date(loan, totals)
 
 
-def latest_payment(
-    ledger_date: dt.date | None,
-    ledger_amount: Decimal | None,
-    prior_date: dt.date | None,
-    prior_amount: Decimal | None,
-) -> LastPayment | None:
-    """The later of the ledger's last payment and the lender record's (the ledger on a tie)."""
-    if ledger_date is not None and (prior_date is None or ledger_date >= prior_date):
-        return LastPayment(ledger_date, ledger_amount)
-    if prior_date is not None and prior_amount is not None:
-        return LastPayment(prior_date, prior_amount)
-    return None
-
-
 def ledger_last_payment_query(loan_ref, postings=None):
     """Payment postings not reversed, latest first (`loan_ref`: a loan or an OuterRef):
     the first is the loan's last payment. `postings`: another manager of the ledger's rows
@@ -169,13 +155,14 @@ def loans_refill_last_payment(*, loans=None, postings=None, batch: int = 2000) -
 
 def last_payment(loan: Loan) -> LastPayment | None:
     """The loan's last payment from its row: the ledger's, kept with the balances
-    (loans/services.py), or the lender record's, whichever is later. No query."""
-    return latest_payment(
-        loan.ledger_last_payment_date,
-        loan.ledger_last_payment_amount,
-        loan.prior_last_payment_date,
-        loan.prior_last_payment_amount,
-    )
+    (loans/services.py), or the lender record's, whichever is later (the ledger's on a tie).
+    No query."""
+    ledger, prior = loan.ledger_last_payment_date, loan.prior_last_payment_date
+    if ledger is not None and (prior is None or ledger >= prior):
+        return LastPayment(ledger, loan.ledger_last_payment_amount)
+    if prior is not None and loan.prior_last_payment_amount is not None:
+        return LastPayment(prior, loan.prior_last_payment_amount)
+    return None
 
 
 def loan_history_record(*, loan_id: int, figures: dict, on: dt.date) -> Loan:

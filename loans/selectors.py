@@ -4,9 +4,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import (
-    F,
-)
+from django.db.models import F
 
 from ismartpay.core.errors import NotFound
 from ismartpay.core.money import ZERO, to_cents

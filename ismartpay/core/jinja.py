@@ -15,7 +15,8 @@ another Jinja2 engine, Django's own (ismartpay/core/form_renderer.py), without t
 
 import datetime as dt
 
-from django.utils import dateformat, timezone
+from django.template import defaultfilters
+from django.utils import timezone
 from jinja2 import Environment, StrictUndefined
 
 from .templatetags.ui import badge, usd
@@ -23,13 +24,9 @@ from .templatetags.ui import badge, usd
 
 def date(value: dt.date | dt.datetime | None, format_string: str) -> str:
     """Django's `date` filter: `{{ day|date("M j, Y") }}` -> "Dec 4, 2026"; an aware datetime
-    in the lender's timezone (TIME_ZONE), as Django shows it; None -> ""."""
-    if not value:
-        return ""
-    try:
-        return dateformat.format(timezone.template_localtime(value), format_string)
-    except (AttributeError, TypeError):  # not a date: "" as Django's filter gives
-        return ""
+    in the lender's timezone (TIME_ZONE), which Django's engine converts to before calling the
+    filter; None or what is not a date -> ""."""
+    return defaultfilters.date(timezone.template_localtime(value), format_string)
 
 
 def environment(**options) -> Environment:
