@@ -1,6 +1,7 @@
 """Payment history page, its CSV export and the PDF receipt of one payment."""
 
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpResponse, HttpResponseNotAllowed, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -22,18 +23,19 @@ from ..history_fees import fee_activity_for_user
 from ..selectors import payment_get_for_user
 
 
-def _filter_form(request) -> HistoryFilterForm:
+def _history(request) -> tuple[HistoryFilterForm, QuerySet]:
+    """The filter form and the payments it selects. The loans linked to the user are read
+    once: the form's choices and the access rule's ids."""
     loans = list(history_loans_for_user(request.user))
     form = HistoryFilterForm(request.GET or None, loans=loans)
     form.is_valid()  # unbound: no errors; bound: field errors shown, valid fields applied
-    return form
+    return form, payment_history_for_user(request.user, form.filters(), linked_loans=loans)
 
 
 @payments_access_required
 @require_GET
 def history(request):
-    form = _filter_form(request)
-    payments = payment_history_for_user(request.user, form.filters())
+    form, payments = _history(request)
     page = Paginator(payments, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -51,8 +53,7 @@ def history(request):
 @payments_access_required
 @require_GET
 def history_csv(request):
-    form = _filter_form(request)
-    payments = payment_history_for_user(request.user, form.filters())
+    _, payments = _history(request)
     response = StreamingHttpResponse(history_csv_lines(payments), content_type=CSV_CONTENT_TYPE)
     day = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="ismartpay-payments-{day}.csv"'

@@ -10,6 +10,7 @@ from django.templatetags.static import static
 from django.utils.html import format_html
 
 from ismartpay.core.money import to_cents
+from ismartpay.core.page_urls import page_url as _page_url
 
 register = template.Library()
 
@@ -76,6 +77,21 @@ def icon(name: str, **attrs) -> str:
         static("icons/sprite.svg"),
         name,
     )
+
+
+@register.simple_tag(takes_context=True)
+def page_url(context, viewname: str) -> str:
+    """`{% url %}` for a page without arguments, reversed once per process:
+    {% page_url "payments:history" %} (ismartpay/core/page_urls.py says why). The current
+    app is found as `{% url %}` finds it."""
+    try:
+        current_app = context.request.current_app
+    except AttributeError:
+        try:
+            current_app = context.request.resolver_match.namespace
+        except AttributeError:
+            current_app = None
+    return _page_url(viewname, current_app=current_app)
 
 
 @register.simple_tag

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.template import Context, Template, engines
+from django.utils import translation
 from jinja2 import UndefinedError
 
 from ismartpay.core.jinja import date
@@ -106,3 +107,11 @@ def test_schedule_rows_mark_the_paid_ones_and_the_next_one():
     assert '<span class="badge badge--info">Next</span>' in items[1]
     assert '<time class="nowrap" datetime="2026-11-05">Nov 5, 2026</time>' in items[1]
     assert "<dd>$60.25</dd>" in items[2] and "<dd>$18,000.00</dd>" in items[2]
+
+
+def test_a_kept_date_text_follows_the_active_language():
+    day = dt.date(2026, 12, 4)
+    assert date(day, "M j, Y") == "Dec 4, 2026"
+    with translation.override("de"):
+        assert date(day, "M j, Y") == "Dez 4, 2026"
+    assert date(day, "M j, Y") == "Dec 4, 2026"
