@@ -31,9 +31,10 @@ def method_get_for_user(user, method_id) -> PaymentMethod:
 
 def payments_visible_to(user, *, linked_loan_ids: list[int] | None = None) -> QuerySet[Payment]:
     """Payments on loans the user may see (borrower, co-borrower, invited third party), plus
-    any payment the user made. `linked_loan_ids`: the ids of the loans linked to the user
-    (every LoanLink of theirs), when the caller has just read those loans (the history's
-    filter): one statement fewer (issue 15); None reads them here."""
+    any payment the user made. `linked_loan_ids`: only the ids of
+    payments.history.history_loans_for_user(user) (every loan with a LoanLink of theirs:
+    the same set), when the caller has just read those loans for the history's filter; one
+    statement fewer (issue 15). Other ids would widen what the user sees. None reads them."""
     if not getattr(user, "is_authenticated", False):
         return Payment.objects.none()
     # loan_id IN (the user's loans) rather than a join: no duplicate rows, so no DISTINCT, and

@@ -14,22 +14,27 @@ another Jinja2 engine, Django's own (ismartpay/core/form_renderer.py), without t
 """
 
 import datetime as dt
+import re
 from functools import lru_cache
 
 from django.template import defaultfilters
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from jinja2 import Environment, StrictUndefined
 
 from .templatetags.ui import badge, usd
+
+# A date (not a datetime) in a format of only these letters has the same text every time in
+# one language: day, weekday, month and year numbers and names. Not "U" (seconds since the
+# epoch of the date's midnight in TIME_ZONE), "" or a setting's name such as
+# "SHORT_DATE_FORMAT" (settings' formats), nor time or timezone letters: those go to Django.
+_KEPT_FORMAT = re.compile(r"(?:[bdDEFjlLmMnNoStwWyYz]|[^A-Za-z\\])+")
 
 
 def date(value: dt.date | dt.datetime | None, format_string: str) -> str:
     """Django's `date` filter: `{{ day|date("M j, Y") }}` -> "Dec 4, 2026"; an aware datetime
     in the lender's timezone (TIME_ZONE), which Django's engine converts to before calling the
     filter; None or what is not a date -> ""."""
-    # A date (not a datetime: no timezone) in a literal format (not a setting's name, such as
-    # "SHORT_DATE_FORMAT", which settings may change) has the same text every time.
-    if type(value) is dt.date and format_string not in formats.FORMAT_SETTINGS:
+    if type(value) is dt.date and _KEPT_FORMAT.fullmatch(format_string):
         return _date_text(value, format_string, translation.get_language())
     return defaultfilters.date(timezone.template_localtime(value), format_string)
 

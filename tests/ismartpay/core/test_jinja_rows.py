@@ -6,11 +6,12 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
-from django.template import Context, Template, engines
-from django.utils import translation
+from django.template import Context, Template, defaultfilters, engines
+from django.test import override_settings
+from django.utils import formats, translation
 from jinja2 import UndefinedError
 
-from ismartpay.core.jinja import date
+from ismartpay.core.jinja import _KEPT_FORMAT, date
 
 
 def _row(**payment):
@@ -115,3 +116,20 @@ def test_a_kept_date_text_follows_the_active_language():
     with translation.override("de"):
         assert date(day, "M j, Y") == "Dez 4, 2026"
     assert date(day, "M j, Y") == "Dec 4, 2026"
+
+
+@pytest.mark.parametrize(
+    "format_string", ["U", "", "SHORT_DATE_FORMAT", "DATE_FORMAT", r"j \o\f F"]
+)
+def test_a_format_that_settings_can_change_is_not_kept(format_string):
+    """ "U" is the date's midnight in TIME_ZONE, "" and a setting's name are settings' formats:
+    each follows the settings as Django's filter does."""
+    day = dt.date(2026, 12, 4)
+    with translation.override(None):
+        date(day, format_string)
+        with override_settings(TIME_ZONE="Asia/Tokyo", DATE_FORMAT="Y-m-d"):
+            assert date(day, format_string) == defaultfilters.date(day, format_string)
+
+
+def test_no_setting_name_is_taken_for_a_kept_format():
+    assert not [name for name in formats.FORMAT_SETTINGS if _KEPT_FORMAT.fullmatch(name)]

@@ -2,12 +2,22 @@
 process, is the URL `{% url %}` gives, under the script prefix of the request."""
 
 import re
+import sys
+import types
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.http import HttpResponse
 from django.template import Context, Template
-from django.urls import NoReverseMatch, get_script_prefix, set_script_prefix
+from django.test import override_settings
+from django.urls import (
+    NoReverseMatch,
+    clear_url_caches,
+    get_script_prefix,
+    path,
+    set_script_prefix,
+)
 
 from ismartpay.core.page_urls import page_url
 
@@ -44,3 +54,23 @@ def test_a_kept_url_follows_the_script_prefix():
 def test_an_unknown_name_raises_as_reverse_does():
     with pytest.raises(NoReverseMatch):
         page_url("payments:no-such-page")
+
+
+def _view(request):
+    return HttpResponse()
+
+
+def test_what_is_kept_is_forgotten_when_a_setting_changes():
+    urlconf = types.ModuleType("tests_page_urls_conf")
+    urlconf.urlpatterns = [path("old/", _view, name="kept-page")]
+    sys.modules[urlconf.__name__] = urlconf
+    try:
+        with override_settings(ROOT_URLCONF=urlconf.__name__):
+            assert page_url("kept-page") == "/old/"
+        urlconf.urlpatterns = [path("new/", _view, name="kept-page")]
+        clear_url_caches()
+        with override_settings(ROOT_URLCONF=urlconf.__name__):
+            assert page_url("kept-page") == "/new/"
+    finally:
+        del sys.modules[urlconf.__name__]
+        clear_url_caches()
