@@ -17,14 +17,16 @@ import datetime as dt
 import re
 from functools import lru_cache
 
+from django.core.signals import setting_changed
 from django.template import defaultfilters
 from django.utils import timezone, translation
 from jinja2 import Environment, StrictUndefined
 
 from .templatetags.ui import badge, usd
 
-# A date (not a datetime) in a format of only these letters has the same text every time in
-# one language: day, weekday, month and year numbers and names. Not "U" (seconds since the
+# A date (not a datetime) in a format of only these date-only letters (day, weekday, month
+# and year numbers and names, ordinal suffix, week and day of the year, leap year, days in
+# the month) has the same text every time in one language. Not "U" (seconds since the
 # epoch of the date's midnight in TIME_ZONE), "" or a setting's name such as
 # "SHORT_DATE_FORMAT" (settings' formats), nor time or timezone letters: those go to Django.
 _KEPT_FORMAT = re.compile(r"(?:[bdDEFjlLmMnNoStwWyYz]|[^A-Za-z\\])+")
@@ -39,13 +41,21 @@ def date(value: dt.date | dt.datetime | None, format_string: str) -> str:
     return defaultfilters.date(timezone.template_localtime(value), format_string)
 
 
-@lru_cache(maxsize=4096)  # a few years of days in a format or two: < 1 MB
+@lru_cache(maxsize=4096)  # a few years of days in a format or two: ≈ 1 MB
 def _date_text(value: dt.date, format_string: str, language: str | None) -> str:
     """A date's text in an explicit format, kept per process: Django's filter costs ≈ 21 µs
     (it looks up the language's formats and parses the format string every call), and a
     loan page's schedule and a history page show 25 of them (issue 15). Month and day
-    names depend on the language only, which is in the key."""
+    names depend on the language, which is in the key, and on translations, which a setting
+    change (tests' LOCALE_PATHS) makes this forget."""
     return defaultfilters.date(value, format_string)
+
+
+def _forget(**kwargs) -> None:
+    _date_text.cache_clear()
+
+
+setting_changed.connect(_forget, dispatch_uid="ismartpay.core.jinja")
 
 
 def environment(**options) -> Environment:

@@ -1,10 +1,11 @@
 """The URL of a page that takes no arguments, reversed once per process (issue 15 goal 1).
 
-`reverse()` walks the resolver's candidates and quotes the result: ≈ 29 µs a call on this
-project's 2-core machine, and the layout (base.html) asked for 17 such URLs on every signed-in
-page, ≈ 0.5 ms of each page's CPU (bench/README.md). A page's URL without arguments is the
-same for every request served with the same URLconf, script prefix and current app, so the
-answer is kept per process under those three. A URL with arguments keeps `{% url %}`.
+`reverse()` walks the resolver's candidates and quotes the result: ≈ 22–29 µs a call on the
+2-vCPU Intel Xeon of bench/README.md's third 2026-12-02 series, and the layout (base.html)
+asked for 17 such URLs on every signed-in page, ≈ 0.5 ms of each page's CPU. A page's URL
+without arguments is the same for every request served with the same URLconf, script prefix
+and current app, so the answer is kept per process under those three. A URL with arguments
+keeps `{% url %}`.
 
 What is kept is forgotten when a setting changes (tests' override_settings: ROOT_URLCONF,
 FORCE_SCRIPT_NAME, …). A URLconf module whose patterns change while the process runs is not
@@ -27,7 +28,7 @@ def page_url(viewname: str, *, current_app: str | None = None) -> str:
 
 @lru_cache(maxsize=1024)  # names × namespaces × prefixes: a few hundred at most
 def _reversed(viewname: str, current_app: str | None, urlconf: str, prefix: str) -> str:
-    # `prefix` is in the key only: reverse() reads the same thread-local itself.
+    # `prefix` is only part of the key: reverse() reads the script prefix itself.
     return reverse(viewname, urlconf=urlconf, current_app=current_app)
 
 

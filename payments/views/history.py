@@ -23,7 +23,7 @@ from ..history_fees import fee_activity_for_user
 from ..selectors import payment_get_for_user
 
 
-def _history(request) -> tuple[HistoryFilterForm, QuerySet]:
+def _filtered_history(request) -> tuple[HistoryFilterForm, QuerySet]:
     """The filter form and the payments it selects. The loans linked to the user are read
     once: the form's choices and the access rule's ids."""
     loans = list(history_loans_for_user(request.user))
@@ -35,7 +35,7 @@ def _history(request) -> tuple[HistoryFilterForm, QuerySet]:
 @payments_access_required
 @require_GET
 def history(request):
-    form, payments = _history(request)
+    form, payments = _filtered_history(request)
     page = Paginator(payments, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -53,7 +53,7 @@ def history(request):
 @payments_access_required
 @require_GET
 def history_csv(request):
-    _, payments = _history(request)
+    _, payments = _filtered_history(request)
     response = StreamingHttpResponse(history_csv_lines(payments), content_type=CSV_CONTENT_TYPE)
     day = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="ismartpay-payments-{day}.csv"'

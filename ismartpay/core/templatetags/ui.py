@@ -82,8 +82,11 @@ def icon(name: str, **attrs) -> str:
 @register.simple_tag(takes_context=True)
 def page_url(context, viewname: str) -> str:
     """`{% url %}` for a page without arguments, reversed once per process:
-    {% page_url "payments:history" %} (ismartpay/core/page_urls.py says why). The current
-    app is found as `{% url %}` finds it."""
+    {% page_url "payments:history" %} (ismartpay/core/page_urls.py says why). For links
+    rendered on every page (base.html, where a test forbids `{% url %}`); elsewhere
+    `{% url %}` is fine (≈ 25 µs). No arguments; NoReverseMatch raises, also with `as var`
+    (which `{% url … as var %}` turns into ""). The current app is found as `{% url %}`
+    finds it."""
     try:
         current_app = context.request.current_app
     except AttributeError:
