@@ -20,10 +20,11 @@ from ..history import (
     receipt_pdf_bytes,
 )
 from ..history_fees import fee_activity_for_user
+from ..models import Payment
 from ..selectors import payment_get_for_user
 
 
-def _filtered_history(request) -> tuple[HistoryFilterForm, QuerySet]:
+def _filtered_history(request) -> tuple[HistoryFilterForm, QuerySet[Payment]]:
     """The filter form and the payments it selects. The loans linked to the user are read
     once: the form's choices and the access rule's ids."""
     loans = list(history_loans_for_user(request.user))

@@ -321,14 +321,14 @@ def test_the_history_query_can_use_the_payment_indexes_not_a_scan_of_every_payme
 def test_the_filters_loans_are_the_loans_the_access_rule_reads(borrower, other_borrower, make_loan):
     """History hands the filter's loans to payments_visible_to as the user's linked loans:
     they must be the same set as the rule's own read of LoanLink, for every role."""
+    from factories import LoanLinkFactory
+
     from loans.models import LoanLink
     from payments.history import history_loans_for_user
 
     make_loan(borrower)
     shared = make_loan(borrower)
     make_loan(other_borrower, role="borrower")
-    from factories import LoanLinkFactory
-
     LoanLinkFactory(user=other_borrower, loan=shared, role="viewer")
     for user in (borrower, other_borrower):
         filter_ids = sorted(loan.pk for loan in history_loans_for_user(user))
