@@ -237,6 +237,10 @@ AUTOPAY_CHUNK_SIZE = _count("AUTOPAY_CHUNK_SIZE", 500, minimum=1, maximum=10_000
 AUTOPAY_PART_SIZE = _count("AUTOPAY_PART_SIZE", 100, minimum=1, maximum=10_000)
 AUTOPAY_PROCESSOR_RATE_PER_SECOND = env.float("AUTOPAY_PROCESSOR_RATE_PER_SECOND", default=0)
 AUTOPAY_PROCESSOR_BATCH = _count("AUTOPAY_PROCESSOR_BATCH", 0, maximum=10_000)
+# Chunks an in-process run (manage.py run_daily) charges at once, each on a thread and database
+# connection of its own (payments/autopay/chunk_threads.py; 0: 2 on PostgreSQL, 1 on SQLite).
+# Celery's chunk tasks are not affected: there a worker's processes do this.
+AUTOPAY_CHUNK_THREADS = _count("AUTOPAY_CHUNK_THREADS", 0, maximum=64)
 
 # --- Email ---
 EMAIL_TIMEOUT = 30  # seconds; shorter than a notice's claim lease (payments/notifications.py)

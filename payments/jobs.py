@@ -28,7 +28,7 @@ from loans.models import Loan
 from loans.services import loan_assess_late_fees
 
 from . import jobruns
-from .autopay import engine, leases
+from .autopay import chunk_threads, engine, leases
 from .jobruns import record_job
 from .models import AutopayDebit, AutopayPlan, PaymentMethod
 from .notifications import notice_send
@@ -77,8 +77,9 @@ def run_autopay(
     """Charge every autopay period due by `on` (catching up missed ones), taking over debits
     that a killed run, worker or chunk left claimed. With `fan_out`, the charging is
     dispatched to Celery in chunks (the run row is FINISHED when they are); else it runs here,
-    chunk by chunk, and the run returns once no debit due by `on` is held by anyone else (a
-    live holder finishes, a dead one's claim is taken over: at most a lease, 30 s)."""
+    AUTOPAY_CHUNK_THREADS chunks at once (autopay/chunk_threads.py), and the run returns once
+    no debit due by `on` is held by anyone else (a live holder finishes, a dead one's claim is
+    taken over: at most a lease, 30 s)."""
     now = now or timezone.now()
     with record_job("run_autopay", on, lender_timezone or "") as counts:
         run_id = counts["_job_run_id"]
@@ -87,8 +88,8 @@ def run_autopay(
         counts["plans"] = engine.autopay_schedule_due(on=on, lender_timezone=lender_timezone)
         ids = engine.due_debit_ids(on=on, now=now, lender_timezone=lender_timezone)
         counts["due"] = len(ids)
-        batches = engine.chunks(ids)
-        if fan_out and batches:
+        if fan_out and ids:
+            batches = engine.chunks(ids)
             from .autopay.tasks import autopay_charge_chunk_task
 
             for batch in batches:  # the run's before it is queued: its counts come from rows
@@ -98,8 +99,12 @@ def run_autopay(
             for batch in batches:
                 autopay_charge_chunk_task.delay(batch, on.isoformat(), run_id)
         else:
-            for batch in batches:
-                engine.autopay_charge_chunk(batch, on=on, now=now, job_run_id=run_id)
+            threads = chunk_threads.chunk_threads()
+            chunk_threads.charge_chunks(
+                engine.chunks(ids, chunk_threads.chunk_size(len(ids), threads)),
+                lambda batch: engine.autopay_charge_chunk(batch, on=on, now=now, job_run_id=run_id),
+                threads=threads,
+            )
             counts.update(_finish_held_by_others(on, now, lender_timezone, run_id))
             for key, value in jobruns.run_outcomes(run_id).items():
                 counts[key] = value

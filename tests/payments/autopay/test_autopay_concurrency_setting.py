@@ -32,6 +32,8 @@ def test_the_environment_sets_it_and_leaves_it_0_when_unset():
         ("AUTOPAY_CHUNK_SIZE", "0", "1 to 10,000"),
         ("AUTOPAY_CHUNK_SIZE", "100000", "1 to 10,000"),
         ("AUTOPAY_PART_SIZE", "", "1 to 10,000"),
+        ("AUTOPAY_CHUNK_THREADS", "-1", "0 to 64"),
+        ("AUTOPAY_CHUNK_THREADS", "65", "0 to 64"),
     ],
 )
 def test_a_value_that_is_not_a_count_refuses_to_start_naming_the_variable(name, value, bounds):
