@@ -7,8 +7,13 @@ import calendar as _stdlib_calendar
 import datetime as dt
 from functools import lru_cache
 
-import holidays
 from dateutil.relativedelta import relativedelta
+
+# The class itself, not `holidays.FederalReserve`: that name is a lazy loader whose first use
+# imports the library's whole country and market registry (≈ 0.1 s here) inside whatever
+# request or nightly run first asks for a business day; this import pays it once, when the
+# process starts.
+from holidays.financial.federal_reserve import FederalReserve
 
 _SATURDAY = 5
 
@@ -27,7 +32,7 @@ def federal_reserve_holidays(year: int) -> frozenset[dt.date]:
     The Fed observes a Sunday holiday on Monday but does not close on the Friday before a
     Saturday holiday, unlike the plain US federal calendar.
     """
-    return frozenset(holidays.FederalReserve(years=year).keys())
+    return frozenset(FederalReserve(years=year).keys())
 
 
 def is_business_day(day: dt.date) -> bool:

@@ -235,3 +235,23 @@ def test_due_date_helpers_agree_with_the_full_list(year_month, due_day, term, da
     upcoming = [d for d in schedule if d >= day]
     expected = upcoming[0] if upcoming else None
     assert next_due_date_on_or_after(first, due_day, term, day) == expected
+
+
+def test_the_first_business_day_question_of_a_process_imports_nothing():
+    """The holiday calendar is imported with loans.calendar (process start), not by the first
+    request or nightly run that asks: `holidays.FederalReserve` is a lazy loader whose first
+    use imports the library's whole country and market registry (≈ 0.1 s)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, datetime as dt\n"
+        "from loans.calendar import is_business_day\n"
+        "before = set(sys.modules)\n"
+        "assert not is_business_day(dt.date(2026, 12, 25))\n"
+        "print(sorted(set(sys.modules) - before))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.strip() == "[]"
