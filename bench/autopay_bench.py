@@ -285,7 +285,7 @@ def main() -> None:
     if args.processor_batch is None:
         args.processor_batch = settings.AUTOPAY_PROCESSOR_BATCH
     from payments import jobs
-    from payments.autopay.chunk_threads import chunk_threads
+    from payments.autopay.chunk_threads import chunks_at_once
     from payments.models import AutopayDebit, SandboxCharge
 
     configure(
@@ -314,7 +314,7 @@ def main() -> None:
         f"plans={args.plans} latency_ms={args.latency_ms} threads={args.threads} "
         f"processes={args.processes} processor_batch={args.processor_batch} "
         f"chunk={settings.AUTOPAY_CHUNK_SIZE} part={settings.AUTOPAY_PART_SIZE} "
-        f"chunk_threads={chunk_threads()} "
+        f"chunk_threads={chunks_at_once() if args.processes == 1 else 'n/a'} "
         f"receipts={args.receipts} setup={setup:.1f}s run={elapsed:.1f}s charged={charged} "
         f"processor_charges={processor} receipts_queued={queued} "
         f"rate={charged / elapsed:.1f}/s ms_per_charge={1000 * elapsed / max(charged, 1):.2f} "

@@ -99,7 +99,7 @@ def run_autopay(
             for batch in batches:
                 autopay_charge_chunk_task.delay(batch, on.isoformat(), run_id)
         else:
-            threads = chunk_threads.chunk_threads()
+            threads = chunk_threads.chunks_at_once()
             chunk_threads.charge_chunks(
                 engine.chunks(ids, chunk_threads.chunk_size(len(ids), threads)),
                 lambda batch: engine.autopay_charge_chunk(batch, on=on, now=now, job_run_id=run_id),

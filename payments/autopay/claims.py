@@ -28,6 +28,7 @@ class Claim:
     token: str
     fresh: list[int] = field(default_factory=list)  # to charge (DUE, RETRY, dead CLAIMED)
     stuck: list[int] = field(default_factory=list)  # dead SUBMITTING: resolve by key
+    loan_of: dict[int, int] = field(default_factory=dict)  # each claimed debit's loan
 
 
 def open_q(now: dt.datetime) -> Q:
@@ -45,11 +46,12 @@ def autopay_claim(
     wall = timezone.now()
     with transaction.atomic():
         rows = (
-            AutopayDebit.objects.select_for_update(skip_locked=True)
+            AutopayDebit.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(open_q(now), any_of("pk", debit_ids))
-            .values_list("pk", "status", "claimed_by", "lease_until")
+            .values_list("pk", "status", "claimed_by", "lease_until", "plan__loan_id")
         )
-        for pk, status, holder, until in rows:
+        for pk, status, holder, until, loan_id in rows:
+            claim.loan_of[pk] = loan_id
             if status not in HELD:
                 claim.fresh.append(pk)
             elif leases.expired(holder, until, wall):

@@ -44,6 +44,7 @@ from ..services.payoff import loan_paid_off_end_autopay
 from . import batch, claims, leases, pipeline, recover
 from . import schedule as sched
 from .guards import plan_stopped
+from .loan_groups import split_by_loan
 from .outcomes import (  # noqa: F401 — autopay_finish_by_key: the payment sweep's entry
     CLOSED_LOAN,
     MAX_ATTEMPTS,
@@ -163,9 +164,11 @@ def held_by_others(*, on: dt.date, job_run_id: int, lender_timezone: str | None 
 
 def chunks(ids: list[int], size: int | None = None) -> list[list[int]]:
     """Debit ids in chunks (settings.AUTOPAY_CHUNK_SIZE, default 500): one Celery task each,
-    so a task's connection set-up and claim are paid once per few hundred charges."""
+    so a task's connection set-up and claim are paid once per few hundred charges. A loan's
+    debits are never split between chunks (loan_groups.py says why)."""
     size = size or int(getattr(settings, "AUTOPAY_CHUNK_SIZE", CHUNK_SIZE))
-    return [ids[i : i + size] for i in range(0, len(ids), size)]
+    rows = AutopayDebit.objects.filter(any_of("pk", ids)).values_list("pk", "plan__loan_id")
+    return split_by_loan(ids, dict(rows) if ids else {}, size)
 
 
 # --- 2. claim and charge -----------------------------------------------------------------------
@@ -226,6 +229,7 @@ def _charge_claimed(claim: claims.Claim, *, on: dt.date, now: dt.datetime, concu
 
     return pipeline.charge_claimed(
         claim.fresh,
+        loan_of=claim.loan_of,
         token=claim.token,
         on=on,
         now=now,

@@ -26,6 +26,7 @@ from django.db import connection
 from ..declines import reason_for
 from ..services.charging import payment_record_result
 from . import batch, batch_record
+from .loan_groups import split_by_loan
 from .outcomes import _email_failure, autopay_finish, refusals_followups
 
 logger = logging.getLogger("ismartpay.autopay")
@@ -134,17 +135,19 @@ class Part:
 def charge_claimed(
     fresh: list[int],
     *,
+    loan_of: dict[int, int],
     token: str,
     on: dt.date,
     now: dt.datetime,
     concurrency: int,
     one_by_one: Callable[[list[int]], Counter],
 ) -> Counter:
-    """Charge the `fresh` debits of claim `token` part by part, then `one_by_one` what the set
+    """Charge the `fresh` debits of claim `token` part by part, a loan's debits in one part
+    (`loan_of`: each debit's loan; loan_groups.py says why), then `one_by_one` what the set
     path left. Returns the outcomes."""
     outcomes: Counter = Counter()
     size = int(getattr(settings, "AUTOPAY_PART_SIZE", PART_SIZE))
-    parts = [fresh[i : i + size] for i in range(0, len(fresh), size)]
+    parts = split_by_loan(fresh, loan_of, size)
     single: list[int] = []
     if concurrency <= 1:
         for ids in parts:

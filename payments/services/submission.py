@@ -31,8 +31,9 @@ _REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read al
 
 
 def new_reference() -> str:
-    """ "P" and 10 characters of the 32-letter alphabet: 50 random bits, 5 a character (one
-    call to the OS's random source, not ten: ≈ 2 µs instead of 14, once per payment)."""
+    """The letter P and 10 characters of the 32-letter alphabet, from 50 random bits, 5 a
+    character, lowest first (one call to the OS's random source, not ten: ≈ 2 µs instead of
+    14, once per payment)."""
     bits = secrets.randbits(50)
     body = "".join(_REFERENCE_ALPHABET[(bits >> shift) & 31] for shift in range(0, 50, 5))
     return f"P{body[:5]}-{body[5:]}"

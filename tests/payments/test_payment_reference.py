@@ -2,7 +2,10 @@
 misread aloud (no 0/O, no 1/I), each position drawn uniformly (50 random bits)."""
 
 import re
+import secrets
 from collections import Counter
+
+import pytest
 
 from payments.services.submission import _REFERENCE_ALPHABET, new_reference
 
@@ -20,3 +23,19 @@ def test_every_position_takes_every_character_about_equally_often():
         counts = Counter(ref[position] for ref in refs)
         assert set(counts) == set(_REFERENCE_ALPHABET)  # 200 expected each
         assert max(counts.values()) < 300 and min(counts.values()) > 110
+
+
+@pytest.mark.parametrize(
+    ("bits", "reference"),
+    [
+        (0, "PAAAAA-AAAAA"),
+        (2**50 - 1, "P99999-99999"),
+        (sum(i << (5 * i) for i in range(10)), "PABCDE-FGHJK"),  # 5 bits a character, lowest first
+        (31 << 45, "PAAAAA-AAAA9"),
+    ],
+)
+def test_the_reference_spells_its_50_bits_five_a_character(monkeypatch, bits, reference):
+    asked = []
+    monkeypatch.setattr(secrets, "randbits", lambda k: asked.append(k) or bits)
+    assert new_reference() == reference
+    assert asked == [50]

@@ -4,6 +4,7 @@ an error stops the chunks not yet started and is raised, and inside a transactio
 the chunks run inline."""
 
 import threading
+from types import SimpleNamespace
 
 import pytest
 from autopay_fixtures import BULK_RUN_DATE, at, bulk_due_plans, inline_charges  # noqa: F401
@@ -49,19 +50,40 @@ def test_an_in_process_run_charges_two_chunks_at_once_and_each_plan_once(setting
 
 
 def test_the_first_error_stops_the_chunks_not_started_and_is_raised():
-    started, second_running = [], threading.Event()
+    started, ended, second_running = [], [], threading.Event()
 
     def charge(batch):
-        if batch == [1]:  # fails while [2] runs on the other thread
+        if batch == [1]:  # fails once [2] runs on the other thread
             second_running.wait(timeout=10)
             raise ValueError("chunk 1 failed")
         started.append(batch)
         second_running.set()
-        threading.Event().wait(0.2)  # still running when [1] fails
+        threading.Event().wait(0.2)  # [1]'s error is recorded meanwhile
+        ended.append(batch)
 
     with pytest.raises(ValueError, match="chunk 1 failed"):
         chunk_threads.charge_chunks([[1], [2], [3], [4], [5]], charge, threads=2)
-    assert started == [[2]]  # it ended; [3], [4] and [5] never started
+    assert started == ended == [[2]]  # it ran to its end; [3], [4] and [5] never started
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_a_kill_in_a_chunk_stops_the_run_as_it_does_with_one_thread(threads):
+    """A BaseException (the tests' simulated kill; jobruns.py) is raised on the caller's
+    thread and stops the chunks not started, with two threads as with one."""
+
+    class Killed(BaseException):
+        pass
+
+    started = []
+
+    def charge(batch):
+        started.append(batch)
+        if batch == [1]:
+            raise Killed
+
+    with pytest.raises(Killed):
+        chunk_threads.charge_chunks([[1], [2], [3], [4], [5], [6]], charge, threads=threads)
+    assert [1] in started and len(started) <= 2
 
 
 def test_one_thread_runs_the_chunks_in_order_on_this_thread_and_stops_at_an_error():
@@ -90,12 +112,21 @@ def test_inside_a_transaction_the_chunks_run_inline_on_its_connection():
     assert seen == [([1], True), ([2], True), ([3], True)]
 
 
-@pytest.mark.django_db
-def test_chunk_threads_is_the_setting_or_the_databases_default(settings):
-    settings.AUTOPAY_CHUNK_THREADS = 3
-    assert chunk_threads.chunk_threads() == 3
-    settings.AUTOPAY_CHUNK_THREADS = 0
-    assert chunk_threads.chunk_threads() == (1 if connection.vendor == "sqlite" else 2)
+@pytest.mark.parametrize(
+    ("configured", "vendor", "at_once"),
+    [
+        (3, "postgresql", 3),
+        (3, "sqlite", 3),
+        (0, "postgresql", 2),
+        (0, "sqlite", 1),
+    ],
+)
+def test_chunks_at_once_is_the_setting_or_the_databases_default(
+    settings, monkeypatch, configured, vendor, at_once
+):
+    settings.AUTOPAY_CHUNK_THREADS = configured
+    monkeypatch.setattr(chunk_threads, "connection", SimpleNamespace(vendor=vendor))
+    assert chunk_threads.chunks_at_once() == at_once
 
 
 @pytest.mark.parametrize(
