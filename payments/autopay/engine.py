@@ -21,7 +21,6 @@ Exactly once, by the database:
 
 import datetime as dt
 import logging
-import threading
 from collections import Counter
 from zoneinfo import ZoneInfo
 
@@ -202,32 +201,30 @@ def autopay_charge_chunk(
 
 
 def _charge_claimed(claim: claims.Claim, *, on: dt.date, now: dt.datetime, concurrency: int):
-    """The set path for the fresh debits, part by part (pipeline.py, batch.py), and for the
-    taken-over SUBMITTING debits (recover.py: resolved by key); then one by one what they leave
-    (a catch-up, a payoff, a possible risk hold; a taken-over debit with no payment yet)."""
-    counted = threading.Lock()
+    """First the taken-over SUBMITTING debits (recover.py: resolved by key; one by one, in
+    order, what it leaves): a fresh debit of the same loan is then priced with them posted.
+    Then the set path for the fresh debits, part by part (pipeline.py, batch.py), and one by
+    one, in order, what it leaves (a catch-up, a payoff, a possible risk hold): never two
+    debits of one loan at once (attacker review of b1b9c48: at once, both were priced from
+    the same ledger, and the second refused as "already on its way")."""
+    outcomes, left = recover.taken_over(claim, on=on, now=now, concurrency=concurrency)
+
+    def one(debit_id: int, *, stuck: bool) -> str:
+        try:
+            if stuck:
+                return _submit_and_finish(debit_id, now=now, on=on, token=claim.token)
+            return autopay_charge_debit(debit_id, on=on, now=now, token=claim.token)
+        except Exception:
+            logger.exception("autopay debit %s failed; the sweep will resolve it", debit_id)
+            return "error"
+
+    for debit_id in left:
+        outcomes[one(debit_id, stuck=True)] += 1
 
     def one_by_one(single: list[int]) -> Counter:
-        outcomes, left = recover.taken_over(claim, on=on, now=now, concurrency=concurrency)
+        return Counter(one(debit_id, stuck=False) for debit_id in single)
 
-        def one(item: tuple[int, bool]) -> None:
-            debit_id, stuck = item
-            try:
-                if stuck:
-                    outcome = _submit_and_finish(debit_id, now=now, on=on, token=claim.token)
-                else:
-                    outcome = autopay_charge_debit(debit_id, on=on, now=now, token=claim.token)
-            except Exception:
-                logger.exception("autopay debit %s failed; the sweep will resolve it", debit_id)
-                outcome = "error"
-            with counted:  # threads, when taken-over debits are resolved concurrently
-                outcomes[outcome] += 1
-
-        rest = [(pk, False) for pk in single] + [(pk, True) for pk in left]
-        batch.run_bounded(one, rest, concurrency if left else 1)
-        return outcomes
-
-    return pipeline.charge_claimed(
+    return outcomes + pipeline.charge_claimed(
         claim.fresh,
         loan_of=claim.loan_of,
         token=claim.token,
