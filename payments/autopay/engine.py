@@ -21,6 +21,7 @@ Exactly once, by the database:
 
 import datetime as dt
 import logging
+import threading
 from collections import Counter
 from zoneinfo import ZoneInfo
 
@@ -201,12 +202,11 @@ def autopay_charge_chunk(
 
 
 def _charge_claimed(claim: claims.Claim, *, on: dt.date, now: dt.datetime, concurrency: int):
-    """First the taken-over SUBMITTING debits (recover.py: resolved by key; one by one, in
-    order, what it leaves): a fresh debit of the same loan is then priced with them posted.
-    Then the set path for the fresh debits, part by part (pipeline.py, batch.py), and one by
-    one, in order, what it leaves (a catch-up, a payoff, a possible risk hold): never two
-    debits of one loan at once (attacker review of b1b9c48: at once, both were priced from
-    the same ledger, and the second refused as "already on its way")."""
+    """The taken-over SUBMITTING debits first (recover.py, by key; what it leaves one by one,
+    loans at once, a loan's in order), so a fresh debit of a loan is priced with them posted;
+    then the fresh debits' parts (pipeline.py) and one at a time what they leave (a catch-up,
+    a payoff, a possible risk hold). Two debits of one loan priced at once read one ledger:
+    the second was refused "already on its way" (attacker review of b1b9c48)."""
     outcomes, left = recover.taken_over(claim, on=on, now=now, concurrency=concurrency)
 
     def one(debit_id: int, *, stuck: bool) -> str:
@@ -218,8 +218,14 @@ def _charge_claimed(claim: claims.Claim, *, on: dt.date, now: dt.datetime, concu
             logger.exception("autopay debit %s failed; the sweep will resolve it", debit_id)
             return "error"
 
-    for debit_id in left:
-        outcomes[one(debit_id, stuck=True)] += 1
+    counted = threading.Lock()
+
+    def loan_in_order(group: list[int]) -> None:  # a crash may leave a chunk's worth
+        for outcome in [one(debit_id, stuck=True) for debit_id in group]:
+            with counted:
+                outcomes[outcome] += 1
+
+    batch.run_bounded(loan_in_order, split_by_loan(left, claim.loan_of, 1), concurrency)
 
     def one_by_one(single: list[int]) -> Counter:
         return Counter(one(debit_id, stuck=False) for debit_id in single)

@@ -111,3 +111,52 @@ def test_a_taken_over_period_is_posted_before_a_fresh_later_one_is_priced(
     linked_loan.refresh_from_db()
     assert linked_loan.status == "paid_off"
     assert _debits(plan) == PAID_OFF
+
+
+@pytest.mark.django_db(transaction=True)
+def test_taken_over_debits_of_different_loans_are_resolved_at_once(
+    settings, add_card, borrower, enroll, monkeypatch
+):
+    """A crash may leave a chunk's worth of taken-over debits, each a processor call: loans at
+    once (`concurrency`), a loan's own one after another (the check of 91cc229: one at a time,
+    20 of them took 7.3 s at 300 ms a call against 2.5 s)."""
+    import threading
+
+    from factories import LoanFactory, LoanLinkFactory
+
+    settings.AUTOPAY_CHARGE_CONCURRENCY = 4
+    card, plans = add_card("4242424242424242"), []
+    for _ in range(2):
+        loan = LoanFactory(ten_paid=True)
+        LoanLinkFactory(user=borrower, loan=loan)
+        plans.append(enroll(loan, card, now=at(START, 9)))
+    engine.autopay_schedule_due(on=DAY)
+    for plan in plans:  # each loan's Dec debit SUBMITTING under a dead claim, no payment yet
+        stuck = AutopayDebit.objects.filter(plan=plan).order_by("period_key").first()
+        AutopayDebit.objects.filter(plan=plan).exclude(pk=stuck.pk).delete()
+        AutopayDebit.objects.filter(pk=stuck.pk).update(
+            status="submitting",
+            attempts=1,
+            amount=Decimal("483.32"),
+            idempotency_key=f"autopay:{plan.pk}:{stuck.period_key:%Y%m%d}:1",
+            claimed_by=DEAD_PROCESS,
+            lease_until=at(DAY) - dt.timedelta(minutes=5),
+        )
+    both = threading.Barrier(2, timeout=10)  # broken unless the two run at the same time
+    submit_and_finish = engine._submit_and_finish
+
+    def together(debit_id, **kwargs):
+        both.wait()
+        return submit_and_finish(debit_id, **kwargs)
+
+    monkeypatch.setattr(engine, "_submit_and_finish", together)
+    try:
+        out = engine.autopay_charge_chunk(
+            engine.due_debit_ids(on=DAY, now=at(DAY)), on=DAY, now=at(DAY)
+        )
+    finally:
+        pipeline.close_callers()
+
+    assert out["charged"] == 2
+    assert not both.broken
+    assert AutopayDebit.objects.filter(status="charged").count() == 2
