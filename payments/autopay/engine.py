@@ -163,9 +163,8 @@ def held_by_others(*, on: dt.date, job_run_id: int, lender_timezone: str | None 
 
 
 def chunks(ids: list[int], size: int | None = None) -> list[list[int]]:
-    """Debit ids in chunks (settings.AUTOPAY_CHUNK_SIZE, default 500): one Celery task each,
-    so a task's connection set-up and claim are paid once per few hundred charges. A loan's
-    debits are never split between chunks (loan_groups.py says why)."""
+    """Debit ids in chunks of AUTOPAY_CHUNK_SIZE (500): a task and a claim paid once per few
+    hundred charges; a loan's debits never split between chunks (loan_groups.py says why)."""
     size = size or int(getattr(settings, "AUTOPAY_CHUNK_SIZE", CHUNK_SIZE))
     rows = AutopayDebit.objects.filter(any_of("pk", ids)).values_list("pk", "plan__loan_id")
     return split_by_loan(ids, dict(rows) if ids else {}, size)
@@ -202,11 +201,10 @@ def autopay_charge_chunk(
 
 
 def _charge_claimed(claim: claims.Claim, *, on: dt.date, now: dt.datetime, concurrency: int):
-    """The taken-over SUBMITTING debits first (recover.py, by key; what it leaves one by one,
-    loans at once, a loan's in order), so a fresh debit of a loan is priced with them posted;
-    then the fresh debits' parts (pipeline.py) and one at a time what they leave (a catch-up,
-    a payoff, a possible risk hold). Two debits of one loan priced at once read one ledger:
-    the second was refused "already on its way" (attacker review of b1b9c48)."""
+    """Taken-over SUBMITTING debits first (recover.py, by key; what it leaves one by one, loans
+    at once), so a fresh debit is priced with its loan's posted; then the fresh debits' parts
+    (pipeline.py) and one at a time what they leave (a catch-up, a payoff, a possible hold):
+    two debits of one loan priced at once read one ledger (attacker review of b1b9c48)."""
     outcomes, left = recover.taken_over(claim, on=on, now=now, concurrency=concurrency)
 
     def one(debit_id: int, *, stuck: bool) -> str:
@@ -221,7 +219,8 @@ def _charge_claimed(claim: claims.Claim, *, on: dt.date, now: dt.datetime, concu
     counted = threading.Lock()
 
     def loan_in_order(group: list[int]) -> None:  # a crash may leave a chunk's worth
-        for outcome in [one(debit_id, stuck=True) for debit_id in group]:
+        for debit_id in group:
+            outcome = one(debit_id, stuck=True)
             with counted:
                 outcomes[outcome] += 1
 
