@@ -23,7 +23,7 @@ from django.conf import settings
 from django.db import connection
 
 from .batch import run_bounded
-from .engine import CHUNK_SIZE
+from .engine import configured_chunk_size
 
 logger = logging.getLogger("ismartpay.autopay")
 
@@ -47,8 +47,7 @@ def chunk_size(due: int, threads: int) -> int:
     """Debits a chunk of an in-process run: settings.AUTOPAY_CHUNK_SIZE, or less so that each
     of `threads` has one (600 due debits, chunks of 500, two threads: two chunks of 300, not
     500 and 100)."""
-    configured = int(getattr(settings, "AUTOPAY_CHUNK_SIZE", CHUNK_SIZE))
-    return max(1, min(configured, -(-due // max(threads, 1))))
+    return max(1, min(configured_chunk_size(), -(-due // max(threads, 1))))
 
 
 def charge_chunks(

@@ -162,10 +162,14 @@ def held_by_others(*, on: dt.date, job_run_id: int, lender_timezone: str | None 
     return claims.live_claims(_in_scope(rows, lender_timezone))
 
 
+def configured_chunk_size() -> int:
+    return int(getattr(settings, "AUTOPAY_CHUNK_SIZE", CHUNK_SIZE))
+
+
 def chunks(ids: list[int], size: int | None = None) -> list[list[int]]:
     """Debit ids in chunks of AUTOPAY_CHUNK_SIZE (500): a task and a claim paid once per few
     hundred charges; a loan's debits never split between chunks (loan_groups.py says why)."""
-    size = size or int(getattr(settings, "AUTOPAY_CHUNK_SIZE", CHUNK_SIZE))
+    size = size or configured_chunk_size()
     rows = AutopayDebit.objects.filter(any_of("pk", ids)).values_list("pk", "plan__loan_id")
     return split_by_loan(ids, dict(rows) if ids else {}, size)
 
@@ -224,11 +228,8 @@ def _charge_claimed(claim: claims.Claim, *, on: dt.date, now: dt.datetime, concu
             with counted:
                 outcomes[outcome] += 1
 
+    # split_by_loan with size 1: one list per loan, its debits in id order.
     batch.run_bounded(loan_in_order, split_by_loan(left, claim.loan_of, 1), concurrency)
-
-    def one_by_one(single: list[int]) -> Counter:
-        return Counter(one(debit_id, stuck=False) for debit_id in single)
-
     return outcomes + pipeline.charge_claimed(
         claim.fresh,
         loan_of=claim.loan_of,
@@ -236,7 +237,7 @@ def _charge_claimed(claim: claims.Claim, *, on: dt.date, now: dt.datetime, concu
         on=on,
         now=now,
         concurrency=concurrency,
-        one_by_one=one_by_one,
+        one_by_one=lambda single: Counter(one(pk, stuck=False) for pk in single),
     )
 
 

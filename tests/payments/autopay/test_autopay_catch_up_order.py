@@ -40,6 +40,22 @@ def _debits(plan) -> list[tuple[str, str, Decimal]]:
     ]
 
 
+def _taken_over_without_payment(plan) -> AutopayDebit:
+    """The plan's Dec debit SUBMITTING under a dead claim, its key kept, no payment yet (a
+    process killed before `payment_submit`); the plan's later debits removed."""
+    stuck = AutopayDebit.objects.filter(plan=plan).order_by("period_key").first()
+    AutopayDebit.objects.filter(plan=plan).exclude(pk=stuck.pk).delete()
+    AutopayDebit.objects.filter(pk=stuck.pk).update(
+        status="submitting",
+        attempts=1,
+        amount=Decimal("483.32"),
+        idempotency_key=f"autopay:{plan.pk}:{stuck.period_key:%Y%m%d}:1",
+        claimed_by=DEAD_PROCESS,
+        lease_until=at(DAY) - dt.timedelta(minutes=5),
+    )
+    return stuck
+
+
 @pytest.mark.django_db(transaction=True)
 def test_catch_ups_left_to_the_one_debit_path_run_one_at_a_time_beside_a_taken_over_debit(
     settings, linked_loan, add_card, enroll, borrower
@@ -57,17 +73,7 @@ def test_catch_ups_left_to_the_one_debit_path_run_one_at_a_time_beside_a_taken_o
     LoanLinkFactory(user=borrower, loan=other_loan)
     other = enroll(other_loan, card, now=at(START, 9))
     engine.autopay_schedule_due(on=DAY)
-    # The other loan's Dec debit: SUBMITTING under a dead claim, its key kept, no payment yet.
-    stuck = AutopayDebit.objects.filter(plan=other).order_by("period_key").first()
-    AutopayDebit.objects.filter(plan=other).exclude(pk=stuck.pk).delete()
-    AutopayDebit.objects.filter(pk=stuck.pk).update(
-        status="submitting",
-        attempts=1,
-        amount=Decimal("483.32"),
-        idempotency_key=f"autopay:{other.pk}:{stuck.period_key:%Y%m%d}:1",
-        claimed_by=DEAD_PROCESS,
-        lease_until=at(DAY) - dt.timedelta(minutes=5),
-    )
+    stuck = _taken_over_without_payment(other)
 
     try:
         engine.autopay_charge_chunk(engine.due_debit_ids(on=DAY, now=at(DAY)), on=DAY, now=at(DAY))
@@ -131,17 +137,8 @@ def test_taken_over_debits_of_different_loans_are_resolved_at_once(
         LoanLinkFactory(user=borrower, loan=loan)
         plans.append(enroll(loan, card, now=at(START, 9)))
     engine.autopay_schedule_due(on=DAY)
-    for plan in plans:  # each loan's Dec debit SUBMITTING under a dead claim, no payment yet
-        stuck = AutopayDebit.objects.filter(plan=plan).order_by("period_key").first()
-        AutopayDebit.objects.filter(plan=plan).exclude(pk=stuck.pk).delete()
-        AutopayDebit.objects.filter(pk=stuck.pk).update(
-            status="submitting",
-            attempts=1,
-            amount=Decimal("483.32"),
-            idempotency_key=f"autopay:{plan.pk}:{stuck.period_key:%Y%m%d}:1",
-            claimed_by=DEAD_PROCESS,
-            lease_until=at(DAY) - dt.timedelta(minutes=5),
-        )
+    for plan in plans:
+        _taken_over_without_payment(plan)
     both = threading.Barrier(2, timeout=10)  # broken unless the two run at the same time
     submit_and_finish = engine._submit_and_finish
 
