@@ -63,7 +63,7 @@ def _merge(counts: Counter, outcomes: Counter) -> None:
     counts["charged"] += outcomes.get("charged", 0)
     counts["failed"] += outcomes.get("failed", 0)
     counts["skipped"] += outcomes.get("skipped", 0)
-    counts["retried"] += outcomes.get("retry", 0)
+    counts["retried"] += outcomes.get("retry", 0) + outcomes.get("waiting", 0)  # both RETRY
     counts["pending"] += outcomes.get("pending", 0)
 
 

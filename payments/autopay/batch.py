@@ -4,11 +4,12 @@ fixed number of statements per chunk.
 1. `prepare` (one transaction): lock the chunk's loans in one statement (primary-key order,
    loan before payment, as loans/lock_objects.py), then its debits; read what the charge gate
    needs for all of them (account flags, the payers' roles, money in flight, Regulation E
-   notices, the risk counts) in one statement each; decide each debit in Python with the
-   same functions as the one-debit path (amount_and_payoff_for_period, the charge gate's
-   `charge_refusal` and the pure rules); insert the payments (their idempotency keys) and
-   their events in one statement each and set the debits in one; COMMIT — all before any
-   processor call. A refused debit fails here, as `payment_submit` refusing it would.
+   notices, the risk counts) and the loans' open debits (period_order.py) in one statement
+   each; decide each debit in Python with the same functions as the one-debit path
+   (amount_and_payoff_for_period, the charge gate's `charge_refusal` and the pure rules);
+   insert the payments (their idempotency keys) and their events in one statement each and set
+   the debits in one; COMMIT — all before any processor call. A refused debit fails here, as
+   `payment_submit` refusing it would.
 2. `call_processor`: each payment under its key, `concurrency` at a time (threads: the
    processor's latency, not our CPU, is what they hide), at most
    settings.AUTOPAY_PROCESSOR_RATE_PER_SECOND calls a second per process when set. Right
@@ -56,6 +57,7 @@ from ..models import AutopayAmountNotice, AutopayDebit, Payment, PaymentEvent
 from ..risk import POLICY
 from ..services.gate import charge_refusal
 from ..services.submission import new_reference
+from . import period_order
 from . import schedule as sched
 from .guards import mandates_stopped_now, plan_stopped
 from .outcomes import CLOSED_LOAN
@@ -65,7 +67,7 @@ logger = logging.getLogger("ismartpay.autopay")
 D = AutopayDebit.Status
 PS = Payment.Status
 ACTOR = "system:autopay"
-DEBIT_FIELDS = ("status", "reason", "attempts", "amount", "idempotency_key", "updated_at")
+DEBIT_FIELDS = ("status", "reason", "attempts", "amount", "idempotency_key", "next_attempt_at")
 
 
 def announced_ceiling(last_amount: Decimal, announced: Decimal | None) -> Decimal:
@@ -103,6 +105,7 @@ class Facts:
     announced: dict[tuple[int, dt.date], Decimal] = field(default_factory=dict)
     attempts: dict[int, int] = field(default_factory=dict)
     cards: dict[int, set[int]] = field(default_factory=dict)
+    open_debits: dict[int, list] = field(default_factory=dict)  # period_order.open_debits
 
 
 def prepare(debit_ids: list[int], *, token: str, on: dt.date, now: dt.datetime) -> Prepared:
@@ -140,15 +143,15 @@ def prepare(debit_ids: list[int], *, token: str, on: dt.date, now: dt.datetime) 
                 out.charges.append(Charge(debit, _payment(debit, on=on, wall=wall)))
             else:
                 out.closed += [debit] if kind == "closed" else []
-                out.outcomes["skipped"] += 1
+                out.outcomes["waiting" if kind == "waiting" else "skipped"] += 1
         _write(out.charges, written, wall)
     return out
 
 
 def _decide(debit: AutopayDebit, facts: Facts, *, on: dt.date, now: dt.datetime, first: bool):
-    """ "charge", "skipped", "closed", "single" or the gate's Refusal; sets the debit's new
-    state in memory (written by `_write`). The checks of `engine.autopay_charge_debit` and of
-    `payment_submit`'s gate, in their order."""
+    """ "charge", "skipped", "closed", "single", "waiting" or the gate's Refusal; sets the
+    debit's new state in memory (written by `_write`). The checks of
+    `engine.autopay_charge_debit` and of `payment_submit`'s gate, in their order."""
     plan, loan = debit.plan, debit.plan.loan
     if stopped := plan_stopped(plan.status):  # the mandate (guards.py), as the gate's
         return _skip(debit, stopped)
@@ -159,6 +162,8 @@ def _decide(debit: AutopayDebit, facts: Facts, *, on: dt.date, now: dt.datetime,
         return "closed"
     if paused := flags.autopay_paused(facts.paused.get(loan.pk, ()), on):
         return _skip(debit, paused)  # bankruptcy, deceased (loans/flags.py)
+    if earlier := period_order.earlier_open(debit, facts.open_debits.get(loan.pk, ())):
+        return period_order.hold_back(debit, earlier, now=now)  # an earlier period is open
     period = sched.Period(debit.period_key, debit.run_date)
     amount, payoff = amount_and_payoff_for_period(plan_terms(plan), loan, period, on=on)
     if plan.last_amount is not None and amount > plan.last_amount:
@@ -210,7 +215,7 @@ def _may_be_held(plan, loan, amount: Decimal, facts: Facts, now: dt.datetime) ->
 def _facts(debits: list[AutopayDebit], now: dt.datetime) -> Facts:
     loan_ids = sorted({d.plan.loan_id for d in debits})
     owners = sorted({d.plan.owner_id for d in debits})
-    facts = Facts(paused=flags_by_loan(loan_ids))
+    facts = Facts(paused=flags_by_loan(loan_ids), open_debits=period_order.open_debits(loan_ids))
     links = LoanLink.objects.filter(any_of("loan_id", loan_ids), any_of("user_id", owners))
     facts.roles = {
         (u, loan): role for u, loan, role in links.values_list("user_id", "loan_id", "role")
@@ -278,8 +283,8 @@ def _write(charges: list[Charge], debits: list[AutopayDebit], wall: dt.datetime)
             for p in payments
         ],
     )
-    rows = [(d.pk, *[getattr(d, f) for f in DEBIT_FIELDS[:-1]], wall) for d in debits]
-    update_rows(AutopayDebit, DEBIT_FIELDS, rows)
+    rows = [(d.pk, *[getattr(d, f) for f in DEBIT_FIELDS], wall) for d in debits]
+    update_rows(AutopayDebit, (*DEBIT_FIELDS, "updated_at"), rows)
 
 
 # --- 2. the processor ----------------------------------------------------------------------------

@@ -41,7 +41,7 @@ from ..models import AutopayAmountNotice, AutopayDebit, AutopayPlan, Payment
 from ..recovery import payment_claim_for_recovery
 from ..services import payment_recover, payment_submit
 from ..services.payoff import loan_paid_off_end_autopay
-from . import batch, claims, leases, pipeline, recover
+from . import batch, claims, leases, period_order, pipeline, recover
 from . import schedule as sched
 from .guards import plan_stopped
 from .loan_groups import split_by_loan
@@ -283,6 +283,8 @@ def autopay_charge_debit(
             closed = _close(debit, D.SKIPPED, f"loan is {loan.get_status_display().lower()}")
         elif paused := flags.autopay_paused(flags_by_loan([loan.pk]).get(loan.pk, ()), on):
             return _close(debit, D.SKIPPED, paused)  # bankruptcy, deceased (loans/flags.py)
+        elif period_order.held_back(debit, now=now):  # an earlier period is still open
+            return "waiting"
         else:
             period = sched.Period(debit.period_key, debit.run_date)
             amount, payoff = amount_and_payoff_for_period(plan_terms(plan), loan, period, on=on)
