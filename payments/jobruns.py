@@ -59,7 +59,10 @@ def record_job(job: str, on: dt.date, scope: str = ""):
             yield counts
     except Exception as exc:
         JobRun.objects.filter(pk=run.pk).update(
-            error=repr(exc)[:2000], finished_at=timezone.now(), status=R.FAILED
+            error=repr(exc)[:2000],
+            finished_at=timezone.now(),
+            status=R.FAILED,
+            **_counts_so_far(counts, run.pk),
         )
         raise
     finally:  # a BaseException (a simulated kill) leaves the row RUNNING, as a real kill does
@@ -77,6 +80,15 @@ def record_job(job: str, on: dt.date, scope: str = ""):
         heartbeat_at=now,
         **fields,
     )
+
+
+def _counts_so_far(counts: Counter, job_run_id: int) -> dict:
+    """A failed run's counts: what its body had counted (the debits it was due), and what its
+    debits became, read from their rows (an autopay run counts there when it ends; a failed
+    one's row said charged 0 though it had charged a chunk: the review of 056ee95)."""
+    fields = {k: counts.get(k, 0) for k in COUNTED}
+    fields.update({k: n for k, n in run_outcomes(job_run_id).items() if k in fields and n})
+    return fields
 
 
 def mark_interrupted(*, job: str | None = None, on: dt.date | None = None, scope=None) -> int:
