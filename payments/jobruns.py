@@ -25,7 +25,7 @@ from .models import AutopayDebit, JobRun
 logger = logging.getLogger("ismartpay.jobs")
 R = JobRun.Status
 D = AutopayDebit.Status
-COUNTED = ("due", "charged", "failed", "skipped", "retried")
+COUNTED = ("due", "charged", "failed", "skipped", "retried", "waiting")
 MAX_RESTARTS = 3  # interrupted runs of one night before it is left to a person (logged)
 RESTARTABLE = ("run_daily", "run_autopay")
 _current_run: ContextVar[int | None] = ContextVar("job_run", default=None)
@@ -166,6 +166,7 @@ def run_outcomes(job_run_id: int) -> Counter:
         failed=by_status.get(D.FAILED, 0),
         skipped=by_status.get(D.SKIPPED, 0),
         retried=by_status.get(D.RETRY, 0),
+        waiting=by_status.get(D.WAITING, 0),
         pending=sum(by_status.get(s, 0) for s in (D.DUE, D.CLAIMED, D.SUBMITTING)),
     )
 
@@ -179,7 +180,7 @@ def refresh_run(job_run_id: int) -> bool:
         Q(status__in=[D.DUE, D.CLAIMED]) | Q(status=D.SUBMITTING, lease_until__gt=wall)
     ).exists()
     out = run_outcomes(job_run_id)
-    counts = {k: out[k] for k in ("charged", "failed", "skipped", "retried")}
+    counts = {k: out[k] for k in COUNTED if k != "due"}
     JobRun.objects.filter(pk=job_run_id).update(**counts)
     if working:
         return False

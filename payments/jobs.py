@@ -63,7 +63,8 @@ def _merge(counts: Counter, outcomes: Counter) -> None:
     counts["charged"] += outcomes.get("charged", 0)
     counts["failed"] += outcomes.get("failed", 0)
     counts["skipped"] += outcomes.get("skipped", 0)
-    counts["retried"] += outcomes.get("retry", 0) + outcomes.get("waiting", 0)  # both RETRY
+    counts["retried"] += outcomes.get("retry", 0)
+    counts["waiting"] += outcomes.get("waiting", 0)
     counts["pending"] += outcomes.get("pending", 0)
 
 
@@ -279,6 +280,6 @@ def run_daily(
             "statements": statements(on=on, lender_timezone=lender_timezone),
         }
         auto = out["run_autopay"]
-        for key in ("due", "charged", "failed", "skipped", "retried"):
+        for key in jobruns.COUNTED:
             counts[key] = auto.get(key, 0)
     return out

@@ -232,7 +232,17 @@ def _recipients_of(payment: Payment, kind: str) -> list[tuple[str, str, int | No
     ]
 
 
+def told_by_autopay(payment: Payment, kind: str) -> bool:
+    """An automatic payment's decline is told by the autopay's own email (autopay/outcomes.py
+    `_email_failure`: why, whether it is tried again, the pay-now link), not a second time by
+    the plain "Your payment didn't go through", whose "pay now" reads as if nothing follows:
+    two emails for one decline, one of them misleading."""
+    return kind == "failed" and payment.source == Payment.Source.AUTOPAY
+
+
 def _write_payment_notice(payment: Payment, kind: str) -> None:
+    if told_by_autopay(payment, kind):
+        return
     # ON CONFLICT DO NOTHING: a notice owed twice is one row, and the caller's transaction
     # is never broken by a unique violation.
     recipients = _recipients_of(payment, kind)
@@ -277,6 +287,8 @@ def payment_notice_queue(payment: Payment, kind: str) -> None:
     loan's owners). Call it inside the transaction that changed the payment: the outbox rows
     commit or roll back with the change. After commit they are handed to the broker; if the
     broker is down, the sweep delivers them."""
+    if told_by_autopay(payment, kind):
+        return
     _write_payment_notice(payment, kind)
     transaction.on_commit(partial(_hand_to_broker, payment.pk, kind), robust=True)
 
@@ -285,7 +297,7 @@ def payment_notices_queue(items: list[tuple[Payment, str]]) -> None:
     """`payment_notice_queue` for a chunk of payments (the autopay batch): the payers' outbox
     rows in one INSERT, and after commit one delivery task for the chunk, which sends each
     (`send_payment_notices`). Kinds addressed to the loan's owners take the one-by-one path."""
-    rows = []
+    rows, items = [], [(p, kind) for p, kind in items if not told_by_autopay(p, kind)]
     for payment, kind in items:
         if kind in OWNER_SUBJECTS or payment.payer_id is None:
             _write_payment_notice(payment, kind)

@@ -62,6 +62,7 @@ class AutopayDebitAdmin(admin.ModelAdmin):
         "amount",
         "status",
         "attempts",
+        "next_attempt_at",
         "reason",
         "claimed_by",
         "lease_until",
@@ -95,6 +96,7 @@ class JobRunAdmin(admin.ModelAdmin):
         "failed",
         "skipped",
         "retried",
+        "waiting",
         "error",
     )
     list_filter = ("status", "job", "business_date")

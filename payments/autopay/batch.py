@@ -10,16 +10,15 @@ fixed number of statements per chunk.
    insert the payments (their idempotency keys) and their events in one statement each and set
    the debits in one; COMMIT — all before any processor call. A refused debit fails here, as
    `payment_submit` refusing it would.
-2. `call_processor`: each payment under its key, `concurrency` at a time (threads: the
-   processor's latency, not our CPU, is what they hide), at most
-   settings.AUTOPAY_PROCESSOR_RATE_PER_SECOND calls a second per process when set. Right
-   before each call the mandate is read again (plan ACTIVE, no autopay-pausing flag: one
-   statement a call); a charge whose mandate stopped since `prepare` is not sent.
+2. `call_processor`: each payment under its key, `concurrency` at a time (threads hide the
+   processor's latency), at most settings.AUTOPAY_PROCESSOR_RATE_PER_SECOND calls a second per
+   process when set. Right before each call the mandate is read again (plan ACTIVE, no
+   autopay-pausing flag: one statement a call); a charge whose mandate stopped is not sent.
 3. batch_record.py records the answers and posts to the ledger in bulk.
 
-A debit the set path does not take (a second debit of one loan in the chunk — a catch-up —,
-one whose amount would pay the loan off, one a risk rule might hold) is left CLAIMED for the
-one-debit path (`engine.autopay_charge_debit`), which the chunk runs after the set.
+A debit the set path does not take (a catch-up: a second debit of one loan in the chunk, one
+that would pay the loan off, one a risk rule might hold) is left CLAIMED for the one-debit path
+(`engine.autopay_charge_debit`), which the chunk runs after the set.
 """
 
 import datetime as dt
@@ -162,8 +161,6 @@ def _decide(debit: AutopayDebit, facts: Facts, *, on: dt.date, now: dt.datetime,
         return "closed"
     if paused := flags.autopay_paused(facts.paused.get(loan.pk, ()), on):
         return _skip(debit, paused)  # bankruptcy, deceased (loans/flags.py)
-    if earlier := period_order.earlier_open(debit, facts.open_debits.get(loan.pk, ())):
-        return period_order.hold_back(debit, earlier, now=now)  # an earlier period is open
     period = sched.Period(debit.period_key, debit.run_date)
     amount, payoff = amount_and_payoff_for_period(plan_terms(plan), loan, period, on=on)
     if plan.last_amount is not None and amount > plan.last_amount:
@@ -171,6 +168,9 @@ def _decide(debit: AutopayDebit, facts: Facts, *, on: dt.date, now: dt.datetime,
         amount = min(amount, announced_ceiling(plan.last_amount, announced))
     if amount <= 0:
         return _skip(debit, "nothing due")
+    others = facts.open_debits.get(loan.pk, ())
+    if earlier := period_order.must_wait(debit, others, amount=amount, payoff=payoff):
+        return period_order.wait_for(debit, earlier, now=now)  # an earlier period is open
     if amount >= payoff or _may_be_held(plan, loan, amount, facts, now):
         return "single"  # the payoff's follow-ups, or the risk rules in full (payments/risk.py)
     debit.attempts += 1

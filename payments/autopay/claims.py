@@ -1,6 +1,6 @@
 """Claiming autopay debits under a lease, renewing it, and finding claims whose holder died.
 
-A debit is claimable when it is DUE, or RETRY and its next attempt is due, or CLAIMED or
+A debit is claimable when it is DUE, or RETRY or WAITING and its next attempt is due, or CLAIMED or
 SUBMITTING under a dead claim (payments/autopay/leases.py: the lease ran out, or the holder's
 process on this host is gone). A dead CLAIMED debit sent nothing: it is charged. A dead
 SUBMITTING debit may have reached the processor: it is resolved by its idempotency key
@@ -26,14 +26,20 @@ HELD = (D.CLAIMED, D.SUBMITTING)
 @dataclass
 class Claim:
     token: str
-    fresh: list[int] = field(default_factory=list)  # to charge (DUE, RETRY, dead CLAIMED)
+    fresh: list[int] = field(default_factory=list)  # to charge (due_q, dead CLAIMED)
     stuck: list[int] = field(default_factory=list)  # dead SUBMITTING: resolve by key
     loan_of: dict[int, int] = field(default_factory=dict)  # each claimed debit's loan
 
 
+def due_q(now: dt.datetime) -> Q:
+    """Debits to charge now: DUE, and RETRY or WAITING (period_order.py) whose next attempt
+    is due."""
+    return Q(status=D.DUE) | Q(status__in=[D.RETRY, D.WAITING], next_attempt_at__lte=now)
+
+
 def open_q(now: dt.datetime) -> Q:
     """Rows a run might take: due ones, and held ones (whose claims are checked in Python)."""
-    return Q(status=D.DUE) | Q(status=D.RETRY, next_attempt_at__lte=now) | Q(status__in=HELD)
+    return due_q(now) | Q(status__in=HELD)
 
 
 def autopay_claim(

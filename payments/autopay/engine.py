@@ -15,8 +15,8 @@ Exactly once, by the database:
 3. `autopay_charge_debit`, one debit (what the set path leaves: catch-ups, payoffs, risk
    holds): commits the attempt's key on the debit, then `payment_submit` under it.
 4. `autopay_recover` (the recovery sweep, every minute) takes over debits under dead claims,
-   DUE debits whose run died, and RETRY debits now due: a payment with that key is asked about
-   at the processor by key (recover.py), never charged under a new key.
+   DUE debits whose run died, and RETRY and WAITING debits now due: a payment with that key
+   is asked about at the processor by key (recover.py), never charged under a new key.
 """
 
 import datetime as dt
@@ -31,7 +31,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ismartpay.core.arrays import any_of
-from ismartpay.core.bulk import insert_rows
+from ismartpay.core.bulk import insert_rows, update_rows
 from ismartpay.core.money import ZERO
 from loans import flags
 from loans.collections import flags_by_loan
@@ -114,32 +114,13 @@ def autopay_schedule_due(*, on: dt.date, lender_timezone: str | None = None) -> 
                 if nxt is None:
                     ended.append((plan.pk, "The plan's last payment date has passed."))
             insert_rows(AutopayDebit, rows, ignore_conflicts=True)  # a period already there stays
-            _set_cursors(cursors)
+            update_rows(AutopayPlan, ("next_period_key", "next_run_date"), cursors)  # one UPDATE
             seen += len(plans)
     from .services import autopay_end
 
     for plan_id, reason in ended:
         autopay_end(plan_id=plan_id, reason=reason)
     return seen
-
-
-def _set_cursors(cursors: list[tuple[int, dt.date | None, dt.date | None]]) -> None:
-    """One set-based UPDATE for the whole batch (PostgreSQL: FROM unnest(arrays))."""
-    if not cursors:
-        return
-    table = AutopayPlan._meta.db_table
-    if connection.vendor == "postgresql":
-        ids, keys, runs = zip(*cursors, strict=True)
-        with connection.cursor() as cur:
-            cur.execute(
-                f"UPDATE {table} AS p SET next_period_key = v.k, next_run_date = v.r "  # noqa: S608
-                "FROM unnest(%s::bigint[], %s::date[], %s::date[]) AS v(id, k, r) "
-                "WHERE p.id = v.id",
-                [list(ids), list(keys), list(runs)],
-            )
-        return
-    for pk, key, run in cursors:  # SQLite (embedded, small): one statement per plan
-        AutopayPlan.objects.filter(pk=pk).update(next_period_key=key, next_run_date=run)
 
 
 def _in_scope(rows, lender_timezone: str | None):
@@ -149,9 +130,9 @@ def _in_scope(rows, lender_timezone: str | None):
 def due_debit_ids(
     *, on: dt.date, now: dt.datetime, lender_timezone: str | None = None
 ) -> list[int]:
-    """Debits due by `on`: DUE, RETRY now due, and those under a dead claim (taken over)."""
+    """Debits due by `on` (claims.due_q) and those under a dead claim (taken over)."""
     rows = _in_scope(AutopayDebit.objects.filter(run_date__lte=on), lender_timezone)
-    due = rows.filter(Q(status=D.DUE) | Q(status=D.RETRY, next_attempt_at__lte=now))
+    due = rows.filter(claims.due_q(now))
     ids = set(due.values_list("pk", flat=True)) | set(claims.dead_claims(rows))
     return sorted(ids)
 
@@ -262,7 +243,8 @@ def _ceiling(plan: AutopayPlan, debit: AutopayDebit):
 def autopay_charge_debit(
     debit_id: int, *, on: dt.date, now: dt.datetime, token: str | None = None
 ) -> str:
-    """Charge one claimed debit. Returns charged | failed | retry | skipped | pending.
+    """Charge one claimed debit. Returns charged | failed | retry | skipped | pending |
+    waiting (period_order.py) | not_claimed.
 
     One transaction locks the debit (with its plan, loan, method and owner in the same
     SELECT), fixes the amount and commits the attempt's idempotency key; then the payment is
@@ -283,8 +265,6 @@ def autopay_charge_debit(
             closed = _close(debit, D.SKIPPED, f"loan is {loan.get_status_display().lower()}")
         elif paused := flags.autopay_paused(flags_by_loan([loan.pk]).get(loan.pk, ()), on):
             return _close(debit, D.SKIPPED, paused)  # bankruptcy, deceased (loans/flags.py)
-        elif period_order.held_back(debit, now=now):  # an earlier period is still open
-            return "waiting"
         else:
             period = sched.Period(debit.period_key, debit.run_date)
             amount, payoff = amount_and_payoff_for_period(plan_terms(plan), loan, period, on=on)
@@ -294,6 +274,10 @@ def autopay_charge_debit(
                 amount = min(amount, _ceiling(plan, debit))
             if amount <= ZERO:
                 return _close(debit, D.SKIPPED, "nothing due")
+            if period_order.debit_wait_for_earlier(
+                debit=debit, amount=amount, payoff=payoff, now=now
+            ):
+                return "waiting"  # an earlier period's debit of the loan is still open
             debit.attempts += 1
             debit.amount = amount
             debit.idempotency_key = f"autopay:{plan.pk}:{debit.period_key:%Y%m%d}:{debit.attempts}"
@@ -372,7 +356,8 @@ def autopay_recover(
 ) -> Counter:
     """Take over and finish what a dead process left: debits under a dead claim (a CLAIMED
     one is charged, a SUBMITTING one resolved by key), DUE debits whose run shows no life for
-    ORPHAN_AFTER (its coordinator or its chunk's message died), and RETRY debits now due.
+    ORPHAN_AFTER (its coordinator or its chunk's message died), and RETRY and WAITING debits
+    now due.
     A taken-over debit counts on its run's business date; a retry on `on` (today)."""
     from ..models import JobRun
 
@@ -394,7 +379,7 @@ def autopay_recover(
         "pk", "job_run__business_date"
     ):
         by_date.setdefault(run_on or on, []).append(pk)
-    retries = AutopayDebit.objects.filter(status=D.RETRY, next_attempt_at__lte=now)
+    retries = AutopayDebit.objects.filter(claims.due_q(now)).exclude(status=D.DUE)
     by_date.setdefault(on, []).extend(retries.values_list("pk", flat=True))
     outcomes: Counter = Counter()
     for run_on, debit_ids in sorted(by_date.items()):

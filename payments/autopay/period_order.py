@@ -1,31 +1,45 @@
-"""A loan's autopay periods are priced in order: a debit is priced only while no earlier
-period's debit of its loan is still open — due, claimed, at the processor, or waiting to retry.
+"""A loan's autopay periods are priced in order: a debit whose amount depends on an earlier
+period's debit of its loan that is still open — due, claimed, at the processor, waiting to
+retry or itself waiting — waits for it.
 
 An earlier period's outcome changes what a later one owes: with it unposted, the "amount due"
 rule takes both installments in the later debit (and the earlier one's retry then finds
-nothing due), and near the payoff the later one is refused as "already on its way" and fails.
-loan_groups.py keeps a loan's due debits in one chunk and part, and batch.prepare prices them
-there one after another; this rule covers what those cannot see — an earlier period outside the
-claim (a soft decline waiting to retry, a debit another worker or the sweep holds, a charge whose
-answer was lost). Found by the attacker review of b1b9c48 (issue 15, findings C, D, E and F1).
+nothing due; with Regulation E's ceiling a period is lost), and near the payoff the later one
+is refused as "already on its way" and fails. loan_groups.py keeps a loan's due debits in one
+chunk and part, and batch.prepare prices them there one after another; this rule covers what
+those cannot see — an earlier period outside the claim: a soft decline waiting to retry (15
+min, then 1 h), an R01/R09 return waiting to be presented again (2 days,
+outcomes.REPRESENT_AFTER), a debit another worker or the sweep holds, a charge whose answer was
+lost. Found by the attacker review of b1b9c48 (issue 15, findings C, D, E and F1).
 
-A debit that must wait goes to RETRY with its attempts unchanged (no presentment was made, so
-NACHA's three are untouched) and no borrower notice: its next attempt is the earlier debit's
-when that one waits to retry — both are then claimed together, in order — else in a minute,
-the recovery sweep's period. No cycle: only an earlier period holds a later one back, and the
+Only a dependent amount waits (`depends_on`): under the "amount due" rule always; under the
+others (installment, fixed, extra) only near the payoff, where both together reach it — else
+the later period is charged on its date, as before. An earlier payment held for staff review
+holds nothing back: a review may take days, and the later period would go late (its amount is
+then priced as before this rule; the attacker review of c04890e).
+
+A debit that waits becomes WAITING with its attempts unchanged (no presentment was made, so
+NACHA's three are untouched) and no borrower notice. Its next attempt is the earlier debit's
+when that one waits for a time (RETRY or WAITING) — both are then claimed together and priced
+in order — else in a minute, the recovery sweep's period (an earlier debit at the processor is
+resolved by that sweep). No cycle: only an earlier period holds a later one back, and the
 earliest open debit always goes on.
 """
 
 import datetime as dt
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import NamedTuple
+
+from django.db.models import Exists, OuterRef, Q
 
 from ismartpay.core.arrays import any_of
 
-from ..models import AutopayDebit
+from ..models import AutopayDebit, AutopayPlan, Payment
 
 D = AutopayDebit.Status
 WAIT = dt.timedelta(minutes=1)  # the recovery sweep runs every minute
+TIMED = (D.RETRY, D.WAITING)  # open debits with a next attempt time
 
 
 class OpenDebit(NamedTuple):
@@ -33,44 +47,74 @@ class OpenDebit(NamedTuple):
     period_key: dt.date
     status: str
     next_attempt_at: dt.datetime | None
+    amount: Decimal | None  # its last attempt's; None before the first
 
 
 def open_debits(loan_ids: Iterable[int]) -> dict[int, list[OpenDebit]]:
-    """The open debits of these loans (any plan's), by loan: one statement."""
-    rows = AutopayDebit.objects.filter(
-        any_of("plan__loan_id", sorted(set(loan_ids))), status__in=AutopayDebit.OPEN_STATUSES
-    ).values_list("plan__loan_id", "pk", "period_key", "status", "next_attempt_at")
+    """The open debits of these loans (any plan's), by loan, but those whose payment is held
+    for staff review: one statement."""
+    held = Payment.objects.filter(
+        idempotency_key=OuterRef("idempotency_key"), status=Payment.Status.HELD
+    )
+    rows = (
+        AutopayDebit.objects.filter(
+            any_of("plan__loan_id", sorted(set(loan_ids))), status__in=AutopayDebit.OPEN_STATUSES
+        )
+        .exclude(Q(status=D.SUBMITTING) & Exists(held))
+        .values_list("plan__loan_id", "pk", "period_key", "status", "next_attempt_at", "amount")
+    )
     out: dict[int, list[OpenDebit]] = {}
     for loan_id, *row in rows:
         out.setdefault(loan_id, []).append(OpenDebit(*row))
     return out
 
 
-def earlier_open(debit: AutopayDebit, others: Iterable[OpenDebit]) -> OpenDebit | None:
-    """The earliest open debit of the loan for a period before `debit`'s, or None."""
-    earlier = [o for o in others if o.period_key < debit.period_key and o.pk != debit.pk]
-    return min(earlier, key=lambda o: (o.period_key, o.pk), default=None)
-
-
-def hold_back(debit: AutopayDebit, earlier: OpenDebit, *, now: dt.datetime) -> str:
-    """Set `debit` (in memory) to wait for `earlier`; the caller saves status, reason and
-    next_attempt_at. Returns the outcome, "waiting"."""
-    due_later = earlier.status == D.RETRY and earlier.next_attempt_at is not None
-    debit.next_attempt_at = (
-        earlier.next_attempt_at if due_later and earlier.next_attempt_at > now else now + WAIT
+def depends_on(earlier: OpenDebit, *, rule: str, amount: Decimal, payoff: Decimal) -> bool:
+    """Whether a later debit of `amount` (its plan's amount `rule`; the loan's `payoff` now)
+    depends on `earlier`'s outcome: under the "amount due" rule always (it counts the earlier
+    installment while unpaid); under the others when both together reach the payoff (the later
+    one is then the final payment, or refused while the earlier one is on its way). An
+    earlier debit not priced yet is taken at the later one's amount."""
+    return (
+        rule == AutopayPlan.AmountRule.AMOUNT_DUE or amount + (earlier.amount or amount) >= payoff
     )
+
+
+def must_wait(
+    debit: AutopayDebit, others: Iterable[OpenDebit], *, amount: Decimal, payoff: Decimal
+) -> OpenDebit | None:
+    """The earliest open debit of the loan for a period before `debit`'s, if `debit`'s amount
+    depends on it (`depends_on`); else None."""
+    earlier = [o for o in others if o.period_key < debit.period_key and o.pk != debit.pk]
+    first = min(earlier, key=lambda o: (o.period_key, o.pk), default=None)
+    rule = debit.plan.amount_rule
+    if first is None or not depends_on(first, rule=rule, amount=amount, payoff=payoff):
+        return None
+    return first
+
+
+def wait_for(debit: AutopayDebit, earlier: OpenDebit, *, now: dt.datetime) -> str:
+    """Set `debit` WAITING for `earlier`, in memory (the caller writes status, reason and
+    next_attempt_at). Returns the outcome, "waiting"."""
+    then = earlier.next_attempt_at if earlier.status in TIMED else None
+    debit.next_attempt_at = then if then is not None and then > now else now + WAIT
     key = earlier.period_key
-    debit.status, debit.reason = D.RETRY, f"waits for the payment of {key:%b} {key.day}, {key.year}"
+    debit.status = D.WAITING
+    debit.reason = f"waits for the payment of {key:%b} {key.day}, {key.year}"
     return "waiting"
 
 
-def held_back(debit: AutopayDebit, *, now: dt.datetime) -> bool:
-    """The one-debit path: read the loan's open debits and, if an earlier period's is among
-    them, save `debit` as waiting for it."""
+def debit_wait_for_earlier(
+    *, debit: AutopayDebit, amount: Decimal, payoff: Decimal, now: dt.datetime
+) -> bool:
+    """The one-debit path's check: read the loan's open debits and, if `debit` (priced at
+    `amount`, the loan's payoff `payoff`) must wait for one (`must_wait`), save it WAITING for
+    it (True)."""
     loan_id = debit.plan.loan_id
-    earlier = earlier_open(debit, open_debits([loan_id]).get(loan_id, ()))
+    others = open_debits([loan_id]).get(loan_id, ())
+    earlier = must_wait(debit, others, amount=amount, payoff=payoff)
     if earlier is None:
         return False
-    hold_back(debit, earlier, now=now)
+    wait_for(debit, earlier, now=now)
     debit.save(update_fields=["status", "reason", "next_attempt_at", "updated_at"])
     return True

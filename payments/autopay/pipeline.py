@@ -53,11 +53,14 @@ class Caller:
                 self.todo.put((job, part))
             self.threads = [t for t in self.threads if t.is_alive()]
             while jobs and self.live < self.size:
-                thread = threading.Thread(target=self._work, name="autopay-call", daemon=True)
-                self.live += 1
-                self.threads.append(thread)
-                thread.start()
+                self._start()
         return part
+
+    def _start(self) -> None:  # under self.lock
+        thread = threading.Thread(target=self._work, name="autopay-call", daemon=True)
+        self.live += 1
+        self.threads.append(thread)
+        thread.start()
 
     def _work(self) -> None:
         try:
@@ -65,6 +68,12 @@ class Caller:
                 job, part = item
                 try:
                     job()  # never raises for one charge (batch._one, batch._many)
+                except BaseException:  # a test's simulated kill: this thread ends here
+                    with self.lock:  # counted out (another started for waiting work) first
+                        self.live -= 1
+                        if not self.todo.empty():
+                            self._start()
+                    raise
                 finally:
                     part.one_done()
         finally:
@@ -108,6 +117,17 @@ def shared_caller(concurrency: int) -> Caller:
         if key not in _CALLERS:
             _CALLERS[key] = Caller(concurrency, idle_s=IDLE_SECONDS)
         return _CALLERS[key]
+
+
+def run_calls(jobs: list[Callable[[], None]], concurrency: int) -> None:
+    """Processor calls that never raise for one payment (recover.py's lookups by key and
+    resends) on this process's shared Caller, so that they share one bound with every chunk's
+    charges: at most `concurrency` calls in flight; inline when it is 1."""
+    if concurrency <= 1 or len(jobs) <= 1:
+        for job in jobs:
+            job()
+        return
+    shared_caller(concurrency).send(jobs).all_done.wait()
 
 
 def close_callers() -> None:

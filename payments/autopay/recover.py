@@ -7,13 +7,15 @@ same path as fresh charges, not one payment at a time.
    (`payments.recovery.payments_claim_for_recovery`: a compare-and-set of each claim, so two
    sweeps never both ask); one another sweep holds is left to it ("pending").
 3. The processor is asked by key: a batch lookup (`fetch_charges`) when the processor offers
-   one and settings.AUTOPAY_PROCESSOR_BATCH is set, else one lookup per key, `concurrency` at a
-   time on the pipeline's `Caller` threads, paced as charges are.
+   one and settings.AUTOPAY_PROCESSOR_BATCH is set, else one lookup per key, on the process's
+   shared `Caller` (pipeline.run_calls: at most `concurrency` calls in flight with every
+   chunk's charges), paced as charges are.
 4. The answers found are recorded by batch_record.py in bulk, as a part's answers are
    (pipeline._record: postings, declines with their retry or failure and emails, what the loan
    can no longer take whole through the one-payment path), under "system:recovery".
 5. A key the processor has no record of was never taken: `payment_resend` sends it again under
-   the same key through the charge gate, as `payment_recover` does, then `autopay_finish`.
+   the same key through the charge gate, as `payment_recover` does, then `autopay_finish` (on
+   the shared `Caller` too).
 
 What is left to the caller's one-debit path: a debit with no payment under its key (its process
 died before `payment_submit` created it: the one-debit path's own debits) and one whose payment
@@ -90,10 +92,10 @@ def recover_stuck(
 
     def resend(charge: batch.Charge) -> None:
         outcome = _resend(charge, on=on, now=now)
-        with counted:  # run_bounded's threads
+        with counted:  # the shared Caller's threads
             out[outcome] += 1
 
-    batch.run_bounded(resend, absent, concurrency)
+    pipeline.run_calls([partial(resend, charge) for charge in absent], concurrency)
     return +out, single
 
 
@@ -120,15 +122,7 @@ def ask(charges: list[batch.Charge], *, concurrency: int) -> None:
         jobs = [partial(_fetch_many, gateway, part, pace) for part in slices]
     else:
         jobs = [partial(_fetch_one, gateway, charge, pace) for charge in charges]
-    if concurrency <= 1 or len(jobs) <= 1:
-        for job in jobs:
-            job()
-        return
-    caller = pipeline.Caller(min(concurrency, len(jobs)))
-    try:
-        caller.send(jobs).all_done.wait()
-    finally:
-        caller.close()
+    pipeline.run_calls(jobs, concurrency)
 
 
 def _fetch_one(gateway, charge: batch.Charge, pace: Pace) -> None:

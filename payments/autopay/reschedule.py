@@ -15,7 +15,8 @@ from . import schedule as sched
 from .selectors import loan_terms, plan_terms
 from .services import AutopayError
 
-OPEN_DEBITS = (AutopayDebit.Status.DUE, AutopayDebit.Status.CLAIMED, AutopayDebit.Status.SUBMITTING)
+D = AutopayDebit.Status
+OPEN_DEBITS = (D.DUE, D.CLAIMED, D.SUBMITTING, D.WAITING)  # made for the old date
 
 
 def autopay_loan_terms_changed(*, loan: Loan, old_schedule: ContractSchedule) -> list[dict]:

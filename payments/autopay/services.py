@@ -340,7 +340,8 @@ def autopay_cancel(*, plan_id: int, user, now: dt.datetime | None = None) -> Aut
     def apply(plan, now):
         plan.status = P.CANCELLED
         plan.next_run_date = plan.next_period_key = None
-        plan.debits.filter(status=AutopayDebit.Status.RETRY).update(
+        waiting = [AutopayDebit.Status.RETRY, AutopayDebit.Status.WAITING]  # pending retries
+        plan.debits.filter(status__in=waiting).update(
             status=AutopayDebit.Status.SKIPPED, reason="autopay cancelled"
         )
 

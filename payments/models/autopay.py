@@ -156,12 +156,14 @@ class AutopayDebit(models.Model):
         DUE = "due", "Due"  # created, not yet claimed
         CLAIMED = "claimed", "Claimed by a worker"
         SUBMITTING = "submitting", "Sent to the processor"  # key stored; payment row may exist
-        RETRY = "retry", "Waiting to retry"  # a soft decline or temporary error
+        RETRY = "retry", "Waiting to retry"  # a soft decline, a temporary error, an R01/R09
+        # An earlier period's debit of the loan is still open: priced after it (period_order.py)
+        WAITING = "waiting", "Waiting for an earlier payment"
         CHARGED = "charged", "Charged"
         FAILED = "failed", "Failed"
         SKIPPED = "skipped", "Skipped"
 
-    OPEN_STATUSES = ("due", "claimed", "submitting", "retry")
+    OPEN_STATUSES = ("due", "claimed", "submitting", "retry", "waiting")
 
     plan = models.ForeignKey(AutopayPlan, on_delete=models.PROTECT, related_name="debits")
     period_key = models.DateField()  # installment due date, or the biweekly period's date
@@ -199,6 +201,7 @@ class AutopayDebit(models.Model):
                         "claimed",
                         "submitting",
                         "retry",
+                        "waiting",
                         "charged",
                         "failed",
                         "skipped",
@@ -259,6 +262,7 @@ class JobRun(models.Model):
     failed = models.PositiveIntegerField(default=0)
     skipped = models.PositiveIntegerField(default=0)
     retried = models.PositiveIntegerField(default=0)
+    waiting = models.PositiveIntegerField(default=0)  # debits waiting for an earlier period's
     detail = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
     status = models.CharField(max_length=11, choices=Status.choices, default=Status.RUNNING)
