@@ -35,12 +35,18 @@ DEFAULT_THREADS = 2
 
 
 def chunks_at_once() -> int:
-    """How many chunks an in-process run charges at once: settings.AUTOPAY_CHUNK_THREADS, or
-    when it is 0, 2 on PostgreSQL and 1 on SQLite (embedded), which takes one writer at a time."""
+    """How many chunks an in-process run charges at once: on PostgreSQL
+    settings.AUTOPAY_CHUNK_THREADS, or 2 when it is 0; on SQLite (embedded) 1 whatever it says:
+    SQLite takes one writer at a time, so a second chunk only waits on its lock (the attacker
+    review of 056ee95)."""
     configured = int(getattr(settings, "AUTOPAY_CHUNK_THREADS", 0))
-    if configured:
-        return configured
-    return 1 if connection.vendor == "sqlite" else DEFAULT_THREADS
+    if connection.vendor == "sqlite":
+        if configured > 1:
+            logger.warning(
+                "AUTOPAY_CHUNK_THREADS=%s ignored on SQLite: one chunk at a time", configured
+            )
+        return 1
+    return configured or DEFAULT_THREADS
 
 
 def chunk_size(due: int, threads: int) -> int:
