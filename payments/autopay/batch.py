@@ -23,15 +23,13 @@ that would pay the loan off, one a risk rule might hold) is left CLAIMED for the
 
 import datetime as dt
 import logging
-import queue
-import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 
@@ -58,6 +56,7 @@ from ..services.gate import charge_refusal
 from ..services.submission import new_reference
 from . import period_order
 from . import schedule as sched
+from .bounded import run_bounded
 from .guards import mandates_stopped_now, plan_stopped
 from .outcomes import CLOSED_LOAN
 from .selectors import amount_and_payoff_for_period, plan_terms
@@ -163,12 +162,13 @@ def _decide(debit: AutopayDebit, facts: Facts, *, on: dt.date, now: dt.datetime,
         return _skip(debit, paused)  # bankruptcy, deceased (loans/flags.py)
     period = sched.Period(debit.period_key, debit.run_date)
     amount, payoff = amount_and_payoff_for_period(plan_terms(plan), loan, period, on=on)
+    others = facts.open_debits.get(loan.pk, ())
+    amount = period_order.net_of_held(debit, others, amount)
     if plan.last_amount is not None and amount > plan.last_amount:
         announced = facts.announced.get((plan.pk, debit.period_key))
         amount = min(amount, announced_ceiling(plan.last_amount, announced))
     if amount <= 0:
         return _skip(debit, "nothing due")
-    others = facts.open_debits.get(loan.pk, ())
     if earlier := period_order.must_wait(debit, others, amount=amount, payoff=payoff):
         return period_order.wait_for(debit, earlier, now=now)  # an earlier period is open
     if amount >= payoff or _may_be_held(plan, loan, amount, facts, now):
@@ -368,35 +368,3 @@ def _answer(charge: Charge, answer: "ChargeResult | Exception") -> None:
     else:
         logger.error("autopay payment %s: %r; the sweep resolves it", charge.payment, answer)
         charge.error = True
-
-
-def run_bounded(fn, items: list, concurrency: int) -> None:
-    """`fn(item)` for each item, at most `concurrency` at once. Each thread uses (and closes,
-    once) its own database connection; concurrency 1 runs inline on the caller's."""
-    if concurrency <= 1 or len(items) <= 1:
-        for item in items:
-            fn(item)
-        return
-    todo: queue.SimpleQueue = queue.SimpleQueue()
-    for item in items:
-        todo.put(item)
-
-    def worker() -> None:
-        try:
-            while True:
-                try:
-                    item = todo.get_nowait()
-                except queue.Empty:
-                    return
-                fn(item)
-        finally:
-            connection.close()  # this thread's connection, not the caller's
-
-    threads = [
-        threading.Thread(target=worker, name=f"autopay-{i}", daemon=True)
-        for i in range(min(concurrency, len(items)))
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.db import connection
 
-from .batch import run_bounded
+from .bounded import run_bounded
 from .engine import configured_chunk_size
 
 logger = logging.getLogger("ismartpay.autopay")
@@ -77,7 +77,7 @@ def charge_chunks(
         except BaseException as error:  # raised on the caller's thread below
             errors.append(error)
 
-    # batch.run_bounded: at most `threads` at once, each thread's connection closed at its end.
+    # bounded.run_bounded: at most `threads` at once, each thread's connection closed at its end.
     run_bounded(one, batches, 1 if connection.in_atomic_block else threads)
     for error in errors[1:]:
         logger.error("autopay: another chunk failed too", exc_info=error)

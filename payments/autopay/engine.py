@@ -43,6 +43,7 @@ from ..services import payment_recover, payment_submit
 from ..services.payoff import loan_paid_off_end_autopay
 from . import batch, claims, leases, period_order, pipeline, recover
 from . import schedule as sched
+from .bounded import run_bounded
 from .guards import plan_stopped
 from .loan_groups import split_by_loan
 from .outcomes import (  # noqa: F401 — autopay_finish_by_key: the payment sweep's entry
@@ -210,7 +211,7 @@ def _charge_claimed(claim: claims.Claim, *, on: dt.date, now: dt.datetime, concu
                 outcomes[outcome] += 1
 
     # split_by_loan with size 1: one list per loan, its debits in id order.
-    batch.run_bounded(loan_in_order, split_by_loan(left, claim.loan_of, 1), concurrency)
+    run_bounded(loan_in_order, split_by_loan(left, claim.loan_of, 1), concurrency)
     return outcomes + pipeline.charge_claimed(
         claim.fresh,
         loan_of=claim.loan_of,
@@ -240,6 +241,21 @@ def _ceiling(plan: AutopayPlan, debit: AutopayDebit):
     return batch.announced_ceiling(plan.last_amount, latest)
 
 
+def _price(debit: AutopayDebit, *, on: dt.date):
+    """The debit's amount — its plan's rule, net of earlier installments held for review,
+    capped at Regulation E's ceiling — the loan's payoff, and the loan's open debits."""
+    plan, loan = debit.plan, debit.plan.loan
+    period = sched.Period(debit.period_key, debit.run_date)
+    amount, payoff = amount_and_payoff_for_period(plan_terms(plan), loan, period, on=on)
+    others = period_order.open_debits([loan.pk]).get(loan.pk, ())
+    amount = period_order.net_of_held(debit, others, amount)
+    # The ceiling is never below the previous amount: only a higher amount needs the notice
+    # lookup (most debits repeat the previous amount and skip the query).
+    if plan.last_amount is not None and amount > plan.last_amount:
+        amount = min(amount, _ceiling(plan, debit))
+    return amount, payoff, others
+
+
 def autopay_charge_debit(
     debit_id: int, *, on: dt.date, now: dt.datetime, token: str | None = None
 ) -> str:
@@ -266,16 +282,11 @@ def autopay_charge_debit(
         elif paused := flags.autopay_paused(flags_by_loan([loan.pk]).get(loan.pk, ()), on):
             return _close(debit, D.SKIPPED, paused)  # bankruptcy, deceased (loans/flags.py)
         else:
-            period = sched.Period(debit.period_key, debit.run_date)
-            amount, payoff = amount_and_payoff_for_period(plan_terms(plan), loan, period, on=on)
-            # The ceiling is never below the previous amount: only a higher amount needs the
-            # notice lookup (most debits repeat the previous amount and skip the query).
-            if plan.last_amount is not None and amount > plan.last_amount:
-                amount = min(amount, _ceiling(plan, debit))
+            amount, payoff, others = _price(debit, on=on)
             if amount <= ZERO:
                 return _close(debit, D.SKIPPED, "nothing due")
             if period_order.debit_wait_for_earlier(
-                debit=debit, amount=amount, payoff=payoff, now=now
+                debit=debit, others=others, amount=amount, payoff=payoff, now=now
             ):
                 return "waiting"  # an earlier period's debit of the loan is still open
             debit.attempts += 1

@@ -15,8 +15,9 @@ lost. Found by the attacker review of b1b9c48 (issue 15, findings C, D, E and F1
 Only a dependent amount waits (`depends_on`): under the "amount due" rule always; under the
 others (installment, fixed, extra) only near the payoff, where both together reach it — else
 the later period is charged on its date, as before. An earlier payment held for staff review
-holds nothing back: a review may take days, and the later period would go late (its amount is
-then priced as before this rule; the attacker review of c04890e).
+holds nothing back: a review may take days, and the later period would go late (the attacker
+review of c04890e); an "amount due" later period is priced without the held installments
+(`net_of_held`).
 
 A debit that waits becomes WAITING with its attempts unchanged (no presentment was made, so
 NACHA's three are untouched) and no borrower notice. Its next attempt is the earlier debit's
@@ -31,9 +32,10 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 
 from ismartpay.core.arrays import any_of
+from ismartpay.core.money import ZERO
 
 from ..models import AutopayDebit, AutopayPlan, Payment
 
@@ -48,11 +50,11 @@ class OpenDebit(NamedTuple):
     status: str
     next_attempt_at: dt.datetime | None
     amount: Decimal | None  # its last attempt's; None before the first
+    held: bool  # its payment waits for staff review (payments/risk.py)
 
 
 def open_debits(loan_ids: Iterable[int]) -> dict[int, list[OpenDebit]]:
-    """The open debits of these loans (any plan's), by loan, but those whose payment is held
-    for staff review: one statement."""
+    """The open debits of these loans (any plan's), by loan: one statement."""
     held = Payment.objects.filter(
         idempotency_key=OuterRef("idempotency_key"), status=Payment.Status.HELD
     )
@@ -60,8 +62,10 @@ def open_debits(loan_ids: Iterable[int]) -> dict[int, list[OpenDebit]]:
         AutopayDebit.objects.filter(
             any_of("plan__loan_id", sorted(set(loan_ids))), status__in=AutopayDebit.OPEN_STATUSES
         )
-        .exclude(Q(status=D.SUBMITTING) & Exists(held))
-        .values_list("plan__loan_id", "pk", "period_key", "status", "next_attempt_at", "amount")
+        .annotate(held=Exists(held))
+        .values_list(
+            "plan__loan_id", "pk", "period_key", "status", "next_attempt_at", "amount", "held"
+        )
     )
     out: dict[int, list[OpenDebit]] = {}
     for loan_id, *row in rows:
@@ -80,12 +84,29 @@ def depends_on(earlier: OpenDebit, *, rule: str, amount: Decimal, payoff: Decima
     )
 
 
+def _earlier(debit: AutopayDebit, others: Iterable[OpenDebit]) -> list[OpenDebit]:
+    return [o for o in others if o.period_key < debit.period_key and o.pk != debit.pk]
+
+
+def net_of_held(debit: AutopayDebit, others: Iterable[OpenDebit], amount: Decimal) -> Decimal:
+    """`amount` less what earlier periods' payments held for staff review will pay, under the
+    "amount due" rule (it counts their installments while unpaid): approved, they pay them;
+    rejected, the borrower is told to pay them. Before, Jan took Dec's installment too and
+    the approved Dec took it again: 1,449.96 for two periods of 483.32 (the attacker review of
+    31a85ff). The other rules' amounts do not count earlier periods."""
+    if debit.plan.amount_rule != AutopayPlan.AmountRule.AMOUNT_DUE:
+        return amount
+    held = sum((o.amount or ZERO for o in _earlier(debit, others) if o.held), ZERO)
+    return max(amount - held, ZERO)
+
+
 def must_wait(
     debit: AutopayDebit, others: Iterable[OpenDebit], *, amount: Decimal, payoff: Decimal
 ) -> OpenDebit | None:
     """The earliest open debit of the loan for a period before `debit`'s, if `debit`'s amount
-    depends on it (`depends_on`); else None."""
-    earlier = [o for o in others if o.period_key < debit.period_key and o.pk != debit.pk]
+    depends on it (`depends_on`); else None. A payment held for staff review holds nothing
+    back (`net_of_held` prices around it)."""
+    earlier = [o for o in _earlier(debit, others) if not o.held]
     first = min(earlier, key=lambda o: (o.period_key, o.pk), default=None)
     rule = debit.plan.amount_rule
     if first is None or not depends_on(first, rule=rule, amount=amount, payoff=payoff):
@@ -105,13 +126,16 @@ def wait_for(debit: AutopayDebit, earlier: OpenDebit, *, now: dt.datetime) -> st
 
 
 def debit_wait_for_earlier(
-    *, debit: AutopayDebit, amount: Decimal, payoff: Decimal, now: dt.datetime
+    *,
+    debit: AutopayDebit,
+    others: Iterable[OpenDebit],
+    amount: Decimal,
+    payoff: Decimal,
+    now: dt.datetime,
 ) -> bool:
-    """The one-debit path's check: read the loan's open debits and, if `debit` (priced at
-    `amount`, the loan's payoff `payoff`) must wait for one (`must_wait`), save it WAITING for
+    """The one-debit path's check: if `debit` (priced at `amount`, the loan's payoff `payoff`)
+    must wait for one of its loan's open debits `others` (`must_wait`), save it WAITING for
     it (True)."""
-    loan_id = debit.plan.loan_id
-    others = open_debits([loan_id]).get(loan_id, ())
     earlier = must_wait(debit, others, amount=amount, payoff=payoff)
     if earlier is None:
         return False

@@ -277,8 +277,13 @@ def test_a_payment_held_for_staff_review_does_not_hold_the_next_period_back(
     """Dec's payment broke a velocity rule (five tries on the loan within the hour) and waits
     for staff, which may take days: Dec's debit stays SUBMITTING meanwhile. Jan, an "amount
     due" debit, is charged on its date, not left waiting past its grace period (the attacker
-    review of c04890e) — priced as before this rule, with Dec's installment still unpaid."""
+    review of c04890e), and without Dec's held installment: staff then approve Dec, and two
+    periods take two installments. Before, Jan took 966.64 and the approved Dec 483.32 more
+    (the attacker review of 31a85ff)."""
+    from factories import UserFactory
+
     from payments.services import payment_submit
+    from payments.services.lifecycle import payment_review_approve, submit_scheduled_payments
 
     plan = enroll(linked_loan, add_card("4242424242424242"), now=at(START, 9), amount_rule="due")
     dec_day = dt.date(2026, 12, 4)
@@ -303,4 +308,16 @@ def test_a_payment_held_for_staff_review_does_not_hold_the_next_period_back(
     jobs.run_autopay(on=jan_day, now=at(jan_day))
 
     jan = AutopayDebit.objects.get(plan=plan, period_key=dt.date(2027, 1, 5))
-    assert (jan.status, jan.amount) == ("charged", Decimal("966.64"))
+    assert (jan.status, jan.amount) == ("charged", INSTALLMENT)
+
+    held = Payment.objects.get(idempotency_key=dec.idempotency_key)
+    if payment_review_approve(payment_id=held.pk, actor=UserFactory(is_staff=True)).status == (
+        "scheduled"  # the machine's clock is before Dec 4, the payment's day
+    ):
+        submit_scheduled_payments(on=jan_day)
+    engine.autopay_recover(now=at(jan_day, 9), on=jan_day)  # the sweep finishes Dec's debit
+    assert _debits(plan) == [
+        (dt.date(2026, 12, 5), "charged", 1, INSTALLMENT),
+        (dt.date(2027, 1, 5), "charged", 1, INSTALLMENT),
+    ]
+    assert _posted_total() == Decimal("966.64")
