@@ -1,5 +1,6 @@
 """AutopayDebit.Status `waiting`: a debit priced only after an earlier period's debit of its
-loan is no longer open (payments/autopay/period_order.py); JobRun.waiting counts them."""
+loan is no longer open (payments/autopay/period_order.py); JobRun.waiting counts them; an index
+of the open debits by plan, which that rule reads once a part."""
 
 from django.db import migrations, models
 
@@ -28,5 +29,9 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name='autopaydebit',
             constraint=models.CheckConstraint(condition=models.Q(('status__in', ['due', 'claimed', 'submitting', 'retry', 'waiting', 'charged', 'failed', 'skipped'])), name='autopay_debit_status_valid'),
+        ),
+        migrations.AddIndex(
+            model_name='autopaydebit',
+            index=models.Index(condition=models.Q(('status__in', ['due', 'claimed', 'submitting', 'retry', 'waiting'])), fields=['plan'], name='autopay_debit_open_by_plan'),
         ),
     ]

@@ -191,7 +191,16 @@ class AutopayDebit(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        indexes = [models.Index(fields=["status", "run_date"])]
+        indexes = [
+            models.Index(fields=["status", "run_date"]),
+            # A loan's open debits (autopay/period_order.py, once a part): the few rows still
+            # open, found by plan, whatever the table's size.
+            models.Index(
+                fields=["plan"],
+                condition=Q(status__in=["due", "claimed", "submitting", "retry", "waiting"]),
+                name="autopay_debit_open_by_plan",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["plan", "period_key"], name="one_debit_per_period"),
             models.CheckConstraint(

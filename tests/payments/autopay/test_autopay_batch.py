@@ -145,7 +145,7 @@ class _Approves:
         return ChargeResult(ChargeStatus.SUCCEEDED, f"ch_{request.idempotency_key}")
 
 
-STATEMENTS_PER_CHUNK = 31  # 3 debits or 30 debits: the same (savepoints included, as in a test)
+STATEMENTS_PER_CHUNK = 32  # 3 debits or 30 debits: the same (savepoints included, as in a test)
 # ... plus one per processor call: the mandate read again right before it (guards.py
 # mandates_stopped_now). One call per charge here; with the batch API, one per 100 charges.
 
