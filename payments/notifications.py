@@ -232,12 +232,19 @@ def _recipients_of(payment: Payment, kind: str) -> list[tuple[str, str, int | No
     ]
 
 
+# An automatic payment that took no money is told by the autopay's own email instead
+# (autopay/outcomes.py `_email_failure`: why, whether it is tried again, the pay-now link):
+# declined, cancelled by the charge gate, rejected by staff after a hold.
+TOLD_BY_AUTOPAY = ("failed", "cancelled", "rejected")
+
+
 def told_by_autopay(payment: Payment, kind: str) -> bool:
-    """An automatic payment's decline is told by the autopay's own email (autopay/outcomes.py
-    `_email_failure`: why, whether it is tried again, the pay-now link), not a second time by
-    the plain "Your payment didn't go through", whose "pay now" reads as if nothing follows:
-    two emails for one decline, one of them misleading."""
-    return kind == "failed" and payment.source == Payment.Source.AUTOPAY
+    """Whether the plain `kind` notice of `payment` is left to the autopay's email: two emails
+    for one decline, the plain one's "pay now" reading as if no retry followed ("cancelled"
+    and "rejected": the attacker review of 31a85ff). An autopay
+    payment cancelled because its debit is skipped (the plan paused or ended, the loan paid
+    off) is told by that change's own email."""
+    return kind in TOLD_BY_AUTOPAY and payment.source == Payment.Source.AUTOPAY
 
 
 def _write_payment_notice(payment: Payment, kind: str) -> None:

@@ -37,3 +37,46 @@ def test_a_declined_automatic_payment_is_told_in_one_email(
     declined = [m.subject for m in mail.outbox if "didn't go through" in m.subject]
     assert declined == [f"Your automatic payment of {amount} didn't go through"]
     assert not Notice.objects.filter(kind="payment_failed").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_staff_rejecting_a_held_automatic_payment_tells_the_borrower_once(
+    linked_loan, borrower, add_card, enroll
+):
+    """Before: the plain "We could not process your payment" and the autopay's "didn't go
+    through" (the attacker review of 31a85ff)."""
+    from factories import UserFactory
+
+    from payments.autopay import engine
+    from payments.models import AutopayDebit, Payment
+    from payments.services import payment_submit
+    from payments.services.lifecycle import payment_review_reject
+
+    plan = enroll(linked_loan, add_card("4242424242424242"), now=at(START, 9))
+    declined = add_card("4000000000000002")
+    for i in range(5):  # five tries on the loan within the hour: the next payment is held
+        payment_submit(
+            loan_id=linked_loan.pk,
+            method=declined,
+            amount=Decimal("10.00") + i,
+            idempotency_key=f"try-{i}",
+            payer=borrower,
+            payer_email=borrower.email,
+            confirm_duplicate=True,
+        )
+    Payment.objects.filter(loan=linked_loan).update(created_at=at(DAY, 5, 30))
+    jobs.run_autopay(on=DAY, now=at(DAY))
+    debit = AutopayDebit.objects.get(plan=plan)
+    held = Payment.objects.get(idempotency_key=debit.idempotency_key)
+    assert held.status == "held"
+    mail.outbox.clear()
+
+    payment_review_reject(payment_id=held.pk, actor=UserFactory(is_staff=True), reason="velocity")
+    engine.autopay_recover(now=at(DAY, 9), on=DAY)
+
+    debit.refresh_from_db()
+    assert debit.status == "failed"
+    assert [m.subject for m in mail.outbox] == [
+        "Your automatic payment of $483.32 didn't go through"
+    ]
+    assert not Notice.objects.filter(kind="payment_rejected").exists()

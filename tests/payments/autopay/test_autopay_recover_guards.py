@@ -111,3 +111,25 @@ def test_two_sweeps_at_once_send_the_same_key_to_the_processor_once(
     monkeypatch.setattr(SandboxGateway, "charge", charge)
     _finish("one_by_one", at(RUN_DAY, 6, 1), settings)
     assert len(calls) == 1
+
+
+@pytest.mark.parametrize("finisher", FINISHERS)
+def test_a_resend_the_gate_refuses_tells_the_borrower_once(
+    finisher, linked_loan, add_card, enroll, monkeypatch, settings
+):
+    """The card was removed after the crash: the charge gate cancels the resend and the debit
+    fails, told by the autopay's email. Before, the plain "was cancelled before it was sent"
+    went too (the attacker review of 31a85ff)."""
+    from payments.models import Notice
+
+    plan, payment = _crashed_before_the_processor(linked_loan, add_card, enroll, monkeypatch)
+    before = set(Notice.objects.values_list("pk", flat=True))
+    type(plan.method).objects.filter(pk=plan.method_id).update(removed_at=dt.datetime.now(dt.UTC))
+
+    _finish(finisher, at(RUN_DAY, 6, 1), settings)
+
+    assert Payment.objects.get(pk=payment.pk).status == "cancelled"
+    told = Notice.objects.exclude(pk__in=before).values_list("kind", flat=True)
+    assert [kind for kind in told if kind in ("payment_cancelled", "autopay_failed")] == [
+        "autopay_failed"
+    ]
