@@ -20,7 +20,7 @@ from . import schedule as sched
 from .errors import AutopayError, AutopayNotAllowed
 from .guards import check_change_window, owner_role
 from .records import plan_email, plan_event
-from .selectors import next_open_period, skipped_ahead
+from .selectors import loan_terms, next_open_period, plan_terms, skipped_ahead
 from .terms import (  # noqa: F401 - describe_*, authorization_text re-exported for importers
     _json_terms,
     authorization_text,
@@ -35,10 +35,10 @@ P = AutopayPlan.Status
 
 
 def _reset_cursor(plan: AutopayPlan) -> None:
-    """The run's cursor at the plan's next period with no debit row (`next_open_period`, the
-    period the borrower is shown): not after the latest row, or undoing the first of two
-    skips left its period without a debit, never charged (the attacker review of c04890e)."""
-    period = next_open_period(plan)
+    after = plan.debits.order_by("-period_key").values_list("period_key", flat=True).first()
+    period = sched.next_period(
+        plan_terms(plan), loan_terms(plan.loan), after=after, not_before=plan.charge_from
+    )
     plan.next_period_key = period.key if period else None
     plan.next_run_date = period.run_date if period else None
 

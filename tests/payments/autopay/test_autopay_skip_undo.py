@@ -115,30 +115,3 @@ def test_the_authorization_is_one_sentence_for_the_chosen_rule(linked_loan, card
         f"I authorize iSmartPay, servicer for {linked_loan.lender.name}, "
         + sentence.format(n=linked_loan.loan_number)
     )
-
-
-@pytest.mark.django_db(transaction=True)
-def test_undoing_the_first_of_two_skips_puts_that_payment_back_on(
-    borrower, linked_loan, add_card, enroll
-):
-    """Skip Dec, skip Jan, undo: Dec's skip is removed and the borrower told "back on". Before,
-    the run's cursor was reset after the latest debit row (Jan's skip), so Dec got no debit
-    and nothing was charged on Dec 4 (the attacker review of c04890e, older than it)."""
-    from payments import jobs
-    from payments.autopay.services import autopay_skip_next, autopay_unskip
-
-    plan = enroll(linked_loan, add_card("4242424242424242"), now=at(START, 9))
-    autopay_skip_next(plan_id=plan.pk, user=borrower, now=at(START, 10))
-    autopay_skip_next(plan_id=plan.pk, user=borrower, now=at(START, 10))
-
-    undone = autopay_unskip(plan_id=plan.pk, user=borrower, now=at(START, 11))
-    plan.refresh_from_db()
-    assert (undone.period_key, plan.next_period_key) == (dt.date(2026, 12, 5),) * 2
-
-    jobs.run_autopay(on=dt.date(2026, 12, 4), now=at(dt.date(2026, 12, 4)))
-
-    rows = AutopayDebit.objects.filter(plan=plan).order_by("period_key")
-    assert list(rows.values_list("period_key", "status")) == [
-        (dt.date(2026, 12, 5), "charged"),
-        (dt.date(2027, 1, 5), "skipped"),
-    ]
