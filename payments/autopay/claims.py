@@ -31,10 +31,14 @@ class Claim:
     loan_of: dict[int, int] = field(default_factory=dict)  # each claimed debit's loan
 
 
+def due_again_q(now: dt.datetime) -> Q:
+    """RETRY or WAITING (period_order.py) debits whose next attempt is due."""
+    return Q(status__in=AutopayDebit.TIMED_STATUSES, next_attempt_at__lte=now)
+
+
 def due_q(now: dt.datetime) -> Q:
-    """Debits to charge now: DUE, and RETRY or WAITING (period_order.py) whose next attempt
-    is due."""
-    return Q(status=D.DUE) | Q(status__in=[D.RETRY, D.WAITING], next_attempt_at__lte=now)
+    """Debits to charge now: DUE, and those due again (`due_again_q`)."""
+    return Q(status=D.DUE) | due_again_q(now)
 
 
 def open_q(now: dt.datetime) -> Q:

@@ -390,7 +390,7 @@ def autopay_recover(
         "pk", "job_run__business_date"
     ):
         by_date.setdefault(run_on or on, []).append(pk)
-    retries = AutopayDebit.objects.filter(claims.due_q(now)).exclude(status=D.DUE)
+    retries = AutopayDebit.objects.filter(claims.due_again_q(now))
     by_date.setdefault(on, []).extend(retries.values_list("pk", flat=True))
     outcomes: Counter = Counter()
     for run_on, debit_ids in sorted(by_date.items()):

@@ -41,7 +41,6 @@ from ..models import AutopayDebit, AutopayPlan, Payment
 
 D = AutopayDebit.Status
 WAIT = dt.timedelta(minutes=1)  # the recovery sweep runs every minute
-TIMED = (D.RETRY, D.WAITING)  # open debits with a next attempt time
 
 
 class OpenDebit(NamedTuple):
@@ -123,7 +122,7 @@ def must_wait(
 def wait_for(debit: AutopayDebit, earlier: OpenDebit, *, now: dt.datetime) -> str:
     """Set `debit` WAITING for `earlier`, in memory (the caller writes status, reason and
     next_attempt_at). Returns the outcome, "waiting"."""
-    then = earlier.next_attempt_at if earlier.status in TIMED else None
+    then = earlier.next_attempt_at if earlier.status in AutopayDebit.TIMED_STATUSES else None
     debit.next_attempt_at = then if then is not None and then > now else now + WAIT
     key = earlier.period_key
     debit.status = D.WAITING

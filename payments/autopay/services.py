@@ -340,8 +340,7 @@ def autopay_cancel(*, plan_id: int, user, now: dt.datetime | None = None) -> Aut
     def apply(plan, now):
         plan.status = P.CANCELLED
         plan.next_run_date = plan.next_period_key = None
-        waiting = [AutopayDebit.Status.RETRY, AutopayDebit.Status.WAITING]  # pending retries
-        plan.debits.filter(status__in=waiting).update(
+        plan.debits.filter(status__in=AutopayDebit.TIMED_STATUSES).update(  # pending retries
             status=AutopayDebit.Status.SKIPPED, reason="autopay cancelled"
         )
 

@@ -164,6 +164,7 @@ class AutopayDebit(models.Model):
         SKIPPED = "skipped", "Skipped"
 
     OPEN_STATUSES = ("due", "claimed", "submitting", "retry", "waiting")
+    TIMED_STATUSES = ("retry", "waiting")  # open until `next_attempt_at`, then due again
 
     plan = models.ForeignKey(AutopayPlan, on_delete=models.PROTECT, related_name="debits")
     period_key = models.DateField()  # installment due date, or the biweekly period's date

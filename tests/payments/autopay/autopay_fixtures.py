@@ -14,6 +14,28 @@ def at(day: dt.date, hour: int = 6, minute: int = 0) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=NY)
 
 
+def five_tries_within_the_hour(loan, borrower, card, *, before: dt.datetime) -> None:
+    """Five one-time tries on `loan` by `card` (a declined one), made half an hour before
+    `before`: the risk rule "5+ attempts on this loan in an hour" holds the loan's next payment
+    for staff review (payments/risk.py)."""
+    from decimal import Decimal
+
+    from payments.models import Payment
+    from payments.services import payment_submit
+
+    for i in range(5):
+        payment_submit(
+            loan_id=loan.pk,
+            method=card,
+            amount=Decimal("10.00") + i,
+            idempotency_key=f"try-{i}",
+            payer=borrower,
+            payer_email=borrower.email,
+            confirm_duplicate=True,
+        )
+    Payment.objects.filter(loan=loan).update(created_at=before - dt.timedelta(minutes=30))
+
+
 @pytest.fixture(autouse=True)
 def inline_charges(settings):
     """Charges run inline: threads cannot see a test's uncommitted rows (the concurrency

@@ -8,7 +8,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from autopay_fixtures import at, enroll, inline_charges  # noqa: F401
+from autopay_fixtures import at, enroll, five_tries_within_the_hour, inline_charges  # noqa: F401
 from django.core import mail
 
 from loans.models import Loan
@@ -49,22 +49,10 @@ def test_staff_rejecting_a_held_automatic_payment_tells_the_borrower_once(
 
     from payments.autopay import engine
     from payments.models import AutopayDebit, Payment
-    from payments.services import payment_submit
     from payments.services.lifecycle import payment_review_reject
 
     plan = enroll(linked_loan, add_card("4242424242424242"), now=at(START, 9))
-    declined = add_card("4000000000000002")
-    for i in range(5):  # five tries on the loan within the hour: the next payment is held
-        payment_submit(
-            loan_id=linked_loan.pk,
-            method=declined,
-            amount=Decimal("10.00") + i,
-            idempotency_key=f"try-{i}",
-            payer=borrower,
-            payer_email=borrower.email,
-            confirm_duplicate=True,
-        )
-    Payment.objects.filter(loan=linked_loan).update(created_at=at(DAY, 5, 30))
+    five_tries_within_the_hour(linked_loan, borrower, add_card("4000000000000002"), before=at(DAY))
     jobs.run_autopay(on=DAY, now=at(DAY))
     debit = AutopayDebit.objects.get(plan=plan)
     held = Payment.objects.get(idempotency_key=debit.idempotency_key)

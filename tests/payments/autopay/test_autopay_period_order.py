@@ -12,7 +12,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from autopay_fixtures import at, enroll, inline_charges  # noqa: F401
+from autopay_fixtures import at, enroll, five_tries_within_the_hour, inline_charges  # noqa: F401
 from django.core import mail
 from django.db.models import Sum
 
@@ -282,23 +282,12 @@ def test_a_payment_held_for_staff_review_does_not_hold_the_next_period_back(
     (the attacker review of 31a85ff)."""
     from factories import UserFactory
 
-    from payments.services import payment_submit
     from payments.services.lifecycle import payment_review_approve, submit_scheduled_payments
 
     plan = enroll(linked_loan, add_card("4242424242424242"), now=at(START, 9), amount_rule="due")
     dec_day = dt.date(2026, 12, 4)
     declined = add_card("4000000000000002")
-    for i in range(5):
-        payment_submit(
-            loan_id=linked_loan.pk,
-            method=declined,
-            amount=Decimal("10.00") + i,
-            idempotency_key=f"try-{i}",
-            payer=borrower,
-            payer_email=borrower.email,
-            confirm_duplicate=True,
-        )
-    Payment.objects.filter(loan=linked_loan).update(created_at=at(dec_day, 5, 30))
+    five_tries_within_the_hour(linked_loan, borrower, declined, before=at(dec_day))
     jobs.run_autopay(on=dec_day, now=at(dec_day))
     dec = AutopayDebit.objects.get(plan=plan, period_key=dt.date(2026, 12, 5))
     assert dec.status == "submitting"
