@@ -7,16 +7,14 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import OuterRef, Subquery
-
 from ismartpay.core.money import ZERO
 from ismartpay.core.templatetags.ui import usd
 from loans import delinquency
 from loans.models import Loan
 from loans.selectors import contract_schedule, loan_position
 
-from .autopay.selectors import plan_terms, project_debits
-from .models import AutopayDebit, AutopayPlan, Payment
+from .autopay.selectors import plan_upcoming
+from .models import AutopayPlan, Payment
 
 
 @dataclass(frozen=True)
@@ -80,23 +78,13 @@ def on_the_way(loans: list[Loan], *, today: dt.date) -> dict[int, OnTheWay]:
         "loan_id", "scheduled_for", "amount", "reference"
     ):
         incoming[loan_id].append(Incoming(day, amount, False, reference))
-    last_key = AutopayDebit.objects.filter(plan=OuterRef("pk")).order_by("-period_key")
-    plans = AutopayPlan.objects.filter(loan_id__in=ids, status=AutopayPlan.Status.ACTIVE).annotate(
-        last_key=Subquery(last_key.values("period_key")[:1])
-    )
+    plans = AutopayPlan.objects.filter(loan_id__in=ids, status=AutopayPlan.Status.ACTIVE)
     by_pk = {loan.pk: loan for loan in loans}
     autopay_on = set()
     for plan in plans:
         loan = by_pk[plan.loan_id]
         autopay_on.add(loan.pk)
-        debits = project_debits(
-            plan_terms(plan),
-            loan,
-            today=today,
-            not_before=max(plan.charge_from, today),
-            count=1,
-            after=plan.last_key,
-        )
+        debits = plan_upcoming(plan, today=today, count=1, loan=loan)
         if debits:
             incoming[loan.pk].append(Incoming(debits[0].run_date, debits[0].amount, True))
     result = {}

@@ -163,11 +163,13 @@ def _decide(debit: AutopayDebit, facts: Facts, *, on: dt.date, now: dt.datetime,
     period = sched.Period(debit.period_key, debit.run_date)
     amount, payoff = amount_and_payoff_for_period(plan_terms(plan), loan, period, on=on)
     others = facts.open_debits.get(loan.pk, ())
-    amount = period_order.net_of_held(debit, others, amount)
+    amount, held = period_order.net_of_held(debit, others, amount)
     if plan.last_amount is not None and amount > plan.last_amount:
         announced = facts.announced.get((plan.pk, debit.period_key))
         amount = min(amount, announced_ceiling(plan.last_amount, announced))
     if amount <= 0:
+        if held:  # only a payment held for review pays it: wait for the review
+            return period_order.wait_for(debit, held, now=now)
         return _skip(debit, "nothing due")
     if earlier := period_order.must_wait(debit, others, amount=amount, payoff=payoff):
         return period_order.wait_for(debit, earlier, now=now)  # an earlier period is open

@@ -1,10 +1,8 @@
 """The nightly autopay run: turn due periods into debit rows, claim them, charge them.
 
 Exactly once, by the database:
-1. `autopay_schedule_due` inserts one AutopayDebit per (plan, period) with
-   INSERT … ON CONFLICT DO NOTHING (`insert_rows(…, ignore_conflicts=True)`); plans are taken with
-   SELECT … FOR UPDATE SKIP LOCKED, so concurrent coordinators split them. Missed periods
-   (the job did not run for days) are all inserted: that is the catch-up.
+1. `autopay_schedule_due` (due_rows.py) inserts one AutopayDebit per (plan, period) due, with
+   INSERT … ON CONFLICT DO NOTHING, and moves each plan's cursor; missed periods are the catch-up.
 2. `autopay_charge_chunk` claims rows with FOR UPDATE SKIP LOCKED under a 30 s lease that a
    heartbeat thread renews while the chunk runs (claims.py, leases.py), then charges them
    set-based (batch.py): payments and their keys committed before any processor call, calls
@@ -31,7 +29,6 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ismartpay.core.arrays import any_of
-from ismartpay.core.bulk import insert_rows, update_rows
 from ismartpay.core.money import ZERO
 from loans import flags
 from loans.collections import flags_by_loan
@@ -44,6 +41,7 @@ from ..services.payoff import loan_paid_off_end_autopay
 from . import batch, claims, leases, period_order, pipeline, recover
 from . import schedule as sched
 from .bounded import run_bounded
+from .due_rows import autopay_schedule_due  # noqa: F401 - step 1, the run's entry
 from .guards import plan_stopped
 from .loan_groups import split_by_loan
 from .outcomes import (  # noqa: F401 — autopay_finish_by_key: the payment sweep's entry
@@ -55,14 +53,13 @@ from .outcomes import (  # noqa: F401 — autopay_finish_by_key: the payment swe
     autopay_represent_returned,
     autopay_suspend_returned,
 )
-from .selectors import amount_and_payoff_for_period, loan_terms, plan_terms
+from .selectors import amount_and_payoff_for_period, plan_terms
 
 logger = logging.getLogger("ismartpay.autopay")
 D = AutopayDebit.Status
 P = AutopayPlan.Status
 PS = Payment.Status
 ORPHAN_AFTER = dt.timedelta(seconds=60)  # a DUE debit whose run shows no life this long
-SCHEDULE_BATCH = 2000
 CHUNK_SIZE = 500
 
 
@@ -70,58 +67,6 @@ def charge_concurrency() -> int:
     """Charges in flight per chunk: settings.AUTOPAY_CHARGE_CONCURRENCY, or when it is 0, 16 on
     PostgreSQL and 1 on SQLite (embedded), which takes one writer at a time."""
     return settings.AUTOPAY_CHARGE_CONCURRENCY or (1 if connection.vendor == "sqlite" else 16)
-
-
-# --- 1. debit rows -----------------------------------------------------------------------------
-def autopay_schedule_due(*, on: dt.date, lender_timezone: str | None = None) -> int:
-    """Insert a debit row for every period due by `on` of every active plan; advance each
-    plan's cursor. Returns the number of plans looked at. Safe to run twice or concurrently."""
-    seen = 0
-    ended: list[tuple[int, str]] = []
-    while True:
-        with transaction.atomic():
-            plans = AutopayPlan.objects.select_for_update(skip_locked=True, of=("self",)).filter(
-                status=P.ACTIVE, next_run_date__lte=on
-            )
-            if lender_timezone:
-                plans = plans.filter(loan__lender__timezone=lender_timezone)
-            plans = list(plans.select_related("loan").order_by("pk")[:SCHEDULE_BATCH])
-            if not plans:
-                break
-            rows, cursors = [], []
-            for plan in plans:
-                terms, lterms = plan_terms(plan), loan_terms(plan.loan)
-                last = None
-                for period in sched.periods(
-                    terms, lterms, from_key=plan.next_period_key, run_through=on
-                ):
-                    if period.run_date < plan.charge_from:
-                        continue
-                    rows.append(
-                        AutopayDebit(
-                            plan_id=plan.pk, period_key=period.key, run_date=period.run_date
-                        )
-                    )
-                    last = period.key
-                after = last or (plan.next_period_key - dt.timedelta(days=1))
-                nxt = sched.next_period(
-                    terms,
-                    lterms,
-                    after=after,
-                    from_key=after,
-                    not_before=max(plan.charge_from, on + dt.timedelta(1)),
-                )
-                cursors.append((plan.pk, nxt.key if nxt else None, nxt.run_date if nxt else None))
-                if nxt is None:
-                    ended.append((plan.pk, "The plan's last payment date has passed."))
-            insert_rows(AutopayDebit, rows, ignore_conflicts=True)  # a period already there stays
-            update_rows(AutopayPlan, ("next_period_key", "next_run_date"), cursors)  # one UPDATE
-            seen += len(plans)
-    from .services import autopay_end
-
-    for plan_id, reason in ended:
-        autopay_end(plan_id=plan_id, reason=reason)
-    return seen
 
 
 def _in_scope(rows, lender_timezone: str | None):
@@ -243,17 +188,18 @@ def _ceiling(plan: AutopayPlan, debit: AutopayDebit):
 
 def _price(debit: AutopayDebit, *, on: dt.date):
     """The debit's amount — its plan's rule, net of earlier installments held for review,
-    capped at Regulation E's ceiling — the loan's payoff, and the loan's open debits."""
+    capped at Regulation E's ceiling — the loan's payoff, the loan's open debits, and the held
+    debit to wait for when only held payments pay it (period_order.net_of_held)."""
     plan, loan = debit.plan, debit.plan.loan
     period = sched.Period(debit.period_key, debit.run_date)
     amount, payoff = amount_and_payoff_for_period(plan_terms(plan), loan, period, on=on)
     others = period_order.open_debits([loan.pk]).get(loan.pk, ())
-    amount = period_order.net_of_held(debit, others, amount)
+    amount, held = period_order.net_of_held(debit, others, amount)
     # The ceiling is never below the previous amount: only a higher amount needs the notice
     # lookup (most debits repeat the previous amount and skip the query).
     if plan.last_amount is not None and amount > plan.last_amount:
         amount = min(amount, _ceiling(plan, debit))
-    return amount, payoff, others
+    return amount, payoff, others, held
 
 
 def autopay_charge_debit(
@@ -282,11 +228,11 @@ def autopay_charge_debit(
         elif paused := flags.autopay_paused(flags_by_loan([loan.pk]).get(loan.pk, ()), on):
             return _close(debit, D.SKIPPED, paused)  # bankruptcy, deceased (loans/flags.py)
         else:
-            amount, payoff, others = _price(debit, on=on)
-            if amount <= ZERO:
+            amount, payoff, others, held = _price(debit, on=on)
+            if amount <= ZERO and held is None:
                 return _close(debit, D.SKIPPED, "nothing due")
             if period_order.debit_wait_for_earlier(
-                debit=debit, others=others, amount=amount, payoff=payoff, now=now
+                debit=debit, others=others, amount=amount, payoff=payoff, now=now, held=held
             ):
                 return "waiting"  # an earlier period's debit of the loan is still open
             debit.attempts += 1

@@ -4,7 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 from ..models import AutopayPlan
-from .selectors import plan_terms, project_debits
+from .selectors import plan_upcoming
 
 
 def autopay_dates_for_user(
@@ -18,9 +18,7 @@ def autopay_dates_for_user(
     return {
         plan.loan_id: [
             (debit.run_date, debit.amount)
-            for debit in project_debits(
-                plan_terms(plan), plan.loan, today=today, not_before=today, count=count
-            )
+            for debit in plan_upcoming(plan, today=today, count=count)
         ]
         for plan in plans
     }

@@ -17,7 +17,7 @@ others (installment, fixed, extra) only near the payoff, where both together rea
 the later period is charged on its date, as before. An earlier payment held for staff review
 holds nothing back: a review may take days, and the later period would go late (the attacker
 review of c04890e); an "amount due" later period is priced without the held installments
-(`net_of_held`).
+(`net_of_held`), and waits for the review only when they would pay all of it.
 
 A debit that waits becomes WAITING with its attempts unchanged (no presentment was made, so
 NACHA's three are untouched) and no borrower notice. Its next attempt is the earlier debit's
@@ -41,6 +41,8 @@ from ..models import AutopayDebit, AutopayPlan, Payment
 
 D = AutopayDebit.Status
 WAIT = dt.timedelta(minutes=1)  # the recovery sweep runs every minute
+# A staff review takes hours or days: a period waiting for one is looked at again this often.
+WAIT_HELD = dt.timedelta(minutes=15)
 
 
 class OpenDebit(NamedTuple):
@@ -93,16 +95,26 @@ def _earlier(debit: AutopayDebit, others: Iterable[OpenDebit]) -> list[OpenDebit
     return [o for o in others if o.period_key < debit.period_key and o.pk != debit.pk]
 
 
-def net_of_held(debit: AutopayDebit, others: Iterable[OpenDebit], amount: Decimal) -> Decimal:
+def net_of_held(
+    debit: AutopayDebit, others: Iterable[OpenDebit], amount: Decimal
+) -> tuple[Decimal, OpenDebit | None]:
     """`amount` less what earlier periods' payments held for staff review will pay, under the
     "amount due" rule (it counts their installments while unpaid): approved, they pay them;
     rejected, the borrower is told to pay them. Before, Jan took Dec's installment too and
     the approved Dec took it again: 1,449.96 for two periods of 483.32 (the attacker review of
-    31a85ff). The other rules' amounts do not count earlier periods."""
+    31a85ff). The other rules' amounts do not count earlier periods.
+
+    And the earliest of those held debits when they leave nothing of a positive `amount`: the
+    period then waits for the review (`wait_for`) instead of being skipped "nothing due" —
+    rejected, its amount is back (the borrower paid December by hand, Dec's held payment was
+    rejected: January was never collected; the attacker review helper-64, F4)."""
     if debit.plan.amount_rule != AutopayPlan.AmountRule.AMOUNT_DUE:
-        return amount
-    held = sum((o.amount or ZERO for o in _earlier(debit, others) if o.held), ZERO)
-    return max(amount - held, ZERO)
+        return amount, None
+    held = [o for o in _earlier(debit, others) if o.held]
+    net = max(amount - sum((o.amount or ZERO for o in held), ZERO), ZERO)
+    if amount > 0 and net <= 0:
+        return net, min(held, key=lambda o: (o.period_key, o.pk))
+    return net, None
 
 
 def must_wait(
@@ -123,7 +135,9 @@ def wait_for(debit: AutopayDebit, earlier: OpenDebit, *, now: dt.datetime) -> st
     """Set `debit` WAITING for `earlier`, in memory (the caller writes status, reason and
     next_attempt_at). Returns the outcome, "waiting"."""
     then = earlier.next_attempt_at if earlier.status in AutopayDebit.TIMED_STATUSES else None
-    debit.next_attempt_at = then if then is not None and then > now else now + WAIT
+    if then is None or then <= now:
+        then = now + (WAIT_HELD if earlier.held else WAIT)
+    debit.next_attempt_at = then
     key = earlier.period_key
     debit.status = D.WAITING
     debit.reason = f"waits for the payment of {key:%b} {key.day}, {key.year}"
@@ -137,11 +151,12 @@ def debit_wait_for_earlier(
     amount: Decimal,
     payoff: Decimal,
     now: dt.datetime,
+    held: OpenDebit | None = None,
 ) -> bool:
     """The one-debit path's check: if `debit` (priced at `amount`, the loan's payoff `payoff`)
-    must wait for one of its loan's open debits `others` (`must_wait`), save it WAITING for
-    it (True)."""
-    earlier = must_wait(debit, others, amount=amount, payoff=payoff)
+    must wait for one of its loan's open debits `others` (`must_wait`), or for `held` (the
+    held debit net_of_held names), save it WAITING for it (True)."""
+    earlier = held or must_wait(debit, others, amount=amount, payoff=payoff)
     if earlier is None:
         return False
     wait_for(debit, earlier, now=now)

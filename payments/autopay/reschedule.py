@@ -2,25 +2,32 @@
 
 A monthly plan's periods are keyed by the contract's due dates. The plan's next period
 (`next_period_key`) is installment k of the old schedule; after the change it is installment k
-of the new one, so a period already debited is never debited again under its new date and
-none is skipped. Biweekly plans do not follow due dates (their cursor stays).
-Called by loans.servicing inside its transaction, with the loan locked.
+of the new one, and the new schedule's periods start there for the plan (`periods_from`), so
+an installment already debited is never debited again under its new date and none is skipped.
+A skip the borrower made of an installment still ahead moves with that installment, so it
+stays skipped and can still be undone. Biweekly plans do not follow due dates (their cursor
+stays). Called by loans.servicing inside its transaction, with the loan locked.
 """
+
+import datetime as dt
 
 from loans.delinquency import ContractSchedule
 from loans.models import Loan
 
 from ..models import AutopayDebit, AutopayPlan
 from . import schedule as sched
-from .selectors import loan_terms, plan_terms
+from .selectors import loan_terms, next_open_period, plan_terms, skips_ahead
 from .services import AutopayError
 
 D = AutopayDebit.Status
 OPEN_DEBITS = (D.DUE, D.CLAIMED, D.SUBMITTING, D.WAITING)  # made for the old date
 
 
-def autopay_loan_terms_changed(*, loan: Loan, old_schedule: ContractSchedule) -> list[dict]:
-    """Recompute every live monthly plan's next period and run date for `loan`'s new terms.
+def autopay_loan_terms_changed(
+    *, loan: Loan, old_schedule: ContractSchedule, on: dt.date
+) -> list[dict]:
+    """Recompute every live monthly plan's periods and next run date for `loan`'s new terms
+    (`on`: the business date of the change).
 
     Refused (AutopayError) while a debit of the loan is scheduled or in flight: it was made
     for the old date, so staff retry after it. Returns [{"plan", "next_run_date"}] changed.
@@ -37,24 +44,47 @@ def autopay_loan_terms_changed(*, loan: Loan, old_schedule: ContractSchedule) ->
             "change its terms after it is made."
         )
     old_dues = list(sched.contract_due_dates(old_schedule))
-    new_terms = loan_terms(loan)
-    new_dues = list(sched.contract_due_dates(new_terms))
+    new_dues = list(sched.contract_due_dates(loan_terms(loan)))
     changed = []
     for plan in plans:
-        if plan.next_period_key in old_dues:
-            index = old_dues.index(plan.next_period_key)
-            from_key = new_dues[index] if index < len(new_dues) else None
-        else:  # no next period (ended with the old term) or never set: from the last debit
-            done = plan.debits.filter(period_key__in=old_dues).order_by("-period_key").first()
-            index = old_dues.index(done.period_key) + 1 if done else 0
-            from_key = new_dues[index] if index < len(new_dues) else None
-        period = None
-        if from_key is not None:
-            period = sched.next_period(
-                plan_terms(plan), new_terms, from_key=from_key, not_before=plan.charge_from
-            )
+        plan.periods_from = _first_new_period(plan, old_dues, new_dues)
+        _move_skips_ahead(plan, old_dues, new_dues, on)
+        period = next_open_period(plan)
         plan.next_period_key = period.key if period else None
         plan.next_run_date = period.run_date if period else None
-        plan.save(update_fields=["next_period_key", "next_run_date", "updated_at"])
+        plan.save(update_fields=["periods_from", "next_period_key", "next_run_date", "updated_at"])
         changed.append({"plan": plan.pk, "next_run_date": str(plan.next_run_date)})
     return changed
+
+
+def _first_new_period(plan: AutopayPlan, old_dues: list, new_dues: list) -> dt.date:
+    """The new due date of the plan's next installment under the old schedule: its cursor's,
+    or (no cursor: ended with the old term, or never set) the one after its last debit's.
+    Past the new term's end: the day after its last due date, so no period is left."""
+    if plan.next_period_key in old_dues:
+        index = old_dues.index(plan.next_period_key)
+    else:
+        done = plan.debits.filter(period_key__in=old_dues).order_by("-period_key").first()
+        index = old_dues.index(done.period_key) + 1 if done else 0
+    if index < len(new_dues):
+        return new_dues[index]
+    return new_dues[-1] + dt.timedelta(days=1)
+
+
+def _move_skips_ahead(plan: AutopayPlan, old_dues: list, new_dues: list, on: dt.date) -> None:
+    """A borrower's skip of an installment whose debit has not run (selectors.skips_ahead) is
+    re-keyed to that installment's new due date and run date: it never charged anything, and
+    the borrower asked to skip the installment, not a date. Earlier skips are history and keep
+    their dates. `periods_from` then starts at the first moved skip, so undoing one brings its
+    installment back."""
+    terms, lterms = plan_terms(plan), loan_terms(plan.loan)
+    for skip in skips_ahead(plan, on):
+        index = old_dues.index(skip.period_key) if skip.period_key in old_dues else len(new_dues)
+        period = None
+        if index < len(new_dues):
+            period = sched.next_period(terms, lterms, from_key=new_dues[index])
+        if period is None or period.key != new_dues[index]:
+            continue  # past the new term's end, or before the plan's start: stays as it was
+        skip.period_key, skip.run_date = period.key, period.run_date
+        skip.save(update_fields=["period_key", "run_date"])
+        plan.periods_from = min(plan.periods_from, period.key)

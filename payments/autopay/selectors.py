@@ -102,17 +102,19 @@ def project_debits(
     today: dt.date,
     not_before: dt.date,
     count: int = 3,
-    after: dt.date | None = None,
+    from_key: dt.date | None = None,
+    skip: frozenset[dt.date] = frozenset(),
 ) -> list[ProjectedDebit]:
-    """The next `count` debits, assuming each earlier one is paid. The amount due then is the
-    installment; the payoff shrinks by each projected debit (interest after today is not
-    projected, so a final payment is an estimate until its day). Stops at payoff."""
+    """The next `count` debits from period `from_key` on, leaving out the periods in `skip`,
+    assuming each earlier one is paid. The amount due then is the installment; the payoff
+    shrinks by each projected debit (interest after today is not projected, so a final payment
+    is an estimate until its day). Stops at payoff."""
     position = loan_position(loan, today)
     remaining = position.payoff
     schedule = contract_schedule(loan)
     out: list[ProjectedDebit] = []
-    for index, period in enumerate(sched.periods(terms, loan_terms(loan), after=after)):
-        if period.run_date < not_before:
+    for index, period in enumerate(sched.periods(terms, loan_terms(loan), from_key=from_key)):
+        if period.run_date < not_before or period.key in skip:
             continue
         if remaining <= 0 or len(out) >= count:
             break
@@ -130,6 +132,30 @@ def project_debits(
     return out
 
 
+def plan_upcoming(
+    plan: AutopayPlan, *, today: dt.date, count: int, loan: Loan | None = None
+) -> list[ProjectedDebit]:
+    """The plan's next `count` debits as the borrower is shown them (manage page, dashboard,
+    calendar feed): from its cursor, the next open period (next_open_period), leaving out the
+    periods a skip already holds. None unless the plan is active. `loan`: plan.loan, when the
+    caller has it. One statement for `count` > 1, none for 1 (the cursor's period is open)."""
+    if plan.status != AutopayPlan.Status.ACTIVE or plan.next_period_key is None:
+        return []
+    skip = frozenset()
+    if count > 1:
+        later = plan.debits.filter(period_key__gt=plan.next_period_key)
+        skip = frozenset(later.values_list("period_key", flat=True))
+    return project_debits(
+        plan_terms(plan),
+        loan or plan.loan,
+        today=today,
+        not_before=max(plan.charge_from, today),
+        count=count,
+        from_key=plan.next_period_key,
+        skip=skip,
+    )
+
+
 def debits_for_plan(plan: AutopayPlan, limit: int = 12):
     return (
         AutopayDebit.objects.filter(plan=plan)
@@ -139,20 +165,32 @@ def debits_for_plan(plan: AutopayPlan, limit: int = 12):
 
 
 def next_open_period(plan: AutopayPlan) -> sched.Period | None:
-    """The next period that has no debit row yet and will be charged."""
+    """The next period to charge: the first of the loan's current schedule (from
+    `periods_from`, for a monthly plan) with a run date on or after `charge_from` and no debit
+    row. The one rule for the plan's cursor, "skip the next payment" and the cut-off guard;
+    undoing a skip deletes its row, so that period is next again."""
     terms, lterms = plan_terms(plan), loan_terms(plan.loan)
     done = set(plan.debits.values_list("period_key", flat=True))
-    for period in sched.periods(terms, lterms):
+    # Biweekly periods do not follow due dates: a due-day change leaves them where they are.
+    first = None if plan.schedule == sched.BIWEEKLY else plan.periods_from
+    for period in sched.periods(terms, lterms, from_key=first):
         if period.run_date < plan.charge_from or period.key in done:
             continue
         return period
     return None
 
 
+BORROWER_SKIP = "skipped by the borrower"  # the reason of a SKIPPED row "skip" made
+
+
+def skips_ahead(plan: AutopayPlan, today: dt.date):
+    """The borrower's skips of debits that have not run yet (`run_date` today or later),
+    earliest first."""
+    return plan.debits.filter(
+        status=AutopayDebit.Status.SKIPPED, reason=BORROWER_SKIP, run_date__gte=today
+    ).order_by("run_date")
+
+
 def skipped_ahead(plan: AutopayPlan, today: dt.date) -> AutopayDebit | None:
-    """The borrower's skip of a debit that has not run yet (`run_date` today or later)."""
-    return (
-        plan.debits.filter(status=AutopayDebit.Status.SKIPPED, run_date__gte=today)
-        .order_by("run_date")
-        .first()
-    )
+    """The earliest of skips_ahead: the one "undo" brings back."""
+    return skips_ahead(plan, today).first()

@@ -20,7 +20,7 @@ from . import schedule as sched
 from .errors import AutopayError, AutopayNotAllowed
 from .guards import check_change_window, owner_role
 from .records import plan_email, plan_event
-from .selectors import loan_terms, next_open_period, plan_terms, skipped_ahead
+from .selectors import BORROWER_SKIP, next_open_period, skipped_ahead
 from .terms import (  # noqa: F401 - describe_*, authorization_text re-exported for importers
     _json_terms,
     authorization_text,
@@ -35,10 +35,7 @@ P = AutopayPlan.Status
 
 
 def _reset_cursor(plan: AutopayPlan) -> None:
-    after = plan.debits.order_by("-period_key").values_list("period_key", flat=True).first()
-    period = sched.next_period(
-        plan_terms(plan), loan_terms(plan.loan), after=after, not_before=plan.charge_from
-    )
+    period = next_open_period(plan)
     plan.next_period_key = period.key if period else None
     plan.next_run_date = period.run_date if period else None
 
@@ -278,7 +275,7 @@ def autopay_skip_next(*, plan_id: int, user, now: dt.datetime | None = None) -> 
             period_key=period.key,
             run_date=period.run_date,
             status=AutopayDebit.Status.SKIPPED,
-            reason="skipped by the borrower",
+            reason=BORROWER_SKIP,
         )
         _reset_cursor(plan)
         return {"skipped_run_date": period.run_date.isoformat()}

@@ -23,8 +23,7 @@ from .selectors import (
     debits_for_plan,
     live_plan_for_loan,
     plan_get_for_user,
-    plan_terms,
-    project_debits,
+    plan_upcoming,
     skipped_ahead,
 )
 
@@ -192,17 +191,7 @@ def manage(request, plan_id):
 
 
 def _upcoming(plan, *, count: int):
-    if plan.status != plan.Status.ACTIVE:
-        return []
-    today = _today(plan.loan)
-    return project_debits(
-        plan_terms(plan),
-        plan.loan,
-        today=today,
-        not_before=max(plan.charge_from, today),
-        count=count,
-        after=_last_key(plan),
-    )
+    return plan_upcoming(plan, today=_today(plan.loan), count=count)
 
 
 def _deadline(plan, run_date):
@@ -210,10 +199,6 @@ def _deadline(plan, run_date):
     return timezone.localtime(
         services.change_deadline(run_date, plan.loan.lender), ZoneInfo(plan.loan.lender.timezone)
     )
-
-
-def _last_key(plan):
-    return plan.debits.order_by("-period_key").values_list("period_key", flat=True).first()
 
 
 @recent_login_required

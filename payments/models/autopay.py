@@ -56,6 +56,10 @@ class AutopayPlan(TimeStampedModel):
     # Periods whose run date is before this are never charged (set at enrolment, resume and
     # re-authorization), so a paused stretch is not "caught up".
     charge_from = models.DateField()
+    # A monthly plan's first period under the loan's current schedule, set when staff change
+    # the due day or term (payments/autopay/reschedule.py): periods keyed before it belong to
+    # the old schedule, paid, skipped or due under their old dates, and are never charged.
+    periods_from = models.DateField(null=True, blank=True)
     # The run's cursor: the next period not yet turned into a debit row, and its run date.
     next_period_key = models.DateField(null=True, blank=True)
     next_run_date = models.DateField(null=True, blank=True)

@@ -27,8 +27,8 @@ def test_no_service_locks_a_payment_method_plan_or_loan_row_by_hand():
 # Left for their owners' branches (files under edit elsewhere, or a multi-row queryset lock):
 KNOWN_LEFT = [
     "loans/linking.py: Loan.objects.select_for_update()",  # looked up by number, then proven
-    "payments/autopay/engine.py: plans = AutopayPlan.objects.select_for_update(skip_locked=True, "
-    'of=("self",)).filter(',  # the nightly claim (engine.py is under edit elsewhere)
+    "payments/autopay/due_rows.py: plans = AutopayPlan.objects.select_for_update(skip_locked=True, "
+    'of=("self",)).filter(',  # the nightly run takes its due plans (due_rows.py)
     "payments/autopay/reschedule.py: AutopayPlan.objects.select_for_update()",  # every live plan
     "payments/services/payoff.py: Payment.objects.select_for_update()",  # every waiting payment
 ]
