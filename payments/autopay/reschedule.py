@@ -74,9 +74,10 @@ def _first_new_period(plan: AutopayPlan, old_dues: list, new_dues: list) -> dt.d
 def _move_skips_ahead(plan: AutopayPlan, old_dues: list, new_dues: list, on: dt.date) -> None:
     """A borrower's skip of an installment whose debit has not run (selectors.skips_ahead) is
     re-keyed to that installment's new due date and run date: it never charged anything, and
-    the borrower asked to skip the installment, not a date. Earlier skips are history and keep
-    their dates. `periods_from` then starts at the first moved skip, so undoing one brings its
-    installment back."""
+    the borrower asked to skip the installment, not a date. One whose installment the plan no
+    longer has (past a shortened term) is removed: there is nothing left to skip or to undo.
+    Earlier skips are history and keep their dates. `periods_from` then starts at the first
+    moved skip, so undoing one brings its installment back."""
     terms, lterms = plan_terms(plan), loan_terms(plan.loan)
     for skip in skips_ahead(plan, on):
         index = old_dues.index(skip.period_key) if skip.period_key in old_dues else len(new_dues)
@@ -84,7 +85,8 @@ def _move_skips_ahead(plan: AutopayPlan, old_dues: list, new_dues: list, on: dt.
         if index < len(new_dues):
             period = sched.next_period(terms, lterms, from_key=new_dues[index])
         if period is None or period.key != new_dues[index]:
-            continue  # past the new term's end, or before the plan's start: stays as it was
+            skip.delete()  # never charged: the plan's events keep the skip
+            continue
         skip.period_key, skip.run_date = period.key, period.run_date
         skip.save(update_fields=["period_key", "run_date"])
         plan.periods_from = min(plan.periods_from, period.key)

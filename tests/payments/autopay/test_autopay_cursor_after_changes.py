@@ -21,7 +21,7 @@ from staff_helpers import make_staff
 from test_autopay_pages import START, card, clock, plan  # noqa: F401
 
 from accounts.roles import SUPERVISOR
-from loans.servicing import loan_change_due_day
+from loans.servicing import loan_change_due_day, loan_change_term
 from payments import jobs
 from payments.autopay.services import (
     autopay_cancel,
@@ -142,3 +142,25 @@ def test_a_skip_made_before_a_due_day_change_skips_the_same_installment_and_can_
     jobs.run_autopay(on=dt.date(2026, 12, 18), now=at(dt.date(2026, 12, 18)))
     assert _rows(plan) == [(dt.date(2026, 12, 20), dt.date(2026, 12, 18), "charged")]
     assert _taken(plan.loan) == INSTALLMENT
+
+
+def test_a_skip_of_an_installment_a_shorter_term_no_longer_has_is_removed(clock, plan):
+    """Skip December and January on Nov 24; on Nov 25 the term is cut to 11 months, December
+    the last installment. January's skip skips nothing now and is removed: "undo" could not
+    bring it back. December's stays, and undoing it brings December back."""
+    now = at(START, 10)
+    autopay_skip_next(plan_id=plan.pk, user=plan.owner, now=now)
+    autopay_skip_next(plan_id=plan.pk, user=plan.owner, now=now)
+    clock.move_to(at(dt.date(2026, 11, 25), 10))
+    loan_change_term(
+        loan_id=plan.loan_id,
+        term_months=11,
+        reason="Settlement",
+        actor=make_staff(SUPERVISOR),
+        on=dt.date(2026, 11, 25),
+    )
+
+    assert _rows(plan) == [(dt.date(2026, 12, 5), DEC_RUN, "skipped")]
+    assert _cursor(plan) == (None, None)
+    autopay_unskip(plan_id=plan.pk, user=plan.owner, now=at(dt.date(2026, 11, 25), 11))
+    assert _cursor(plan) == (dt.date(2026, 12, 5), DEC_RUN)
