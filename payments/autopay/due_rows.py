@@ -13,6 +13,7 @@ from collections import defaultdict
 
 from django.db import transaction
 
+from ismartpay.core.arrays import any_of
 from ismartpay.core.bulk import insert_rows, update_rows
 
 from ..models import AutopayDebit, AutopayPlan
@@ -63,7 +64,11 @@ def _rows_ahead(plans: list[AutopayPlan], on: dt.date) -> dict[int, set[dt.date]
     """{plan id: period keys} of the rows the plans already have for run dates after `on` (a
     borrower's skip beyond an undone one): one statement a batch, almost always empty."""
     ahead: dict[int, set[dt.date]] = defaultdict(set)
-    rows = AutopayDebit.objects.filter(plan_id__in=[plan.pk for plan in plans], run_date__gt=on)
+    # A run date is on or before its period's key, so `period_key > on` holds for every row
+    # wanted: the unique (plan, period_key) index finds them, not a scan of the plans' rows.
+    rows = AutopayDebit.objects.filter(
+        any_of("plan_id", [plan.pk for plan in plans]), period_key__gt=on, run_date__gt=on
+    )
     for plan_id, key in rows.values_list("plan_id", "period_key"):
         ahead[plan_id].add(key)
     return ahead
