@@ -28,6 +28,7 @@ from loans.permissions import can_manage_autopay, loan_role
 from ..models import AutopayDebit, AutopayPlan
 from ..timing import change_deadline
 from .errors import AutopayError, AutopayNotAllowed
+from .period_order import held_for_review
 from .selectors import next_open_period
 
 
@@ -44,10 +45,18 @@ def owner_role(user, loan_id: int) -> str:
 def check_change_window(plan: AutopayPlan, now: dt.datetime, what: str) -> None:
     """Refuse (AutopayError, with the reason) a change while a debit is being charged or is
     already due, or once the next period's change deadline has passed; `what` completes the
-    sentence ("to pause autopay")."""
-    open_debit = plan.debits.filter(
-        status__in=[AutopayDebit.Status.CLAIMED, AutopayDebit.Status.SUBMITTING]
-    ).first()
+    sentence ("to pause autopay").
+
+    A debit whose payment waits for staff review (payments/risk.py) is not being charged: the
+    borrower may still stop it and every later one (12 CFR 1005.10(c)); approved after a
+    pause or cancel, the charge gate refuses it (services/gate.py `autopay_refusal`). Before,
+    the cancel was refused "being processed" for as long as the review took, and the next
+    period was charged meanwhile (issue 15, attacker review helper-65)."""
+    open_debit = (
+        plan.debits.filter(status__in=[AutopayDebit.Status.CLAIMED, AutopayDebit.Status.SUBMITTING])
+        .exclude(held_for_review())
+        .first()
+    )
     if open_debit is not None:
         raise AutopayError(
             f"Your payment for {open_debit.period_key:%b %-d} is being processed right now. "

@@ -54,6 +54,16 @@ class OpenDebit(NamedTuple):
     held: bool  # its payment waits for staff review (payments/risk.py)
 
 
+def held_for_review() -> Exists:
+    """Whether an AutopayDebit's payment waits for staff review (payments/risk.py), as an
+    expression on the debit (its payment is found by the idempotency key)."""
+    return Exists(
+        Payment.objects.filter(
+            idempotency_key=OuterRef("idempotency_key"), status=Payment.Status.HELD
+        )
+    )
+
+
 def open_debits(loan_ids: Iterable[int]) -> dict[int, list[OpenDebit]]:
     """The open debits of these loans (any plan's), by loan. Two statements: the loans' plans,
     then their open debits by plan, from the partial index of open debits — found by plan
@@ -64,14 +74,11 @@ def open_debits(loan_ids: Iterable[int]) -> dict[int, list[OpenDebit]]:
     loan_of = dict(plans.values_list("pk", "loan_id"))
     if not loan_of:
         return {}
-    held = Payment.objects.filter(
-        idempotency_key=OuterRef("idempotency_key"), status=Payment.Status.HELD
-    )
     rows = (
         AutopayDebit.objects.filter(
             any_of("plan_id", sorted(loan_of)), status__in=AutopayDebit.OPEN_STATUSES
         )
-        .annotate(held=Exists(held))
+        .annotate(held=held_for_review())
         .values_list("plan_id", "pk", "period_key", "status", "next_attempt_at", "amount", "held")
     )
     out: dict[int, list[OpenDebit]] = {}

@@ -6,15 +6,20 @@ of the new one, and the new schedule's periods start there for the plan (`period
 an installment already debited is never debited again under its new date and none is skipped.
 A skip the borrower made of an installment still ahead moves with that installment, so it
 stays skipped and can still be undone. Biweekly plans do not follow due dates (their cursor
-stays). Called by loans.servicing inside its transaction, with the loan locked.
+stays), but their `periods_from` moves too: it is always one of the loan's current due dates,
+so a plan switched back to monthly starts at the right installment. Called by loans.servicing
+inside its transaction, with the loan locked.
 """
 
 import datetime as dt
+
+from django.utils import timezone
 
 from loans.delinquency import ContractSchedule
 from loans.models import Loan
 
 from ..models import AutopayDebit, AutopayPlan
+from ..timing import earliest_run_date
 from . import schedule as sched
 from .selectors import loan_terms, next_open_period, plan_terms, skips_ahead
 from .services import AutopayError
@@ -30,15 +35,18 @@ def autopay_loan_terms_changed(
     (`on`: the business date of the change).
 
     Refused (AutopayError) while a debit of the loan is scheduled or in flight: it was made
-    for the old date, so staff retry after it. Returns [{"plan", "next_run_date"}] changed.
+    for the old date, so staff retry after it; and when an active plan's next run date would
+    be before the earliest one a change made now may have (its cut-off passed: it would be
+    charged that night with no notice, and the borrower could no longer stop it, 12 CFR
+    1005.10(c)). Returns [{"plan", "next_run_date"}] changed.
     """
     plans = list(
         AutopayPlan.objects.select_for_update()
         .filter(loan=loan, status__in=AutopayPlan.LIVE_STATUSES)
-        .exclude(schedule=sched.BIWEEKLY)
         .order_by("pk")
     )
-    if AutopayDebit.objects.filter(plan__in=plans, status__in=OPEN_DEBITS).exists():
+    monthly = [plan for plan in plans if plan.schedule != sched.BIWEEKLY]
+    if AutopayDebit.objects.filter(plan__in=monthly, status__in=OPEN_DEBITS).exists():
         raise AutopayError(
             "An automatic payment of this loan is scheduled or being processed; "
             "change its terms after it is made."
@@ -47,9 +55,16 @@ def autopay_loan_terms_changed(
     new_dues = list(sched.contract_due_dates(loan_terms(loan)))
     changed = []
     for plan in plans:
-        plan.periods_from = _first_new_period(plan, old_dues, new_dues)
+        if plan.schedule == sched.BIWEEKLY:
+            # Not charged by due dates, but its periods_from stays one of the loan's due
+            # dates: switched back to monthly, it starts there (services._set_terms).
+            plan.periods_from = _first_new_period(plan, plan.periods_from, old_dues, new_dues)
+            plan.save(update_fields=["periods_from", "updated_at"])
+            continue
+        plan.periods_from = _first_new_period(plan, plan.next_period_key, old_dues, new_dues)
         _move_skips_ahead(plan, old_dues, new_dues, on)
         period = next_open_period(plan)
+        _refuse_a_run_date_past_its_cut_off(plan, period)
         plan.next_period_key = period.key if period else None
         plan.next_run_date = period.run_date if period else None
         plan.save(update_fields=["periods_from", "next_period_key", "next_run_date", "updated_at"])
@@ -57,12 +72,28 @@ def autopay_loan_terms_changed(
     return changed
 
 
-def _first_new_period(plan: AutopayPlan, old_dues: list, new_dues: list) -> dt.date:
-    """The new due date of the plan's next installment under the old schedule: its cursor's,
-    or (no cursor: ended with the old term, or never set) the one after its last debit's.
+def _refuse_a_run_date_past_its_cut_off(plan: AutopayPlan, period) -> None:
+    """A chosen-day plan runs before its due date, so a new due date still ahead can put
+    the run date behind (day 10 of the month before: due day 25 -> 5 on Dec 11 runs Jan 5's
+    debit on Dec 10); a weekend or holiday can move it to today."""
+    if plan.status != AutopayPlan.Status.ACTIVE or period is None:
+        return
+    earliest = earliest_run_date(timezone.now(), plan.loan.lender)
+    if period.run_date < earliest:
+        raise AutopayError(
+            f"The borrower's automatic payment of the installment due {period.key:%b %-d} would "
+            f"run on {period.run_date:%a, %b %-d}, past the cut-off for changes; choose a "
+            "later due day, or ask the borrower to pause autopay first."
+        )
+
+
+def _first_new_period(plan: AutopayPlan, key, old_dues: list, new_dues: list) -> dt.date:
+    """The new due date of the installment that under the old schedule is `key` (a monthly
+    plan's cursor, a biweekly plan's periods_from) or, `key` not one of them (none: ended with
+    the old term, or never set), the one after the plan's last debit of an old due date.
     Past the new term's end: the day after its last due date, so no period is left."""
-    if plan.next_period_key in old_dues:
-        index = old_dues.index(plan.next_period_key)
+    if key in old_dues:
+        index = old_dues.index(key)
     else:
         done = plan.debits.filter(period_key__in=old_dues).order_by("-period_key").first()
         index = old_dues.index(done.period_key) + 1 if done else 0
@@ -79,7 +110,10 @@ def _move_skips_ahead(plan: AutopayPlan, old_dues: list, new_dues: list, on: dt.
     Earlier skips are history and keep their dates. `periods_from` then starts at the first
     moved skip, so undoing one brings its installment back."""
     terms, lterms = plan_terms(plan), loan_terms(plan.loan)
-    for skip in skips_ahead(plan, on):
+    skips = list(skips_ahead(plan, on))
+    if new_dues[:1] > old_dues[:1]:  # moving later: the latest first, so none lands on the
+        skips.reverse()  # key of one not moved yet (an extension with two skips ahead)
+    for skip in skips:
         index = old_dues.index(skip.period_key) if skip.period_key in old_dues else len(new_dues)
         period = None
         if index < len(new_dues):

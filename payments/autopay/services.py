@@ -180,7 +180,7 @@ def autopay_change(
             terms = sched.PlanTerms(**{**terms.__dict__, "start_date": today})
         validate_terms(loan=plan.loan, method=method, terms=terms, user=user, today=today)
         check_change_window(plan, now, "change autopay")
-        text, upcoming = preview(loan=plan.loan, method=method, terms=terms, now=now)
+        text, upcoming = preview(loan=plan.loan, method=method, terms=terms, now=now, plan=plan)
         if shown_text is not None and shown_text != text:
             raise AutopayError("The terms changed since you reviewed them. Review them again.")
         _set_terms(plan, method, terms, now=now)

@@ -6,7 +6,7 @@ import datetime as dt
 from loans.models import Loan
 
 from .. import authorizations
-from ..models import PaymentMethod
+from ..models import AutopayPlan, PaymentMethod
 from ..rules import method_refusal
 from ..timing import earliest_run_date, lender_local
 from . import schedule as sched
@@ -105,10 +105,25 @@ def validate_terms(
 
 
 def preview(
-    *, loan: Loan, method: PaymentMethod, terms: sched.PlanTerms, now: dt.datetime, count: int = 3
+    *,
+    loan: Loan,
+    method: PaymentMethod,
+    terms: sched.PlanTerms,
+    now: dt.datetime,
+    count: int = 3,
+    plan: AutopayPlan | None = None,
 ):
-    """What the review page shows: the authorization text and the next `count` debits."""
+    """What the review page shows: the authorization text and the next `count` debits. For a
+    change of `plan`, the periods its cursor will take under the new terms (next_open_period:
+    from its `periods_from` when monthly, none that has a debit row — paid, or skipped by the
+    borrower), so the payments the borrower authorizes are the ones that will be made."""
     today = lender_local(now, loan.lender.timezone).date()
     not_before = max(terms.start_date, earliest_run_date(now, loan.lender))
-    upcoming = project_debits(terms, loan, today=today, not_before=not_before, count=count)
+    from_key, skip = None, frozenset()
+    if plan is not None:
+        from_key = None if terms.schedule == sched.BIWEEKLY else plan.periods_from
+        skip = frozenset(plan.debits.values_list("period_key", flat=True))
+    upcoming = project_debits(
+        terms, loan, today=today, not_before=not_before, count=count, from_key=from_key, skip=skip
+    )
     return authorization_text(loan=loan, method=method, terms=terms), upcoming

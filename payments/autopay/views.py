@@ -91,7 +91,9 @@ def _review_page(request, loan, *, draft_key, plan=None):
     if method is None:
         return None, None
     terms = terms_from_session(draft)
-    text, upcoming = services.preview(loan=loan, method=method, terms=terms, now=timezone.now())
+    text, upcoming = services.preview(
+        loan=loan, method=method, terms=terms, now=timezone.now(), plan=plan
+    )
     return (method, terms), {
         "loan": loan,
         "plan": plan,
