@@ -31,7 +31,27 @@ class OnTheWay:
     amount_due: Decimal
     due_by: dt.date | None  # the due date the amount due is for
     covered: Decimal  # of amount_due, what arrives by due_by
-    autopay_on: bool = False  # the loan has an active autopay plan (the dashboard's "On")
+    autopay: str = ""  # the status of the loan's live autopay plan, "" for none
+
+    @property
+    def autopay_on(self) -> bool:
+        """The loan has an active autopay plan (the dashboard's "On")."""
+        return self.autopay == AutopayPlan.Status.ACTIVE
+
+    @property
+    def autopay_label(self) -> str:
+        """The dashboard's word for the plan: "On", "Paused", "Off" (none); a plan suspended
+        until the borrower authorizes it again: "Needs your authorization"."""
+        if self.autopay == AutopayPlan.Status.SUSPENDED:
+            return "Needs your authorization"
+        return AutopayPlan.Status(self.autopay).label if self.autopay else "Off"
+
+    @property
+    def listed(self) -> list[Incoming]:
+        """The incoming payments to list under `message`: none when it already says the only
+        one (before, "Autopay will debit $483.32 on Dec 4" was followed by "Next autopay
+        debit: $483.32 on Dec 4")."""
+        return [] if self.message and len(self.incoming) == 1 else self.incoming
 
     @property
     def fully_covered(self) -> bool:
@@ -78,13 +98,13 @@ def on_the_way(loans: list[Loan], *, today: dt.date) -> dict[int, OnTheWay]:
         "loan_id", "scheduled_for", "amount", "reference"
     ):
         incoming[loan_id].append(Incoming(day, amount, False, reference))
-    plans = AutopayPlan.objects.filter(loan_id__in=ids, status=AutopayPlan.Status.ACTIVE)
+    plans = AutopayPlan.objects.filter(loan_id__in=ids, status__in=AutopayPlan.LIVE_STATUSES)
     by_pk = {loan.pk: loan for loan in loans}
-    autopay_on = set()
+    autopay: dict[int, str] = {}
     for plan in plans:
         loan = by_pk[plan.loan_id]
-        autopay_on.add(loan.pk)
-        debits = plan_upcoming(plan, today=today, count=1, loan=loan)
+        autopay[loan.pk] = plan.status
+        debits = plan_upcoming(plan, today=today, count=1, loan=loan)  # none unless active
         if debits:
             incoming[loan.pk].append(Incoming(debits[0].run_date, debits[0].amount, True))
     result = {}
@@ -97,7 +117,7 @@ def on_the_way(loans: list[Loan], *, today: dt.date) -> dict[int, OnTheWay]:
         )
         arriving = sum((i.amount for i in items if due_by is None or i.day <= due_by), ZERO)
         result[loan.pk] = OnTheWay(
-            items, amount_due, due_by, min(arriving, amount_due), loan.pk in autopay_on
+            items, amount_due, due_by, min(arriving, amount_due), autopay.get(loan.pk, "")
         )
     return result
 

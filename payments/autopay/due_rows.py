@@ -53,7 +53,7 @@ def autopay_schedule_due(*, on: dt.date, lender_timezone: str | None = None) -> 
             insert_rows(AutopayDebit, rows, ignore_conflicts=True)  # a period already there stays
             update_rows(AutopayPlan, ("next_period_key", "next_run_date"), cursors)  # one UPDATE
             seen += len(plans)
-    from .services import autopay_end
+    from .system_stops import autopay_end
 
     for plan_id, reason in ended:
         autopay_end(plan_id=plan_id, reason=reason)

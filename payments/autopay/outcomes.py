@@ -101,7 +101,7 @@ def _finish_refused(debit_id: int, message: str, *, suspend: bool) -> str:
         debit.save(update_fields=["status", "reason", "updated_at"])
     _email_failure(debit, None, False, message=message)
     if suspend:
-        from .services import autopay_suspend
+        from .system_stops import autopay_suspend
 
         autopay_suspend(plan_id=debit.plan_id, reason=message)
     return "failed"
@@ -116,7 +116,7 @@ def refusals_followups(refused: list, closed: list, *, on: dt.date) -> None:
     for debit, refusal in refused:
         _email_failure(debit, None, False, message=refusal.message)
         if refusal.code == METHOD:
-            from .services import autopay_suspend
+            from .system_stops import autopay_suspend
 
             autopay_suspend(plan_id=debit.plan_id, reason=refusal.message)
     for debit in closed:
@@ -184,7 +184,7 @@ def _finish_cancelled(debit_id: int, payment: Payment, *, on: dt.date) -> str:
         return "skipped"
     _email_failure(debit, None, False, message=reason)
     if not debit.plan.method.is_usable:
-        from .services import autopay_suspend
+        from .system_stops import autopay_suspend
 
         autopay_suspend(plan_id=debit.plan_id, reason=reason)
     return "failed"
@@ -216,7 +216,7 @@ def autopay_suspend_returned() -> int:
     """Plans whose autopay debit came back R05/R07/R10/R11/R29 since their last authorization
     stop until the borrower authorizes again (target 9)."""
     from ..declines import ACH_RETURNS
-    from .services import autopay_suspend
+    from .system_stops import autopay_suspend
 
     codes = [code for code, reason in ACH_RETURNS.items() if reason.suspends_autopay]
     hits = (

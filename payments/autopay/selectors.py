@@ -189,8 +189,3 @@ def skips_ahead(plan: AutopayPlan, today: dt.date):
     return plan.debits.filter(
         status=AutopayDebit.Status.SKIPPED, reason=BORROWER_SKIP, run_date__gte=today
     ).order_by("run_date")
-
-
-def skipped_ahead(plan: AutopayPlan, today: dt.date) -> AutopayDebit | None:
-    """The earliest of skips_ahead: the one "undo" brings back."""
-    return skips_ahead(plan, today).first()

@@ -1,5 +1,6 @@
-"""Every change to an autopay plan: enrol, change (re-authorize), pause, resume, skip the next
-payment, cancel, end. Each one locks the plan, runs the guards (payments/autopay/guards.py: only
+"""Every change a borrower makes to an autopay plan: enrol, change (re-authorize), pause,
+resume, skip the next payment (and undo it), cancel; the system's (end, suspend) are in
+payments/autopay/system_stops.py. Each one locks the plan, runs the guards (payments/autopay/guards.py: only
 an owner of the loan, and only before the cut-off), records an AutopayEvent (and an
 AutopayAuthorization when the borrower authorizes), and emails the borrower
 (payments/autopay/records.py). Each event records the actor and their role.
@@ -20,7 +21,7 @@ from . import schedule as sched
 from .errors import AutopayError, AutopayNotAllowed
 from .guards import check_change_window, owner_role
 from .records import plan_email, plan_event
-from .selectors import BORROWER_SKIP, next_open_period, skipped_ahead
+from .selectors import BORROWER_SKIP, next_open_period, plan_upcoming, skips_ahead
 from .terms import (  # noqa: F401 - describe_*, authorization_text re-exported for importers
     _json_terms,
     authorization_text,
@@ -270,6 +271,9 @@ def autopay_skip_next(*, plan_id: int, user, now: dt.datetime | None = None) -> 
         period = next_open_period(plan)
         if period is None:
             raise AutopayError("There is no upcoming payment to skip.")
+        today = lender_local(now, plan.loan.lender.timezone).date()
+        shown = plan_upcoming(plan, today=today, count=1)  # the amount the page showed
+        amount = shown[0].amount if shown and shown[0].period_key == period.key else None
         AutopayDebit.objects.create(
             plan=plan,
             period_key=period.key,
@@ -278,7 +282,8 @@ def autopay_skip_next(*, plan_id: int, user, now: dt.datetime | None = None) -> 
             reason=BORROWER_SKIP,
         )
         _reset_cursor(plan)
-        return {"skipped_run_date": period.run_date.isoformat()}
+        detail = {"skipped_run_date": period.run_date.isoformat()}
+        return detail | ({"skipped_amount": str(amount)} if amount else {})
 
     return _simple(
         plan_id,
@@ -292,9 +297,13 @@ def autopay_skip_next(*, plan_id: int, user, now: dt.datetime | None = None) -> 
     )
 
 
-def autopay_unskip(*, plan_id: int, user, now: dt.datetime | None = None) -> AutopayDebit:
+def autopay_unskip(
+    *, plan_id: int, user, now: dt.datetime | None = None, debit_id: int | None = None
+) -> AutopayDebit:
     """Undo "skip the next payment" until that payment's change deadline: the SKIPPED row,
-    which never charged anything, is removed, so the period is charged as if never skipped."""
+    which never charged anything, is removed, so the period is charged as if never skipped.
+    `debit_id`: which of the skips still ahead (the page lists each with its undo); none, the
+    earliest."""
     now = now or timezone.now()
     with transaction.atomic():
         plan, role = _lock(plan_id, user)
@@ -303,7 +312,8 @@ def autopay_unskip(*, plan_id: int, user, now: dt.datetime | None = None) -> Aut
                 f"Autopay is {plan.get_status_display().lower()}; you can't undo a skip."
             )
         today = lender_local(now, plan.loan.lender.timezone).date()
-        skipped = skipped_ahead(plan, today)
+        skips = skips_ahead(plan, today)
+        skipped = (skips if debit_id is None else skips.filter(pk=debit_id)).first()
         if skipped is None:
             raise AutopayError("There is no skipped payment to undo.")
         deadline = change_deadline(skipped.run_date, plan.loan.lender)
@@ -351,46 +361,3 @@ def autopay_cancel(*, plan_id: int, user, now: dt.datetime | None = None) -> Aut
         now=now,
         apply=apply,
     )
-
-
-def autopay_end(*, plan_id: int, reason: str, kind: str = "ended") -> AutopayPlan | None:
-    """System: end a plan (the loan is paid off, the end date passed) and tell the borrower."""
-    with transaction.atomic():
-        plan, _ = _lock(plan_id, None)
-        if not plan.is_live:
-            return None
-        plan.status = P.ENDED
-        plan.ended_reason = reason
-        plan.next_run_date = plan.next_period_key = None
-        plan.save(
-            update_fields=[
-                "status",
-                "ended_reason",
-                "next_run_date",
-                "next_period_key",
-                "updated_at",
-            ]
-        )
-        event = plan_event(plan, kind, actor_label="system:autopay", reason=reason)
-    plan_email(plan, "ended", str(event.pk), "Your autopay has ended", reason=reason)
-    return plan
-
-
-def autopay_suspend(*, plan_id: int, reason: str) -> AutopayPlan | None:
-    """System: stop debits until the borrower authorizes again (e.g. an R10 return)."""
-    with transaction.atomic():
-        plan, _ = _lock(plan_id, None)
-        if plan.status != P.ACTIVE:
-            return None
-        plan.status = P.SUSPENDED
-        plan.save(update_fields=["status", "updated_at"])
-        event = plan_event(plan, "suspended", actor_label="system:autopay", reason=reason)
-    plan_email(
-        plan,
-        "changed",
-        str(event.pk),
-        "Your autopay is paused until you authorize it again",
-        what="suspended",
-        detail={"reason": reason},
-    )
-    return plan

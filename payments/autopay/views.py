@@ -5,8 +5,9 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponseNotAllowed
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
@@ -24,7 +25,7 @@ from .selectors import (
     live_plan_for_loan,
     plan_get_for_user,
     plan_upcoming,
-    skipped_ahead,
+    skips_ahead,
 )
 
 DRAFT = "autopay_draft"
@@ -123,8 +124,6 @@ def setup(request, loan_id):
 
 
 def _url(name, *args):
-    from django.urls import reverse
-
     return reverse(name, args=args)
 
 
@@ -170,7 +169,8 @@ def manage(request, plan_id):
     plan = plan_get_for_user(request.user, plan_id)
     today = _today(plan.loan)
     upcoming = _upcoming(plan, count=3)
-    skipped = skipped_ahead(plan, today) if plan.status == plan.Status.ACTIVE else None
+    skips = list(skips_ahead(plan, today)) if plan.status == plan.Status.ACTIVE else []
+    ahead = {skip.pk for skip in skips}
     return render(
         request,
         "payments/autopay/manage.html",
@@ -181,10 +181,10 @@ def manage(request, plan_id):
             "upcoming": upcoming,
             "next": upcoming[0] if upcoming else None,
             "deadline": _deadline(plan, upcoming[0].run_date) if upcoming else None,
-            "skipped": skipped,
-            "skip_deadline": _deadline(plan, skipped.run_date) if skipped else None,
-            # History only: a skip of a debit still ahead is shown with its undo, above.
-            "debits": [d for d in debits_for_plan(plan) if not (skipped and d.pk == skipped.pk)],
+            # Each skip of a debit still ahead, with its own undo and cut-off...
+            "skips": [(skip, _deadline(plan, skip.run_date)) for skip in skips],
+            # ...so not in the history.
+            "debits": [d for d in debits_for_plan(plan) if d.pk not in ahead],
             # A change re-authorizes debits from the plan owner's method: theirs to make. The
             # other owner may pause, skip, resume or cancel (autopay_change refuses them too).
             "can_change": plan.owner_id == request.user.pk,
@@ -242,11 +242,24 @@ def change_review(request, plan_id):
     return render(request, "payments/autopay/review.html", context)
 
 
+def _int_or_none(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _to_manage(plan) -> HttpResponseRedirect:
+    """An action's URL opened with GET (a link, a reload): nothing changes; the plan's page,
+    where its buttons are, instead of a bare 405."""
+    return HttpResponseRedirect(_url("payments:autopay_manage", plan.pk), status=303)
+
+
 def _action(request, plan_id, service, done: str):
     # The plan is looked up before the method check: another borrower gets 404 on GET too.
     plan = plan_get_for_user(request.user, plan_id)
     if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
+        return _to_manage(plan)
     try:
         service(plan_id=plan.pk, user=request.user)
     except services.AutopayError as exc:
@@ -292,9 +305,11 @@ def skip_next(request, plan_id):
 def unskip(request, plan_id):
     plan = plan_get_for_user(request.user, plan_id)  # 404 first, whatever the method
     if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
+        return _to_manage(plan)
     try:
-        skipped = services.autopay_unskip(plan_id=plan.pk, user=request.user)
+        skipped = services.autopay_unskip(
+            plan_id=plan.pk, user=request.user, debit_id=_int_or_none(request.POST.get("debit"))
+        )
     except services.AutopayError as exc:
         messages.error(request, str(exc))
     else:

@@ -49,7 +49,7 @@ def loan_paid_off_end_autopay(*, loan_id: int, on: dt.date | None = None) -> int
     or closed with a balance keeps its plan. Returns how many plans ended."""
     from loans.selectors import loan_position
 
-    from ..autopay.services import autopay_end
+    from ..autopay.system_stops import autopay_end
 
     loan = Loan.objects.get(pk=loan_id)
     paid_off = loan.status == Loan.Status.PAID_OFF

@@ -100,3 +100,36 @@ def test_dashboard_shows_autopay_on_with_a_manage_link_in_the_same_queries(
     setup = f'href="/payments/autopay/{linked_loan.pk}/setup/"'
     assert f'<dd>On · <a class="tap" {setup}>Manage<span' in text
     assert text.count(">Set up<span") == 3  # the three loans without a plan
+
+
+@pytest.mark.django_db
+def test_dashboard_says_a_paused_autopay_is_paused_and_names_the_next_debit_once(
+    borrower, borrower_client, linked_loan, add_card
+):
+    """Before: a paused plan read "Autopay Off · Set up", and an active one's next debit was
+    said twice ("Autopay will debit …" and "Next autopay debit: …")."""
+    from payments.autopay.schedule import PlanTerms
+    from payments.autopay.services import autopay_enroll, autopay_pause
+
+    now = dt.datetime(2026, 11, 24, 15, tzinfo=dt.UTC)
+    plan = autopay_enroll(
+        user=borrower,
+        loan_id=linked_loan.pk,
+        method=add_card("4242424242424242"),
+        ip_address="203.0.113.9",
+        user_agent="pytest",
+        now=now,
+        terms=PlanTerms(
+            schedule="monthly_due", amount_rule="installment", start_date=dt.date(2026, 11, 24)
+        ),
+    )
+    setup = f'href="/payments/autopay/{linked_loan.pk}/setup/"'
+    with time_machine.travel(now, tick=False):
+        active = borrower_client.get("/loans/").content.decode()
+        autopay_pause(plan_id=plan.pk, user=borrower, now=now)
+        paused = borrower_client.get("/loans/").content.decode()
+
+    assert "Autopay will debit $483.32 on Dec 4" in active
+    assert "Next autopay debit" not in active
+    assert f'<dd>Paused · <a class="tap" {setup}>Manage<span' in paused
+    assert "Autopay will debit" not in paused

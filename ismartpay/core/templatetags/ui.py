@@ -26,6 +26,20 @@ def usd(value: Decimal | None) -> str:
 
 
 @register.filter
+def iso_date(value):
+    """ "2026-12-04" (a date kept in an event's JSON detail) -> the date, for `|date:`; a date
+    stays; anything else -> None (shown as nothing)."""
+    import datetime as dt
+
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+@register.filter
 def duration_words(value) -> str:
     """timedelta -> "2 h 5 min" (or "5 min"); for cut-off countdowns."""
     minutes = int(value.total_seconds() // 60)

@@ -15,7 +15,7 @@ from test_autopay_recover_set import CARDS, RUN_DAY, START, _finish, _left_in_do
 
 from loans.models import Loan
 from loans.models_collections import AccountFlag
-from payments.autopay.services import autopay_suspend
+from payments.autopay.system_stops import autopay_suspend
 from payments.models import Payment, SandboxCharge
 
 FINISHERS = ["set_path", "one_by_one"]

@@ -12,7 +12,7 @@ from test_autopay_recover_guards import _charged, _crashed_before_the_processor
 from test_autopay_recover_set import RUN_DAY, _finish, at
 
 from loans.models_collections import AccountFlag
-from payments.autopay.services import autopay_suspend
+from payments.autopay.system_stops import autopay_suspend
 from payments.models import Payment, PaymentEvent
 
 FINISHERS = ["set_path", "one_by_one"]

@@ -327,6 +327,8 @@ def test_pause_skip_resume_and_emails(linked_loan, add_card, enroll, borrower):
         "Your autopay is paused",
         "Your autopay is back on",
     } <= set(subjects)
+    back_on = next(m for m in mail.outbox if m.subject == "Your autopay is back on")
+    assert "The next automatic payment is on Friday, February 5, 2027." in back_on.body
 
 
 def test_enrolment_stores_the_authorization_and_emails_a_copy(linked_loan, add_card, enroll):

@@ -16,7 +16,7 @@ from factories import UserFactory
 
 from loans.collections import account_flag_set
 from payments.autopay import engine
-from payments.autopay.services import autopay_suspend
+from payments.autopay.system_stops import autopay_suspend
 from payments.gateways.sandbox import SandboxGateway
 from payments.models import AutopayPlan, SandboxCharge
 

@@ -57,6 +57,15 @@ def test_a_skip_can_be_undone_before_its_cut_off(web, plan):
         "Your next autopay payment is skipped",
         "Your skipped autopay payment is back on",
     ]
+    number = plan.loan.loan_number
+    assert mail.outbox[0].body.startswith(
+        "Your automatic payment of $483.32 on Friday, December 4, 2026 for loan "
+        f"{number} will not be made."
+    )
+    assert mail.outbox[1].body.startswith(  # before: empty above the links
+        "You undid the skip: your automatic payment on Friday, December 4, 2026 for loan "
+        f"{number} will be made as scheduled."
+    )
 
 
 def test_undoing_a_skip_is_refused_after_its_cut_off(web, clock, plan):
@@ -115,3 +124,32 @@ def test_the_authorization_is_one_sentence_for_the_chosen_rule(linked_loan, card
         f"I authorize iSmartPay, servicer for {linked_loan.lender.name}, "
         + sentence.format(n=linked_loan.loan_number)
     )
+
+
+def test_each_skip_ahead_is_listed_with_its_own_undo_and_undoes_that_payment(web, plan):
+    """December and January skipped: both are listed above the next payment (February), none
+    under "Recent automatic payments", and January's undo brings back January, not December.
+    Before: January showed as history with no undo, and the one undo restored December."""
+    skip = reverse("payments:autopay_skip", args=[plan.pk])
+    web.post(skip)
+    web.post(skip)
+    manage = web.get(reverse("payments:autopay_manage", args=[plan.pk]))
+    text = _text(manage)
+    assert "The payment on Friday, Dec 4, 2026 is skipped." in text
+    assert "The payment on Tuesday, Jan 5, 2027 is skipped." in text
+    assert "Recent automatic payments" not in text
+    assert manage.context["next"].run_date == dt.date(2027, 2, 5)
+    january = AutopayDebit.objects.get(plan=plan, period_key=dt.date(2027, 1, 5))
+
+    response = web.post(
+        reverse("payments:autopay_unskip", args=[plan.pk]), {"debit": january.pk}, follow=True
+    )
+
+    assert [str(m) for m in response.context["messages"]] == [
+        "The payment on Tuesday, Jan 5, 2027 will be made after all."
+    ]
+    assert list(AutopayDebit.objects.filter(plan=plan).values_list("period_key", flat=True)) == [
+        dt.date(2026, 12, 5)
+    ]
+    plan.refresh_from_db()
+    assert (plan.next_period_key, plan.next_run_date) == (dt.date(2027, 1, 5), dt.date(2027, 1, 5))
