@@ -39,8 +39,20 @@ CLAIM_LEASE_MINUTES = 2
 MAX_ATTEMPTS = 5  # claims per notice; after the last failure it waits for staff (admin)
 SWEEP_BATCH = 500  # notices per sweep run, so one run stays well inside its minute
 # Handing a notice to the broker must not hold the borrower's page: no publish retry, no
-# connection retry, and 1 s socket timeouts (a refused connection fails in milliseconds).
-BROKER_HANDOFF_OPTIONS = {"max_retries": 0, "socket_connect_timeout": 1, "socket_timeout": 1}
+# connection retry, and on Redis 1 s socket timeouts (a refused connection fails in
+# milliseconds). The embedded SQLite broker (bin/run) has no sockets: its transport hands its
+# options to SQLAlchemy's create_engine, which refused the socket ones (TypeError), so every
+# notice waited a minute for the sweep there.
+BROKER_HANDOFF_OPTIONS = {"max_retries": 0}
+REDIS_HANDOFF_OPTIONS = {**BROKER_HANDOFF_OPTIONS, "socket_connect_timeout": 1, "socket_timeout": 1}
+
+
+def handoff_options(broker_url: str) -> dict:
+    """The bounded publish's transport options for the broker at `broker_url`."""
+    if broker_url.split(":", 1)[0] in {"redis", "rediss"}:
+        return REDIS_HANDOFF_OPTIONS
+    return BROKER_HANDOFF_OPTIONS
+
 
 PAYMENT_SUBJECTS = {
     "received": "We received your payment of ${amount}",
@@ -341,7 +353,8 @@ def _publish(task, args: tuple, key: str) -> None:
     try:
         # A pool of its own (kombu keys pools by URL and options): connections are reused,
         # and every one of them carries the bounded options above.
-        bounded = task.app.connection_for_write(transport_options=BROKER_HANDOFF_OPTIONS)
+        options = handoff_options(task.app.conf.broker_url or "")
+        bounded = task.app.connection_for_write(transport_options=options)
         with producers[bounded].acquire(block=True, timeout=1) as producer:
             task.apply_async(args, producer=producer, retry=False)
     except BrokerUnreachable as exc:

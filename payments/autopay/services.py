@@ -1,9 +1,9 @@
 """Every change a borrower makes to an autopay plan: enrol, change (re-authorize), pause,
 resume, skip the next payment (and undo it), cancel; the system's (end, suspend) are in
-payments/autopay/system_stops.py. Each one locks the plan, runs the guards (payments/autopay/guards.py: only
-an owner of the loan, and only before the cut-off), records an AutopayEvent (and an
-AutopayAuthorization when the borrower authorizes), and emails the borrower
-(payments/autopay/records.py). Each event records the actor and their role.
+payments/autopay/system_stops.py. Each one locks the plan, runs the guards
+(payments/autopay/guards.py: only an owner of the loan, and only before the cut-off), records
+an AutopayEvent (and an AutopayAuthorization when the borrower authorizes), and emails the
+borrower (payments/autopay/records.py). Each event records the actor and their role.
 """
 
 import datetime as dt
