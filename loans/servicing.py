@@ -111,10 +111,20 @@ def _save_terms(loan: Loan, fields: list[str], on: dt.date) -> None:
     loan.save(update_fields=[*fields, "status", "updated_at"])
 
 
-def _autopay_rebuild(loan: Loan, old: delinquency.ContractSchedule, on: dt.date) -> list[int]:
-    from payments.autopay.reschedule import autopay_loan_terms_changed  # payments → loans
+def _autopay_rebuild(
+    loan: Loan, old: delinquency.ContractSchedule, on: dt.date, *, field: str
+) -> list[int]:
+    """Move the loan's autopay plans to its new terms; autopay's refusal (a debit in flight,
+    a run date past its cut-off) becomes the change's, on `field`: every caller shows a
+    ServicingError (a ValueError) next to the field or records it on the borrower's request.
+    Before, AutopayError escaped them all: a 500 (attacker review helper-67)."""
+    from payments.autopay.errors import AutopayError  # payments → loans
+    from payments.autopay.reschedule import autopay_loan_terms_changed
 
-    return autopay_loan_terms_changed(loan=loan, old_schedule=old, on=on)
+    try:
+        return autopay_loan_terms_changed(loan=loan, old_schedule=old, on=on)
+    except AutopayError as exc:
+        raise ServicingError(str(exc), field=field) from None
 
 
 def loan_change_due_day(
@@ -160,7 +170,7 @@ def loan_change_due_day(
         before = {"due_day": loan.due_day, "first_due_date": str(loan.first_due_date)}
         loan.due_day, loan.first_due_date = due_day, new_first
         _save_terms(loan, ["due_day", "first_due_date"], on)
-        plans = _autopay_rebuild(loan, old, on)
+        plans = _autopay_rebuild(loan, old, on, field="due_day")
         after = {"due_day": due_day, "first_due_date": str(new_first), "autopay_plans": plans}
         return loan, {"before": before, "after": after}
 
@@ -194,7 +204,7 @@ def loan_change_term(
         before = {"term_months": loan.term_months, "maturity": str(old.due_date(old.term_months))}
         loan.term_months = term_months
         _save_terms(loan, ["term_months"], on)
-        plans = _autopay_rebuild(loan, old, on)
+        plans = _autopay_rebuild(loan, old, on, field="term_months")
         new = contract_schedule(loan)
         after = {
             "term_months": term_months,
@@ -238,7 +248,7 @@ def loan_defer_installments(
         }
         loan.first_due_date = first
         _save_terms(loan, ["first_due_date"], on)
-        plans = _autopay_rebuild(loan, old, on)
+        plans = _autopay_rebuild(loan, old, on, field="months")
         new = contract_schedule(loan)
         after = {
             "months": months,

@@ -88,6 +88,7 @@ def loan_detail(request, loan_id: int):
         return response
     today = timezone.localdate()
     detail = loan_detail_for(loan, today=today)
+    way = on_the_way([loan], today=today)[loan.pk]  # the dashboard's: autopay, scheduled
     # Without ?page= the schedule opens at the page holding the next unpaid payment.
     next_unpaid_page = detail.summary.payments_made // SCHEDULE_PAGE_SIZE + 1
     page = Paginator(amortization_for(loan), SCHEDULE_PAGE_SIZE).get_page(
@@ -110,6 +111,7 @@ def loan_detail(request, loan_id: int):
             "loan": loan,
             "detail": detail,
             "s": detail.summary,
+            "way": way,
             "schedule_page": page,
             "quote_form": quote_form,
             "quote": quote,

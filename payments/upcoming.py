@@ -49,9 +49,11 @@ class OnTheWay:
     @property
     def listed(self) -> list[Incoming]:
         """The incoming payments to list under `message`: none when it already says the only
-        one (before, "Autopay will debit $483.32 on Dec 4" was followed by "Next autopay
-        debit: $483.32 on Dec 4")."""
-        return [] if self.message and len(self.incoming) == 1 else self.incoming
+        one, an autopay debit (before, "Autopay will debit $483.32 on Dec 4" was followed by
+        "Next autopay debit: $483.32 on Dec 4"). A scheduled payment stays: its line links
+        to it, where it can be cancelled."""
+        only = self.incoming[0] if len(self.incoming) == 1 else None
+        return [] if self.message and only and only.autopay else self.incoming
 
     @property
     def fully_covered(self) -> bool:

@@ -42,26 +42,34 @@ def owner_role(user, loan_id: int) -> str:
     return role
 
 
-def check_change_window(plan: AutopayPlan, now: dt.datetime, what: str) -> None:
+def check_change_window(
+    plan: AutopayPlan, now: dt.datetime, what: str, *, stops_held: bool = False
+) -> None:
     """Refuse (AutopayError, with the reason) a change while a debit is being charged or is
     already due, or once the next period's change deadline has passed; `what` completes the
     sentence ("to pause autopay").
 
-    A debit whose payment waits for staff review (payments/risk.py) is not being charged: the
-    borrower may still stop it and every later one (12 CFR 1005.10(c)); approved after a
-    pause or cancel, the charge gate refuses it (services/gate.py `autopay_refusal`). Before,
-    the cancel was refused "being processed" for as long as the review took, and the next
-    period was charged meanwhile (issue 15, attacker review helper-65)."""
-    open_debit = (
-        plan.debits.filter(status__in=[AutopayDebit.Status.CLAIMED, AutopayDebit.Status.SUBMITTING])
-        .exclude(held_for_review())
-        .first()
-    )
-    if open_debit is not None:
-        raise AutopayError(
-            f"Your payment for {open_debit.period_key:%b %-d} is being processed right now. "
-            f"Try again in a few minutes to {what}."
-        )
+    A debit whose payment waits for staff review (payments/risk.py) is not being charged: a
+    change that stops it (`stops_held`: pause, cancel — held_stop.py cancels it) goes
+    through (12 CFR 1005.10(c)); any other waits for the review, which decides whether that
+    payment is made under the terms it was authorized on. Before, every change was refused
+    "being processed" for as long as the review took, and the next period was charged
+    meanwhile (issue 15, attacker reviews helper-65 and helper-67)."""
+    in_flight = plan.debits.filter(
+        status__in=[AutopayDebit.Status.CLAIMED, AutopayDebit.Status.SUBMITTING]
+    ).annotate(held=held_for_review())
+    for debit in in_flight.order_by("period_key"):
+        if not debit.held:
+            raise AutopayError(
+                f"Your payment for {debit.period_key:%b %-d} is being processed right now. "
+                f"Try again in a few minutes to {what}."
+            )
+        if not stops_held:
+            raise AutopayError(
+                f"Your payment for {debit.period_key:%b %-d} is waiting for a review by our "
+                f"team. You can pause or cancel autopay now (that payment is then not made), "
+                f"or {what} after the review."
+            )
     due = plan.debits.filter(status=AutopayDebit.Status.DUE).order_by("run_date").first()
     if due is not None:
         raise AutopayError(

@@ -21,8 +21,8 @@ from loans.models import Loan
 from ..models import AutopayDebit, AutopayPlan
 from ..timing import earliest_run_date
 from . import schedule as sched
+from .errors import AutopayError
 from .selectors import loan_terms, next_open_period, plan_terms, skips_ahead
-from .services import AutopayError
 
 D = AutopayDebit.Status
 OPEN_DEBITS = (D.DUE, D.CLAIMED, D.SUBMITTING, D.WAITING)  # made for the old date
@@ -124,3 +124,21 @@ def _move_skips_ahead(plan: AutopayPlan, old_dues: list, new_dues: list, on: dt.
         skip.period_key, skip.run_date = period.key, period.run_date
         skip.save(update_fields=["period_key", "run_date"])
         plan.periods_from = min(plan.periods_from, period.key)
+
+
+def autopay_skips_follow_terms(plan: AutopayPlan, *, today: dt.date) -> None:
+    """The borrower's skips still ahead take their period's run date under the plan's new
+    terms (autopay_change, the plan locked and its terms set): a skip is of an installment,
+    and its undo's cut-off and the cursor it leaves are read from its row. One whose key is
+    no period of the new schedule (monthly -> biweekly) skips nothing now and is removed.
+    Before, a skip kept its old run date: undone after the new one had passed, its period
+    was charged that night, before the date the undo's email named, and a cancel was refused
+    "too close" (attacker review helper-67)."""
+    terms, lterms = plan_terms(plan), loan_terms(plan.loan)
+    for skip in skips_ahead(plan, today):
+        period = sched.next_period(terms, lterms, from_key=skip.period_key)
+        if period is None or period.key != skip.period_key:
+            skip.delete()  # never charged: the plan's events keep the skip
+        elif period.run_date != skip.run_date:
+            skip.run_date = period.run_date
+            skip.save(update_fields=["run_date"])

@@ -20,7 +20,9 @@ from ..timing import change_deadline, earliest_run_date, lender_local
 from . import schedule as sched
 from .errors import AutopayError, AutopayNotAllowed
 from .guards import check_change_window, owner_role
+from .held_stop import autopay_stop_held
 from .records import plan_email, plan_event
+from .reschedule import autopay_skips_follow_terms
 from .selectors import BORROWER_SKIP, next_open_period, plan_upcoming, skips_ahead
 from .terms import (  # noqa: F401 - describe_*, authorization_text re-exported for importers
     _json_terms,
@@ -147,6 +149,7 @@ def _set_terms(plan: AutopayPlan, method: PaymentMethod, terms, *, now: dt.datet
         setattr(plan, field, value)
     plan.status = P.ACTIVE
     plan.charge_from = max(terms.start_date, earliest_run_date(now, plan.loan.lender))
+    autopay_skips_follow_terms(plan, today=lender_local(now, plan.loan.lender.timezone).date())
     _reset_cursor(plan)
 
 
@@ -210,7 +213,10 @@ def _simple(
     allowed: tuple,
     now: dt.datetime | None,
     apply,
+    stops_held: bool = False,
 ) -> AutopayPlan:
+    """Lock, check, `apply` and record a change; `stops_held`: it stops the payments waiting
+    for staff review (pause, cancel: held_stop.py)."""
     now = now or timezone.now()
     with transaction.atomic():
         plan, role = _lock(plan_id, user)
@@ -218,8 +224,10 @@ def _simple(
             raise AutopayError(
                 f"Autopay is {plan.get_status_display().lower()}; you can't {what} it."
             )
-        check_change_window(plan, now, what)
+        check_change_window(plan, now, what, stops_held=stops_held)
         detail = apply(plan, now) or {}
+        if stops_held and (stopped := autopay_stop_held(plan, actor=user, role=role, what=what)):
+            detail["stopped_periods"] = stopped
         plan.save()
         event = plan_event(plan, kind, actor=user, actor_label=role, **detail)
     plan_email(plan, "changed", str(event.pk), subject, what=kind, detail=detail)
@@ -239,6 +247,7 @@ def autopay_pause(*, plan_id: int, user, now: dt.datetime | None = None) -> Auto
         allowed=(P.ACTIVE,),
         now=now,
         apply=apply,
+        stops_held=True,
     )
 
 
@@ -360,4 +369,5 @@ def autopay_cancel(*, plan_id: int, user, now: dt.datetime | None = None) -> Aut
         allowed=(P.ACTIVE, P.PAUSED, P.SUSPENDED),
         now=now,
         apply=apply,
+        stops_held=True,
     )

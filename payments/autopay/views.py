@@ -297,7 +297,7 @@ def skip_next(request, plan_id):
         plan_id,
         services.autopay_skip_next,
         "Your next automatic payment is skipped. Pay that installment another way. "
-        "You can undo this until its cut-off.",
+        "You can undo it below until its cut-off.",
     )
 
 

@@ -55,6 +55,8 @@ def test_dashboard_shows_a_past_due_loan_with_its_amounts(borrower, borrower_cli
 # The loans, the user's session and links (6), what is on the way (2, payments/upcoming.py) and
 # the header's unread badges (1): the same whatever the number of loans.
 DASHBOARD_QUERIES = 9
+# The loan page: 5 (measured) and what is on the way (2, payments/upcoming.py).
+LOAN_PAGE_QUERIES = 7
 
 
 @pytest.mark.django_db
@@ -133,3 +135,36 @@ def test_dashboard_says_a_paused_autopay_is_paused_and_names_the_next_debit_once
     assert "Next autopay debit" not in active
     assert f'<dd>Paused · <a class="tap" {setup}>Manage<span' in paused
     assert "Autopay will debit" not in paused
+
+
+@pytest.mark.django_db
+def test_the_loan_page_says_what_autopay_will_debit_in_constant_queries(
+    borrower, borrower_client, linked_loan, add_card, django_assert_max_num_queries
+):
+    """The loan page says what the dashboard says: autopay's next debit and its state, with
+    the link to manage it. Before, the loan page never mentioned autopay."""
+    from payments.autopay.schedule import PlanTerms
+    from payments.autopay.services import autopay_enroll
+
+    now = dt.datetime(2026, 11, 24, 15, tzinfo=dt.UTC)
+    url = f"/loans/{linked_loan.pk}/"
+    with time_machine.travel(now, tick=False):
+        before = borrower_client.get(url).content.decode()
+        autopay_enroll(
+            user=borrower,
+            loan_id=linked_loan.pk,
+            method=add_card("4242424242424242"),
+            ip_address="203.0.113.9",
+            user_agent="pytest",
+            now=now,
+            terms=PlanTerms(
+                schedule="monthly_due", amount_rule="installment", start_date=now.date()
+            ),
+        )
+        with django_assert_max_num_queries(LOAN_PAGE_QUERIES):
+            after = borrower_client.get(url).content.decode()
+
+    setup = f'href="/payments/autopay/{linked_loan.pk}/setup/"'
+    assert f'<dd>Off · <a class="tap" {setup}>Set up<span' in before
+    assert "Autopay will debit $483.32 on Dec 4 — nothing more to pay" in after
+    assert f'<dd>On · <a class="tap" {setup}>Manage<span' in after
