@@ -273,13 +273,19 @@ def autopay_resume(*, plan_id: int, user, now: dt.datetime | None = None) -> Aut
     )
 
 
-def autopay_skip_next(*, plan_id: int, user, now: dt.datetime | None = None) -> AutopayPlan:
-    """Skip the next payment: its period gets a SKIPPED debit row, so no run can charge it."""
+def autopay_skip_next(
+    *, plan_id: int, user, now: dt.datetime | None = None, period_key: dt.date | None = None
+) -> AutopayPlan:
+    """Skip the next payment: its period gets a SKIPPED debit row, so no run can charge it.
+    `period_key`: the payment the borrower was shown; another one is never skipped in its
+    place (a double tap skipped two, the new-user review helper-68)."""
 
     def apply(plan, now):
         period = next_open_period(plan)
         if period is None:
             raise AutopayError("There is no upcoming payment to skip.")
+        if period_key is not None and period.key != period_key:
+            raise AutopayError(_not_the_payment_shown(plan, period_key))
         today = lender_local(now, plan.loan.lender.timezone).date()
         shown = plan_upcoming(plan, today=today, count=1)  # the amount the page showed
         amount = shown[0].amount if shown and shown[0].period_key == period.key else None
@@ -306,6 +312,13 @@ def autopay_skip_next(*, plan_id: int, user, now: dt.datetime | None = None) -> 
     )
 
 
+def _not_the_payment_shown(plan: AutopayPlan, period_key: dt.date) -> str:
+    shown = plan.debits.filter(period_key=period_key, reason=BORROWER_SKIP).first()
+    if shown is not None:
+        return f"The payment on {shown.run_date:%A, %b %-d, %Y} is already skipped."
+    return "Your next payment changed since the page was shown. Look at it again below."
+
+
 def autopay_unskip(
     *, plan_id: int, user, now: dt.datetime | None = None, debit_id: int | None = None
 ) -> AutopayDebit:
@@ -324,7 +337,11 @@ def autopay_unskip(
         skips = skips_ahead(plan, today)
         skipped = (skips if debit_id is None else skips.filter(pk=debit_id)).first()
         if skipped is None:
-            raise AutopayError("There is no skipped payment to undo.")
+            raise AutopayError(
+                "There is no skipped payment to undo."
+                if debit_id is None
+                else "That skip was already undone, or its payment date has passed."
+            )
         deadline = change_deadline(skipped.run_date, plan.loan.lender)
         if now >= deadline:
             raise AutopayError(
@@ -336,6 +353,9 @@ def autopay_unskip(
         _reset_cursor(plan)
         plan.save()
         detail = {"unskipped_run_date": skipped.run_date.isoformat()}
+        back = plan_upcoming(plan, today=today, count=1)  # the undone one is next
+        if back and back[0].period_key == skipped.period_key:
+            detail["unskipped_amount"] = str(back[0].amount)
         event = plan_event(plan, "unskipped", actor=user, actor_label=role, **detail)
     plan_email(
         plan,

@@ -1,6 +1,7 @@
 """Autopay pages: set up (loan → method → amount → schedule → review → confirm), manage
 (next debit, change, pause, skip, resume, cancel). Thin: a form or a service each."""
 
+import datetime as dt
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
@@ -169,7 +170,7 @@ def manage(request, plan_id):
     plan = plan_get_for_user(request.user, plan_id)
     today = _today(plan.loan)
     upcoming = _upcoming(plan, count=3)
-    skips = list(skips_ahead(plan, today)) if plan.status == plan.Status.ACTIVE else []
+    skips = list(skips_ahead(plan, today)) if plan.is_live else []  # undo: only when active
     ahead = {skip.pk for skip in skips}
     return render(
         request,
@@ -234,12 +235,23 @@ def change_review(request, plan_id):
             request,
             context,
             draft_key=key,
-            done="Autopay is changed. We emailed you the new authorization.",
+            done=(
+                "Autopay is changed"
+                + (" and back on" if plan.status != plan.Status.ACTIVE else "")
+                + ". We emailed you the new authorization."
+            ),
             submit=lambda **signed: services.autopay_change(
                 plan_id=plan.pk, user=request.user, method=chosen[0], terms=chosen[1], **signed
             ),
         )
     return render(request, "payments/autopay/review.html", context)
+
+
+def _date_or_none(value) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def _int_or_none(value) -> int | None:
@@ -292,12 +304,13 @@ def skip_next(request, plan_id):
         context = {"plan": plan, "loan": plan.loan, "next": upcoming[0]}
         context["deadline"] = _deadline(plan, upcoming[0].run_date)
         return render(request, "payments/autopay/skip_confirm.html", context)
+    shown = _date_or_none(request.POST.get("period"))
     return _action(
         request,
         plan_id,
-        services.autopay_skip_next,
-        "Your next automatic payment is skipped. Pay that installment another way. "
-        "You can undo it below until its cut-off.",
+        lambda **kw: services.autopay_skip_next(**kw, period_key=shown),
+        "The payment is skipped. Pay that installment another way by its due date. "
+        "You can undo the skip below until its cut-off.",
     )
 
 
@@ -306,9 +319,13 @@ def unskip(request, plan_id):
     plan = plan_get_for_user(request.user, plan_id)  # 404 first, whatever the method
     if request.method != "POST":
         return _to_manage(plan)
+    debit = request.POST.get("debit")
+    if debit is not None and _int_or_none(debit) is None:  # a form of ours always sends one
+        messages.error(request, "That skip wasn't found. Here is your autopay as it is now.")
+        return _to_manage(plan)
     try:
         skipped = services.autopay_unskip(
-            plan_id=plan.pk, user=request.user, debit_id=_int_or_none(request.POST.get("debit"))
+            plan_id=plan.pk, user=request.user, debit_id=_int_or_none(debit)
         )
     except services.AutopayError as exc:
         messages.error(request, str(exc))

@@ -289,6 +289,25 @@ def test_skip_moves_the_next_debit_to_the_following_month(web, plan):
     assert "of $483.32 on Friday, December 4, 2026 for loan" in mail.outbox[0].body
 
 
+def test_changing_a_paused_plan_says_it_turns_autopay_back_on(web, plan, card):
+    """Before, the review read like a new setup and the plan was silently on again (the
+    new-user review helper-68)."""
+    web.post(reverse("payments:autopay_pause", args=[plan.pk]))
+    change = reverse("payments:autopay_change", args=[plan.pk])
+    review_url = web.post(change, form_data(card, start_date="2026-11-24"))["Location"]
+    review = web.get(review_url).content.decode()
+    assert "<h1>Review your autopay change</h1>" in review
+    assert (
+        "Autopay is paused now. Confirming this change turns it back on, from the first "
+        "payment below." in review
+    )
+    text = web.get(review_url).context["text"]
+    done = web.post(review_url, {"text_shown": text}, follow=True)
+    assert messages_of(done)[-1] == (
+        "Autopay is changed and back on. We emailed you the new authorization."
+    )
+
+
 @pytest.mark.parametrize("action", ["pause", "skip", "cancel", "change"])
 def test_each_change_is_refused_with_the_reason_inside_the_cutoff(web, clock, plan, card, action):
     clock.move_to(at(dt.date(2026, 12, 3), 17, 30))  # after Thursday's 5 PM cut-off

@@ -63,7 +63,8 @@ def test_a_skip_can_be_undone_before_its_cut_off(web, plan):
         f"{number} will not be made."
     )
     assert mail.outbox[1].body.startswith(  # before: empty above the links
-        "You undid the skip: your automatic payment on Friday, December 4, 2026 for loan "
+        "You undid the skip: your automatic payment of $483.32 on Friday, December 4, 2026 for "
+        "loan "
         f"{number} will be made as scheduled."
     )
 
@@ -153,3 +154,63 @@ def test_each_skip_ahead_is_listed_with_its_own_undo_and_undoes_that_payment(web
     ]
     plan.refresh_from_db()
     assert (plan.next_period_key, plan.next_run_date) == (dt.date(2027, 1, 5), dt.date(2027, 1, 5))
+
+
+def test_a_double_tap_on_skip_skips_only_the_payment_the_page_showed(web, plan):
+    """Both taps send Dec 5, the payment the confirm page showed: the second is refused.
+    Before, the second skipped January too (the new-user review helper-68)."""
+    skip = reverse("payments:autopay_skip", args=[plan.pk])
+    assert 'name="period" value="2026-12-05"' in web.get(skip).content.decode()
+
+    web.post(skip, {"period": "2026-12-05"})
+    second = web.post(skip, {"period": "2026-12-05"}, follow=True)
+
+    assert [str(m) for m in second.context["messages"]][-1] == (
+        "The payment on Friday, Dec 4, 2026 is already skipped."
+    )
+    assert list(AutopayDebit.objects.filter(plan=plan).values_list("period_key", flat=True)) == [
+        dt.date(2026, 12, 5)
+    ]
+    assert [m.subject for m in mail.outbox] == ["Your next autopay payment is skipped"]
+
+
+def test_an_undo_with_a_garbled_or_stale_skip_changes_nothing(web, plan):
+    skip = reverse("payments:autopay_skip", args=[plan.pk])
+    web.post(skip)
+    web.post(skip)
+    unskip = reverse("payments:autopay_unskip", args=[plan.pk])
+
+    garbled = web.post(unskip, {"debit": "abc"}, follow=True)
+    stale = web.post(unskip, {"debit": "999999"}, follow=True)
+
+    assert [str(m) for m in garbled.context["messages"]][-1] == (
+        "That skip wasn't found. Here is your autopay as it is now."
+    )
+    assert [str(m) for m in stale.context["messages"]][-1] == (
+        "That skip was already undone, or its payment date has passed."
+    )
+    assert AutopayDebit.objects.filter(plan=plan, status="skipped").count() == 2
+
+
+def test_undoing_a_skip_emails_the_amount_and_no_pay_now_link(web, plan):
+    web.post(reverse("payments:autopay_skip", args=[plan.pk]))
+    web.post(reverse("payments:autopay_unskip", args=[plan.pk]))
+
+    undo = mail.outbox[-1]
+    assert undo.body.startswith(
+        "You undid the skip: your automatic payment of $483.32 on Friday, December 4, 2026"
+    )
+    assert "Pay now" not in undo.body  # autopay pays it: no invitation to pay twice
+
+
+def test_a_paused_plan_shows_its_skips_ahead_as_skipped_not_as_history(web, plan):
+    web.post(reverse("payments:autopay_skip", args=[plan.pk]))
+    web.post(reverse("payments:autopay_pause", args=[plan.pk]))
+
+    text = _text(web.get(reverse("payments:autopay_manage", args=[plan.pk])))
+
+    assert (
+        "The payment on Friday, Dec 4, 2026 is skipped. Pay that installment another way by "
+        "its due date; to undo the skip, resume autopay first." in text
+    )
+    assert "Recent automatic payments" not in text and "Undo the skip" not in text
