@@ -45,6 +45,17 @@ def payment_row_for_update(payment_id: int, *, related: tuple[str, ...] = ()) ->
     return query.get(pk=payment_id)
 
 
+def plan_and_loan_for_update(plan_id: int) -> AutopayPlan:
+    """Lock the plan's loan, then the plan: the order loans/servicing takes them (a term
+    change locks the loan, then its plans) and the approval of a held payment (loan, then
+    payment). A borrower's change that may touch payments (pause, cancel: held_stop.py) takes
+    this, so it never waits on a staff change in a cycle (the attacker review helper-69 found
+    the deadlock when it took the plan first)."""
+    loan_id = AutopayPlan.objects.values_list("loan_id", flat=True).get(pk=plan_id)
+    loan_locks.loan_for_update(loan_id)
+    return plan_for_update(plan_id)
+
+
 def plan_for_update(plan_id: int) -> AutopayPlan:
     """Lock one autopay plan row (not its loan) with its loan, lender, method and owner loaded."""
     return (

@@ -1,4 +1,5 @@
-"""A borrower's pause or cancel stops the plan's payments still waiting for staff review.
+"""A borrower's pause or cancel stops the plan's payments still waiting for staff review, and
+its debits waiting for a time (`autopay_stop_waiting`).
 
 A debit whose payment the fraud rules held (payments/risk.py) has not been charged: the
 borrower may stop it like any payment not yet made (12 CFR 1005.10(c)). Pause and cancel are
@@ -49,3 +50,12 @@ def autopay_stop_held(plan: AutopayPlan, *, actor, role: str, what: str) -> list
         AutopayDebit.objects.filter(pk=debit_id).update(status=D.SKIPPED, reason=STOPPED)
         stopped.append(period_key.isoformat())
     return stopped
+
+
+def autopay_stop_waiting(plan: AutopayPlan, reason: str) -> None:
+    """Skip `plan`'s debits waiting for a time (a retry, a period waiting for an earlier one)
+    with `reason`: resumed within that wait, one was charged on a day no notice named (the
+    attacker review helper-69); the periods while a plan is paused are not caught up."""
+    plan.debits.filter(status__in=AutopayDebit.TIMED_STATUSES).update(
+        status=D.SKIPPED, reason=reason
+    )

@@ -14,13 +14,13 @@ from django.utils import timezone
 from loans.models import Loan
 
 from .. import authorizations
-from ..lock_objects import plan_for_update
+from ..lock_objects import plan_and_loan_for_update, plan_for_update
 from ..models import AutopayAuthorization, AutopayDebit, AutopayPlan, PaymentMethod
 from ..timing import change_deadline, earliest_run_date, lender_local
 from . import schedule as sched
 from .errors import AutopayError, AutopayNotAllowed
 from .guards import check_change_window, owner_role
-from .held_stop import autopay_stop_held
+from .held_stop import autopay_stop_held, autopay_stop_waiting
 from .records import plan_email, plan_event
 from .reschedule import autopay_skips_follow_terms
 from .selectors import BORROWER_SKIP, next_open_period, plan_upcoming, skips_ahead
@@ -153,10 +153,11 @@ def _set_terms(plan: AutopayPlan, method: PaymentMethod, terms, *, now: dt.datet
     _reset_cursor(plan)
 
 
-def _lock(plan_id: int, user) -> tuple[AutopayPlan, str]:
-    """The plan, locked, and the actor's label: the user's role on the loan (refused unless
-    it lets them manage autopay, whatever the page checked before), or "system" for none."""
-    plan = plan_for_update(plan_id)
+def _lock(plan_id: int, user, *, with_loan: bool = False) -> tuple[AutopayPlan, str]:
+    """The plan, locked (`with_loan`: its loan first, for a change that may cancel payments),
+    and the actor's label: the user's role on the loan (refused unless it lets them manage
+    autopay, whatever the page checked before), or "system" for none."""
+    plan = plan_and_loan_for_update(plan_id) if with_loan else plan_for_update(plan_id)
     if user is None:
         return plan, "system"
     return plan, owner_role(user, plan.loan_id)
@@ -219,7 +220,7 @@ def _simple(
     for staff review (pause, cancel: held_stop.py)."""
     now = now or timezone.now()
     with transaction.atomic():
-        plan, role = _lock(plan_id, user)
+        plan, role = _lock(plan_id, user, with_loan=stops_held)
         if plan.status not in allowed:
             raise AutopayError(
                 f"Autopay is {plan.get_status_display().lower()}; you can't {what} it."
@@ -237,6 +238,7 @@ def _simple(
 def autopay_pause(*, plan_id: int, user, now: dt.datetime | None = None) -> AutopayPlan:
     def apply(plan, now):
         plan.status = P.PAUSED
+        autopay_stop_waiting(plan, "autopay paused")
 
     return _simple(
         plan_id,
@@ -376,9 +378,7 @@ def autopay_cancel(*, plan_id: int, user, now: dt.datetime | None = None) -> Aut
     def apply(plan, now):
         plan.status = P.CANCELLED
         plan.next_run_date = plan.next_period_key = None
-        plan.debits.filter(status__in=AutopayDebit.TIMED_STATUSES).update(  # pending retries
-            status=AutopayDebit.Status.SKIPPED, reason="autopay cancelled"
-        )
+        autopay_stop_waiting(plan, "autopay cancelled")
 
     return _simple(
         plan_id,

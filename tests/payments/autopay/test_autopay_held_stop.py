@@ -123,3 +123,28 @@ def test_a_change_of_card_waits_for_the_review_of_the_held_payment(
     plan.refresh_from_db()
     held.refresh_from_db()
     assert (plan.method.last4, held.status) == ("4242", "held")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_pause_skips_a_period_waiting_for_the_held_one_so_a_quick_resume_charges_nothing(
+    linked_loan, borrower, add_card, enroll
+):
+    """December held and paid by hand; January waits for December's review (15 minutes).
+    Paused at 10:00 and resumed at 10:05 on Jan 5: January is skipped with the pause, and
+    the sweep at 10:20 charges nothing (the resume's email names Feb 5 as the next).
+    Before (attacker review helper-69): January stayed WAITING and was charged at 10:15."""
+    from test_autopay_held_earlier import _dec_held_and_paid_by_hand
+
+    from payments.autopay import engine
+
+    plan, _held = _dec_held_and_paid_by_hand(linked_loan, borrower, add_card, enroll)
+    assert AutopayDebit.objects.get(plan=plan, period_key=JAN_5).status == "waiting"
+
+    autopay_pause(plan_id=plan.pk, user=borrower, now=at(JAN_5, 10))
+    resumed = autopay_resume(plan_id=plan.pk, user=borrower, now=at(JAN_5, 10, 5))
+    engine.autopay_recover(now=at(JAN_5, 10, 20), on=JAN_5)
+
+    jan = AutopayDebit.objects.get(plan=plan, period_key=JAN_5)
+    assert (jan.status, jan.reason) == ("skipped", "autopay paused")
+    assert resumed.next_run_date == dt.date(2027, 2, 5)
+    assert _autopay_posted(linked_loan) == []
