@@ -51,10 +51,7 @@ def dashboard(request):
     today = timezone.localdate()
     summaries = dashboard_for_user(request.user, today=today)
     ways = on_the_way([s.loan for s in summaries], today=today)
-    summaries = [
-        dataclasses.replace(s, on_the_way=ways[s.loan.pk], autopay_on=ways[s.loan.pk].autopay_on)
-        for s in summaries
-    ]
+    summaries = [dataclasses.replace(s, on_the_way=ways[s.loan.pk]) for s in summaries]
     return render(request, "loans/dashboard.html", {"summaries": summaries})
 
 

@@ -42,6 +42,14 @@ def owner_role(user, loan_id: int) -> str:
     return role
 
 
+def being_processed(period_key: dt.date, what: str) -> AutopayError:
+    """The refusal of a change while the debit of `period_key` is being charged."""
+    return AutopayError(
+        f"Your payment for {period_key:%b %-d} is being processed right now. "
+        f"Try again in a few minutes to {what}."
+    )
+
+
 def check_change_window(
     plan: AutopayPlan, now: dt.datetime, what: str, *, stops_held: bool = False
 ) -> None:
@@ -60,10 +68,7 @@ def check_change_window(
     ).annotate(held=held_for_review())
     for debit in in_flight.order_by("period_key"):
         if not debit.held:
-            raise AutopayError(
-                f"Your payment for {debit.period_key:%b %-d} is being processed right now. "
-                f"Try again in a few minutes to {what}."
-            )
+            raise being_processed(debit.period_key, what)
         if not stops_held:
             raise AutopayError(
                 f"Your payment for {debit.period_key:%b %-d} is waiting for a review by our "

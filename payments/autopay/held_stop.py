@@ -18,7 +18,7 @@ from ..lock_objects import payment_for_update
 from ..models import AutopayDebit, AutopayPlan, Payment
 from ..rules import AUTOPAY
 from ..services.refusals import payment_cancel_refused
-from .errors import AutopayError
+from .guards import being_processed
 from .period_order import held_for_review
 
 D = AutopayDebit.Status
@@ -35,10 +35,7 @@ def autopay_stop_held(plan: AutopayPlan, *, actor, role: str, what: str) -> list
         payment_id = Payment.objects.filter(idempotency_key=key).values_list("pk", flat=True)[0]
         _loan, payment = payment_for_update(payment_id)
         if payment.status != Payment.Status.HELD:  # approved meanwhile: being charged
-            raise AutopayError(
-                f"Your payment for {period_key:%b %-d} is being processed right now. "
-                f"Try again in a few minutes to {what}."
-            )
+            raise being_processed(period_key, what)
         payment_cancel_refused(
             payment,
             reason=f"You chose to {what} before our review of this payment finished, so it "

@@ -164,6 +164,13 @@ def debits_for_plan(plan: AutopayPlan, limit: int = 12):
     )
 
 
+def periods_start(plan: AutopayPlan, schedule: str) -> dt.date | None:
+    """Where the plan's periods start on `schedule` (its own, or one a change would give it):
+    its `periods_from` when monthly; None (the schedule's beginning) when biweekly — biweekly
+    periods do not follow due dates, so a due-day change leaves them where they are."""
+    return None if schedule == sched.BIWEEKLY else plan.periods_from
+
+
 def next_open_period(plan: AutopayPlan) -> sched.Period | None:
     """The next period to charge: the first of the loan's current schedule (from
     `periods_from`, for a monthly plan) with a run date on or after `charge_from` and no debit
@@ -171,9 +178,7 @@ def next_open_period(plan: AutopayPlan) -> sched.Period | None:
     undoing a skip deletes its row, so that period is next again."""
     terms, lterms = plan_terms(plan), loan_terms(plan.loan)
     done = set(plan.debits.values_list("period_key", flat=True))
-    # Biweekly periods do not follow due dates: a due-day change leaves them where they are.
-    first = None if plan.schedule == sched.BIWEEKLY else plan.periods_from
-    for period in sched.periods(terms, lterms, from_key=first):
+    for period in sched.periods(terms, lterms, from_key=periods_start(plan, plan.schedule)):
         if period.run_date < plan.charge_from or period.key in done:
             continue
         return period

@@ -289,8 +289,7 @@ def autopay_skip_next(
         if period_key is not None and period.key != period_key:
             raise AutopayError(_not_the_payment_shown(plan, period_key))
         today = lender_local(now, plan.loan.lender.timezone).date()
-        shown = plan_upcoming(plan, today=today, count=1)  # the amount the page showed
-        amount = shown[0].amount if shown and shown[0].period_key == period.key else None
+        amount = _next_amount(plan, today, period.key)  # the amount the page showed
         AutopayDebit.objects.create(
             plan=plan,
             period_key=period.key,
@@ -312,6 +311,13 @@ def autopay_skip_next(
         now=now,
         apply=apply,
     )
+
+
+def _next_amount(plan: AutopayPlan, today: dt.date, period_key: dt.date):
+    """The projected amount of the plan's next payment (the manage page's), if it is the one
+    of `period_key`; else None."""
+    shown = plan_upcoming(plan, today=today, count=1)
+    return shown[0].amount if shown and shown[0].period_key == period_key else None
 
 
 def _not_the_payment_shown(plan: AutopayPlan, period_key: dt.date) -> str:
@@ -355,9 +361,9 @@ def autopay_unskip(
         _reset_cursor(plan)
         plan.save()
         detail = {"unskipped_run_date": skipped.run_date.isoformat()}
-        back = plan_upcoming(plan, today=today, count=1)  # the undone one is next
-        if back and back[0].period_key == skipped.period_key:
-            detail["unskipped_amount"] = str(back[0].amount)
+        amount = _next_amount(plan, today, skipped.period_key)  # the undone one is next
+        if amount is not None:
+            detail["unskipped_amount"] = str(amount)
         event = plan_event(plan, "unskipped", actor=user, actor_label=role, **detail)
     plan_email(
         plan,

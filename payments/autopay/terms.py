@@ -11,7 +11,7 @@ from ..rules import method_refusal
 from ..timing import earliest_run_date, lender_local
 from . import schedule as sched
 from .errors import AutopayError
-from .selectors import project_debits
+from .selectors import periods_start, project_debits
 
 
 def describe_amount(terms: sched.PlanTerms) -> str:
@@ -121,7 +121,7 @@ def preview(
     not_before = max(terms.start_date, earliest_run_date(now, loan.lender))
     from_key, skip = None, frozenset()
     if plan is not None:
-        from_key = None if terms.schedule == sched.BIWEEKLY else plan.periods_from
+        from_key = periods_start(plan, terms.schedule)
         skip = frozenset(plan.debits.values_list("period_key", flat=True))
     upcoming = project_debits(
         terms, loan, today=today, not_before=not_before, count=count, from_key=from_key, skip=skip

@@ -1,8 +1,10 @@
+# ruff: noqa: F811 - the enroll fixture imported from autopay_fixtures
 import datetime as dt
 from decimal import Decimal
 
 import pytest
 import time_machine
+from autopay_fixtures import enroll  # noqa: F401 - the fixture
 from factories import LoanFactory, LoanLinkFactory
 
 from loans.models import Loan
@@ -106,25 +108,14 @@ def test_dashboard_shows_autopay_on_with_a_manage_link_in_the_same_queries(
 
 @pytest.mark.django_db
 def test_dashboard_says_a_paused_autopay_is_paused_and_names_the_next_debit_once(
-    borrower, borrower_client, linked_loan, add_card
+    borrower, borrower_client, linked_loan, add_card, enroll
 ):
     """Before: a paused plan read "Autopay Off · Set up", and an active one's next debit was
     said twice ("Autopay will debit …" and "Next autopay debit: …")."""
-    from payments.autopay.schedule import PlanTerms
-    from payments.autopay.services import autopay_enroll, autopay_pause
+    from payments.autopay.services import autopay_pause
 
     now = dt.datetime(2026, 11, 24, 15, tzinfo=dt.UTC)
-    plan = autopay_enroll(
-        user=borrower,
-        loan_id=linked_loan.pk,
-        method=add_card("4242424242424242"),
-        ip_address="203.0.113.9",
-        user_agent="pytest",
-        now=now,
-        terms=PlanTerms(
-            schedule="monthly_due", amount_rule="installment", start_date=dt.date(2026, 11, 24)
-        ),
-    )
+    plan = enroll(linked_loan, add_card("4242424242424242"), now=now)
     setup = f'href="/payments/autopay/{linked_loan.pk}/setup/"'
     with time_machine.travel(now, tick=False):
         active = borrower_client.get("/loans/").content.decode()
@@ -139,28 +130,15 @@ def test_dashboard_says_a_paused_autopay_is_paused_and_names_the_next_debit_once
 
 @pytest.mark.django_db
 def test_the_loan_page_says_what_autopay_will_debit_in_constant_queries(
-    borrower, borrower_client, linked_loan, add_card, django_assert_max_num_queries
+    borrower_client, linked_loan, add_card, enroll, django_assert_max_num_queries
 ):
     """The loan page says what the dashboard says: autopay's next debit and its state, with
     the link to manage it. Before, the loan page never mentioned autopay."""
-    from payments.autopay.schedule import PlanTerms
-    from payments.autopay.services import autopay_enroll
-
     now = dt.datetime(2026, 11, 24, 15, tzinfo=dt.UTC)
     url = f"/loans/{linked_loan.pk}/"
     with time_machine.travel(now, tick=False):
         before = borrower_client.get(url).content.decode()
-        autopay_enroll(
-            user=borrower,
-            loan_id=linked_loan.pk,
-            method=add_card("4242424242424242"),
-            ip_address="203.0.113.9",
-            user_agent="pytest",
-            now=now,
-            terms=PlanTerms(
-                schedule="monthly_due", amount_rule="installment", start_date=now.date()
-            ),
-        )
+        enroll(linked_loan, add_card("4242424242424242"), now=now)
         with django_assert_max_num_queries(LOAN_PAGE_QUERIES):
             after = borrower_client.get(url).content.decode()
 

@@ -3,6 +3,7 @@
 Formatting only: templates never do arithmetic on money.
 """
 
+import datetime as dt
 from decimal import Decimal
 
 from django import template
@@ -29,8 +30,6 @@ def usd(value: Decimal | None) -> str:
 def iso_date(value):
     """ "2026-12-04" (a date kept in an event's JSON detail) -> the date, for `|date:`; a date
     stays; anything else -> None (shown as nothing)."""
-    import datetime as dt
-
     if isinstance(value, dt.date):
         return value
     try:

@@ -137,3 +137,27 @@ def bulk_due_plans(count: int, *, prefix: str = "W") -> list[int]:
         batch_size=2000,
     )
     return [p.pk for p in plans]
+
+
+def debit_rows(plan) -> list[tuple]:
+    """The plan's debit rows as (period key, run date, status), by period."""
+    from payments.models import AutopayDebit
+
+    rows = AutopayDebit.objects.filter(plan=plan).order_by("period_key")
+    return list(rows.values_list("period_key", "run_date", "status"))
+
+
+def plan_cursor(plan) -> tuple:
+    """The plan's cursor as stored: (next period key, next run date)."""
+    plan.refresh_from_db()
+    return plan.next_period_key, plan.next_run_date
+
+
+def autopay_taken(loan):
+    """What autopay payments posted to `loan` add up to (None for none)."""
+    from django.db.models import Sum
+
+    from payments.models import Payment
+
+    posted = Payment.objects.filter(loan=loan, source="autopay", status="posted")
+    return posted.aggregate(total=Sum("amount"))["total"]

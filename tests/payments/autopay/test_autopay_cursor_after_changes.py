@@ -15,8 +15,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from autopay_fixtures import at, enroll, inline_charges  # noqa: F401
-from django.db.models import Sum
+from autopay_fixtures import at, autopay_taken, debit_rows, enroll, inline_charges, plan_cursor  # noqa: F401
 from staff_helpers import make_staff
 from test_autopay_pages import START, card, clock, plan  # noqa: F401
 
@@ -29,7 +28,6 @@ from payments.autopay.services import (
     autopay_skip_next,
     autopay_unskip,
 )
-from payments.models import AutopayDebit, Payment
 
 pytestmark = pytest.mark.django_db
 
@@ -37,26 +35,11 @@ INSTALLMENT = Decimal("483.32")
 DEC_RUN = dt.date(2026, 12, 4)  # Dec 5 2026 is a Saturday: its debit runs Friday Dec 4
 
 
-def _rows(plan) -> list[tuple]:
-    rows = AutopayDebit.objects.filter(plan=plan).order_by("period_key")
-    return list(rows.values_list("period_key", "run_date", "status"))
-
-
-def _cursor(plan) -> tuple:
-    plan.refresh_from_db()
-    return plan.next_period_key, plan.next_run_date
-
-
-def _taken(loan) -> Decimal | None:
-    posted = Payment.objects.filter(loan=loan, source="autopay", status="posted")
-    return posted.aggregate(total=Sum("amount"))["total"]
-
-
 def _pay_december_then_move_the_due_day(clock, plan, day: int, *, on: dt.date) -> None:
     """December's debit is charged on Dec 4; on `on` a supervisor moves the due day to `day`."""
     clock.move_to(at(DEC_RUN))
     jobs.run_autopay(on=DEC_RUN, now=at(DEC_RUN))
-    assert _taken(plan.loan) == INSTALLMENT
+    assert autopay_taken(plan.loan) == INSTALLMENT
     _move_due_day(clock, plan, day, on=on)
 
 
@@ -72,20 +55,20 @@ def test_undoing_the_first_of_two_skips_charges_that_payment_on_its_date(clock, 
     now = at(START, 10)
     autopay_skip_next(plan_id=plan.pk, user=plan.owner, now=now)
     autopay_skip_next(plan_id=plan.pk, user=plan.owner, now=now)
-    assert _cursor(plan) == (dt.date(2027, 2, 5), dt.date(2027, 2, 5))
+    assert plan_cursor(plan) == (dt.date(2027, 2, 5), dt.date(2027, 2, 5))
 
     undone = autopay_unskip(plan_id=plan.pk, user=plan.owner, now=now)
 
     assert undone.period_key == dt.date(2026, 12, 5)
-    assert _cursor(plan) == (dt.date(2026, 12, 5), DEC_RUN)
+    assert plan_cursor(plan) == (dt.date(2026, 12, 5), DEC_RUN)
     clock.move_to(at(DEC_RUN))
     jobs.run_autopay(on=DEC_RUN, now=at(DEC_RUN))
-    assert _rows(plan) == [
+    assert debit_rows(plan) == [
         (dt.date(2026, 12, 5), DEC_RUN, "charged"),
         (dt.date(2027, 1, 5), dt.date(2027, 1, 5), "skipped"),
     ]
-    assert _taken(plan.loan) == INSTALLMENT
-    assert _cursor(plan) == (dt.date(2027, 2, 5), dt.date(2027, 2, 5))
+    assert autopay_taken(plan.loan) == INSTALLMENT
+    assert plan_cursor(plan) == (dt.date(2027, 2, 5), dt.date(2027, 2, 5))
 
 
 def test_after_a_due_day_change_the_borrower_can_still_cancel_pause_and_skip(clock, plan):
@@ -93,7 +76,7 @@ def test_after_a_due_day_change_the_borrower_can_still_cancel_pause_and_skip(clo
     December's installment, already paid under Dec 5; the next payment is Jan 1 (run Thu Dec
     31). Before: Dec 1 was taken for "next", its cut-off long past, and every change refused."""
     _pay_december_then_move_the_due_day(clock, plan, 1, on=dt.date(2026, 12, 10))
-    assert _cursor(plan) == (dt.date(2027, 1, 1), dt.date(2026, 12, 31))
+    assert plan_cursor(plan) == (dt.date(2027, 1, 1), dt.date(2026, 12, 31))
     now = at(dt.date(2026, 12, 10), 11)
 
     skipped = autopay_skip_next(plan_id=plan.pk, user=plan.owner, now=now)
@@ -102,7 +85,7 @@ def test_after_a_due_day_change_the_borrower_can_still_cancel_pause_and_skip(clo
 
     assert skipped.next_period_key == dt.date(2027, 2, 1)
     assert paused.status == "paused"
-    assert _rows(plan) == [(dt.date(2026, 12, 5), DEC_RUN, "charged")]
+    assert debit_rows(plan) == [(dt.date(2026, 12, 5), DEC_RUN, "charged")]
     assert autopay_cancel(plan_id=plan.pk, user=plan.owner, now=now).status == "cancelled"
 
 
@@ -114,15 +97,15 @@ def test_after_a_due_day_change_undoing_a_skip_never_charges_a_paid_installment(
     now = at(dt.date(2026, 12, 10), 11)
 
     autopay_skip_next(plan_id=plan.pk, user=plan.owner, now=now)
-    assert _rows(plan)[-1] == (dt.date(2027, 1, 20), dt.date(2027, 1, 20), "skipped")
+    assert debit_rows(plan)[-1] == (dt.date(2027, 1, 20), dt.date(2027, 1, 20), "skipped")
     autopay_unskip(plan_id=plan.pk, user=plan.owner, now=now)
 
-    assert _cursor(plan) == (dt.date(2027, 1, 20), dt.date(2027, 1, 20))
+    assert plan_cursor(plan) == (dt.date(2027, 1, 20), dt.date(2027, 1, 20))
     for day in (dt.date(2026, 12, 18), dt.date(2026, 12, 21)):
         clock.move_to(at(day))
         jobs.run_autopay(on=day, now=at(day))
-    assert _taken(plan.loan) == INSTALLMENT
-    assert _rows(plan) == [(dt.date(2026, 12, 5), DEC_RUN, "charged")]
+    assert autopay_taken(plan.loan) == INSTALLMENT
+    assert debit_rows(plan) == [(dt.date(2026, 12, 5), DEC_RUN, "charged")]
 
 
 def test_a_skip_made_before_a_due_day_change_skips_the_same_installment_and_can_be_undone(
@@ -132,16 +115,16 @@ def test_a_skip_made_before_a_due_day_change_skips_the_same_installment_and_can_
     installment (Dec 20, run Fri Dec 18) and undoing it brings that payment back."""
     autopay_skip_next(plan_id=plan.pk, user=plan.owner, now=at(START, 10))
     _move_due_day(clock, plan, 20, on=dt.date(2026, 11, 25))
-    assert _rows(plan) == [(dt.date(2026, 12, 20), dt.date(2026, 12, 18), "skipped")]
-    assert _cursor(plan) == (dt.date(2027, 1, 20), dt.date(2027, 1, 20))
+    assert debit_rows(plan) == [(dt.date(2026, 12, 20), dt.date(2026, 12, 18), "skipped")]
+    assert plan_cursor(plan) == (dt.date(2027, 1, 20), dt.date(2027, 1, 20))
 
     autopay_unskip(plan_id=plan.pk, user=plan.owner, now=at(dt.date(2026, 11, 25), 11))
 
-    assert _cursor(plan) == (dt.date(2026, 12, 20), dt.date(2026, 12, 18))
+    assert plan_cursor(plan) == (dt.date(2026, 12, 20), dt.date(2026, 12, 18))
     clock.move_to(at(dt.date(2026, 12, 18)))
     jobs.run_autopay(on=dt.date(2026, 12, 18), now=at(dt.date(2026, 12, 18)))
-    assert _rows(plan) == [(dt.date(2026, 12, 20), dt.date(2026, 12, 18), "charged")]
-    assert _taken(plan.loan) == INSTALLMENT
+    assert debit_rows(plan) == [(dt.date(2026, 12, 20), dt.date(2026, 12, 18), "charged")]
+    assert autopay_taken(plan.loan) == INSTALLMENT
 
 
 def test_a_skip_of_an_installment_a_shorter_term_no_longer_has_is_removed(clock, plan):
@@ -160,7 +143,7 @@ def test_a_skip_of_an_installment_a_shorter_term_no_longer_has_is_removed(clock,
         on=dt.date(2026, 11, 25),
     )
 
-    assert _rows(plan) == [(dt.date(2026, 12, 5), DEC_RUN, "skipped")]
-    assert _cursor(plan) == (None, None)
+    assert debit_rows(plan) == [(dt.date(2026, 12, 5), DEC_RUN, "skipped")]
+    assert plan_cursor(plan) == (None, None)
     autopay_unskip(plan_id=plan.pk, user=plan.owner, now=at(dt.date(2026, 11, 25), 11))
-    assert _cursor(plan) == (dt.date(2026, 12, 5), DEC_RUN)
+    assert plan_cursor(plan) == (dt.date(2026, 12, 5), DEC_RUN)

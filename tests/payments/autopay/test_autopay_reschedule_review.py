@@ -18,9 +18,16 @@ import importlib
 from decimal import Decimal
 
 import pytest
-from autopay_fixtures import at, enroll, five_tries_within_the_hour, inline_charges  # noqa: F401
+from autopay_fixtures import (  # noqa: F401
+    at,
+    autopay_taken,
+    debit_rows,
+    enroll,
+    five_tries_within_the_hour,
+    inline_charges,
+    plan_cursor,
+)
 from django.apps import apps
-from django.db.models import Sum
 from staff_helpers import make_staff
 from test_autopay_pages import START, card, clock, plan  # noqa: F401
 
@@ -34,26 +41,11 @@ from payments.autopay.services import (
     autopay_unskip,
     preview,
 )
-from payments.models import AutopayDebit, AutopayPlan, Payment
+from payments.models import AutopayPlan
 from payments.services import payment_submit
 
 INSTALLMENT = Decimal("483.32")
 DEC_RUN = dt.date(2026, 12, 4)  # Dec 5 2026 is a Saturday: its debit runs Friday Dec 4
-
-
-def _rows(plan) -> list[tuple]:
-    rows = AutopayDebit.objects.filter(plan=plan).order_by("period_key")
-    return list(rows.values_list("period_key", "run_date", "status"))
-
-
-def _cursor(plan) -> tuple:
-    plan.refresh_from_db()
-    return plan.next_period_key, plan.next_run_date
-
-
-def _taken(loan) -> Decimal | None:
-    posted = Payment.objects.filter(loan=loan, source="autopay", status="posted")
-    return posted.aggregate(total=Sum("amount"))["total"]
 
 
 def _due_day(clock, loan_id: int, day: int, *, on: dt.date):
@@ -97,10 +89,10 @@ def test_a_plan_rescheduled_before_periods_from_existed_starts_at_its_cursor(clo
     now = at(dt.date(2026, 12, 10), 11)
     autopay_skip_next(plan_id=plan.pk, user=plan.owner, now=now)
     autopay_unskip(plan_id=plan.pk, user=plan.owner, now=now)
-    assert _cursor(plan) == (dt.date(2027, 1, 20), dt.date(2027, 1, 20))
+    assert plan_cursor(plan) == (dt.date(2027, 1, 20), dt.date(2027, 1, 20))
     clock.move_to(at(dt.date(2026, 12, 18)))
     jobs.run_autopay(on=dt.date(2026, 12, 18), now=at(dt.date(2026, 12, 18)))
-    assert _taken(plan.loan) == INSTALLMENT
+    assert autopay_taken(plan.loan) == INSTALLMENT
 
 
 @pytest.mark.django_db
@@ -119,7 +111,7 @@ def test_back_to_monthly_after_a_due_day_change_while_biweekly_charges_the_next_
 
     _change(plan, monthly, now)
 
-    assert _cursor(plan) == (dt.date(2026, 12, 10), dt.date(2026, 12, 10))
+    assert plan_cursor(plan) == (dt.date(2026, 12, 10), dt.date(2026, 12, 10))
     assert [(d.period_key, d.run_date) for d in shown[:2]] == [
         (dt.date(2026, 12, 10), dt.date(2026, 12, 10)),
         (dt.date(2027, 1, 10), dt.date(2027, 1, 8)),  # Sunday Jan 10: Friday
@@ -162,11 +154,11 @@ def test_a_one_month_extension_moves_two_skips_ahead_a_month_each(clock, plan):
         on=dt.date(2026, 11, 25),
     )
 
-    assert _rows(plan) == [
+    assert debit_rows(plan) == [
         (dt.date(2027, 1, 5), dt.date(2027, 1, 5), "skipped"),
         (dt.date(2027, 2, 5), dt.date(2027, 2, 5), "skipped"),
     ]
-    assert _cursor(plan) == (dt.date(2027, 3, 5), dt.date(2027, 3, 5))
+    assert plan_cursor(plan) == (dt.date(2027, 3, 5), dt.date(2027, 3, 5))
 
 
 @pytest.mark.django_db
@@ -188,11 +180,11 @@ def test_a_due_day_change_that_would_put_the_next_automatic_payment_in_the_past_
     )
     plan = enroll(linked_loan, card, now=at(START, 9), schedule="monthly_day", day_of_month=10)
     _due_day(clock, linked_loan.pk, 25, on=dt.date(2026, 11, 25))
-    assert _cursor(plan) == (dt.date(2027, 1, 25), dt.date(2027, 1, 8))  # Sun 10th: Fri 8th
+    assert plan_cursor(plan) == (dt.date(2027, 1, 25), dt.date(2027, 1, 8))  # Sun 10th: Fri 8th
 
     with pytest.raises(ServicingError, match="Dec 10"):
         _due_day(clock, linked_loan.pk, 5, on=dt.date(2026, 12, 11))
 
     linked_loan.refresh_from_db()
     assert linked_loan.due_day == 25
-    assert _cursor(plan) == (dt.date(2027, 1, 25), dt.date(2027, 1, 8))
+    assert plan_cursor(plan) == (dt.date(2027, 1, 25), dt.date(2027, 1, 8))
