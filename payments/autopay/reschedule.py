@@ -5,10 +5,11 @@ A monthly plan's periods are keyed by the contract's due dates. The plan's next 
 of the new one, and the new schedule's periods start there for the plan (`periods_from`), so
 an installment already debited is never debited again under its new date and none is skipped.
 A skip the borrower made of an installment still ahead moves with that installment, so it
-stays skipped and can still be undone. Biweekly plans do not follow due dates (their cursor
-stays), but their `periods_from` moves too: it is always one of the loan's current due dates,
-so a plan switched back to monthly starts at the right installment. Called by loans.servicing
-inside its transaction, with the loan locked.
+stays skipped and can still be undone. A retry of an installment whose date moved stops: the
+installment is collected on its new date, as the plan's next payment. Biweekly plans do not
+follow due dates (their cursor stays), but their `periods_from` moves too: it is always one
+of the loan's current due dates, so a plan switched back to monthly starts at the right
+installment. Called by loans.servicing inside its transaction, with the loan locked.
 """
 
 import datetime as dt
@@ -26,6 +27,10 @@ from .selectors import loan_terms, next_open_period, plan_terms, skips_ahead
 
 D = AutopayDebit.Status
 OPEN_DEBITS = (D.DUE, D.CLAIMED, D.SUBMITTING, D.WAITING)  # made for the old date
+IN_FLIGHT = (
+    "An automatic payment of this loan is scheduled or being processed; "
+    "change its terms after it is made."
+)
 
 
 def autopay_loan_terms_changed(
@@ -47,10 +52,7 @@ def autopay_loan_terms_changed(
     )
     monthly = [plan for plan in plans if plan.schedule != sched.BIWEEKLY]
     if AutopayDebit.objects.filter(plan__in=monthly, status__in=OPEN_DEBITS).exists():
-        raise AutopayError(
-            "An automatic payment of this loan is scheduled or being processed; "
-            "change its terms after it is made."
-        )
+        raise AutopayError(IN_FLIGHT)
     old_dues = list(sched.contract_due_dates(old_schedule))
     new_dues = list(sched.contract_due_dates(loan_terms(loan)))
     changed = []
@@ -63,13 +65,49 @@ def autopay_loan_terms_changed(
             continue
         plan.periods_from = _first_new_period(plan, plan.next_period_key, old_dues, new_dues)
         _move_skips_ahead(plan, old_dues, new_dues, on)
+        stopped = _stop_retries_of_moved_installments(plan, old_dues, new_dues)
         period = next_open_period(plan)
         _refuse_a_run_date_past_its_cut_off(plan, period)
         plan.next_period_key = period.key if period else None
         plan.next_run_date = period.run_date if period else None
         plan.save(update_fields=["periods_from", "next_period_key", "next_run_date", "updated_at"])
-        changed.append({"plan": plan.pk, "next_run_date": str(plan.next_run_date)})
+        change = {"plan": plan.pk, "next_run_date": str(plan.next_run_date)}
+        changed.append(change | ({"retries_stopped": stopped} if stopped else {}))
     return changed
+
+
+def _stop_retries_of_moved_installments(
+    plan: AutopayPlan, old_dues: list, new_dues: list
+) -> list[str]:
+    """A debit waiting to be retried (a retryable decline; an R01/R09 return waiting to be
+    re-presented) is of its installment's old date. Where that date moved, the retry is
+    SKIPPED with the new date as its reason and `periods_from` starts at the new date, so
+    the installment is the plan's next payment, on the date it is now due. Before, a
+    one-month extension granted because the payment bounced re-presented the installment it
+    had just deferred, and the plan's next payment was the installment after it (attacker
+    review helper-69). A term change moves no date: its retries go on. A retry claimed a
+    moment before is being charged: the change is refused, as for any debit in flight.
+    Returns the stopped retries' old keys (ISO dates), for the audit row."""
+    retries = plan.debits.filter(status=D.RETRY, period_key__in=old_dues).order_by("period_key")
+    stopped = []
+    for debit_id, key in retries.values_list("pk", "period_key"):
+        index = old_dues.index(key)
+        new_key = new_dues[index] if index < len(new_dues) else None
+        if new_key == key:
+            continue
+        reason = "the loan's terms changed: " + (
+            f"this installment is now due {new_key:%b %-d, %Y}"
+            if new_key
+            else "the term now ends before this installment"
+        )
+        if not plan.debits.filter(pk=debit_id, status=D.RETRY).update(
+            status=D.SKIPPED, reason=reason, next_attempt_at=None
+        ):
+            raise AutopayError(IN_FLIGHT)
+        if new_key:
+            plan.periods_from = min(plan.periods_from, new_key)
+        stopped.append(key.isoformat())
+    return stopped
 
 
 def _refuse_a_run_date_past_its_cut_off(plan: AutopayPlan, period) -> None:
