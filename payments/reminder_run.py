@@ -6,8 +6,8 @@ Per chunk (`reminders_chunk`):
    open loans whose first uncovered installment is due by `on` + the owner's reminder days
    (past due, or in the window). The SQL bound is a superset (it never runs later than the
    real due date: see `_MAY_BE_DUE`); the exact decision is the pure rule in
-   payments/reminders.py (`loan_reminders`), with the loan's flags and active plan, read in
-   one query each for the chunk;
+   payments/reminders.py (`loan_reminders`), with the loan's flags, active plan and payments
+   on the way (scheduled or held: payments/upcoming.py), read in one query each for the chunk;
 2. the notices owed are written in one INSERT … ON CONFLICT DO NOTHING on their dedupe key
    (loan, kind, date, recipient): a key already written, by an earlier or a racing run, is not
    written again, so a run twice, or after a crash, owes nothing twice;
@@ -36,6 +36,7 @@ from .collections_notices import promise_reminders
 from .models import AutopayPlan
 from .notices_batch import notices_deliver, notices_write
 from .reminders import DEFAULT_REMIND_DAYS, Owner, amount_change_notices, loan_reminders
+from .upcoming import payments_on_the_way
 
 logger = logging.getLogger("ismartpay.jobs")
 
@@ -119,8 +120,9 @@ def _with_lenders(loans) -> None:
 def chunk_drafts(
     *, first: int, last: int | None, on: dt.date, lender_timezone: str | None = None
 ) -> tuple[Counter, list]:
-    """The notices owed on `on` for loans `first`..`last`, in four queries (owners with their
-    loans and profiles, lenders, active plans, flags), decided by `loan_reminders`."""
+    """The notices owed on `on` for loans `first`..`last`, in five queries (owners with their
+    loans and profiles, lenders, active plans, flags, payments on the way), decided by
+    `loan_reminders`."""
     counts: Counter = Counter()
     loans: dict[int, Loan] = {}
     owners: dict[int, list[Owner]] = defaultdict(list)
@@ -137,12 +139,18 @@ def chunk_drafts(
         ).select_related("method")
     }
     flag_map = flags_by_loan(list(loans))
+    incoming = payments_on_the_way(list(loans), today=on)
     drafts = []
     for loan_id, loan in loans.items():
         counts["due"] += 1
         try:
             drafts += loan_reminders(
-                loan, owners[loan_id], plans.get(loan_id), on, flag_map.get(loan_id, ())
+                loan,
+                owners[loan_id],
+                plans.get(loan_id),
+                on,
+                flag_map.get(loan_id, ()),
+                incoming[loan_id],
             )
         except Exception:
             logger.exception("reminders for loan %s failed", loan_id)

@@ -19,6 +19,7 @@ from .autopay.selectors import amount_for_period, loan_terms, plan_terms
 from .models import AutopayAmountNotice, AutopayPlan
 from .notices_batch import Draft
 from .notifications import notice_send
+from .upcoming import OnTheWay, payments_on_the_way
 
 AMOUNT_NOTICE_DAYS = (10, 14)  # Reg E: announce a changed amount 10–14 days before the debit
 DEFAULT_REMIND_DAYS = 3  # days before the due date, for a user without a profile
@@ -75,7 +76,8 @@ class Owner:
 def remind_loan(loan: Loan, plan: AutopayPlan | None, on: dt.date, periods=()) -> int:
     """One loan's reminders, written and sent now (the nightly run batches `loan_reminders`)."""
     owners = [Owner.of(link.user) for link in owner_links(loan)]
-    drafts = loan_reminders(loan, owners, plan, on, periods)
+    incoming = payments_on_the_way([loan.pk], today=on)[loan.pk]
+    drafts = loan_reminders(loan, owners, plan, on, periods, incoming)
     return sum(
         notice_send(
             kind=d.kind,
@@ -91,11 +93,19 @@ def remind_loan(loan: Loan, plan: AutopayPlan | None, on: dt.date, periods=()) -
 
 
 def loan_reminders(
-    loan: Loan, owners: list[Owner], plan: AutopayPlan | None, on: dt.date, periods=()
+    loan: Loan,
+    owners: list[Owner],
+    plan: AutopayPlan | None,
+    on: dt.date,
+    periods=(),
+    incoming=(),
 ) -> list[Draft]:
     """The reminders one loan's owners are owed on `on` (pure: the loan row, its owners, its
-    active plan and its flag periods in; no query). Account flags (loans/flags.py) stop all,
-    or the past-due ones. Each draft's key is unique per loan, kind, date and recipient."""
+    active plan, its flag periods and the payments on the way (payments/upcoming.py) in; no
+    query). Account flags (loans/flags.py) stop all, or the past-due ones. A scheduled or held
+    payment covering the amount due gets a heads-up instead of "Pay now"; a smaller one is
+    named, and the reminder asks for the rest. Each draft's key is unique per loan, kind, date
+    and recipient."""
     schedule = contract_schedule(loan)
     position = loan_position(loan, on)
     if position.payoff == 0 or flags.notices_paused(periods, on):
@@ -122,23 +132,60 @@ def loan_reminders(
             drafts.append(_autopay_will_debit(loan, owner, plan, next_due, on))
         else:
             amount = delinquency.amount_due_now(schedule, position, next_due)
-            drafts.append(
-                Draft(
-                    kind="reminder_due",
-                    dedupe_key=f"reminder:{loan.pk}:due:{next_due}:{owner.user_id}",
-                    to=owner.email,
-                    user_id=owner.user_id,
-                    subject=f"Your payment of ${amount:,} is due {next_due:%b %-d}",
-                    template="payments/email/reminder_due.txt",
-                    context={
-                        "loan": loan,
-                        "amount": amount,
-                        "due_date": next_due,
-                        "pay_path": reverse("payments:pay", args=[loan.pk]),
-                    },
-                )
-            )
+            way = OnTheWay.of(list(incoming), amount, next_due)
+            heads_up = way.fully_covered
+            drafts.append(_on_the_way(loan, owner, way) if heads_up else _due(loan, owner, way))
     return drafts
+
+
+def _due(loan, owner: Owner, way: OnTheWay) -> Draft:
+    """ "Your payment of $283.32 is due Dec 5", naming what is already on the way."""
+    left, next_due = way.left_to_pay, way.due_by
+    return Draft(
+        kind="reminder_due",
+        dedupe_key=f"reminder:{loan.pk}:due:{next_due}:{owner.user_id}",
+        to=owner.email,
+        user_id=owner.user_id,
+        subject=f"Your payment of ${left:,} is due {next_due:%b %-d}",
+        template="payments/email/reminder_due.txt",
+        context={
+            "loan": loan,
+            "amount": left,
+            "due_date": next_due,
+            "on_the_way": way.message,
+            "pay_path": reverse("payments:pay", args=[loan.pk]),
+        },
+    )
+
+
+def _on_the_way(loan, owner: Owner, way: OnTheWay) -> Draft:
+    """What is on the way covers the amount due: a heads-up with a link to the payment, no
+    "Pay now" (before, a borrower whose payment was scheduled or held for a quick check was
+    asked to pay again). Its own key: cancelled later in the window, the due reminder
+    follows the next night."""
+    by_due = way.by_due
+    first = by_due[0]
+    subject = (
+        f"Your payment of ${first.amount:,} is {first.state}"
+        if len(by_due) == 1
+        else f"Your payments for {way.due_by:%b %-d} are on the way"
+    )
+    return Draft(
+        kind="reminder_on_the_way",
+        dedupe_key=f"reminder:{loan.pk}:on_the_way:{way.due_by}:{owner.user_id}",
+        to=owner.email,
+        user_id=owner.user_id,
+        subject=subject,
+        template="payments/email/reminder_on_the_way.txt",
+        context={
+            "loan": loan,
+            "on_the_way": [
+                (item, reverse("payments:detail", args=[item.reference])) for item in by_due
+            ],
+            "amount_due": way.amount_due,
+            "due_date": way.due_by,
+        },
+    )
 
 
 def _past_due(loan, owner: Owner, schedule, position, oldest: dt.date, on: dt.date) -> Draft:

@@ -1,11 +1,15 @@
-"""What is on the way for a loan: scheduled payments and the next autopay debit, and how much
-of the amount due they already cover. One rule, read by the dashboard and by the duplicate
-warning (services/submission.py), so "nothing more to pay" and "this looks like a second
-payment" never disagree."""
+"""What is on the way for a loan: scheduled payments, payments held for a quick check and the
+next autopay debit, and how much of the amount due they already cover. One rule, read by the
+dashboard, the duplicate warning (services/submission.py) and the due-date reminder
+(payments/reminders.py), so "nothing more to pay", "this looks like a second payment" and
+"your payment is due" never disagree. A held payment has charged nothing yet but will be
+made if staff approve it (payments/risk.py): counting it keeps a borrower from paying twice."""
 
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+
+from django.db.models import Q
 
 from ismartpay.core.money import ZERO
 from ismartpay.core.templatetags.ui import usd
@@ -22,7 +26,18 @@ class Incoming:
     day: dt.date
     amount: Decimal
     autopay: bool
-    reference: str = ""  # a scheduled payment's reference
+    reference: str = ""  # a scheduled or held payment's reference
+    held: bool = False  # held for staff review: nothing charged until it is approved
+
+    @property
+    def state(self) -> str:
+        """ "held for a quick check", or "scheduled for Dec 4"."""
+        return "held for a quick check" if self.held else f"scheduled for {self.day:%b %-d}"
+
+    @property
+    def described(self) -> str:
+        """ "$200.00 held for a quick check (nothing charged yet)", "$200.00 scheduled for …"."""
+        return f"{usd(self.amount)} {self.state}" + (" (nothing charged yet)" if self.held else "")
 
 
 @dataclass(frozen=True)
@@ -32,6 +47,15 @@ class OnTheWay:
     due_by: dt.date | None  # the due date the amount due is for
     covered: Decimal  # of amount_due, what arrives by due_by
     autopay: str = ""  # the status of the loan's live autopay plan, "" for none
+
+    @classmethod
+    def of(
+        cls, incoming: list[Incoming], amount_due: Decimal, due_by: dt.date | None, autopay=""
+    ) -> "OnTheWay":
+        """What `incoming` covers of `amount_due` by `due_by` (pure: the reminders' rule)."""
+        items = sorted(incoming, key=lambda i: (i.day, i.autopay))
+        arriving = sum((i.amount for i in items if due_by is None or i.day <= due_by), ZERO)
+        return cls(items, amount_due, due_by, min(arriving, amount_due), autopay)
 
     @property
     def autopay_on(self) -> bool:
@@ -64,18 +88,26 @@ class OnTheWay:
         return max(self.amount_due - self.covered, ZERO)
 
     @property
+    def by_due(self) -> list[Incoming]:
+        """What arrives by the due date, soonest first."""
+        return [i for i in self.incoming if self.due_by is None or i.day <= self.due_by]
+
+    @property
     def message(self) -> str:
         """ "$483.32 scheduled for Dec 4 — nothing more to pay", or what is still left."""
-        by_due = [i for i in self.incoming if self.due_by is None or i.day <= self.due_by]
+        by_due = self.by_due
         if not by_due or not self.amount_due:
             return ""
         first = by_due[0]
         total = sum((i.amount for i in by_due), ZERO)
-        what = (
-            f"Autopay will debit {usd(first.amount)} on {first.day:%b %-d}"
-            if first.autopay and len(by_due) == 1
-            else f"{usd(total)} scheduled for {first.day:%b %-d}"
-        )
+        if len(by_due) == 1:
+            what = (
+                f"Autopay will debit {usd(first.amount)} on {first.day:%b %-d}"
+                if first.autopay
+                else first.described
+            )
+        else:
+            what = f"{usd(total)} scheduled for {first.day:%b %-d}"
         if self.fully_covered:
             return f"{what} — nothing more to pay"
         return f"{what} — {usd(self.left_to_pay)} left to pay by {self.due_by:%b %-d}"
@@ -87,19 +119,28 @@ def _window_end(loan: Loan, today: dt.date) -> dt.date | None:
     return max(next_due, today) if next_due is not None else None
 
 
+def payments_on_the_way(ids: list[int], *, today: dt.date) -> dict[int, list[Incoming]]:
+    """{loan id: [Incoming]} of the scheduled payments still ahead and the payments held for
+    a quick check (dated their chosen day, today at the earliest) of loans `ids`: one query.
+    Five columns, not the payment's forty: read on every dashboard (issue 15 goal 1)."""
+    incoming: dict[int, list[Incoming]] = {pk: [] for pk in ids}
+    S = Payment.Status
+    rows = Payment.objects.filter(
+        Q(status=S.SCHEDULED, scheduled_for__gte=today) | Q(status=S.HELD), loan_id__in=ids
+    ).order_by("scheduled_for", "pk")
+    for loan_id, status, day, amount, reference in rows.values_list(
+        "loan_id", "status", "scheduled_for", "amount", "reference"
+    ):
+        held = status == S.HELD
+        incoming[loan_id].append(Incoming(max(day, today), amount, False, reference, held))
+    return incoming
+
+
 def on_the_way(loans: list[Loan], *, today: dt.date) -> dict[int, OnTheWay]:
     """{loan id: OnTheWay} for `loans` (two queries whatever their number), with whether each
     has an active autopay plan (read here anyway, so the dashboard asks no third time)."""
     ids = [loan.pk for loan in loans]
-    incoming: dict[int, list[Incoming]] = {pk: [] for pk in ids}
-    scheduled = Payment.objects.filter(
-        loan_id__in=ids, status=Payment.Status.SCHEDULED, scheduled_for__gte=today
-    ).order_by("scheduled_for", "pk")
-    # Four columns, not the payment's forty: read on every dashboard (issue 15 goal 1).
-    for loan_id, day, amount, reference in scheduled.values_list(
-        "loan_id", "scheduled_for", "amount", "reference"
-    ):
-        incoming[loan_id].append(Incoming(day, amount, False, reference))
+    incoming = payments_on_the_way(ids, today=today)
     plans = AutopayPlan.objects.filter(loan_id__in=ids, status__in=AutopayPlan.LIVE_STATUSES)
     by_pk = {loan.pk: loan for loan in loans}
     autopay: dict[int, str] = {}
@@ -111,15 +152,12 @@ def on_the_way(loans: list[Loan], *, today: dt.date) -> dict[int, OnTheWay]:
             incoming[loan.pk].append(Incoming(debits[0].run_date, debits[0].amount, True))
     result = {}
     for loan in loans:
-        due_by = _window_end(loan, today)
-        items = sorted(incoming[loan.pk], key=lambda i: (i.day, i.autopay))
         # The dashboard's "amount due" (loans.selectors.loan_summary): as of today.
         amount_due = delinquency.amount_due_now(
             contract_schedule(loan), loan_position(loan, today), today
         )
-        arriving = sum((i.amount for i in items if due_by is None or i.day <= due_by), ZERO)
-        result[loan.pk] = OnTheWay(
-            items, amount_due, due_by, min(arriving, amount_due), autopay.get(loan.pk, "")
+        result[loan.pk] = OnTheWay.of(
+            incoming[loan.pk], amount_due, _window_end(loan, today), autopay.get(loan.pk, "")
         )
     return result
 

@@ -183,16 +183,15 @@ def _check_duplicate(loan_id: int, amount: Decimal, now: dt.datetime) -> None:
             f"A payment of ${amount:,} was made on this loan in the last 10 minutes. "
             "Is this a second payment?"
         )
-    # A scheduled payment or the next autopay debit already on the way for this due date
+    # A scheduled or held payment, or the next autopay debit, on the way for this due date
     # (payments/upcoming.py, the rule the dashboard's "nothing more to pay" reads).
     from ..upcoming import payment_on_the_way_for_due
 
     loan = Loan.objects.select_related("lender").get(pk=loan_id)
     incoming = payment_on_the_way_for_due(loan, today=business_date(loan.lender, now))
     if incoming is not None:
-        what = (
-            f"Autopay will debit ${incoming.amount:,} on {incoming.day:%b %-d}"
-            if incoming.autopay
-            else f"A payment of ${incoming.amount:,} is scheduled for {incoming.day:%b %-d}"
-        )
+        if incoming.autopay:
+            what = f"Autopay will debit ${incoming.amount:,} on {incoming.day:%b %-d}"
+        else:
+            what = f"A payment of ${incoming.amount:,} is {incoming.state}"
         raise DuplicateSuspected(f"{what} for this due date. Is this a second payment?")
