@@ -13,7 +13,9 @@ installment. Called by loans.servicing inside its transaction, with the loan loc
 """
 
 import datetime as dt
+from functools import partial
 
+from django.db import transaction
 from django.utils import timezone
 
 from loans.delinquency import ContractSchedule
@@ -72,8 +74,32 @@ def autopay_loan_terms_changed(
         plan.next_run_date = period.run_date if period else None
         plan.save(update_fields=["periods_from", "next_period_key", "next_run_date", "updated_at"])
         change = {"plan": plan.pk, "next_run_date": str(plan.next_run_date)}
-        changed.append(change | ({"retries_stopped": stopped} if stopped else {}))
+        if stopped:
+            change["retries_stopped"] = stopped
+        if period is None:
+            _end_with_no_period_left(plan)
+            change["ended"] = True
+        changed.append(change)
     return changed
+
+
+NO_PERIOD_LEFT = (
+    "The loan's new terms leave no payment for autopay to make. "
+    "Pay what is left from your loan's page."
+)
+
+
+def _end_with_no_period_left(plan: AutopayPlan) -> None:
+    """A shorter term can leave a monthly plan no period: its last due date already debited
+    (a chosen-day plan runs a month ahead). The nightly run reads only plans with a next run
+    date, so it stayed "On", charging nothing while the rest fell due (attacker review
+    helper-69). It ends once the change commits, and the borrower is emailed why: after the
+    commit, as a paid-off loan's plans end (services/payoff.py), so a change refused for
+    another plan of the loan ends nothing and sends nothing, and a failed email cannot undo
+    the staff change."""
+    from .system_stops import autopay_end  # system_stops imports services, which imports us
+
+    transaction.on_commit(partial(autopay_end, plan_id=plan.pk, reason=NO_PERIOD_LEFT), robust=True)
 
 
 def _stop_retries_of_moved_installments(
