@@ -25,6 +25,7 @@ from .selectors import (
     debits_for_plan,
     live_plan_for_loan,
     plan_get_for_user,
+    plan_terms,
     plan_upcoming,
     skips_ahead,
 )
@@ -105,7 +106,22 @@ def _review_page(request, loan, *, draft_key, plan=None):
         "terms": terms,
         "amount_label": services.describe_amount(terms),
         "schedule_label": services.describe_schedule(terms),
+        "was": _was(plan, method, terms),
     }
+
+
+def _was(plan, method, terms) -> dict[str, str]:
+    """A change's review: each term the change moves, as it is now ("Was: …" beside the new
+    one), so the borrower sees what they are changing (the new-user review helper-68)."""
+    if plan is None:
+        return {}
+    now = plan_terms(plan)
+    was = {
+        "method": (plan.method.label, method.label),
+        "amount": (services.describe_amount(now), services.describe_amount(terms)),
+        "schedule": (services.describe_schedule(now), services.describe_schedule(terms)),
+    }
+    return {field: old for field, (old, new) in was.items() if old != new}
 
 
 @recent_login_required
