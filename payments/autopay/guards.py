@@ -29,7 +29,7 @@ from ..models import AutopayDebit, AutopayPlan
 from ..timing import change_deadline
 from .errors import AutopayError, AutopayNotAllowed
 from .period_order import held_for_review
-from .selectors import next_open_period
+from .selectors import BORROWER_SKIP, next_open_period
 
 
 def owner_role(user, loan_id: int) -> str:
@@ -131,3 +131,12 @@ def mandates_stopped_now(debits: list[tuple[int, dt.date]]) -> dict[int, str]:
         if why := mandate_stopped(plan_status=statuses[plan_id], paused=paused):
             stopped[plan_id] = why
     return stopped
+
+
+def not_the_payment_shown(plan: AutopayPlan, period_key: dt.date) -> str:
+    """Why a skip of `period_key` (the payment the page showed) is refused: already skipped,
+    or the plan's next payment is another one now."""
+    shown = plan.debits.filter(period_key=period_key, reason=BORROWER_SKIP).first()
+    if shown is not None:
+        return f"The payment on {shown.run_date:%A, %b %-d, %Y} is already skipped."
+    return "Your next payment changed since the page was shown. Look at it again below."

@@ -19,7 +19,7 @@ from ..models import AutopayAuthorization, AutopayDebit, AutopayPlan, PaymentMet
 from ..timing import change_deadline, earliest_run_date, lender_local
 from . import schedule as sched
 from .errors import AutopayError, AutopayNotAllowed
-from .guards import check_change_window, owner_role
+from .guards import check_change_window, not_the_payment_shown, owner_role
 from .held_stop import autopay_stop_held, autopay_stop_waiting
 from .records import plan_email, plan_event
 from .reschedule import autopay_skips_follow_terms
@@ -210,7 +210,7 @@ def _simple(
     *,
     kind: str,
     what: str,
-    subject: str,
+    subject,
     allowed: tuple,
     now: dt.datetime | None,
     apply,
@@ -231,6 +231,7 @@ def _simple(
             detail["stopped_periods"] = stopped
         plan.save()
         event = plan_event(plan, kind, actor=user, actor_label=role, **detail)
+    subject = subject(detail) if callable(subject) else subject  # skip: names its date
     plan_email(plan, "changed", str(event.pk), subject, what=kind, detail=detail)
     return plan
 
@@ -287,7 +288,7 @@ def autopay_skip_next(
         if period is None:
             raise AutopayError("There is no upcoming payment to skip.")
         if period_key is not None and period.key != period_key:
-            raise AutopayError(_not_the_payment_shown(plan, period_key))
+            raise AutopayError(not_the_payment_shown(plan, period_key))
         today = lender_local(now, plan.loan.lender.timezone).date()
         amount = _next_amount(plan, today, period.key)  # the amount the page showed
         AutopayDebit.objects.create(
@@ -306,7 +307,7 @@ def autopay_skip_next(
         user,
         kind="skipped",
         what="skip the next payment",
-        subject="Your next autopay payment is skipped",
+        subject=lambda d: f"Your autopay payment on {_short(d['skipped_run_date'])} is skipped",
         allowed=(P.ACTIVE,),
         now=now,
         apply=apply,
@@ -320,11 +321,8 @@ def _next_amount(plan: AutopayPlan, today: dt.date, period_key: dt.date):
     return shown[0].amount if shown and shown[0].period_key == period_key else None
 
 
-def _not_the_payment_shown(plan: AutopayPlan, period_key: dt.date) -> str:
-    shown = plan.debits.filter(period_key=period_key, reason=BORROWER_SKIP).first()
-    if shown is not None:
-        return f"The payment on {shown.run_date:%A, %b %-d, %Y} is already skipped."
-    return "Your next payment changed since the page was shown. Look at it again below."
+def _short(iso: str) -> str:
+    return f"{dt.date.fromisoformat(iso):%b %-d}"  # "Dec 4", for an email's subject
 
 
 def autopay_unskip(
@@ -369,7 +367,7 @@ def autopay_unskip(
         plan,
         "changed",
         str(event.pk),
-        "Your skipped autopay payment is back on",
+        f"Your autopay payment on {skipped.run_date:%b %-d} is back on",
         what="unskipped",
         detail=detail,
     )

@@ -265,7 +265,7 @@ def test_change_reauthorizes_and_emails_the_new_authorization(web, borrower, pla
     [
         (["pause"], "paused", ["Your autopay is paused"]),
         (["pause", "resume"], "active", ["Your autopay is paused", "Your autopay is back on"]),
-        (["skip"], "active", ["Your next autopay payment is skipped"]),
+        (["skip"], "active", ["Your autopay payment on Dec 4 is skipped"]),
         (["cancel"], "cancelled", ["Your autopay is cancelled"]),
     ],
 )

@@ -323,7 +323,7 @@ def test_pause_skip_resume_and_emails(linked_loan, add_card, enroll, borrower):
     subjects = [m.subject for m in mail.outbox]
     assert "Autopay is on: your authorization" in subjects
     assert {
-        "Your next autopay payment is skipped",
+        "Your autopay payment on Dec 4 is skipped",
         "Your autopay is paused",
         "Your autopay is back on",
     } <= set(subjects)

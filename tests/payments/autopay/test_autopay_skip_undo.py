@@ -54,8 +54,8 @@ def test_a_skip_can_be_undone_before_its_cut_off(web, plan):
         "unskipped",
     ]
     assert [m.subject for m in mail.outbox] == [
-        "Your next autopay payment is skipped",
-        "Your skipped autopay payment is back on",
+        "Your autopay payment on Dec 4 is skipped",
+        "Your autopay payment on Dec 4 is back on",
     ]
     number = plan.loan.loan_number
     assert mail.outbox[0].body.startswith(
@@ -171,7 +171,7 @@ def test_a_double_tap_on_skip_skips_only_the_payment_the_page_showed(web, plan):
     assert list(AutopayDebit.objects.filter(plan=plan).values_list("period_key", flat=True)) == [
         dt.date(2026, 12, 5)
     ]
-    assert [m.subject for m in mail.outbox] == ["Your next autopay payment is skipped"]
+    assert [m.subject for m in mail.outbox] == ["Your autopay payment on Dec 4 is skipped"]
 
 
 def test_an_undo_with_a_garbled_or_stale_skip_changes_nothing(web, plan):
