@@ -21,10 +21,11 @@ from django.utils import timezone
 from loans.delinquency import ContractSchedule
 from loans.models import Loan
 
-from ..models import AutopayDebit, AutopayPlan
+from ..models import AutopayDebit, AutopayPlan, Payment
 from ..timing import earliest_run_date
 from . import schedule as sched
 from .errors import AutopayError
+from .period_order import held_for_review
 from .selectors import loan_terms, next_open_period, plan_terms, skips_ahead
 
 D = AutopayDebit.Status
@@ -53,8 +54,7 @@ def autopay_loan_terms_changed(
         .order_by("pk")
     )
     monthly = [plan for plan in plans if plan.schedule != sched.BIWEEKLY]
-    if AutopayDebit.objects.filter(plan__in=monthly, status__in=OPEN_DEBITS).exists():
-        raise AutopayError(IN_FLIGHT)
+    _refuse_while_a_debit_is_open(monthly)
     old_dues = list(sched.contract_due_dates(old_schedule))
     new_dues = list(sched.contract_due_dates(loan_terms(loan)))
     changed = []
@@ -100,6 +100,22 @@ def _end_with_no_period_left(plan: AutopayPlan) -> None:
     from .system_stops import autopay_end  # system_stops imports services, which imports us
 
     transaction.on_commit(partial(autopay_end, plan_id=plan.pk, reason=NO_PERIOD_LEFT), robust=True)
+
+
+def _refuse_while_a_debit_is_open(plans: list[AutopayPlan]) -> None:
+    """A debit made for the old dates and not finished refuses the change; one whose payment
+    waits for staff review is named, with what to do (before, staff read "being processed"
+    about a payment only they could move on)."""
+    open_debits = AutopayDebit.objects.filter(plan__in=plans, status__in=OPEN_DEBITS)
+    held = open_debits.filter(held_for_review()).values_list("idempotency_key", flat=True)
+    if key := held.first():
+        reference = Payment.objects.get(idempotency_key=key).reference
+        raise AutopayError(
+            f"Autopay's payment {reference} waits for review: approve or reject it first, "
+            "then change the terms."
+        )
+    if open_debits.exists():
+        raise AutopayError(IN_FLIGHT)
 
 
 def _stop_retries_of_moved_installments(

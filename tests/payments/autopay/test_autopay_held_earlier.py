@@ -54,6 +54,7 @@ def _dec_held_and_paid_by_hand(linked_loan, borrower, add_card, enroll):
         payer=borrower,
         payer_email=borrower.email,
         now=at(dt.date(2026, 12, 10), 12),
+        confirm_duplicate=True,  # asked: the held one is on the way for December (upcoming.py)
     )
     assert by_hand.status == "posted"
     jobs.run_autopay(on=JAN_DAY, now=at(JAN_DAY))
