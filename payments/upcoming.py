@@ -98,19 +98,44 @@ class OnTheWay:
         by_due = self.by_due
         if not by_due or not self.amount_due:
             return ""
-        first = by_due[0]
-        total = sum((i.amount for i in by_due), ZERO)
-        if len(by_due) == 1:
-            what = (
-                f"Autopay will debit {usd(first.amount)} on {first.day:%b %-d}"
+        what = _what(by_due)
+        if self.fully_covered:
+            held = any(i.held for i in by_due)  # approval is not certain: say so
+            return f"{what} — {'if approved, ' if held else ''}nothing more to pay"
+        return f"{what} — {usd(self.left_to_pay)} left to pay by {self.due_by:%b %-d}"
+
+    @property
+    def has_held(self) -> bool:
+        return any(i.held for i in self.by_due)
+
+
+def _what(items: list[Incoming]) -> str:
+    """What is on the way, each kind in its own words: "Autopay will debit $483.32 on Dec 4";
+    "$200.00 scheduled for Dec 5 and $160.00 held for a quick check (nothing charged yet)";
+    "$414.00 in 2 payments held for a quick check (…)". Before, several payments were all
+    "scheduled for" the first one's date, held ones included (the new-user review helper-71)."""
+    if len(items) == 1 and items[0].autopay:
+        return f"Autopay will debit {usd(items[0].amount)} on {items[0].day:%b %-d}"
+    parts = []
+    for kind in (
+        [i for i in items if not i.autopay and not i.held],
+        [i for i in items if i.held],
+        [i for i in items if i.autopay],
+    ):
+        if len(kind) == 1:
+            first = kind[0]
+            parts.append(
+                f"autopay's {usd(first.amount)} on {first.day:%b %-d}"
                 if first.autopay
                 else first.described
             )
-        else:
-            what = f"{usd(total)} scheduled for {first.day:%b %-d}"
-        if self.fully_covered:
-            return f"{what} — nothing more to pay"
-        return f"{what} — {usd(self.left_to_pay)} left to pay by {self.due_by:%b %-d}"
+        elif kind:
+            total = usd(sum((i.amount for i in kind), ZERO))
+            state = "held for a quick check (nothing charged yet)"
+            if not kind[0].held:
+                state = f"scheduled from {kind[0].day:%b %-d}"
+            parts.append(f"{total} in {len(kind)} payments {state}")
+    return " and ".join(parts)
 
 
 def _window_end(loan: Loan, today: dt.date) -> dt.date | None:

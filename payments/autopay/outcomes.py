@@ -15,6 +15,7 @@ from loans.models import Loan
 from ..declines import reason_for
 from ..models import AutopayDebit, AutopayPlan, Payment
 from ..services.payoff import loan_paid_off_end_autopay
+from .reschedule import autopay_return_of_a_moved_installment
 
 D = AutopayDebit.Status
 P = AutopayPlan.Status
@@ -241,7 +242,8 @@ REPRESENT_WINDOW = dt.timedelta(days=180)  # NACHA: re-present within 180 days o
 def autopay_represent_returned(*, now: dt.datetime) -> int:
     """A debit returned R01 (insufficient funds) or R09 (uncollected funds) goes back to RETRY
     for a new presentment, under a new attempt key: at most twice (3 entries in all, the same
-    MAX_ATTEMPTS that bounds soft-decline retries), within 180 days of the first entry."""
+    MAX_ATTEMPTS that bounds soft-decline retries), within 180 days of the first entry; not
+    when the installment's due date moved since (reschedule.py)."""
     from ..declines import ACH_RETURNS
 
     codes = [code for code, reason in ACH_RETURNS.items() if reason.retryable]
@@ -255,6 +257,8 @@ def autopay_represent_returned(*, now: dt.datetime) -> int:
     ).values_list("pk", "payment__return_code")
     represented = 0
     for debit_id, code in candidates:
+        if autopay_return_of_a_moved_installment(debit_id=debit_id, code=code, now=now):
+            continue  # its installment's due date moved: collected on the new one instead
         # Conditional update: two runners cannot both re-present the same return.
         represented += AutopayDebit.objects.filter(pk=debit_id, status=D.CHARGED).update(
             status=D.RETRY, next_attempt_at=now + REPRESENT_AFTER, reason=f"re-present {code}"

@@ -21,15 +21,18 @@ from django.utils import timezone
 from loans.delinquency import ContractSchedule
 from loans.models import Loan
 
+from ..lock_objects import plan_for_update
 from ..models import AutopayDebit, AutopayPlan, Payment
 from ..timing import earliest_run_date
 from . import schedule as sched
 from .errors import AutopayError
 from .period_order import held_for_review
+from .records import plan_email
 from .selectors import loan_terms, next_open_period, plan_terms, skips_ahead
 
 D = AutopayDebit.Status
 OPEN_DEBITS = (D.DUE, D.CLAIMED, D.SUBMITTING, D.WAITING)  # made for the old date
+TERMS_CHANGED = "the loan's terms changed: "  # a stopped retry's reason starts so
 IN_FLIGHT = (
     "An automatic payment of this loan is scheduled or being processed; "
     "change its terms after it is made."
@@ -67,6 +70,8 @@ def autopay_loan_terms_changed(
             continue
         plan.periods_from = _first_new_period(plan, plan.next_period_key, old_dues, new_dues)
         _move_skips_ahead(plan, old_dues, new_dues, on)
+        resumed = _resume_retries_due_again(plan, new_dues)
+        _follow_entries_at_the_bank(plan, old_dues, new_dues)
         stopped = _stop_retries_of_moved_installments(plan, old_dues, new_dues)
         period = next_open_period(plan)
         _refuse_a_run_date_past_its_cut_off(plan, period)
@@ -76,11 +81,33 @@ def autopay_loan_terms_changed(
         change = {"plan": plan.pk, "next_run_date": str(plan.next_run_date)}
         if stopped:
             change["retries_stopped"] = stopped
+            _tell_retries_stopped(plan, stopped)
+        if resumed:
+            change["retries_resumed"] = resumed
         if period is None:
             _end_with_no_period_left(plan)
             change["ended"] = True
         changed.append(change)
     return changed
+
+
+def _tell_retries_stopped(plan: AutopayPlan, stopped: list[str]) -> None:
+    """The decline's email said "we'll try again": after the commit, the borrower is told
+    it won't, and when autopay collects the installment instead (the new-user review
+    helper-71: the retry stopped without a word)."""
+    detail = {"retries_stopped": stopped, "next_run_date": str(plan.next_run_date or "")}
+    transaction.on_commit(
+        partial(
+            plan_email,
+            plan,
+            "changed",
+            f"retry-stopped:{stopped[0]}:{plan.next_run_date}",
+            "Your autopay follows your loan's new due dates",
+            what="retry_stopped",
+            detail=detail,
+        ),
+        robust=True,
+    )
 
 
 NO_PERIOD_LEFT = (
@@ -118,6 +145,36 @@ def _refuse_while_a_debit_is_open(plans: list[AutopayPlan]) -> None:
         raise AutopayError(IN_FLIGHT)
 
 
+def _resume_retries_due_again(plan: AutopayPlan, new_dues: list) -> list[str]:
+    """A retry stopped by an earlier change (`_stop_retries_of_moved_installments`) whose key
+    is a due date again (the due day moved and moved back) goes on: its row holds the key,
+    so the plan's periods step over it, and left SKIPPED it dropped the installment from
+    autopay (attacker review helper-70). It is RETRY again at its own time, attempts kept.
+    Returns the resumed keys (ISO dates), for the audit row."""
+    stopped = plan.debits.filter(
+        status=D.SKIPPED, reason__startswith=TERMS_CHANGED, period_key__in=new_dues
+    )
+    keys = [key.isoformat() for key in stopped.values_list("period_key", flat=True)]
+    stopped.update(status=D.RETRY, reason=f"{TERMS_CHANGED}due on this date again")
+    return keys
+
+
+def _follow_entries_at_the_bank(plan: AutopayPlan, old_dues: list, new_dues: list) -> None:
+    """A debit charged by a bank entry still at the bank (its payment PENDING) can come back
+    R01/R09 after the change; its installment's new due date is kept on it (`moved_to`: None
+    when that is its own key again), so a return is collected on that date, not re-presented
+    under the old one (`autopay_return_of_a_moved_installment`)."""
+    entries = plan.debits.filter(status=D.CHARGED, payment__status=Payment.Status.PENDING)
+    for debit in entries.only("pk", "period_key", "moved_to"):
+        current = debit.moved_to or debit.period_key
+        if current not in old_dues or old_dues.index(current) >= len(new_dues):
+            continue
+        new_key = new_dues[old_dues.index(current)]
+        moved_to = None if new_key == debit.period_key else new_key
+        if moved_to != debit.moved_to:
+            plan.debits.filter(pk=debit.pk).update(moved_to=moved_to)
+
+
 def _stop_retries_of_moved_installments(
     plan: AutopayPlan, old_dues: list, new_dues: list
 ) -> list[str]:
@@ -137,13 +194,14 @@ def _stop_retries_of_moved_installments(
         new_key = new_dues[index] if index < len(new_dues) else None
         if new_key == key:
             continue
-        reason = "the loan's terms changed: " + (
+        reason = TERMS_CHANGED + (
             f"this installment is now due {new_key:%b %-d, %Y}"
             if new_key
             else "the term now ends before this installment"
         )
         if not plan.debits.filter(pk=debit_id, status=D.RETRY).update(
-            status=D.SKIPPED, reason=reason, next_attempt_at=None
+            status=D.SKIPPED,
+            reason=reason,  # next_attempt_at kept: a move back resumes it
         ):
             raise AutopayError(IN_FLIGHT)
         if new_key:
@@ -222,3 +280,29 @@ def autopay_skips_follow_terms(plan: AutopayPlan, *, today: dt.date) -> None:
         elif period.run_date != skip.run_date:
             skip.run_date = period.run_date
             skip.save(update_fields=["run_date"])
+
+
+def autopay_return_of_a_moved_installment(*, debit_id: int, code: str, now: dt.datetime) -> bool:
+    """A debit returned R01/R09 (outcomes.autopay_represent_returned) whose installment a
+    term change moved while its entry was at the bank (`moved_to`, set by
+    `_follow_entries_at_the_bank`) is not re-presented: it fails with the reason, and the
+    plan's periods start at the installment's new due date, so autopay collects it then.
+    Before, an extension's deferred installment was re-presented during the deferral, an NSF
+    fee each time, and then never collected on its new date (attacker review helper-70).
+    False, and nothing done, for a debit whose installment did not move: re-present it."""
+    with transaction.atomic():
+        plan_id, moved_to = AutopayDebit.objects.values_list("plan_id", "moved_to").get(pk=debit_id)
+        if moved_to is None:
+            return False
+        plan = plan_for_update(plan_id)
+        reason = f"returned {code}, not re-presented: {TERMS_CHANGED}"
+        reason += f"this installment is now due {moved_to:%b %-d, %Y}"
+        if plan.debits.filter(pk=debit_id, status=D.CHARGED).update(status=D.FAILED, reason=reason):
+            plan.periods_from = min(plan.periods_from or moved_to, moved_to)
+            period = next_open_period(plan)
+            plan.next_period_key = period.key if period else None
+            plan.next_run_date = period.run_date if period else None
+            plan.save(
+                update_fields=["periods_from", "next_period_key", "next_run_date", "updated_at"]
+            )
+    return True

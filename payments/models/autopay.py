@@ -191,6 +191,9 @@ class AutopayDebit(models.Model):
         "payments.JobRun", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # A term change moved this installment's due date while its entry was at the bank
+    # (reschedule.py): returned R01/R09, it is not re-presented but collected on this date.
+    moved_to = models.DateField(null=True, blank=True)
     reason = models.CharField(max_length=200, blank=True)  # skip reason or decline code
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

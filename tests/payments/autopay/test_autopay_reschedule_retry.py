@@ -11,6 +11,7 @@ import datetime as dt
 
 import pytest
 from autopay_fixtures import at, debit_rows, enroll, inline_charges, plan_cursor  # noqa: F401
+from django.core import mail
 from staff_helpers import make_staff
 
 from accounts.roles import SUPERVISOR
@@ -40,26 +41,36 @@ def _retry_run(plan) -> list[str]:
     return list(Payment.objects.filter(loan=plan.loan).values_list("status", flat=True))
 
 
-def test_an_extension_stops_the_retry_of_the_installment_it_defers(retrying, time_machine):
+def test_an_extension_stops_the_retry_of_the_installment_it_defers(
+    retrying, time_machine, django_capture_on_commit_callbacks
+):
     """A one-month extension at 6:10: December's installment is now due Jan 5 2027 (a
     Tuesday). The 6:15 retry does not charge it; the plan's next payment is that installment
-    on Jan 5, not February's. Before: charged again at 6:16, next payment Feb 5."""
+    on Jan 5, not February's, and the borrower is told (the decline's email said "we'll try
+    again"). Before: charged again at 6:16, next payment Feb 5."""
     time_machine.move_to(at(RUN_DAY, 6, 10))
-    _loan, change = loan_defer_installments(
-        loan_id=retrying.loan_id,
-        months=1,
-        reason="Hardship: the December payment bounced",
-        actor=make_staff(SUPERVISOR),
-        on=RUN_DAY,
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        _loan, change = loan_defer_installments(
+            loan_id=retrying.loan_id,
+            months=1,
+            reason="Hardship: the December payment bounced",
+            actor=make_staff(SUPERVISOR),
+            on=RUN_DAY,
+        )
+    [told] = mail.outbox
+    assert told.subject == "Your autopay follows your loan's new due dates"
+    assert (
+        "Your loan's due dates changed, so we will not retry the automatic payment for "
+        "the installment due December 5, 2026. Autopay collects it on its new date: the next "
+        "automatic payment is on Tuesday, January 5, 2027." in told.body
     )
+    assert "Pay now" not in told.body
 
     assert _retry_run(retrying) == ["failed"]  # the 6:00 decline only
     debit = retrying.debits.get()
-    assert (debit.status, debit.reason, debit.next_attempt_at) == (
-        "skipped",
-        f"{STOPPED} Jan 5, 2027",
-        None,
-    )
+    assert (debit.status, debit.reason) == ("skipped", f"{STOPPED} Jan 5, 2027")
+    assert debit.next_attempt_at == at(RUN_DAY, 6, 15)  # kept: a move back resumes it
     assert plan_cursor(retrying) == (dt.date(2027, 1, 5), dt.date(2027, 1, 5))
     assert change["after"]["autopay_plans"] == [
         {"plan": retrying.pk, "next_run_date": "2027-01-05", "retries_stopped": ["2026-12-05"]}
