@@ -119,7 +119,9 @@ def loan_reminders(
         if oldest is not None and oldest < on:
             if flags.collection_notices_paused(periods, on):
                 continue  # hardship, bankruptcy: no past-due notice
-            drafts.append(_past_due(loan, owner, schedule, position, oldest, on))
+            past_due = delinquency.amount_due_now(schedule, position, on)
+            way = OnTheWay.of(list(incoming), past_due, on)  # what arrives by today
+            drafts.append(_past_due(loan, owner, way, oldest, on))
             continue
         if not owner.remind_by_email:
             continue
@@ -134,7 +136,9 @@ def loan_reminders(
             amount = delinquency.amount_due_now(schedule, position, next_due)
             way = OnTheWay.of(list(incoming), amount, next_due)
             heads_up = way.fully_covered
-            drafts.append(_on_the_way(loan, owner, way) if heads_up else _due(loan, owner, way))
+            drafts.append(
+                _on_the_way(loan, owner, way, on) if heads_up else _due(loan, owner, way)
+            )
     return drafts
 
 
@@ -158,17 +162,17 @@ def _due(loan, owner: Owner, way: OnTheWay) -> Draft:
     )
 
 
-def _on_the_way(loan, owner: Owner, way: OnTheWay) -> Draft:
+def _on_the_way(loan, owner: Owner, way: OnTheWay, on: dt.date) -> Draft:
     """What is on the way covers the amount due: a heads-up with a link to the payment, no
     "Pay now" (before, a borrower whose payment was scheduled or held for a quick check was
     asked to pay again). Its own key: cancelled later in the window, the due reminder
     follows the next night."""
     by_due = way.by_due
     first = by_due[0]
-    subject = (
-        f"Your payment of ${first.amount:,} is {first.state}"
+    subject = (  # "a", not "your": a co-borrower's payment counts too
+        f"A payment of ${first.amount:,} is {first.state}"
         if len(by_due) == 1
-        else f"Your payments for {way.due_by:%b %-d} are on the way"
+        else f"Payments for your {way.due_by:%b %-d} due date are on the way"
     )
     return Draft(
         kind="reminder_on_the_way",
@@ -184,11 +188,12 @@ def _on_the_way(loan, owner: Owner, way: OnTheWay) -> Draft:
             ],
             "amount_due": way.amount_due,
             "due_date": way.due_by,
+            "today": on,
         },
     )
 
 
-def _past_due(loan, owner: Owner, schedule, position, oldest: dt.date, on: dt.date) -> Draft:
+def _past_due(loan, owner: Owner, way: OnTheWay, oldest: dt.date, on: dt.date) -> Draft:
     return Draft(
         kind="reminder_past_due",
         dedupe_key=f"reminder:{loan.pk}:past_due:{oldest}:{owner.user_id}",
@@ -200,8 +205,9 @@ def _past_due(loan, owner: Owner, schedule, position, oldest: dt.date, on: dt.da
             "loan": loan,
             "due_date": oldest,
             "pay_path": reverse("payments:pay", args=[loan.pk]),
-            "amount": delinquency.amount_due_now(schedule, position, on),
+            "amount": way.amount_due,
             "days": (on - oldest).days,
+            "on_the_way": way.message,  # a payment held for a quick check, named
         },
     )
 

@@ -3,18 +3,22 @@ next autopay debit, and how much of the amount due they already cover. One rule,
 dashboard, the duplicate warning (services/submission.py) and the due-date reminder
 (payments/reminders.py), so "nothing more to pay", "this looks like a second payment" and
 "your payment is due" never disagree. A held payment has charged nothing yet but will be
-made if staff approve it (payments/risk.py): counting it keeps a borrower from paying twice."""
+made if staff approve it (payments/risk.py): counting it keeps a borrower from paying twice.
+Only an owner's held payment counts: anyone with the loan number, ZIP and VIN can get a guest
+payment held, and the owners would be told "nothing more to pay" about a payment whose
+rejection reaches only its payer (the attacker review helper-70)."""
 
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from ismartpay.core.money import ZERO
 from ismartpay.core.templatetags.ui import usd
 from loans import delinquency
-from loans.models import Loan
+from loans.models import Loan, LoanLink
+from loans.permissions import OWNER_ROLES
 from loans.selectors import contract_schedule, loan_position
 
 from .autopay.selectors import plan_upcoming
@@ -145,13 +149,20 @@ def _window_end(loan: Loan, today: dt.date) -> dt.date | None:
 
 
 def payments_on_the_way(ids: list[int], *, today: dt.date) -> dict[int, list[Incoming]]:
-    """{loan id: [Incoming]} of the scheduled payments still ahead and the payments held for
-    a quick check (dated their chosen day, today at the earliest) of loans `ids`: one query.
+    """{loan id: [Incoming]} of the scheduled payments still ahead and the owners' payments
+    held for a quick check (dated their chosen day, today at the earliest) of loans `ids`: one
+    query.
     Five columns, not the payment's forty: read on every dashboard (issue 15 goal 1)."""
     incoming: dict[int, list[Incoming]] = {pk: [] for pk in ids}
     S = Payment.Status
+    by_an_owner = Exists(
+        LoanLink.objects.filter(
+            loan_id=OuterRef("loan_id"), user_id=OuterRef("payer_id"), role__in=OWNER_ROLES
+        )
+    )
     rows = Payment.objects.filter(
-        Q(status=S.SCHEDULED, scheduled_for__gte=today) | Q(status=S.HELD), loan_id__in=ids
+        Q(status=S.SCHEDULED, scheduled_for__gte=today) | Q(by_an_owner, status=S.HELD),
+        loan_id__in=ids,
     ).order_by("scheduled_for", "pk")
     for loan_id, status, day, amount, reference in rows.values_list(
         "loan_id", "status", "scheduled_for", "amount", "reference"
@@ -187,11 +198,21 @@ def on_the_way(loans: list[Loan], *, today: dt.date) -> dict[int, OnTheWay]:
     return result
 
 
-def payment_on_the_way_for_due(loan: Loan, *, today: dt.date) -> Incoming | None:
-    """The first scheduled payment or autopay debit arriving by the loan's next due date,
-    if any: a payment now for that due date may be a second one."""
+def second_payment_question(loan: Loan, *, today: dt.date, amount: Decimal) -> str:
+    """The duplicate warning's question (services/submission.py), or "": a payment of `amount`
+    now may be a second one when something is on the way for the loan's next due date and
+    `amount` is more than what that leaves to pay. Paying "the rest" the dashboard names is
+    not asked about (before, it was: the new-user review helper-71)."""
     way = on_the_way([loan], today=today)[loan.pk]
-    for item in way.incoming:
-        if way.due_by is None or item.day <= way.due_by:
-            return item
-    return None
+    by_due = way.by_due
+    if not by_due or amount <= way.left_to_pay:
+        return ""
+    if len(by_due) > 1:
+        return f"On the way for this due date: {_what(by_due)}. Is this a second payment?"
+    item = by_due[0]
+    if item.autopay:
+        what = f"Autopay will debit {usd(item.amount)} on {item.day:%b %-d}"
+    else:
+        what = f"A payment of {usd(item.amount)} is {item.state}"
+        what += " (nothing charged yet)" if item.held else ""
+    return f"{what} for this due date. Is this a second payment?"

@@ -178,20 +178,20 @@ def _check_duplicate(loan_id: int, amount: Decimal, now: dt.datetime) -> None:
     recent = Payment.objects.filter(
         loan_id=loan_id, amount=amount, created_at__gte=now - DUPLICATE_WINDOW
     ).exclude(status__in=[S.FAILED, S.CANCELLED])
-    if recent.exists():
-        raise DuplicateSuspected(
-            f"A payment of ${amount:,} was made on this loan in the last 10 minutes. "
-            "Is this a second payment?"
+    if status := recent.values_list("status", flat=True).first():
+        what = (  # a held one is not made yet (the new-user review helper-71)
+            "made on this loan in the last 10 minutes is held for a quick check "
+            "(nothing charged yet)"
+            if status == S.HELD
+            else "was made on this loan in the last 10 minutes"
         )
+        raise DuplicateSuspected(f"A payment of ${amount:,} {what}. Is this a second payment?")
     # A scheduled or held payment, or the next autopay debit, on the way for this due date
-    # (payments/upcoming.py, the rule the dashboard's "nothing more to pay" reads).
-    from ..upcoming import payment_on_the_way_for_due
+    # and `amount` more than it leaves to pay (payments/upcoming.py, the rule the dashboard's
+    # "nothing more to pay" reads).
+    from ..upcoming import second_payment_question
 
     loan = Loan.objects.select_related("lender").get(pk=loan_id)
-    incoming = payment_on_the_way_for_due(loan, today=business_date(loan.lender, now))
-    if incoming is not None:
-        if incoming.autopay:
-            what = f"Autopay will debit ${incoming.amount:,} on {incoming.day:%b %-d}"
-        else:
-            what = f"A payment of ${incoming.amount:,} is {incoming.state}"
-        raise DuplicateSuspected(f"{what} for this due date. Is this a second payment?")
+    today = business_date(loan.lender, now)
+    if question := second_payment_question(loan, today=today, amount=amount):
+        raise DuplicateSuspected(question)

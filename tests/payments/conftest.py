@@ -76,7 +76,7 @@ def loan(make_loan, borrower):
 def pay(db):
     """Submit a payment through the real service (charged by the sandbox right away)."""
 
-    def _pay(loan, method, amount="100.00", *, payer=None, **extra):
+    def _pay(loan, method, amount="100.00", *, payer=None, confirm_duplicate=True, **extra):
         from payments.services import new_idempotency_key, payment_submit
 
         return payment_submit(
@@ -86,7 +86,7 @@ def pay(db):
             idempotency_key=new_idempotency_key(),
             payer=payer,
             payer_email=payer.email if payer else "guest@example.com",
-            confirm_duplicate=True,
+            confirm_duplicate=confirm_duplicate,  # False: as the pay form, asked if a second
             **extra,
         )
 

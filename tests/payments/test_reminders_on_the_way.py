@@ -17,7 +17,7 @@ from payments import jobs
 from payments.errors import DuplicateSuspected
 from payments.models import Payment
 from payments.services import new_idempotency_key, payment_cancel_scheduled, payment_submit
-from payments.upcoming import on_the_way
+from payments.upcoming import Incoming, OnTheWay, on_the_way
 
 pytestmark = pytest.mark.django_db
 ON = dt.date(2026, 12, 2)  # linked_loan: $483.32 due Sat Dec 5, 3 days ahead (the default)
@@ -46,9 +46,13 @@ def test_a_payment_scheduled_for_the_amount_due_gets_a_heads_up_not_a_pay_now(
             linked_loan, add_card("4242424242424242"), "483.32", payer=borrower, scheduled_for=ON
         )
     [(subject, body)] = _reminders()
-    assert subject == "Your payment of $483.32 is scheduled for Dec 2"
-    assert "covers the $483.32 due Saturday, December 5, 2026: nothing more to pay" in body
-    assert f"/payments/p/{scheduled.reference}/" in body  # where it can be changed or cancelled
+    assert subject == "A payment of $483.32 is scheduled for Dec 2"
+    assert body.startswith(
+        "A payment of $483.32 on your 2022 Honda Accord "
+        f"({linked_loan.loan_number}) will be made today. It covers the $483.32 due Saturday, "
+        "December 5, 2026: nothing more to pay."
+    )
+    assert f"To see or cancel it: http://localhost:8000/payments/p/{scheduled.reference}/" in body
     assert "Pay now" not in body
 
 
@@ -74,7 +78,7 @@ def test_cancelling_the_scheduled_payment_brings_the_due_reminder_the_next_night
             payer=borrower,
             scheduled_for=dt.date(2026, 12, 4),
         )
-    assert [s for s, _ in _reminders()] == ["Your payment of $483.32 is scheduled for Dec 4"]
+    assert [s for s, _ in _reminders()] == ["A payment of $483.32 is scheduled for Dec 4"]
     with time_machine.travel(NOW + dt.timedelta(days=1), tick=False):
         payment_cancel_scheduled(payment_id=scheduled.pk, actor=borrower)
     assert [s for s, _ in _reminders(ON + dt.timedelta(days=1))] == [
@@ -93,24 +97,85 @@ def test_a_payment_held_for_a_quick_check_counts_on_the_dashboard_the_pay_form_a
         client.force_login(borrower)
         page = client.get("/loans/").content.decode()
         with pytest.raises(DuplicateSuspected) as asked:
-            payment_submit(
-                loan_id=linked_loan.pk,
-                method=held.method,
-                amount=Decimal("483.32"),
-                idempotency_key=new_idempotency_key(),
-                payer=borrower,
-                payer_email=borrower.email,
-                now=timezone.now(),
-            )
-    message = "$483.32 held for a quick check (nothing charged yet) — nothing more to pay"
+            pay(linked_loan, held.method, "483.32", payer=borrower, confirm_duplicate=False)
+    message = (
+        "$483.32 held for a quick check (nothing charged yet) — if approved, nothing more to pay"
+    )
     assert (way.covered, way.message) == (Decimal("483.32"), message)
-    assert message in page
+    assert f'<p class="alert">{message}</p>' in page  # not green: approval is not certain
     assert held.reference in page
     assert f'href="/payments/pay/{linked_loan.pk}/"' not in page
     assert str(asked.value) == (
-        "A payment of $483.32 is held for a quick check for this due date. "
-        "Is this a second payment?"
+        "A payment of $483.32 is held for a quick check (nothing charged yet) for this due "
+        "date. Is this a second payment?"
     )
     [(subject, body)] = _reminders(dt.date(2026, 12, 2))
-    assert subject == "Your payment of $483.32 is held for a quick check"
-    assert "covers the $483.32 due Saturday, December 5, 2026: nothing more to pay" in body
+    assert subject == "A payment of $483.32 is held for a quick check"
+    assert (
+        "is held for a quick check before it is made: nothing has been charged yet. It covers "
+        "the $483.32 due Saturday, December 5, 2026 if it goes through; if it cannot be made, "
+        "that amount is still due then." in body
+    )
+
+
+def test_paying_the_rest_is_not_asked_about_but_paying_the_whole_amount_again_is(
+    borrower, linked_loan, add_card, pay
+):
+    """$200.00 scheduled for Dec 4: the dashboard says $283.32 is left to pay. Paying $283.32
+    is not a second payment; paying $483.32 may be. Before, both were asked about (the
+    new-user review helper-71)."""
+    card = add_card("4242424242424242")
+    with time_machine.travel(NOW, tick=False):
+        pay(linked_loan, card, "200.00", payer=borrower, scheduled_for=dt.date(2026, 12, 4))
+        rest = pay(linked_loan, card, "283.32", payer=borrower, confirm_duplicate=False)
+        assert rest.status == Payment.Status.POSTED
+        with pytest.raises(DuplicateSuspected, match=r"A payment of \$200\.00 is scheduled"):
+            pay(linked_loan, card, "483.32", payer=borrower, confirm_duplicate=False)
+
+
+def test_two_payments_on_the_way_are_each_named_in_their_own_words():
+    """Before, several payments were all "scheduled for" the first one's date, held ones
+    included (the attacker review helper-70, the new-user review helper-71)."""
+    today, due = dt.date(2026, 12, 1), dt.date(2026, 12, 5)
+    held = [
+        Incoming(today, Decimal("200.00"), False, "P-1", held=True),
+        Incoming(today, Decimal("214.00"), False, "P-2", held=True),
+    ]
+    assert OnTheWay.of(held, Decimal("875.78"), due).message == (
+        "$414.00 in 2 payments held for a quick check (nothing charged yet) — $461.78 left to "
+        "pay by Dec 5"
+    )
+    mixed = [
+        Incoming(dt.date(2026, 12, 5), Decimal("200.00"), False, "P-3"),
+        Incoming(today, Decimal("160.00"), False, "P-4", held=True),
+    ]
+    assert OnTheWay.of(mixed, Decimal("360.00"), due).message == (
+        "$200.00 scheduled for Dec 5 and $160.00 held for a quick check (nothing charged yet) "
+        "— if approved, nothing more to pay"
+    )
+
+
+def test_a_guests_held_payment_is_not_on_the_way_for_the_owners(borrower, linked_loan, add_card):
+    """Anyone with the loan number, ZIP and VIN can get a guest payment held (five declined
+    tries, then one more). Its rejection reaches only the guest, so the owners are not told
+    "nothing more to pay" about it: their reminder asks them to pay (the attacker review
+    helper-70)."""
+
+    def guest_pays(number: str, amount: str) -> Payment:
+        return payment_submit(
+            loan_id=linked_loan.pk,
+            method=add_card(number, owner=None),
+            amount=Decimal(amount),
+            idempotency_key=new_idempotency_key(),
+            payer=None,
+            payer_email="stranger@example.net",
+            confirm_duplicate=True,
+        )
+
+    with time_machine.travel(NOW, tick=False):
+        for i in range(5):
+            guest_pays("4000000000000002", f"{10 + i}.00")
+        assert guest_pays("4242424242424242", "483.32").status == Payment.Status.HELD
+        way = on_the_way([linked_loan], today=dt.date(2026, 12, 1))[linked_loan.pk]
+    assert (way.incoming, way.message) == ([], "")
+    assert [s for s, _ in _reminders()] == ["Your payment of $483.32 is due Dec 5"]
