@@ -136,9 +136,7 @@ def loan_reminders(
             amount = delinquency.amount_due_now(schedule, position, next_due)
             way = OnTheWay.of(list(incoming), amount, next_due)
             heads_up = way.fully_covered
-            drafts.append(
-                _on_the_way(loan, owner, way, on) if heads_up else _due(loan, owner, way)
-            )
+            drafts.append(_on_the_way(loan, owner, way, on) if heads_up else _due(loan, owner, way))
     return drafts
 
 

@@ -70,11 +70,11 @@ def autopay_loan_terms_changed(
             continue
         plan.periods_from = _first_new_period(plan, plan.next_period_key, old_dues, new_dues)
         _move_skips_ahead(plan, old_dues, new_dues, on)
-        resumed = _resume_retries_due_again(plan, new_dues)
         _follow_entries_at_the_bank(plan, old_dues, new_dues)
         stopped = _stop_retries_of_moved_installments(plan, old_dues, new_dues)
         period = next_open_period(plan)
         _refuse_a_run_date_past_its_cut_off(plan, period)
+        _refuse_bringing_back_a_stopped_retry(plan, period, new_dues)
         plan.next_period_key = period.key if period else None
         plan.next_run_date = period.run_date if period else None
         plan.save(update_fields=["periods_from", "next_period_key", "next_run_date", "updated_at"])
@@ -82,8 +82,6 @@ def autopay_loan_terms_changed(
         if stopped:
             change["retries_stopped"] = stopped
             _tell_retries_stopped(plan, stopped)
-        if resumed:
-            change["retries_resumed"] = resumed
         if period is None:
             _end_with_no_period_left(plan)
             change["ended"] = True
@@ -145,26 +143,14 @@ def _refuse_while_a_debit_is_open(plans: list[AutopayPlan]) -> None:
         raise AutopayError(IN_FLIGHT)
 
 
-def _resume_retries_due_again(plan: AutopayPlan, new_dues: list) -> list[str]:
-    """A retry stopped by an earlier change (`_stop_retries_of_moved_installments`) whose key
-    is a due date again (the due day moved and moved back) goes on: its row holds the key,
-    so the plan's periods step over it, and left SKIPPED it dropped the installment from
-    autopay (attacker review helper-70). It is RETRY again at its own time, attempts kept.
-    Returns the resumed keys (ISO dates), for the audit row."""
-    stopped = plan.debits.filter(
-        status=D.SKIPPED, reason__startswith=TERMS_CHANGED, period_key__in=new_dues
-    )
-    keys = [key.isoformat() for key in stopped.values_list("period_key", flat=True)]
-    stopped.update(status=D.RETRY, reason=f"{TERMS_CHANGED}due on this date again")
-    return keys
-
-
 def _follow_entries_at_the_bank(plan: AutopayPlan, old_dues: list, new_dues: list) -> None:
     """A debit charged by a bank entry still at the bank (its payment PENDING) can come back
-    R01/R09 after the change; its installment's new due date is kept on it (`moved_to`: None
-    when that is its own key again), so a return is collected on that date, not re-presented
-    under the old one (`autopay_return_of_a_moved_installment`)."""
-    entries = plan.debits.filter(status=D.CHARGED, payment__status=Payment.Status.PENDING)
+    R01/R09 after the change, and one returned while its plan was paused is re-presented
+    after a resume (attacker review helper-72); its installment's new due date is kept on it
+    (`moved_to`: None when that is its own key again), so a return is collected on that date,
+    not re-presented under the old one (`autopay_return_of_a_moved_installment`)."""
+    at_the_bank = (Payment.Status.PENDING, Payment.Status.RETURNED)  # returned: not re-presented
+    entries = plan.debits.filter(status=D.CHARGED, payment__status__in=at_the_bank)
     for debit in entries.only("pk", "period_key", "moved_to"):
         current = debit.moved_to or debit.period_key
         if current not in old_dues or old_dues.index(current) >= len(new_dues):
@@ -222,6 +208,28 @@ def _refuse_a_run_date_past_its_cut_off(plan: AutopayPlan, period) -> None:
             f"The borrower's automatic payment of the installment due {period.key:%b %-d} would "
             f"run on {period.run_date:%a, %b %-d}, past the cut-off for changes; choose a "
             "later due day, or ask the borrower to pause autopay first."
+        )
+
+
+def _refuse_bringing_back_a_stopped_retry(plan: AutopayPlan, period, new_dues: list) -> None:
+    """A retry an earlier change stopped keeps its row, and so its key. A change that makes
+    that key the due date of one of the plan's periods again (the due day moved and moved
+    back) would have the plan step over it: the installment never collected (attacker review
+    helper-70). Refused with the reason. Reviving the retry instead charged installments
+    deferred or collected since (helper-72), so it is not done."""
+    stopped = plan.debits.filter(
+        status=D.SKIPPED,
+        reason__startswith=TERMS_CHANGED,
+        period_key__in=new_dues,
+        period_key__gte=plan.periods_from,
+    )
+    if period is not None:
+        stopped = stopped.filter(period_key__lt=period.key)
+    if key := stopped.values_list("period_key", flat=True).first():
+        raise AutopayError(
+            f"The borrower's automatic payment of the installment due {key:%b %-d} was "
+            "stopped by an earlier change of these terms; this change would make that its "
+            "due date again, and autopay could not collect it. Choose another due day."
         )
 
 

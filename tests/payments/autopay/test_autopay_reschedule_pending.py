@@ -8,7 +8,7 @@ installment whose date moved) found, each reproduced here first:
    date (the plan's next payment was the installment after it);
 2. a due day moved and moved back while December's debit waited to be retried: the stopped
    retry's row held the Dec 5 key, so when Dec 5 was a due date again the plan stepped over
-   it and December was never collected."""
+   it and December was never collected (now refused)."""
 
 import datetime as dt
 
@@ -25,7 +25,7 @@ from autopay_fixtures import (  # noqa: F401
 from staff_helpers import make_staff
 
 from accounts.roles import SUPERVISOR
-from loans.servicing import loan_change_due_day, loan_defer_installments
+from loans.servicing import ServicingError, loan_change_due_day, loan_defer_installments
 from payments import jobs
 from payments.models import Payment
 
@@ -58,10 +58,11 @@ def test_a_due_day_moved_and_moved_back_does_not_drop_the_installment_from_autop
     retrying, time_machine
 ):
     """Due day 5 -> 20 at 6:10 (the retry stops: SKIPPED at key Dec 5, next payment Dec 20),
-    then back to 5 at 6:12 (the borrower's payday did not move after all). December's
-    installment is due Dec 5 again: its retry goes on (the 6:16 run tries it a second time)
-    and January is the plan's next payment. Before: the stopped retry's row held the Dec 5
-    key, next_open_period stepped over it, and December was never collected by autopay."""
+    then back to 5 at 6:12. December's installment would be due Dec 5 again, a key its
+    stopped retry's row holds: the plan would step over it and December would never be
+    collected (before: accepted, next payment January's). Refused with the reason; nothing
+    changes. Reviving the retry instead charged installments deferred or collected since
+    (the attacker review helper-72: test_autopay_reschedule_review72.py)."""
     staff = make_staff(SUPERVISOR)
     time_machine.move_to(at(RUN_DAY, 6, 10))
     loan_change_due_day(
@@ -69,17 +70,18 @@ def test_a_due_day_moved_and_moved_back_does_not_drop_the_installment_from_autop
     )
     assert plan_cursor(retrying) == (dt.date(2026, 12, 20), dt.date(2026, 12, 18))
     time_machine.move_to(at(RUN_DAY, 6, 12))
-    _loan, change = loan_change_due_day(
-        loan_id=retrying.loan_id, due_day=5, reason="Payday back", actor=staff, on=RUN_DAY
+    with pytest.raises(ServicingError) as refused:
+        loan_change_due_day(
+            loan_id=retrying.loan_id, due_day=5, reason="Payday back", actor=staff, on=RUN_DAY
+        )
+    assert str(refused.value) == (
+        "The borrower's automatic payment of the installment due Dec 5 was stopped by an "
+        "earlier change of these terms; this change would make that its due date again, and "
+        "autopay could not collect it. Choose another due day."
     )
-
-    assert debit_rows(retrying) == [(DEC5, RUN_DAY, "retry")]
-    assert plan_cursor(retrying) == (JAN5, JAN5)
-    assert change["after"]["autopay_plans"] == [
-        {"plan": retrying.pk, "next_run_date": "2027-01-05", "retries_resumed": ["2026-12-05"]}
-    ]
-    jobs.run_autopay(on=RUN_DAY, now=at(RUN_DAY, 6, 16))
-    assert retrying.debits.get().attempts == 2  # retried on its time (the card declines again)
+    retrying.loan.refresh_from_db()
+    assert retrying.loan.due_day == 20
+    assert plan_cursor(retrying) == (dt.date(2026, 12, 20), dt.date(2026, 12, 18))
 
 
 def test_an_extension_while_the_ach_debit_is_pending_does_not_re_present_the_deferred_installment(
