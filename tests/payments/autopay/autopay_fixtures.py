@@ -161,3 +161,30 @@ def autopay_taken(loan):
 
     posted = Payment.objects.filter(loan=loan, source="autopay", status="posted")
     return posted.aggregate(total=Sum("amount"))["total"]
+
+
+def nightly(first: dt.date, last: dt.date) -> None:
+    """Every nightly job on each business date from `first` to `last`, the clock (and the
+    processor's) at 6:00 that day."""
+    import time_machine
+
+    from payments import jobs
+
+    day = first
+    while day <= last:
+        with time_machine.travel(at(day), tick=False):
+            jobs.run_daily(on=day, now=at(day))
+        day += dt.timedelta(days=1)
+
+
+@pytest.fixture
+def retrying(linked_loan, add_card, enroll):
+    """linked_loan's autopay from Nov 24: December's debit declined for insufficient funds at
+    6:00 on Fri Dec 4, retried at 6:15. The plan, with its card's token as `method_token`."""
+    from payments import jobs
+
+    method = add_card("4000000000009995")
+    plan = enroll(linked_loan, method, now=at(dt.date(2026, 11, 24), 9))
+    assert jobs.run_autopay(on=dt.date(2026, 12, 4), now=at(dt.date(2026, 12, 4)))["retried"] == 1
+    plan.method_token = method.processor_token
+    return plan

@@ -10,7 +10,14 @@ is collected on its new date, by the plan's next payment."""
 import datetime as dt
 
 import pytest
-from autopay_fixtures import at, debit_rows, enroll, inline_charges, plan_cursor  # noqa: F401
+from autopay_fixtures import (  # noqa: F401
+    at,
+    debit_rows,
+    enroll,
+    inline_charges,
+    plan_cursor,
+    retrying,
+)
 from django.core import mail
 from staff_helpers import make_staff
 
@@ -23,16 +30,6 @@ pytestmark = pytest.mark.django_db
 START = dt.date(2026, 11, 24)  # linked_loan: next due Dec 5 2026 (installment 11)
 RUN_DAY = dt.date(2026, 12, 4)  # Dec 5 2026 is a Saturday: its debit runs Friday Dec 4
 STOPPED = "the loan's terms changed: this installment is now due"  # + its new date
-
-
-@pytest.fixture
-def retrying(linked_loan, add_card, enroll):
-    """December's debit declined for insufficient funds at 6:00 on Dec 4: retried at 6:15."""
-    plan = enroll(linked_loan, add_card("4000000000009995"), now=at(START, 9))
-    result = jobs.run_autopay(on=RUN_DAY, now=at(RUN_DAY))
-    assert result["retried"] == 1
-    assert debit_rows(plan) == [(dt.date(2026, 12, 5), RUN_DAY, "retry")]
-    return plan
 
 
 def _retry_run(plan) -> list[str]:
