@@ -254,10 +254,6 @@ def autopay_represent_returned(*, now: dt.datetime) -> int:
         payment__status=PS.RETURNED,
         payment__return_code__in=codes,
         created_at__gte=now - REPRESENT_WINDOW,
-        # Not an entry from before a pause: a resume does not catch up (services.py), and
-        # re-presenting it after one charged on a day no notice named (attacker review
-        # helper-72), as the suspension on returns reads only entries since charge_from.
-        run_date__gte=F("plan__charge_from"),
     ).values_list("pk", "payment__return_code")
     represented = 0
     for debit_id, code in candidates:

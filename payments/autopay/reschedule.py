@@ -18,8 +18,10 @@ from functools import partial
 from django.db import transaction
 from django.utils import timezone
 
+from loans import delinquency
 from loans.delinquency import ContractSchedule
 from loans.models import Loan
+from loans.selectors import contract_schedule, loan_position
 
 from ..lock_objects import plan_for_update
 from ..models import AutopayDebit, AutopayPlan, Payment
@@ -60,6 +62,7 @@ def autopay_loan_terms_changed(
     _refuse_while_a_debit_is_open(monthly)
     old_dues = list(sched.contract_due_dates(old_schedule))
     new_dues = list(sched.contract_due_dates(loan_terms(loan)))
+    covered = delinquency.covered_installments(contract_schedule(loan), loan_position(loan, on))
     changed = []
     for plan in plans:
         if plan.schedule == sched.BIWEEKLY:
@@ -74,7 +77,7 @@ def autopay_loan_terms_changed(
         stopped = _stop_retries_of_moved_installments(plan, old_dues, new_dues)
         period = next_open_period(plan)
         _refuse_a_run_date_past_its_cut_off(plan, period)
-        _refuse_bringing_back_a_stopped_retry(plan, period, new_dues)
+        _refuse_bringing_back_a_stopped_retry(plan, period, new_dues, covered)
         plan.next_period_key = period.key if period else None
         plan.next_run_date = period.run_date if period else None
         plan.save(update_fields=["periods_from", "next_period_key", "next_run_date", "updated_at"])
@@ -211,16 +214,21 @@ def _refuse_a_run_date_past_its_cut_off(plan: AutopayPlan, period) -> None:
         )
 
 
-def _refuse_bringing_back_a_stopped_retry(plan: AutopayPlan, period, new_dues: list) -> None:
+def _refuse_bringing_back_a_stopped_retry(
+    plan: AutopayPlan, period, new_dues: list, covered: int
+) -> None:
     """A retry an earlier change stopped keeps its row, and so its key. A change that makes
-    that key the due date of one of the plan's periods again (the due day moved and moved
-    back) would have the plan step over it: the installment never collected (attacker review
-    helper-70). Refused with the reason. Reviving the retry instead charged installments
-    deferred or collected since (helper-72), so it is not done."""
+    that key the due date of an unpaid installment among the plan's periods again (the due
+    day moved and moved back) would have the plan step over it: the installment never
+    collected (attacker review helper-70). Refused with the reason. Reviving the retry
+    instead charged installments deferred or collected since (helper-72), so it is not
+    done. An installment paid since (`covered`: the loan's paid installments) is no reason to
+    refuse: before, a plan paused after it was paid refused the change for good (helper-73)."""
+    unpaid = new_dues[covered:]
     stopped = plan.debits.filter(
         status=D.SKIPPED,
         reason__startswith=TERMS_CHANGED,
-        period_key__in=new_dues,
+        period_key__in=unpaid,
         period_key__gte=plan.periods_from,
     )
     if period is not None:
@@ -266,6 +274,13 @@ def _move_skips_ahead(plan: AutopayPlan, old_dues: list, new_dues: list, on: dt.
             period = sched.next_period(terms, lterms, from_key=new_dues[index])
         if period is None or period.key != new_dues[index]:
             skip.delete()  # never charged: the plan's events keep the skip
+            continue
+        moving = [other.pk for other in skips]
+        if plan.debits.filter(period_key=period.key).exclude(pk__in=moving).exists():
+            # Another row holds that date (a retry an earlier change stopped): the plan steps
+            # over it as the skip would, and `_refuse_bringing_back_a_stopped_retry` decides.
+            # Before: an IntegrityError, a 500 (attacker review helper-73).
+            skip.delete()
             continue
         skip.period_key, skip.run_date = period.key, period.run_date
         skip.save(update_fields=["period_key", "run_date"])
