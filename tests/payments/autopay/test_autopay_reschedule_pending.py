@@ -134,7 +134,7 @@ def _funds_arrive(plan) -> None:
     SandboxToken.objects.filter(token=plan.method_token).update(outcome="ok")
 
 
-def test_a_retry_stopped_by_an_extension_is_revived_by_a_later_term_change_during_the_deferral(
+def test_a_retry_stopped_by_an_extension_stays_stopped_through_a_later_term_change(
     retrying, linked_loan, time_machine
 ):
     """Extension at 6:10 on Dec 4: December's installment is now due Jan 5, its retry SKIPPED
@@ -166,7 +166,7 @@ def test_a_retry_stopped_by_an_extension_is_revived_by_a_later_term_change_durin
     )
 
 
-def test_a_retry_resumed_by_a_due_day_moved_back_charges_an_installment_autopay_already_took(
+def test_a_due_day_moved_back_does_not_charge_an_installment_autopay_already_took(
     retrying, linked_loan, time_machine
 ):
     """Due day 5 -> 20 at 6:10 on Dec 4 (the retry stops), the card works again and the plan
@@ -198,7 +198,7 @@ def test_a_retry_resumed_by_a_due_day_moved_back_charges_an_installment_autopay_
     assert len(charged) == 1, f"installment 11 charged twice: {charged}; {debit_rows(retrying)}"
 
 
-def test_a_return_landing_while_the_plan_is_paused_is_re_presented_after_an_extension(
+def test_a_return_landing_while_the_plan_is_paused_is_not_re_presented_during_an_extension(
     linked_loan, add_bank, enroll, borrower
 ):
     """Dec 4's entry (R01 account) is at the bank; the borrower pauses autopay Dec 5; the

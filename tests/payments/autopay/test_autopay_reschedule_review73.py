@@ -74,28 +74,28 @@ def _stop_decembers_retry_and_pay_it_by_hand(
     return staff
 
 
-def test_a_paused_plan_blocks_moving_the_due_day_back_months_after_the_installment_was_paid(
+def test_a_paused_plan_does_not_block_moving_the_due_day_back_after_the_installment_was_paid(
     retrying, linked_loan, borrower, time_machine
 ):
     """December's retry stopped by 5 -> 20; the borrower pays December..February by hand on
     Dec 7 and pauses autopay. On Feb 10 2027 (loan current, nothing of the stopped retry's
-    installment owed) staff move the due day back to 5: refused "autopay could not collect
-    it" -- and refused as long as the plan stays paused (its cursor stays Dec 20, so
-    periods_from maps back to Dec 5 at every attempt)."""
+    installment owed) staff move the due day back to 5. Before: refused "autopay could not
+    collect it", and for as long as the plan stayed paused (its cursor stays Dec 20, so
+    periods_from maps back to Dec 5 at every attempt). Now it goes through."""
     staff = _stop_decembers_retry_and_pay_it_by_hand(
         retrying, linked_loan, borrower, time_machine, installments=3
     )
     autopay_pause(plan_id=retrying.pk, user=borrower, now=at(dt.date(2026, 12, 7), 11))
     on = dt.date(2027, 2, 10)
     time_machine.move_to(at(on, 10))
-    loan_change_due_day(  # raises ServicingError: the stopped Dec 5 retry
+    loan_change_due_day(  # raised ServicingError before: the stopped Dec 5 retry
         loan_id=linked_loan.pk, due_day=5, reason="Payday back", actor=staff, on=on
     )
     linked_loan.refresh_from_db()
     assert linked_loan.due_day == 5
 
 
-def test_a_due_day_moved_back_after_december_was_paid_by_hand_is_refused(
+def test_a_due_day_moved_back_after_december_was_paid_by_hand_goes_through(
     retrying, linked_loan, borrower, time_machine
 ):
     """Same, active plan: December paid by hand on Dec 7, staff move the due day back to 5 on
@@ -129,7 +129,7 @@ def test_a_borrower_skip_moved_onto_the_stopped_retrys_key_does_not_crash_the_ch
     assert plan_cursor(retrying) == (JAN5, JAN5)
 
 
-def test_an_r01_return_is_not_re_presented_after_the_borrower_changes_the_card(
+def test_an_r01_return_is_re_presented_after_the_borrower_changes_the_card(
     linked_loan, add_bank, add_card, enroll
 ):
     """Dec 4's entry from the R01 account is at the bank; on Dec 6 the borrower switches autopay
@@ -163,7 +163,7 @@ def test_an_r01_return_is_not_re_presented_after_the_borrower_changes_the_card(
     )
 
 
-def test_a_returned_installment_deferred_while_paused_is_dropped_after_the_resume(
+def test_a_returned_installment_deferred_while_paused_is_collected_on_its_new_date(
     linked_loan, add_bank, enroll, borrower
 ):
     """2fabe7d's own scenario carried on: Dec 4's entry returns R01 Dec 8 while the plan is
