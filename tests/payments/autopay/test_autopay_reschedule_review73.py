@@ -99,8 +99,8 @@ def test_a_due_day_moved_back_after_december_was_paid_by_hand_goes_through(
     retrying, linked_loan, borrower, time_machine
 ):
     """Same, active plan: December paid by hand on Dec 7, staff move the due day back to 5 on
-    Dec 10. Nothing is left to collect for Dec 5; the refusal says autopay could not collect
-    it and to choose another day."""
+    Dec 10. Nothing is left to collect for Dec 5: the change goes through and January is next.
+    Before: refused, "autopay could not collect it", choose another day."""
     staff = _stop_decembers_retry_and_pay_it_by_hand(retrying, linked_loan, borrower, time_machine)
     on = dt.date(2026, 12, 10)
     time_machine.move_to(at(on, 10))
@@ -133,9 +133,9 @@ def test_an_r01_return_is_re_presented_after_the_borrower_changes_the_card(
     linked_loan, add_bank, add_card, enroll
 ):
     """Dec 4's entry from the R01 account is at the bank; on Dec 6 the borrower switches autopay
-    to a working card (autopay_change: charge_from -> Dec 7+). The return lands Dec 8: the
-    re-presentment is filtered out (run_date Dec 4 < charge_from), the Dec 5 row keeps the
-    key, and the plan's next payment is Jan 5 -- December is never collected by autopay."""
+    to a working card (autopay_change: charge_from -> Dec 7+). The return lands Dec 8 and is
+    re-presented. Before (2fabe7d): filtered out (run_date Dec 4 < charge_from), the Dec 5 row
+    kept the key, the plan's next payment was Jan 5: December never collected by autopay."""
     plan = enroll(linked_loan, add_bank("000222222227"), now=at(START, 9))  # always R01
     nightly(START, dt.date(2026, 12, 5))
     assert debit_rows(plan) == [(DEC5, RUN_DAY, "charged")]
@@ -168,9 +168,9 @@ def test_a_returned_installment_deferred_while_paused_is_collected_on_its_new_da
 ):
     """2fabe7d's own scenario carried on: Dec 4's entry returns R01 Dec 8 while the plan is
     paused; Dec 9 a one-month extension moves December's installment to Jan 5 (moved_to set)
-    and the borrower resumes. The return is never read again (charge_from), so moved_to is
-    never applied: the plan's next payment is Feb 5 and the installment now due Jan 5 --
-    after the resume -- is not collected by autopay."""
+    and the borrower resumes. The return is read and moved_to applied: the installment now
+    due Jan 5 is collected then. Before (2fabe7d): the return was never read again
+    (charge_from), the plan's next payment was Feb 5 and Jan 5's installment not collected."""
     plan = enroll(linked_loan, add_bank("000222222227"), now=at(START, 9))
     nightly(START, RUN_DAY)
     with time_machine.travel(at(dt.date(2026, 12, 5), 9), tick=False):
