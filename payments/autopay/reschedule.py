@@ -13,11 +13,14 @@ installment. Called by loans.servicing inside its transaction, with the loan loc
 """
 
 import datetime as dt
+from dataclasses import replace
 from functools import partial
 
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 
+from ismartpay.core.money import ZERO
 from loans import delinquency
 from loans.delinquency import ContractSchedule
 from loans.models import Loan
@@ -62,7 +65,7 @@ def autopay_loan_terms_changed(
     _refuse_while_a_debit_is_open(monthly)
     old_dues = list(sched.contract_due_dates(old_schedule))
     new_dues = list(sched.contract_due_dates(loan_terms(loan)))
-    covered = delinquency.covered_installments(contract_schedule(loan), loan_position(loan, on))
+    covered = _settled_installments(loan, on)
     changed = []
     for plan in plans:
         if plan.schedule == sched.BIWEEKLY:
@@ -214,6 +217,25 @@ def _refuse_a_run_date_past_its_cut_off(plan: AutopayPlan, period) -> None:
         )
 
 
+def _settled_installments(loan: Loan, on: dt.date) -> int:
+    """Installments paid by money that cannot come back: a bank payment still at the bank
+    (PENDING) can be returned R01 and unpay its installment, so it is left out (attacker
+    review helper-74: counted, it let a change bring back a stopped retry's date, and the
+    installment was never collected once the entry came back). Its whole amount is left out
+    of what went to installments, and added back to what is owed: erring toward a refusal."""
+    position = loan_position(loan, on)
+    pending = Payment.objects.filter(loan=loan, status=Payment.Status.PENDING).aggregate(
+        total=Sum("amount")
+    )["total"]
+    if pending:
+        position = replace(
+            position,
+            paid_toward_installments=max(position.paid_toward_installments - pending, ZERO),
+            payoff=position.payoff + pending,
+        )
+    return delinquency.covered_installments(contract_schedule(loan), position)
+
+
 def _refuse_bringing_back_a_stopped_retry(
     plan: AutopayPlan, period, new_dues: list, covered: int
 ) -> None:
@@ -223,7 +245,8 @@ def _refuse_bringing_back_a_stopped_retry(
     collected (attacker review helper-70). Refused with the reason. Reviving the retry
     instead charged installments deferred or collected since (helper-72), so it is not
     done. An installment paid since (`covered`: the loan's paid installments) is no reason to
-    refuse: before, a plan paused after it was paid refused the change for good (helper-73)."""
+    refuse: before, a plan paused after it was paid refused the change for good (helper-73);
+    `_settled_installments` leaves out money still at the bank (helper-74)."""
     unpaid = new_dues[covered:]
     stopped = plan.debits.filter(
         status=D.SKIPPED,

@@ -22,7 +22,7 @@ from autopay_fixtures import (  # noqa: F401
 from staff_helpers import make_staff
 
 from accounts.roles import SUPERVISOR
-from loans.servicing import loan_change_due_day, loan_defer_installments
+from loans.servicing import ServicingError, loan_change_due_day, loan_defer_installments
 from payments.autopay import schedule as sched
 from payments.autopay.services import (
     autopay_change,
@@ -190,3 +190,33 @@ def test_a_returned_installment_deferred_while_paused_is_collected_on_its_new_da
         f"the installment due Jan 5 (after the resume) is not collected: {debit_rows(plan)}, "
         f"cursor {plan_cursor(plan)}"
     )
+
+
+def test_a_bank_payment_still_at_the_bank_does_not_count_as_paying_the_stopped_retrys_installment(
+    retrying, linked_loan, borrower, add_bank, time_machine
+):
+    """The attacker review helper-74 of 5e2f6c7: Dec 4 6:10 due day 5 -> 20 stops December's
+    retry. Dec 7 the borrower pays December from a bank account: the entry is at the bank,
+    already counted as paid. Dec 8 staff move the due day back to 5. Counted as paid, the
+    refusal was not made: the plan's next payment became Jan 5, the entry came back R01 on
+    Dec 9, and autopay, whose Dec 5 key the stopped retry holds, never collected December.
+    Money that can still come back does not count: the change is refused, nothing changes."""
+    staff = make_staff(SUPERVISOR)
+    time_machine.move_to(at(RUN_DAY, 6, 10))
+    loan_change_due_day(
+        loan_id=linked_loan.pk, due_day=20, reason="Payday", actor=staff, on=RUN_DAY
+    )
+    time_machine.move_to(at(dt.date(2026, 12, 7), 10))
+    payment = _pay_by_hand(
+        linked_loan, borrower, add_bank("000222222227"), linked_loan.installment_amount, "ach"
+    )
+    assert payment.status == "pending"
+    on = dt.date(2026, 12, 8)
+    time_machine.move_to(at(on, 10))
+    with pytest.raises(ServicingError, match="stopped by an earlier change of these terms"):
+        loan_change_due_day(
+            loan_id=linked_loan.pk, due_day=5, reason="Payday back", actor=staff, on=on
+        )
+    linked_loan.refresh_from_db()
+    assert linked_loan.due_day == 20
+    assert plan_cursor(retrying) == (dt.date(2026, 12, 20), dt.date(2026, 12, 18))
