@@ -80,7 +80,7 @@ def autopay_loan_terms_changed(
         stopped = _stop_retries_of_moved_installments(plan, old_dues, new_dues)
         period = next_open_period(plan)
         _refuse_a_run_date_past_its_cut_off(plan, period)
-        _refuse_bringing_back_a_stopped_retry(plan, period, new_dues, covered)
+        _refuse_bringing_back_a_stopped_retry(plan, new_dues, covered)
         plan.next_period_key = period.key if period else None
         plan.next_run_date = period.run_date if period else None
         plan.save(update_fields=["periods_from", "next_period_key", "next_run_date", "updated_at"])
@@ -236,9 +236,7 @@ def _settled_installments(loan: Loan, on: dt.date) -> int:
     return delinquency.covered_installments(contract_schedule(loan), position)
 
 
-def _refuse_bringing_back_a_stopped_retry(
-    plan: AutopayPlan, period, new_dues: list, covered: int
-) -> None:
+def _refuse_bringing_back_a_stopped_retry(plan: AutopayPlan, new_dues: list, covered: int) -> None:
     """A retry an earlier change stopped keeps its row, and so its key. A change that makes
     that key the due date of an unpaid installment among the plan's periods again (the due
     day moved and moved back) would have the plan step over it: the installment never
@@ -247,15 +245,11 @@ def _refuse_bringing_back_a_stopped_retry(
     done. An installment paid since (`covered`: the loan's paid installments) is no reason to
     refuse: before, a plan paused after it was paid refused the change for good (helper-73);
     `_settled_installments` leaves out money still at the bank (helper-74)."""
-    unpaid = new_dues[covered:]
+    unpaid = new_dues[covered:]  # any of them: the plan steps over a stopped retry's key
     stopped = plan.debits.filter(
-        status=D.SKIPPED,
-        reason__startswith=TERMS_CHANGED,
-        period_key__in=unpaid,
-        period_key__gte=plan.periods_from,
-    )
-    if period is not None:
-        stopped = stopped.filter(period_key__lt=period.key)
+        status=D.SKIPPED, reason__startswith=TERMS_CHANGED, period_key__in=unpaid
+    )  # (helper-75: bounded by the plan's cursor, autopay's own entry still at the bank let
+    # the change through; when it came back its installment was never collected)
     if key := stopped.values_list("period_key", flat=True).first():
         raise AutopayError(
             f"The borrower's automatic payment of the installment due {key:%b %-d} was "

@@ -220,3 +220,67 @@ def test_a_bank_payment_still_at_the_bank_does_not_count_as_paying_the_stopped_r
     linked_loan.refresh_from_db()
     assert linked_loan.due_day == 20
     assert plan_cursor(retrying) == (dt.date(2026, 12, 20), dt.date(2026, 12, 18))
+
+
+def test_autopays_own_entry_at_the_bank_does_not_let_a_change_bring_back_the_stopped_retrys_date(
+    retrying, linked_loan, add_bank
+):
+    """The attacker review helper-75 of fbf919c: December's retry stopped by 5 -> 20; the
+    borrower moves autopay to a bank account, which takes December on Dec 18 (key Dec 20, the
+    entry at the bank). Staff move the due day back to 5 that day. Before: the refusal looked
+    only from the plan's cursor (January), the change went through, the entry came back R01,
+    and with Dec 5 held by the stopped retry December was never collected. Refused now:
+    December is not paid by money that cannot come back."""
+    staff = make_staff(SUPERVISOR)
+    with time_machine.travel(at(RUN_DAY, 6, 10), tick=False):
+        loan_change_due_day(
+            loan_id=linked_loan.pk, due_day=20, reason="Payday", actor=staff, on=RUN_DAY
+        )
+    terms = sched.PlanTerms(schedule="monthly_due", amount_rule="installment", start_date=START)
+    autopay_change(
+        plan_id=retrying.pk,
+        user=retrying.owner,
+        method=add_bank("000222222227"),  # always R01
+        terms=terms,
+        ip_address="198.51.100.23",
+        user_agent="test",
+        now=at(dt.date(2026, 12, 5), 10),
+    )
+    nightly(dt.date(2026, 12, 5), dt.date(2026, 12, 18))
+    assert debit_rows(retrying)[-1] == (DEC20, dt.date(2026, 12, 18), "charged")
+    on = dt.date(2026, 12, 18)
+    with (
+        time_machine.travel(at(on, 10), tick=False),
+        pytest.raises(ServicingError, match="installment due Dec 5 was stopped"),
+    ):
+        loan_change_due_day(
+            loan_id=linked_loan.pk, due_day=5, reason="Payday back", actor=staff, on=on
+        )
+    linked_loan.refresh_from_db()
+    assert linked_loan.due_day == 20
+
+
+def test_an_ordinary_due_day_change_with_money_at_the_bank_goes_through(
+    linked_loan, borrower, add_card, add_bank, enroll
+):
+    """No retry was stopped: three installments paid from a bank account and still at the
+    bank refuse nothing (the refusal reads only stopped retries). 5 -> 20 -> 5 on Nov 25-26."""
+    plan = enroll(linked_loan, add_card("4242424242424242"), now=at(START, 9))
+    staff = make_staff(SUPERVISOR)
+    with time_machine.travel(at(dt.date(2026, 11, 25), 10), tick=False):
+        bank = add_bank("000123456789")
+        paid = _pay_by_hand(linked_loan, borrower, bank, linked_loan.installment_amount * 3, "3")
+        assert paid.status == "pending"
+        loan_change_due_day(
+            loan_id=linked_loan.pk,
+            due_day=20,
+            reason="Payday",
+            actor=staff,
+            on=paid.created_at.date(),
+        )
+    assert plan_cursor(plan)[0] == DEC20
+    with time_machine.travel(at(dt.date(2026, 11, 26), 10), tick=False):
+        loan_change_due_day(
+            loan_id=linked_loan.pk, due_day=5, reason="back", actor=staff, on=dt.date(2026, 11, 26)
+        )
+    assert plan_cursor(plan)[0] == DEC5
