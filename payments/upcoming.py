@@ -103,13 +103,13 @@ class OnTheWay:
         if not by_due or not self.amount_due:
             return ""
         what = _what(by_due)
-        if self.fully_covered:
-            held = any(i.held for i in by_due)  # approval is not certain: say so
-            return f"{what} — {'if approved, ' if held else ''}nothing more to pay"
+        if self.fully_covered:  # a held one's approval is not certain: say so
+            return f"{what} — {'if approved, ' if self.has_held else ''}nothing more to pay"
         return f"{what} — {usd(self.left_to_pay)} left to pay by {self.due_by:%b %-d}"
 
     @property
     def has_held(self) -> bool:
+        """A payment held for a quick check arrives by the due date."""
         return any(i.held for i in self.by_due)
 
 
@@ -219,9 +219,8 @@ def second_payment_question(loan: Loan, *, today: dt.date, amount: Decimal) -> s
     if len(by_due) > 1:
         return f"On the way for this due date: {_what(by_due)}. Is this a second payment?"
     item = by_due[0]
-    if item.autopay:
-        what = f"Autopay will debit {usd(item.amount)} on {item.day:%b %-d}"
-    else:
+    what = _what(by_due)  # "Autopay will debit $483.32 on Dec 4"
+    if not item.autopay:
         what = f"A payment of {usd(item.amount)} is {item.state}"
         what += " (nothing charged yet)" if item.held else ""
     return f"{what} for this due date. Is this a second payment?"

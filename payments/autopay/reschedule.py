@@ -44,6 +44,13 @@ IN_FLIGHT = (
 )
 
 
+def cursor_at(plan: AutopayPlan, period) -> None:
+    """Put the plan's cursor (not saved) at `period` (a schedule.Period), or nowhere (None:
+    no period left). The one place the cursor's two fields are written from a period."""
+    plan.next_period_key = period.key if period else None
+    plan.next_run_date = period.run_date if period else None
+
+
 def autopay_loan_terms_changed(
     *, loan: Loan, old_schedule: ContractSchedule, on: dt.date
 ) -> list[dict]:
@@ -81,8 +88,7 @@ def autopay_loan_terms_changed(
         period = next_open_period(plan)
         _refuse_a_run_date_past_its_cut_off(plan, period)
         _refuse_bringing_back_a_stopped_retry(plan, new_dues, covered)
-        plan.next_period_key = period.key if period else None
-        plan.next_run_date = period.run_date if period else None
+        cursor_at(plan, period)
         plan.save(update_fields=["periods_from", "next_period_key", "next_run_date", "updated_at"])
         change = {"plan": plan.pk, "next_run_date": str(plan.next_run_date)}
         if stopped:
@@ -193,7 +199,7 @@ def _stop_retries_of_moved_installments(
         )
         if not plan.debits.filter(pk=debit_id, status=D.RETRY).update(
             status=D.SKIPPED,
-            reason=reason,  # next_attempt_at kept: a move back resumes it
+            reason=reason,  # next_attempt_at kept as it was, for the record
         ):
             raise AutopayError(IN_FLIGHT)
         if new_key:
@@ -339,9 +345,7 @@ def autopay_return_of_a_moved_installment(*, debit_id: int, code: str, now: dt.d
         reason += f"this installment is now due {moved_to:%b %-d, %Y}"
         if plan.debits.filter(pk=debit_id, status=D.CHARGED).update(status=D.FAILED, reason=reason):
             plan.periods_from = min(plan.periods_from or moved_to, moved_to)
-            period = next_open_period(plan)
-            plan.next_period_key = period.key if period else None
-            plan.next_run_date = period.run_date if period else None
+            cursor_at(plan, next_open_period(plan))
             plan.save(
                 update_fields=["periods_from", "next_period_key", "next_run_date", "updated_at"]
             )

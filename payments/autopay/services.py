@@ -22,7 +22,7 @@ from .errors import AutopayError, AutopayNotAllowed
 from .guards import check_change_window, not_the_payment_shown, owner_role
 from .held_stop import autopay_stop_held, autopay_stop_waiting
 from .records import plan_email, plan_event
-from .reschedule import autopay_skips_follow_terms
+from .reschedule import autopay_skips_follow_terms, cursor_at
 from .selectors import BORROWER_SKIP, next_open_period, plan_upcoming, skips_ahead
 from .terms import (  # noqa: F401 - describe_*, authorization_text re-exported for importers
     _json_terms,
@@ -38,9 +38,7 @@ P = AutopayPlan.Status
 
 
 def _reset_cursor(plan: AutopayPlan) -> None:
-    period = next_open_period(plan)
-    plan.next_period_key = period.key if period else None
-    plan.next_run_date = period.run_date if period else None
+    cursor_at(plan, next_open_period(plan))
 
 
 # --- services ----------------------------------------------------------------------------------

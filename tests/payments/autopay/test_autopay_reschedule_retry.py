@@ -67,7 +67,7 @@ def test_an_extension_stops_the_retry_of_the_installment_it_defers(
     assert _retry_run(retrying) == ["failed"]  # the 6:00 decline only
     debit = retrying.debits.get()
     assert (debit.status, debit.reason) == ("skipped", f"{STOPPED} Jan 5, 2027")
-    assert debit.next_attempt_at == at(RUN_DAY, 6, 15)  # kept: a move back resumes it
+    assert debit.next_attempt_at == at(RUN_DAY, 6, 15)  # kept as it was, for the record
     assert plan_cursor(retrying) == (dt.date(2027, 1, 5), dt.date(2027, 1, 5))
     assert change["after"]["autopay_plans"] == [
         {"plan": retrying.pk, "next_run_date": "2027-01-05", "retries_stopped": ["2026-12-05"]}

@@ -31,7 +31,6 @@ from payments.autopay.services import (
     autopay_skip_next,
 )
 from payments.models import Payment, SandboxToken
-from payments.services import payment_submit
 
 pytestmark = pytest.mark.django_db
 START = dt.date(2026, 11, 24)  # linked_loan: next due Dec 5 2026 (installment 11)
@@ -39,20 +38,8 @@ RUN_DAY = dt.date(2026, 12, 4)
 DEC5, DEC20, JAN5 = dt.date(2026, 12, 5), dt.date(2026, 12, 20), dt.date(2027, 1, 5)
 
 
-def _pay_by_hand(loan, borrower, method, amount, key):
-    return payment_submit(
-        loan_id=loan.pk,
-        method=method,
-        amount=amount,
-        idempotency_key=key,
-        payer=borrower,
-        payer_email=borrower.email,
-        confirm_duplicate=True,
-    )
-
-
 def _stop_decembers_retry_and_pay_it_by_hand(
-    retrying, linked_loan, borrower, time_machine, installments=1
+    retrying, linked_loan, borrower, time_machine, pay, installments=1
 ):
     """Due day 5 -> 20 at 6:10 Dec 4 (December's retry stops: SKIPPED, key Dec 5); the card
     works again and on Dec 7 the borrower pays `installments` installments from the portal."""
@@ -63,19 +50,15 @@ def _stop_decembers_retry_and_pay_it_by_hand(
     )
     SandboxToken.objects.filter(token=retrying.method_token).update(outcome="ok")
     time_machine.move_to(at(dt.date(2026, 12, 7), 10))
-    payment = _pay_by_hand(
-        linked_loan,
-        borrower,
-        retrying.method,
-        linked_loan.installment_amount * installments,
-        "by-hand",
+    payment = pay(
+        linked_loan, retrying.method, linked_loan.installment_amount * installments, payer=borrower
     )
     assert payment.status == "posted", payment.status
     return staff
 
 
 def test_a_paused_plan_does_not_block_moving_the_due_day_back_after_the_installment_was_paid(
-    retrying, linked_loan, borrower, time_machine
+    retrying, linked_loan, borrower, time_machine, pay
 ):
     """December's retry stopped by 5 -> 20; the borrower pays December..February by hand on
     Dec 7 and pauses autopay. On Feb 10 2027 (loan current, nothing of the stopped retry's
@@ -83,7 +66,7 @@ def test_a_paused_plan_does_not_block_moving_the_due_day_back_after_the_installm
     collect it", and for as long as the plan stayed paused (its cursor stays Dec 20, so
     periods_from maps back to Dec 5 at every attempt). Now it goes through."""
     staff = _stop_decembers_retry_and_pay_it_by_hand(
-        retrying, linked_loan, borrower, time_machine, installments=3
+        retrying, linked_loan, borrower, time_machine, pay, installments=3
     )
     autopay_pause(plan_id=retrying.pk, user=borrower, now=at(dt.date(2026, 12, 7), 11))
     on = dt.date(2027, 2, 10)
@@ -96,12 +79,14 @@ def test_a_paused_plan_does_not_block_moving_the_due_day_back_after_the_installm
 
 
 def test_a_due_day_moved_back_after_december_was_paid_by_hand_goes_through(
-    retrying, linked_loan, borrower, time_machine
+    retrying, linked_loan, borrower, time_machine, pay
 ):
     """Same, active plan: December paid by hand on Dec 7, staff move the due day back to 5 on
     Dec 10. Nothing is left to collect for Dec 5: the change goes through and January is next.
     Before: refused, "autopay could not collect it", choose another day."""
-    staff = _stop_decembers_retry_and_pay_it_by_hand(retrying, linked_loan, borrower, time_machine)
+    staff = _stop_decembers_retry_and_pay_it_by_hand(
+        retrying, linked_loan, borrower, time_machine, pay
+    )
     on = dt.date(2026, 12, 10)
     time_machine.move_to(at(on, 10))
     loan_change_due_day(loan_id=linked_loan.pk, due_day=5, reason="Payday back", actor=staff, on=on)
@@ -109,13 +94,15 @@ def test_a_due_day_moved_back_after_december_was_paid_by_hand_goes_through(
 
 
 def test_a_borrower_skip_moved_onto_the_stopped_retrys_key_does_not_crash_the_change(
-    retrying, linked_loan, borrower, time_machine
+    retrying, linked_loan, borrower, time_machine, pay
 ):
     """December paid by hand; the borrower also skips autopay's Dec 20 payment (so it does not
     take December again). Staff move the due day back to 5: _move_skips_ahead re-keys the skip
     to Dec 5, the stopped retry's key (one_debit_per_period) -> IntegrityError, a 500, before
     the refusal is even reached."""
-    staff = _stop_decembers_retry_and_pay_it_by_hand(retrying, linked_loan, borrower, time_machine)
+    staff = _stop_decembers_retry_and_pay_it_by_hand(
+        retrying, linked_loan, borrower, time_machine, pay
+    )
     autopay_skip_next(
         plan_id=retrying.pk, user=borrower, now=at(dt.date(2026, 12, 7), 11), period_key=DEC20
     )
@@ -193,7 +180,7 @@ def test_a_returned_installment_deferred_while_paused_is_collected_on_its_new_da
 
 
 def test_a_bank_payment_still_at_the_bank_does_not_count_as_paying_the_stopped_retrys_installment(
-    retrying, linked_loan, borrower, add_bank, time_machine
+    retrying, linked_loan, borrower, add_bank, time_machine, pay
 ):
     """The attacker review helper-74 of 5e2f6c7: Dec 4 6:10 due day 5 -> 20 stops December's
     retry. Dec 7 the borrower pays December from a bank account: the entry is at the bank,
@@ -207,8 +194,8 @@ def test_a_bank_payment_still_at_the_bank_does_not_count_as_paying_the_stopped_r
         loan_id=linked_loan.pk, due_day=20, reason="Payday", actor=staff, on=RUN_DAY
     )
     time_machine.move_to(at(dt.date(2026, 12, 7), 10))
-    payment = _pay_by_hand(
-        linked_loan, borrower, add_bank("000222222227"), linked_loan.installment_amount, "ach"
+    payment = pay(
+        linked_loan, add_bank("000222222227"), linked_loan.installment_amount, payer=borrower
     )
     assert payment.status == "pending"
     on = dt.date(2026, 12, 8)
@@ -261,7 +248,7 @@ def test_autopays_own_entry_at_the_bank_does_not_let_a_change_bring_back_the_sto
 
 
 def test_an_ordinary_due_day_change_with_money_at_the_bank_goes_through(
-    linked_loan, borrower, add_card, add_bank, enroll
+    linked_loan, borrower, add_card, add_bank, enroll, pay
 ):
     """No retry was stopped: three installments paid from a bank account and still at the
     bank refuse nothing (the refusal reads only stopped retries). 5 -> 20 -> 5 on Nov 25-26."""
@@ -269,14 +256,14 @@ def test_an_ordinary_due_day_change_with_money_at_the_bank_goes_through(
     staff = make_staff(SUPERVISOR)
     with time_machine.travel(at(dt.date(2026, 11, 25), 10), tick=False):
         bank = add_bank("000123456789")
-        paid = _pay_by_hand(linked_loan, borrower, bank, linked_loan.installment_amount * 3, "3")
+        paid = pay(linked_loan, bank, linked_loan.installment_amount * 3, payer=borrower)
         assert paid.status == "pending"
         loan_change_due_day(
             loan_id=linked_loan.pk,
             due_day=20,
             reason="Payday",
             actor=staff,
-            on=paid.created_at.date(),
+            on=dt.date(2026, 11, 25),
         )
     assert plan_cursor(plan)[0] == DEC20
     with time_machine.travel(at(dt.date(2026, 11, 26), 10), tick=False):
