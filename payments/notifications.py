@@ -207,7 +207,9 @@ def _payment_email(payment: Payment, notice_kind: str) -> tuple[str, str]:
     if kind in OWNER_SUBJECTS:  # to the loan's owners, about what a third party did
         name = payment.payer.get_full_name() if payment.payer else payment.payer_email
         context.update(
-            payer_name=name, sharing_path=reverse("loan_sharing", args=[payment.loan_id])
+            payer_name=name,
+            sharing_path=reverse("loan_sharing", args=[payment.loan_id]),
+            pay_path=reverse("payments:pay", args=[payment.loan_id]),
         )
         subject = OWNER_SUBJECTS[kind].replace("{name}", name)
     else:
@@ -233,11 +235,12 @@ def _reopened_context(loan) -> dict:
 
 def _recipients_of(payment: Payment, kind: str) -> list[tuple[str, str, int | None]]:
     """(dedupe key, address, user id) of each notice `kind` owes: the payer (user id None for a
-    guest), or for an OWNER_SUBJECTS kind each owner of the loan
-    (`payment:<id>:<kind>:owner:<user id>`)."""
+    guest), or for an OWNER_SUBJECTS kind each owner of the loan but the payer, who is told as
+    the payer (`payment:<id>:<kind>:owner:<user id>`)."""
     if kind not in OWNER_SUBJECTS:
         return [(_payment_key(payment.pk, kind), payment.payer_email, payment.payer_id)]
     owners = LoanLink.objects.filter(loan_id=payment.loan_id, role__in=OWNER_ROLES)
+    owners = owners.exclude(user_id=payment.payer_id) if payment.payer_id else owners
     return [
         (f"{_payment_key(payment.pk, kind)}:owner:{user_id}", email, user_id)
         for user_id, email in owners.order_by("pk").values_list("user_id", "user__email")
@@ -279,7 +282,7 @@ def _write_payment_notice(payment: Payment, kind: str) -> None:
         ],
         ignore_conflicts=True,
     )
-    if kind in OWNER_SUBJECTS and first:  # a third party acted: on each owner's activity
+    if kind in THIRD_PARTY_KINDS and first:  # a third party acted: on each owner's activity
         _third_party_activity(payment, kind, [user_id for _, _, user_id in recipients])
 
 
@@ -295,10 +298,14 @@ def _third_party_activity(payment: Payment, kind: str, owner_ids: list[int]) -> 
 
 
 # A third party (loans.permissions.is_third_party) paid or cancelled: the loan's owners are told.
+# A co-owner's payment staff rejected after a hold: the other owners, whom the dashboard and the
+# reminder had told it was on the way (payments/upcoming.py), are told it was not made.
 OWNER_SUBJECTS = {
     "third_party_paid": "{name} made a payment of ${amount} on your loan",
     "third_party_cancelled": "{name} cancelled a payment of ${amount} on your loan",
+    "co_owner_rejected": "{name}'s payment of ${amount} on your loan was not made",
 }
+THIRD_PARTY_KINDS = ("third_party_paid", "third_party_cancelled")
 
 
 def payment_notice_queue(payment: Payment, kind: str) -> None:

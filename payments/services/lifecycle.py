@@ -10,6 +10,7 @@ from django.utils import timezone
 from ismartpay.core.today import business_date
 from loans.fees import loan_assess_nsf_fee
 from loans.models import Loan
+from loans.permissions import is_owner, loan_role
 from loans.services import loan_reverse_posting
 
 from ..declines import ACH_RETURNS
@@ -231,7 +232,9 @@ def payment_review_approve(*, payment_id: int, actor, reason: str = "") -> Payme
 
 
 def payment_review_reject(*, payment_id: int, actor, reason: str) -> Payment:
-    """Staff reject a held payment: nothing is charged and the payer is told."""
+    """Staff reject a held payment: nothing is charged and the payer is told; so are the
+    loan's other owners when an owner made it (it counted as on the way for them too:
+    payments/upcoming.py)."""
     with transaction.atomic():
         _loan, payment = payment_for_update(payment_id)
         if payment.status != S.HELD:
@@ -247,6 +250,8 @@ def payment_review_reject(*, payment_id: int, actor, reason: str) -> Payment:
             detail={"review": "rejected", "reason": reason},
         )
         payment_notice_queue(payment, "rejected")
+        if is_owner(loan_role(user_id=payment.payer_id, loan_id=payment.loan_id)):
+            payment_notice_queue(payment, "co_owner_rejected")
     return payment
 
 
