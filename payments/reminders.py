@@ -155,6 +155,9 @@ def _due(loan, owner: Owner, way: OnTheWay) -> Draft:
             "amount": left,
             "due_date": next_due,
             "on_the_way": way.message,
+            "after_due": [
+                (item, reverse("payments:detail", args=[item.reference])) for item in way.after_due
+            ],
             "pay_path": reverse("payments:pay", args=[loan.pk]),
         },
     )

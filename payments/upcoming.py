@@ -97,6 +97,14 @@ class OnTheWay:
         return [i for i in self.incoming if self.due_by is None or i.day <= self.due_by]
 
     @property
+    def after_due(self) -> list[Incoming]:
+        """Payments scheduled (or held) for a day after the due date: they arrive late, so the
+        due reminder names them (before, it was a plain "Pay now")."""
+        if self.due_by is None:
+            return []
+        return [i for i in self.incoming if i.day > self.due_by and not i.autopay]
+
+    @property
     def message(self) -> str:
         """ "$483.32 scheduled for Dec 4 — nothing more to pay", or what is still left."""
         by_due = self.by_due

@@ -179,3 +179,27 @@ def test_a_guests_held_payment_is_not_on_the_way_for_the_owners(borrower, linked
         way = on_the_way([linked_loan], today=dt.date(2026, 12, 1))[linked_loan.pk]
     assert (way.incoming, way.message) == ([], "")
     assert [s for s, _ in _reminders()] == ["Your payment of $483.32 is due Dec 5"]
+
+
+def test_a_payment_scheduled_after_the_due_date_is_named_in_the_due_reminder(
+    borrower, linked_loan, add_card, pay
+):
+    """$483.32 due Sat Dec 5, a payment scheduled for Tue Dec 8. Before, the reminder was a
+    plain "Pay now" that did not mention it: the borrower either paid twice or, thinking the
+    reminder a mistake, paid late (the new-user review helper-71, item 8)."""
+    with time_machine.travel(NOW, tick=False):
+        later = pay(
+            linked_loan,
+            add_card("4242424242424242"),
+            "483.32",
+            payer=borrower,
+            scheduled_for=dt.date(2026, 12, 8),
+        )
+    [(subject, body)] = _reminders()
+    assert subject == "Your payment of $483.32 is due Dec 5"
+    assert (
+        "Scheduled after the due date, so it would arrive late:\n"
+        f"- $483.32 scheduled for Dec 8: http://localhost:8000/payments/p/{later.reference}/\n"
+        "To pay on time, pay by December 5 and cancel what you no longer need." in body
+    )
+    assert f"Pay now: http://localhost:8000/payments/pay/{linked_loan.pk}/" in body
