@@ -4,9 +4,7 @@ Install after django-otp's OTPMiddleware and Django's MessageMiddleware.
 """
 
 import time
-from contextlib import suppress
 
-from django.apps import apps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import REDIRECT_FIELD_NAME, logout
@@ -14,11 +12,13 @@ from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
+from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp import login as otp_login
 from django_otp.middleware import OTPMiddleware
 from django_otp.models import Device
 
 from .activity import device_cookie_set
+from .device_check import device_checked, device_if_unchanged, device_read
 from .sessions import (
     SIGNED_IN_MARKER_COOKIE,
     remembered_device_id,
@@ -59,23 +59,23 @@ def _redirect_with_next(url_name: str, request):
 
 
 class SecondFactorMiddleware(OTPMiddleware):
-    """django-otp's OTPMiddleware, loading the session's device without its secret.
-
-    Every request still reads the device row, so a removed or unconfirmed device stops
-    counting at once; only the columns the check needs are read (id, user, confirmed), so the
-    Fernet-encrypted key is not decrypted on every page view. Code checks load the whole
-    device themselves (second_factor.py).
+    """django-otp's OTPMiddleware, reading the session's device row once per session and
+    without its secret (accounts/device_check.py): a removed or unconfirmed device still
+    stops counting at once. Code checks load the whole device themselves (second_factor.py).
     """
 
-    @staticmethod
-    def _device_from_persistent_id(persistent_id):
-        with suppress(ValueError, LookupError):
-            model_label, device_id = persistent_id.rsplit("/", 1)
-            model = apps.get_model(*model_label.split("."))
-            if issubclass(model, Device):
-                only = model.objects.only("id", "user_id", "confirmed")
-                return only.filter(pk=int(device_id)).first()
-        return None
+    def _verify_user_sync(self, request, user):
+        self._init_user_fields(user)
+        persistent_id = request.session.get(DEVICE_ID_SESSION_KEY)
+        if not (user.is_authenticated and persistent_id):
+            return user
+        device = device_if_unchanged(request.session, user, persistent_id)
+        if device is None:
+            device = self._finalize_device(request, user, device_read(persistent_id))
+            if device is not None:
+                device_checked(request.session, user, device)
+        user.otp_device = device
+        return user
 
 
 class AccountSecurityMiddleware:
