@@ -113,30 +113,30 @@ def loan_reminders(
     if flags.autopay_paused(periods, on):
         plan = None  # no debit will be taken: the borrower gets the plain due reminder
     oldest = delinquency.oldest_unpaid_due_date(schedule, position, on)
+    if oldest is not None and oldest < on:
+        if flags.collection_notices_paused(periods, on):
+            return []  # hardship, bankruptcy: no past-due notice
+        past_due = delinquency.amount_due_now(schedule, position, on)
+        way = OnTheWay.of(list(incoming), past_due, on)  # what arrives by today
+        return [_past_due(loan, owner, way, oldest, on) for owner in owners]
     next_due = delinquency.next_payment_due_date(schedule, position)
+    if next_due is None:
+        return []
+    autopay = plan is not None and plan.next_run_date is not None and plan.next_run_date <= next_due
+    way = None  # the same for every owner: worked out once, for the first owner in the window
     drafts = []
     for owner in owners:
-        if oldest is not None and oldest < on:
-            if flags.collection_notices_paused(periods, on):
-                continue  # hardship, bankruptcy: no past-due notice
-            past_due = delinquency.amount_due_now(schedule, position, on)
-            way = OnTheWay.of(list(incoming), past_due, on)  # what arrives by today
-            drafts.append(_past_due(loan, owner, way, oldest, on))
-            continue
-        if not owner.remind_by_email:
-            continue
-        if next_due is None or not 0 < (next_due - on).days <= owner.remind_days_before:
+        if not owner.remind_by_email or not 0 < (next_due - on).days <= owner.remind_days_before:
             continue  # not yet in the window (a missed run still sends it once, later)
-        covered = (
-            plan is not None and plan.next_run_date is not None and (plan.next_run_date <= next_due)
-        )
-        if covered:
+        if autopay:
             drafts.append(_autopay_will_debit(loan, owner, plan, next_due, on))
-        else:
+            continue
+        if way is None:
             amount = delinquency.amount_due_now(schedule, position, next_due)
             way = OnTheWay.of(list(incoming), amount, next_due)
-            heads_up = way.fully_covered
-            drafts.append(_on_the_way(loan, owner, way, on) if heads_up else _due(loan, owner, way))
+        drafts.append(
+            _on_the_way(loan, owner, way, on) if way.fully_covered else _due(loan, owner, way)
+        )
     return drafts
 
 
