@@ -8,12 +8,15 @@ user's `otp_devices_stamp`. The database moves that stamp on whenever any device
 deleted, unconfirmed or given to another user, whatever did it (triggers: accounts migration
 0005), and the user row is read on every request anyway (the session's auth hash): while the
 stamp and the device are the ones recorded, the device is the one verified, and no row is read.
+The triggers are PostgreSQL's: on SQLite (the single-machine development mode) the row is read
+on every request, as django-otp does.
 """
 
 from contextlib import suppress
 
 from django.apps import apps
 from django.contrib.sessions.backends.base import SessionBase
+from django.db import connection
 from django_otp.models import Device
 
 # [user id, device persistent id, the user's otp_devices_stamp when that device was read]
@@ -43,6 +46,8 @@ def device_read(persistent_id: str) -> Device | None:
 def device_if_unchanged(session: SessionBase, user, persistent_id: str) -> Device | None:
     """The session's device without a query, when this session read it confirmed for `user`
     and none of the user's devices changed since; else None (read the row)."""
+    if connection.vendor != "postgresql":  # no triggers move the stamp (migration 0005)
+        return None
     if session.get(CHECKED_KEY) != [user.pk, persistent_id, user.otp_devices_stamp]:
         return None
     model, pk = _model_and_pk(persistent_id)

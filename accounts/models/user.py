@@ -48,9 +48,9 @@ class User(AbstractUser):
     # Kept in step with the user's confirmed devices by second_factor.py, so the
     # OTP middleware needs no query per request.
     has_second_factor = models.BooleanField(default=False)
-    # Moved on by the database (triggers, migration 0005) whenever one of the user's devices is
-    # deleted, unconfirmed or given to another user, by any path; never lowered by a save of a
-    # user read earlier. A session records the stamp with the device it verified
+    # Moved on by PostgreSQL (triggers, migration 0005) whenever one of the user's devices is
+    # deleted, unconfirmed or given to another user or id, by any path; never lowered by a
+    # save of a user read earlier. A session records the stamp with the device it verified
     # (accounts/device_check.py), so a page reads no device row while nothing changed.
     otp_devices_stamp = models.BigIntegerField(default=0, db_default=0, editable=False)
 

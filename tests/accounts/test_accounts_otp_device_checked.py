@@ -3,6 +3,8 @@ and still stops counting at once when it is removed, unconfirmed or moved to ano
 by any path: a service, the admin, a queryset, raw SQL. Before, every signed-in page read the
 device row (one statement of the floor's five, ≈ 1 ms of a page here: bench/README)."""
 
+import importlib
+
 import pytest
 from accounts_helpers import OTP_URL
 from django.db import connection
@@ -85,7 +87,17 @@ def _move_to_another_user(device):
         cursor.execute(move, [UserFactory().pk, device.pk])
 
 
-@pytest.mark.parametrize("change", [_unconfirm, _delete, _delete_by_sql, _move_to_another_user])
+def _give_another_id(device):
+    """Raw SQL only; the session's device id then names no row (the attacker review
+    helper-76)."""
+    renumber = f"UPDATE {device._meta.db_table} SET id = id + 1000000 WHERE id = %s"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(renumber, [device.pk])
+
+
+@pytest.mark.parametrize(
+    "change", [_unconfirm, _delete, _delete_by_sql, _move_to_another_user, _give_another_id]
+)
 def test_a_device_changed_after_the_session_was_checked_stops_counting_at_the_next_page(
     verified, change
 ):
@@ -134,3 +146,43 @@ def test_saving_a_user_read_before_the_device_was_removed_does_not_bring_it_back
     read_before.full_name = "Saved from a stale read"
     read_before.save()
     assert client.get("/loans/")["Location"].startswith(OTP_URL)
+
+
+def test_truncating_the_device_tables_stops_every_session_counting_at_the_next_page(verified):
+    """Incident response ("every authenticator is wiped, everyone enrols again"): TRUNCATE
+    fires no row trigger; a statement trigger moves every user's stamp on (the attacker review
+    helper-76: the session stayed verified with a device that no longer existed)."""
+    client, _device = verified
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the test's own pending FK checks
+        cursor.execute(
+            "TRUNCATE accounts_totpdevice, accounts_recoverycodedevice, "
+            "django_otp_webauthn_webauthncredential CASCADE"
+        )
+    assert client.get("/loans/")["Location"].startswith(OTP_URL)
+
+
+def test_every_device_stamp_trigger_is_installed_on_its_table():
+    migration = importlib.import_module("accounts.migrations.0005_otp_devices_stamp")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "WHERE t.tgname LIKE %s OR t.tgname LIKE %s",
+            ["accounts_%", "django_otp_webauthn_%"],
+        )
+        installed = set(cursor.fetchall())
+    expected = set(migration.TRIGGERS)
+    assert len(expected) == 10
+    assert expected <= installed
+
+
+def test_on_a_database_without_the_triggers_the_device_row_is_read_every_time(
+    verified, monkeypatch
+):
+    """SQLite, the single-machine development mode, has no triggers to move the stamp: the
+    row is read on every page, as django-otp does."""
+    client, _device = verified
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/loans/").status_code == 200
+    assert len(_device_reads(queries.captured_queries)) == 1
