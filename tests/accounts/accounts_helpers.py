@@ -25,3 +25,17 @@ class TimingTestHasher(PBKDF2PasswordHasher):
     timing test sees a hash that one path does and the other skips, without taking minutes."""
 
     iterations = PBKDF2PasswordHasher.iterations // 20
+
+
+def add_credential(user):
+    """A confirmed passkey (django-otp-webauthn's WebAuthnCredential) for `user`."""
+    from django_otp_webauthn.models import WebAuthnCredential
+
+    return WebAuthnCredential.objects.create(
+        user=user,
+        name="Phone",
+        credential_id=b"cred-" + str(user.pk).encode(),
+        public_key=b"not-a-real-key",
+        sign_count=0,
+        confirmed=True,
+    )

@@ -6,11 +6,10 @@ device row (one statement of the floor's five, ≈ 1 ms of a page here: bench/RE
 import importlib
 
 import pytest
-from accounts_helpers import OTP_URL
+from accounts_helpers import OTP_URL, add_credential
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp_webauthn.models import WebAuthnCredential
 from factories import UserFactory
 
 from accounts.models import RecoveryCodeDevice, TOTPDevice
@@ -24,24 +23,13 @@ def _recovery_device(user):
     return device
 
 
-def _passkey(user):
-    return WebAuthnCredential.objects.create(
-        user=user,
-        name="Phone",
-        credential_id=b"cred-" + str(user.pk).encode(),
-        public_key=b"not-a-real-key",
-        sign_count=0,
-        confirmed=True,
-    )
-
-
 @pytest.fixture(params=["totp", "recovery codes", "passkey"])
 def verified(request, client, otp_borrower):
     """A client past the second step with `device`, its first page already seen."""
     device = {
         "totp": lambda u: u.totp_device,
         "recovery codes": _recovery_device,
-        "passkey": _passkey,
+        "passkey": add_credential,
     }[request.param](otp_borrower)
     client.force_login(otp_borrower)
     session = client.session

@@ -6,7 +6,7 @@ import json
 
 import pytest
 import time_machine
-from accounts_helpers import OTP_URL, sign_in
+from accounts_helpers import OTP_URL, add_credential, sign_in
 from django.core import mail
 from django_otp_webauthn.models import WebAuthnCredential
 from factories import TEST_PASSWORD, UserFactory
@@ -15,17 +15,6 @@ from accounts.second_factor import passkey_registered, second_factor_remove
 
 BEGIN_REGISTRATION = "/account/passkeys/registration/begin/"
 BEGIN_AUTHENTICATION = "/account/passkeys/authentication/begin/"
-
-
-def add_credential(user):
-    return WebAuthnCredential.objects.create(
-        user=user,
-        name="Phone",
-        credential_id=b"cred-" + str(user.pk).encode(),
-        public_key=b"not-a-real-key",
-        sign_count=0,
-        confirmed=True,
-    )
 
 
 @pytest.mark.django_db
