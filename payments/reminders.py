@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from loans import delinquency, flags
+from loans.calendar import previous_business_day
 from loans.models import Loan, LoanLink
 from loans.permissions import OWNER_ROLES
 from loans.selectors import contract_schedule, loan_position
@@ -155,9 +156,11 @@ def _due(loan, owner: Owner, way: OnTheWay) -> Draft:
             "amount": left,
             "due_date": next_due,
             "on_the_way": way.message,
-            "after_due": [
-                (item, reverse("payments:detail", args=[item.reference])) for item in way.after_due
-            ],
+            "after_due": _linked(way.after_due),
+            # The latest a payment counts on the due date: its business day, before the cut-off
+            # (a Saturday's payment counts Monday: the new-user review helper-77).
+            "pay_by": previous_business_day(next_due),
+            "cutoff": loan.lender.cutoff_time,
             "pay_path": reverse("payments:pay", args=[loan.pk]),
         },
     )
@@ -184,14 +187,18 @@ def _on_the_way(loan, owner: Owner, way: OnTheWay, on: dt.date) -> Draft:
         template="payments/email/reminder_on_the_way.txt",
         context={
             "loan": loan,
-            "on_the_way": [
-                (item, reverse("payments:detail", args=[item.reference])) for item in by_due
-            ],
+            "on_the_way": _linked(by_due),
+            "after_due": _linked(way.after_due),  # a second payment, likely
             "amount_due": way.amount_due,
             "due_date": way.due_by,
             "today": on,
         },
     )
+
+
+def _linked(items) -> list[tuple]:
+    """(payment, the path of its page, where it can be cancelled) for a reminder's list."""
+    return [(item, reverse("payments:detail", args=[item.reference])) for item in items]
 
 
 def _past_due(loan, owner: Owner, way: OnTheWay, oldest: dt.date, on: dt.date) -> Draft:

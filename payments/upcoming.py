@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from dateutil.relativedelta import relativedelta
 from django.db.models import Q
 
 from ismartpay.core.money import ZERO
@@ -37,6 +38,13 @@ class Incoming:
     def state(self) -> str:
         """ "held for a quick check", or "scheduled for Dec 4"."""
         return "held for a quick check" if self.held else f"scheduled for {self.day:%b %-d}"
+
+    @property
+    def dated(self) -> str:
+        """ "$483.32 for Dec 8", ", held for a quick check (nothing charged yet)" if held: a
+        payment named by the day it is for (after the due date, its date is the point)."""
+        held = ", held for a quick check (nothing charged yet)" if self.held else ""
+        return f"{usd(self.amount)} for {self.day:%b %-d}{held}"
 
     @property
     def described(self) -> str:
@@ -98,11 +106,14 @@ class OnTheWay:
 
     @property
     def after_due(self) -> list[Incoming]:
-        """Payments scheduled (or held) for a day after the due date: they arrive late, so the
-        due reminder names them (before, it was a plain "Pay now")."""
+        """Payments scheduled (or held) for a day after the due date, nearer to it than to the
+        next installment's a month later: meant for this one, they arrive late (the reminder
+        names them; paying now is asked about). One nearer the next due date is for that
+        installment (Jan 4 for Jan 5, not a late Dec 5)."""
         if self.due_by is None:
             return []
-        return [i for i in self.incoming if i.day > self.due_by and not i.autopay]
+        half_way = self.due_by + (self.due_by + relativedelta(months=1) - self.due_by) / 2
+        return [i for i in self.incoming if self.due_by < i.day < half_way and not i.autopay]
 
     @property
     def message(self) -> str:
@@ -223,7 +234,7 @@ def second_payment_question(loan: Loan, *, today: dt.date, amount: Decimal) -> s
     way = on_the_way([loan], today=today)[loan.pk]
     by_due = way.by_due
     if not by_due or amount <= way.left_to_pay:
-        return ""
+        return _late_payment_question(way)
     if len(by_due) > 1:
         return f"On the way for this due date: {_what(by_due)}. Is this a second payment?"
     item = by_due[0]
@@ -232,3 +243,25 @@ def second_payment_question(loan: Loan, *, today: dt.date, amount: Decimal) -> s
         what = f"A payment of {usd(item.amount)} is {item.state}"
         what += " (nothing charged yet)" if item.held else ""
     return f"{what} for this due date. Is this a second payment?"
+
+
+def _late_payment_question(way: OnTheWay) -> str:
+    """Paying now while a payment is scheduled after the due date: that one is charged as
+    well unless cancelled (the new-user review helper-77: the reminder said "pay on time and
+    cancel it", and the pay form let the second payment through without a word)."""
+    late = way.after_due
+    if not late:
+        return ""
+    due = f"the {way.due_by:%b %-d} due date"
+    if len(late) == 1:
+        item = late[0]
+        state = f"held for a quick check for {item.day:%b %-d}" if item.held else item.state
+        return (
+            f"A payment of {usd(item.amount)} is {state}, after {due}. Is this a second "
+            "payment? If you pay now, cancel that one so it is not charged as well."
+        )
+    listed = "; ".join(i.dated for i in late)
+    return (
+        f"Payments are scheduled after {due} ({listed}). Is this a second payment? If you pay "
+        "now, cancel those you no longer need so they are not charged as well."
+    )

@@ -199,7 +199,96 @@ def test_a_payment_scheduled_after_the_due_date_is_named_in_the_due_reminder(
     assert subject == "Your payment of $483.32 is due Dec 5"
     assert (
         "Scheduled after the due date, so it would arrive late:\n"
-        f"- $483.32 scheduled for Dec 8: http://localhost:8000/payments/p/{later.reference}/\n"
-        "To pay on time, pay by December 5 and cancel what you no longer need." in body
+        f"- $483.32 for Dec 8: http://localhost:8000/payments/p/{later.reference}/\n"
+        "To pay on time, pay by Friday, December 4, before 5:00 PM ET, and cancel that payment "
+        "so it is not charged as well." in body
     )
     assert f"Pay now: http://localhost:8000/payments/pay/{linked_loan.pk}/" in body
+
+
+DEC_8 = dt.date(2026, 12, 8)
+
+
+def test_paying_now_with_a_payment_scheduled_after_the_due_date_asks_about_it(
+    borrower, linked_loan, add_card, pay
+):
+    """The reminder says to pay on time and cancel the late one; the pay form let $483.32
+    through without naming the Dec 8 $483.32, which was then charged too (the new-user review
+    helper-77)."""
+    card = add_card("4242424242424242")
+    with time_machine.travel(NOW, tick=False):
+        pay(linked_loan, card, "483.32", payer=borrower, scheduled_for=DEC_8)
+    tomorrow = time_machine.travel(NOW + dt.timedelta(days=1), tick=False)
+    with tomorrow, pytest.raises(DuplicateSuspected) as asked:
+        pay(linked_loan, card, "483.32", payer=borrower, confirm_duplicate=False)
+    assert str(asked.value) == (
+        "A payment of $483.32 is scheduled for Dec 8, after the Dec 5 due date. Is this a "
+        "second payment? If you pay now, cancel that one so it is not charged as well."
+    )
+
+
+def test_a_payment_scheduled_for_next_months_installment_is_not_called_late(
+    borrower, linked_loan, add_card, pay
+):
+    """Jan 4 is for January's installment (due Jan 5), not a late December one: December's
+    reminder does not list it, and paying December now is not asked about."""
+    card = add_card("4242424242424242")
+    with time_machine.travel(NOW, tick=False):
+        pay(linked_loan, card, "483.32", payer=borrower, scheduled_for=dt.date(2027, 1, 4))
+    [(subject, body)] = _reminders()
+    assert subject == "Your payment of $483.32 is due Dec 5"
+    assert "after the due date" not in body
+    with time_machine.travel(NOW + dt.timedelta(hours=2), tick=False):  # past the 10 minutes
+        paid = pay(linked_loan, card, "483.32", payer=borrower, confirm_duplicate=False)
+    assert paid.status == Payment.Status.POSTED
+
+
+def test_the_due_reminder_says_to_pay_by_the_business_day_before_a_saturday_due_date(
+    borrower, linked_loan, add_card, pay
+):
+    """Dec 5 is a Saturday: a payment made that day counts Monday Dec 7, after the due date
+    (the new-user review helper-77: the reminder said "pay by December 5")."""
+    with time_machine.travel(NOW, tick=False):
+        pay(
+            linked_loan, add_card("4242424242424242"), "483.32", payer=borrower, scheduled_for=DEC_8
+        )
+    [(_subject, body)] = _reminders()
+    assert (
+        "To pay on time, pay by Friday, December 4, before 5:00 PM ET, and cancel that payment "
+        "so it is not charged as well." in body
+    )
+
+
+def test_a_held_payment_dated_after_the_due_date_shows_its_date(
+    borrower, linked_loan, add_card, pay
+):
+    with time_machine.travel(NOW, tick=False):
+        five_tries_within_the_hour(
+            linked_loan, borrower, add_card("4000000000000002"), before=timezone.now()
+        )
+        held = pay(
+            linked_loan, add_card("4242424242424242"), "483.32", payer=borrower, scheduled_for=DEC_8
+        )
+    [(_subject, body)] = _reminders()
+    assert (
+        "- $483.32 for Dec 8, held for a quick check (nothing charged yet): "
+        f"http://localhost:8000/payments/p/{held.reference}/" in body
+    )
+
+
+def test_the_on_the_way_heads_up_names_a_second_payment_scheduled_after_the_due_date(
+    borrower, linked_loan, add_card, pay
+):
+    """$483.32 on Dec 3 covers Dec 5; a second $483.32 on Dec 8 (likely a duplicate) went
+    unmentioned under "nothing more to pay", and both were charged (helper-77)."""
+    card = add_card("4242424242424242")
+    with time_machine.travel(NOW, tick=False):
+        pay(linked_loan, card, "483.32", payer=borrower, scheduled_for=dt.date(2026, 12, 3))
+        later = pay(linked_loan, card, "483.32", payer=borrower, scheduled_for=DEC_8)
+    [(subject, body)] = _reminders()
+    assert subject == "A payment of $483.32 is scheduled for Dec 3"
+    assert (
+        "Also scheduled, after the due date:\n"
+        f"- $483.32 for Dec 8: http://localhost:8000/payments/p/{later.reference}/\n"
+        "If it is a second payment, cancel it so it is not charged as well." in body
+    )
