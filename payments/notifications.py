@@ -204,6 +204,8 @@ def _payment_email(payment: Payment, notice_kind: str) -> tuple[str, str]:
     }
     if kind == "returned_reopened":  # the loan it had paid off is open again
         context.update(_reopened_context(payment.loan))
+    if kind == "co_owner_rejected":  # what is owed now: the email may come after the due date
+        context["summary"] = _summary_now(payment.loan)
     if kind in OWNER_SUBJECTS:  # to the loan's owners, about what a third party did
         name = payment.payer.get_full_name() if payment.payer else payment.payer_email
         context.update(
@@ -218,13 +220,19 @@ def _payment_email(payment: Payment, notice_kind: str) -> tuple[str, str]:
     return subject, render_to_string(f"payments/email/payment_{kind}.txt", context)
 
 
-def _reopened_context(loan) -> dict:
-    """What the borrower owes now on a loan a returned payment reopened, and where to set up
-    autopay again (it ended at payoff and is never restarted for them)."""
+def _summary_now(loan):
+    """The loan as the dashboard shows it today (lender's business date), for an email that
+    says what is owed when it is sent."""
     from ismartpay.core.today import business_date
     from loans.selectors import loan_summary
 
-    summary = loan_summary(loan, today=business_date(loan.lender))
+    return loan_summary(loan, today=business_date(loan.lender))
+
+
+def _reopened_context(loan) -> dict:
+    """What the borrower owes now on a loan a returned payment reopened, and where to set up
+    autopay again (it ended at payoff and is never restarted for them)."""
+    summary = _summary_now(loan)
     return {
         "amount_due": summary.amount_due,
         "next_due_date": summary.next_due_date,

@@ -37,9 +37,10 @@ def _held_by(payer, loan, add_card, pay) -> Payment:
     return held
 
 
-def _reject(held: Payment, staff, capture) -> dict[str, tuple[str, str]]:
+def _reject(held: Payment, staff, capture, when=NOW + dt.timedelta(hours=3)) -> dict:
+    """{address: (subject, body)} of the emails the rejection sends."""
     mail.outbox.clear()
-    with time_machine.travel(NOW + dt.timedelta(hours=3), tick=False), capture(execute=True):
+    with time_machine.travel(when, tick=False), capture(execute=True):
         payment_review_reject(payment_id=held.pk, actor=staff, reason="Card reported stolen.")
     return {m.to[0]: (m.subject, m.body) for m in mail.outbox}
 
@@ -54,12 +55,15 @@ def test_a_co_borrowers_held_payment_rejected_tells_the_other_owner_it_was_not_m
     subject, body = sent[borrower.email]
     assert subject == "Sam Rivera's payment of $483.32 on your loan was not made"
     assert body.startswith(
-        "Sam Rivera, who shares your loan, made a payment of $483.32 on it. We checked it\n"
-        "before sending it and could not make it: nothing was charged.\n"
+        "Sam Rivera, who shares your loan, tried to pay $483.32 on it. We stopped the\n"
+        "payment during a security check: nothing was charged.\n"
     )
     assert f"Reference: {held.reference}" in body
-    assert "If that payment was meant to cover your amount due, pay it another way" in body
-    assert f"http://localhost:8000/payments/pay/{linked_loan.pk}/" in body
+    assert (
+        "$483.32 is due Saturday, December 5. Please pay it by then:\n"
+        f"http://localhost:8000/payments/pay/{linked_loan.pk}/\n"
+        "Sam Rivera was told as well: check with them so you don't both pay." in body
+    )
     # On the other owner's notices page too, once: a second rejection call sends nothing.
     assert Notice.objects.filter(user=borrower, kind="payment_co_owner_rejected").count() == 1
 
@@ -83,3 +87,16 @@ def test_the_payer_of_a_rejected_payment_is_not_emailed_twice_as_an_owner(
     assert sorted(sent) == sorted([borrower.email, "sam@example.com"])
     assert sent[borrower.email][0] == "Your payment of $483.32 was not processed"
     assert sent["sam@example.com"][0].endswith("'s payment of $483.32 on your loan was not made")
+
+
+def test_a_rejection_after_the_due_date_says_what_is_past_due_not_to_pay_before_it(
+    borrower, co_borrower, linked_loan, add_card, pay, django_capture_on_commit_callbacks
+):
+    """Rejected on Dec 9, after the Dec 5 due date: "pay it before the due date" had passed
+    (the new-user review helper-77)."""
+    held = _held_by(co_borrower, linked_loan, add_card, pay)
+    dec_9 = dt.datetime(2026, 12, 9, 15, 0, tzinfo=dt.UTC)
+    sent = _reject(held, UserFactory(is_staff=True), django_capture_on_commit_callbacks, dec_9)
+    _subject, body = sent[borrower.email]
+    assert "before the due date" not in body
+    assert "$483.32 is past due. Please pay it as soon as you can:\n" in body
