@@ -73,7 +73,9 @@ def _send_claimed(notice: Notice, *, max_attempts: int = MAX_ATTEMPTS) -> None:
     the row and raised; the claim stays, so the sweep tries again after the lease."""
     try:
         if not notice.body and notice.payment_id is not None:
-            notice.subject, notice.body = _payment_email(notice.payment, notice.kind)
+            notice.subject, notice.body = _payment_email(
+                notice.payment, notice.kind, notice.user_id
+            )
             Notice.objects.filter(pk=notice.pk).update(subject=notice.subject, body=notice.body)
         send_mail(notice.subject, notice.body, None, [notice.recipient])
     except Exception as exc:
@@ -192,7 +194,7 @@ def _receipt_path(payment: Payment) -> str:
     return reverse("payments:detail", args=[payment.reference])
 
 
-def _payment_email(payment: Payment, notice_kind: str) -> tuple[str, str]:
+def _payment_email(payment: Payment, notice_kind: str, to_user_id=None) -> tuple[str, str]:
     kind = notice_kind.removeprefix("payment_")
     code = payment.decline_code or payment.return_code
     context = {
@@ -204,10 +206,13 @@ def _payment_email(payment: Payment, notice_kind: str) -> tuple[str, str]:
     }
     if kind == "returned_reopened":  # the loan it had paid off is open again
         context.update(_reopened_context(payment.loan))
-    if kind == "co_owner_rejected":  # what is owed now: the email may come after the due date
+    if kind in ("co_owner_rejected", "co_owner_cancelled"):  # what is owed when it is sent
         context["summary"] = _summary_now(payment.loan)
     if kind in OWNER_SUBJECTS:  # to the loan's owners, about what a third party did
         name = payment.payer.get_full_name() if payment.payer else payment.payer_email
+        if kind == "co_owner_cancelled":  # named for who cancelled it; "your" to its payer
+            name = _cancelled_by(payment)
+            context.update(to_payer=to_user_id is not None and to_user_id == payment.payer_id)
         context.update(
             payer_name=name,
             sharing_path=reverse("loan_sharing", args=[payment.loan_id]),
@@ -241,14 +246,17 @@ def _reopened_context(loan) -> dict:
     }
 
 
-def _recipients_of(payment: Payment, kind: str) -> list[tuple[str, str, int | None]]:
+def _recipients_of(
+    payment: Payment, kind: str, not_to: int | None = None
+) -> list[tuple[str, str, int | None]]:
     """(dedupe key, address, user id) of each notice `kind` owes: the payer (user id None for a
-    guest), or for an OWNER_SUBJECTS kind each owner of the loan but the payer, who is told as
-    the payer (`payment:<id>:<kind>:owner:<user id>`)."""
+    guest), or for an OWNER_SUBJECTS kind each owner of the loan but `not_to` (who did it) or
+    else the payer, who is told as the payer (`payment:<id>:<kind>:owner:<user id>`)."""
     if kind not in OWNER_SUBJECTS:
         return [(_payment_key(payment.pk, kind), payment.payer_email, payment.payer_id)]
     owners = LoanLink.objects.filter(loan_id=payment.loan_id, role__in=OWNER_ROLES)
-    owners = owners.exclude(user_id=payment.payer_id) if payment.payer_id else owners
+    if (left_out := not_to or payment.payer_id) is not None:
+        owners = owners.exclude(user_id=left_out)
     return [
         (f"{_payment_key(payment.pk, kind)}:owner:{user_id}", email, user_id)
         for user_id, email in owners.order_by("pk").values_list("user_id", "user__email")
@@ -270,12 +278,19 @@ def told_by_autopay(payment: Payment, kind: str) -> bool:
     return kind in TOLD_BY_AUTOPAY and payment.source == Payment.Source.AUTOPAY
 
 
-def _write_payment_notice(payment: Payment, kind: str) -> None:
+def _cancelled_by(payment: Payment) -> str:
+    """The name of who cancelled `payment` (its CANCELLED event's actor)."""
+    event = payment.events.filter(to_status=Payment.Status.CANCELLED).select_related("actor")
+    actor = event.order_by("-pk").first().actor
+    return actor.get_full_name() or actor.email
+
+
+def _write_payment_notice(payment: Payment, kind: str, not_to: int | None = None) -> None:
     if told_by_autopay(payment, kind):
         return
     # ON CONFLICT DO NOTHING: a notice owed twice is one row, and the caller's transaction
     # is never broken by a unique violation.
-    recipients = _recipients_of(payment, kind)
+    recipients = _recipients_of(payment, kind, not_to)
     first = not Notice.objects.filter(dedupe_key__in=[key for key, _, _ in recipients]).exists()
     Notice.objects.bulk_create(
         [
@@ -306,24 +321,26 @@ def _third_party_activity(payment: Payment, kind: str, owner_ids: list[int]) -> 
 
 
 # A third party (loans.permissions.is_third_party) paid or cancelled: the loan's owners are told.
-# A co-owner's payment staff rejected after a hold: the other owners, whom the dashboard and the
-# reminder had told it was on the way (payments/upcoming.py), are told it was not made.
+# A co-owner's payment staff rejected after a hold, or an owner cancelled: the other owners,
+# whom the dashboard and the reminder had told it was on the way (payments/upcoming.py), are
+# told it will not be made.
 OWNER_SUBJECTS = {
     "third_party_paid": "{name} made a payment of ${amount} on your loan",
     "third_party_cancelled": "{name} cancelled a payment of ${amount} on your loan",
     "co_owner_rejected": "{name}'s payment of ${amount} on your loan was not made",
+    "co_owner_cancelled": "{name} cancelled a payment of ${amount} on your loan",
 }
 THIRD_PARTY_KINDS = ("third_party_paid", "third_party_cancelled")
 
 
-def payment_notice_queue(payment: Payment, kind: str) -> None:
+def payment_notice_queue(payment: Payment, kind: str, *, not_to: int | None = None) -> None:
     """Owe the payer the `kind` email about `payment` (for an OWNER_SUBJECTS kind: each of the
     loan's owners). Call it inside the transaction that changed the payment: the outbox rows
     commit or roll back with the change. After commit they are handed to the broker; if the
     broker is down, the sweep delivers them."""
     if told_by_autopay(payment, kind):
         return
-    _write_payment_notice(payment, kind)
+    _write_payment_notice(payment, kind, not_to)
     transaction.on_commit(partial(_hand_to_broker, payment.pk, kind), robust=True)
 
 

@@ -181,6 +181,8 @@ def payment_cancel_scheduled(*, payment_id: int, actor, now: dt.datetime | None 
         transition(payment, S.CANCELLED, actor=actor, actor_label=role)
         if is_third_party(role):
             payment_notice_queue(payment, "third_party_cancelled")  # the owners are told
+        elif is_owner(role):  # the other owners: it was on the way for them (upcoming.py)
+            payment_notice_queue(payment, "co_owner_cancelled", not_to=actor.pk)
     return payment
 
 

@@ -14,7 +14,7 @@ from factories import UserFactory
 
 from loans.models import LoanLink
 from payments.models import Notice, Payment
-from payments.services import payment_review_reject
+from payments.services import payment_cancel_scheduled, payment_review_reject
 
 pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2026, 12, 1, 15, 0, tzinfo=dt.UTC)  # Tue Dec 1, 10 AM in New York
@@ -100,3 +100,54 @@ def test_a_rejection_after_the_due_date_says_what_is_past_due_not_to_pay_before_
     _subject, body = sent[borrower.email]
     assert "before the due date" not in body
     assert "$483.32 is past due. Please pay it as soon as you can:\n" in body
+
+
+def _scheduled_by(payer, loan, add_card, pay) -> Payment:
+    with time_machine.travel(NOW, tick=False):
+        return pay(
+            loan,
+            add_card("4242424242424242", owner=payer),
+            "483.32",
+            payer=payer,
+            scheduled_for=dt.date(2026, 12, 4),
+        )
+
+
+def _cancel(payment: Payment, actor, capture) -> dict[str, tuple[str, str]]:
+    mail.outbox.clear()
+    with time_machine.travel(NOW + dt.timedelta(hours=3), tick=False), capture(execute=True):
+        payment_cancel_scheduled(payment_id=payment.pk, actor=actor)
+    return {m.to[0]: (m.subject, m.body) for m in mail.outbox}
+
+
+def test_a_co_borrower_cancelling_their_scheduled_payment_tells_the_other_owner(
+    borrower, co_borrower, linked_loan, add_card, pay, django_capture_on_commit_callbacks
+):
+    """Both owners were told Sam's Dec 4 payment covers the Dec 5 due date ("nothing more to
+    pay"). Before, Sam cancelling it told nobody, and the other owner found out from a late
+    notice."""
+    scheduled = _scheduled_by(co_borrower, linked_loan, add_card, pay)
+    sent = _cancel(scheduled, co_borrower, django_capture_on_commit_callbacks)
+    assert list(sent) == [borrower.email]
+    subject, body = sent[borrower.email]
+    assert subject == "Sam Rivera cancelled a payment of $483.32 on your loan"
+    assert body.startswith(
+        "Sam Rivera, who shares your loan, cancelled the payment of $483.32 scheduled for\n"
+        "Friday, December 4. Nothing will be charged for it.\n"
+    )
+    assert "$483.32 is due Saturday, December 5. Please pay it by then:\n" in body
+
+
+def test_an_owner_cancelling_the_other_owners_payment_tells_its_payer(
+    borrower, co_borrower, linked_loan, add_card, pay, django_capture_on_commit_callbacks
+):
+    """An owner may cancel a payment the other owner made (loans.permissions). Before, its
+    payer was not told and believed it made."""
+    scheduled = _scheduled_by(borrower, linked_loan, add_card, pay)
+    sent = _cancel(scheduled, co_borrower, django_capture_on_commit_callbacks)
+    assert list(sent) == [borrower.email]
+    subject, body = sent[borrower.email]
+    assert subject == "Sam Rivera cancelled a payment of $483.32 on your loan"
+    assert body.startswith(
+        "Sam Rivera, who shares your loan, cancelled your payment of $483.32 scheduled for\n"
+    )

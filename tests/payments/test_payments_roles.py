@@ -255,7 +255,14 @@ def test_an_owner_cancels_the_other_owners_payment_and_the_event_names_them(
         ("", "scheduled", people["borrower"].pk, "borrower"),
         ("scheduled", "cancelled", co.pk, "co_borrower"),
     ]
-    assert not mail.outbox
+    # Its payer is told (before, nobody was, and they believed it made: helper-77's review).
+    amount = f"${owners_scheduled.amount:,}"
+    assert [(m.to, m.subject) for m in mail.outbox] == [
+        (
+            [people["borrower"].email],
+            f"{co.get_full_name()} cancelled a payment of {amount} on your loan",
+        )
+    ]
 
 
 def test_an_owner_cannot_cancel_a_third_partys_scheduled_payment(
