@@ -18,7 +18,6 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 from kombu.exceptions import LimitExceeded
 from kombu.exceptions import OperationalError as BrokerUnreachable
@@ -28,8 +27,8 @@ from ismartpay.core.bulk import insert_rows
 from loans.models import LoanLink
 from loans.permissions import OWNER_ROLES
 
-from .declines import reason_for
 from .models import Notice, Payment
+from .payment_emails import OWNER_SUBJECTS, THIRD_PARTY_KINDS, payment_email
 
 logger = logging.getLogger("ismartpay.notices")
 
@@ -54,28 +53,13 @@ def handoff_options(broker_url: str) -> dict:
     return BROKER_HANDOFF_OPTIONS
 
 
-PAYMENT_SUBJECTS = {
-    "received": "We received your payment of ${amount}",
-    "scheduled": "Your payment of ${amount} is scheduled",
-    "failed": "Your payment of ${amount} didn't go through",
-    "returned": "Your bank returned your payment of ${amount}",
-    "returned_reopened": "Your payment of ${amount} came back: your loan is open again",
-    "held": "Your payment of ${amount} is being checked",
-    "rejected": "Your payment of ${amount} was not processed",
-    "cancelled": "Your payment of ${amount} was cancelled",
-    "refunded": "We refunded money from your payment of ${amount}",
-}
-
-
 # --- one send, for a row already claimed ------------------------------------------------------
 def _send_claimed(notice: Notice, *, max_attempts: int = MAX_ATTEMPTS) -> None:
     """Render (payment notices, first claim only), send, mark sent. A failure is recorded on
     the row and raised; the claim stays, so the sweep tries again after the lease."""
     try:
         if not notice.body and notice.payment_id is not None:
-            notice.subject, notice.body = _payment_email(
-                notice.payment, notice.kind, notice.user_id
-            )
+            notice.subject, notice.body = payment_email(notice.payment, notice.kind, notice.user_id)
             Notice.objects.filter(pk=notice.pk).update(subject=notice.subject, body=notice.body)
         send_mail(notice.subject, notice.body, None, [notice.recipient])
     except Exception as exc:
@@ -186,66 +170,6 @@ def _payment_key(payment_id: int, kind: str) -> str:
     return f"payment:{payment_id}:{kind}"
 
 
-def _receipt_path(payment: Payment) -> str:
-    if payment.source == Payment.Source.GUEST:  # no account: a signed link to the receipt
-        from .receipt_links import guest_receipt_url
-
-        return guest_receipt_url(payment.reference)
-    return reverse("payments:detail", args=[payment.reference])
-
-
-def _payment_email(payment: Payment, notice_kind: str, to_user_id=None) -> tuple[str, str]:
-    kind = notice_kind.removeprefix("payment_")
-    code = payment.decline_code or payment.return_code
-    context = {
-        "payment": payment,
-        "loan": payment.loan,
-        "reason": reason_for(code) if code else None,
-        "receipt_path": _receipt_path(payment),
-        "site_url": settings.SITE_URL,
-    }
-    if kind == "returned_reopened":  # the loan it had paid off is open again
-        context.update(_reopened_context(payment.loan))
-    if kind in ("co_owner_rejected", "co_owner_cancelled"):  # what is owed when it is sent
-        context["summary"] = _summary_now(payment.loan)
-    if kind in OWNER_SUBJECTS:  # to the loan's owners, about what a third party did
-        name = payment.payer.get_full_name() if payment.payer else payment.payer_email
-        if kind == "co_owner_cancelled":  # named for who cancelled it; "your" to its payer
-            name = _cancelled_by(payment)
-            context.update(to_payer=to_user_id is not None and to_user_id == payment.payer_id)
-        context.update(
-            payer_name=name,
-            sharing_path=reverse("loan_sharing", args=[payment.loan_id]),
-            pay_path=reverse("payments:pay", args=[payment.loan_id]),
-        )
-        subject = OWNER_SUBJECTS[kind].replace("{name}", name)
-    else:
-        subject = PAYMENT_SUBJECTS[kind]
-    subject = subject.replace("{amount}", f"{payment.amount:,}")
-    return subject, render_to_string(f"payments/email/payment_{kind}.txt", context)
-
-
-def _summary_now(loan):
-    """The loan as the dashboard shows it today (lender's business date), for an email that
-    says what is owed when it is sent."""
-    from ismartpay.core.today import business_date
-    from loans.selectors import loan_summary
-
-    return loan_summary(loan, today=business_date(loan.lender))
-
-
-def _reopened_context(loan) -> dict:
-    """What the borrower owes now on a loan a returned payment reopened, and where to set up
-    autopay again (it ended at payoff and is never restarted for them)."""
-    summary = _summary_now(loan)
-    return {
-        "amount_due": summary.amount_due,
-        "next_due_date": summary.next_due_date,
-        "next_payment_amount": summary.next_payment_amount,
-        "autopay_path": reverse("payments:autopay_setup", args=[loan.pk]),
-    }
-
-
 def _recipients_of(
     payment: Payment, kind: str, not_to: int | None = None
 ) -> list[tuple[str, str, int | None]]:
@@ -276,13 +200,6 @@ def told_by_autopay(payment: Payment, kind: str) -> bool:
     payment cancelled because its debit is skipped (the plan paused or ended, the loan paid
     off) is told by that change's own email."""
     return kind in TOLD_BY_AUTOPAY and payment.source == Payment.Source.AUTOPAY
-
-
-def _cancelled_by(payment: Payment) -> str:
-    """The name of who cancelled `payment` (its CANCELLED event's actor)."""
-    event = payment.events.filter(to_status=Payment.Status.CANCELLED).select_related("actor")
-    actor = event.order_by("-pk").first().actor
-    return actor.get_full_name() or actor.email
 
 
 def _write_payment_notice(payment: Payment, kind: str, not_to: int | None = None) -> None:
@@ -318,19 +235,6 @@ def _third_party_activity(payment: Payment, kind: str, owner_ids: list[int]) -> 
     detail = f"{name} {verb} ${payment.amount:,} on loan {payment.loan.loan_number}"
     for owner in User.objects.filter(pk__in=owner_ids).order_by("pk"):
         activity_record(user=owner, kind=AccountEvent.Kind.THIRD_PARTY_ACTION, detail=detail)
-
-
-# A third party (loans.permissions.is_third_party) paid or cancelled: the loan's owners are told.
-# A co-owner's payment staff rejected after a hold, or an owner cancelled: the other owners,
-# whom the dashboard and the reminder had told it was on the way (payments/upcoming.py), are
-# told it will not be made.
-OWNER_SUBJECTS = {
-    "third_party_paid": "{name} made a payment of ${amount} on your loan",
-    "third_party_cancelled": "{name} cancelled a payment of ${amount} on your loan",
-    "co_owner_rejected": "{name}'s payment of ${amount} on your loan was not made",
-    "co_owner_cancelled": "{name} cancelled a payment of ${amount} on your loan",
-}
-THIRD_PARTY_KINDS = ("third_party_paid", "third_party_cancelled")
 
 
 def payment_notice_queue(payment: Payment, kind: str, *, not_to: int | None = None) -> None:

@@ -16,7 +16,7 @@ from loans.models import Loan
 from payments.autopay import schedule as sched
 from payments.autopay.services import autopay_enroll
 from payments.models import AutopayPlan, Notice
-from payments.notifications import _payment_email
+from payments.payment_emails import payment_email as _payment_email
 from payments.services.payoff import AUTOPAY_PAID_OFF_REASON
 from payments.services.received import payment_record_received
 from payments.services.returned_checks import payment_return_received
