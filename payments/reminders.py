@@ -6,6 +6,7 @@ date and recipient (payments/notifications.py)."""
 
 import datetime as dt
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from django.urls import reverse
 
@@ -20,7 +21,7 @@ from .autopay.selectors import amount_for_period, loan_terms, plan_terms
 from .models import AutopayAmountNotice, AutopayPlan
 from .notices_batch import Draft
 from .notifications import notice_send
-from .upcoming import OnTheWay, payments_on_the_way
+from .upcoming import OnTheWay, late_window_end, payments_on_the_way
 
 AMOUNT_NOTICE_DAYS = (10, 14)  # Reg E: announce a changed amount 10–14 days before the debit
 DEFAULT_REMIND_DAYS = 3  # days before the due date, for a user without a profile
@@ -134,14 +135,15 @@ def loan_reminders(
             continue
         if way is None:
             amount = delinquency.amount_due_now(schedule, position, next_due)
-            way = OnTheWay.of(list(incoming), amount, next_due)
+            late_until = late_window_end(schedule, next_due)
+            way = OnTheWay.of(list(incoming), amount, next_due, late_until=late_until)
         drafts.append(
-            _on_the_way(loan, owner, way, on) if way.fully_covered else _due(loan, owner, way)
+            _on_the_way(loan, owner, way, on) if way.fully_covered else _due(loan, owner, way, on)
         )
     return drafts
 
 
-def _due(loan, owner: Owner, way: OnTheWay) -> Draft:
+def _due(loan, owner: Owner, way: OnTheWay, on: dt.date) -> Draft:
     """ "Your payment of $283.32 is due Dec 5", naming what is already on the way."""
     left, next_due = way.left_to_pay, way.due_by
     return Draft(
@@ -157,10 +159,7 @@ def _due(loan, owner: Owner, way: OnTheWay) -> Draft:
             "due_date": next_due,
             "on_the_way": way.message,
             "after_due": _linked(way.after_due),
-            # The latest a payment counts on the due date: its business day, before the cut-off
-            # (a Saturday's payment counts Monday: the new-user review helper-77).
-            "pay_by": previous_business_day(next_due),
-            "cutoff": loan.lender.cutoff_time,
+            **_pay_by(loan, next_due, on),
             "pay_path": reverse("payments:pay", args=[loan.pk]),
         },
     )
@@ -194,6 +193,19 @@ def _on_the_way(loan, owner: Owner, way: OnTheWay, on: dt.date) -> Draft:
             "today": on,
         },
     )
+
+
+def _pay_by(loan, due: dt.date, on: dt.date) -> dict:
+    """The latest a payment counts on `due`: its business day, before the lender's cut-off in
+    the lender's own zone (a Saturday's payment counts Monday: the new-user review helper-77;
+    "ET" for a lender elsewhere: helper-78). None when that day is before `on` (a reminder sent
+    on a Saturday for a Sunday due date)."""
+    day = previous_business_day(due)
+    if day < on:
+        return {"pay_by": None}
+    lender = loan.lender
+    cutoff = dt.datetime.combine(day, lender.cutoff_time, tzinfo=ZoneInfo(lender.timezone))
+    return {"pay_by": day, "cutoff": lender.cutoff_time, "cutoff_zone": cutoff.tzname()}
 
 
 def _linked(items) -> list[tuple]:

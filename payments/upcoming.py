@@ -59,15 +59,25 @@ class OnTheWay:
     due_by: dt.date | None  # the due date the amount due is for
     covered: Decimal  # of amount_due, what arrives by due_by
     autopay: str = ""  # the status of the loan's live autopay plan, "" for none
+    late_until: dt.date | None = None  # after_due's last day (late_window_end)
+    due_date: dt.date | None = None  # the installment's due date, when before due_by (past due)
 
     @classmethod
     def of(
-        cls, incoming: list[Incoming], amount_due: Decimal, due_by: dt.date | None, autopay=""
+        cls,
+        incoming: list[Incoming],
+        amount_due: Decimal,
+        due_by: dt.date | None,
+        autopay="",
+        *,
+        late_until: dt.date | None = None,
+        due_date: dt.date | None = None,
     ) -> "OnTheWay":
         """What `incoming` covers of `amount_due` by `due_by` (pure: the reminders' rule)."""
         items = sorted(incoming, key=lambda i: (i.day, i.autopay))
         arriving = sum((i.amount for i in items if due_by is None or i.day <= due_by), ZERO)
-        return cls(items, amount_due, due_by, min(arriving, amount_due), autopay)
+        covered = min(arriving, amount_due)
+        return cls(items, amount_due, due_by, covered, autopay, late_until, due_date)
 
     @property
     def autopay_on(self) -> bool:
@@ -106,14 +116,14 @@ class OnTheWay:
 
     @property
     def after_due(self) -> list[Incoming]:
-        """Payments scheduled (or held) for a day after the due date, nearer to it than to the
-        next installment's a month later: meant for this one, they arrive late (the reminder
-        names them; paying now is asked about). One nearer the next due date is for that
-        installment (Jan 4 for Jan 5, not a late Dec 5)."""
+        """Payments scheduled (or held) for a day after the due date, not nearer the next
+        installment's (`late_until`): meant for this one, they arrive late (the reminder names
+        them; paying now is asked about). One nearer the next due date is for that installment
+        (Jan 4 for Jan 5, not a late Dec 5)."""
         if self.due_by is None:
             return []
-        half_way = self.due_by + (self.due_by + relativedelta(months=1) - self.due_by) / 2
-        return [i for i in self.incoming if self.due_by < i.day < half_way and not i.autopay]
+        until = self.late_until or self.due_by + dt.timedelta(days=15)
+        return [i for i in self.incoming if self.due_by < i.day <= until and not i.autopay]
 
     @property
     def message(self) -> str:
@@ -161,10 +171,30 @@ def _what(items: list[Incoming]) -> str:
     return " and ".join(parts)
 
 
-def _window_end(loan: Loan, today: dt.date) -> dt.date | None:
+def late_window_end(schedule: delinquency.ContractSchedule, due: dt.date) -> dt.date:
+    """The last day a payment dated after `due` is nearer it than the next installment's due
+    date (a month on, after the last installment): meant for the installment due on `due`.
+    From the schedule, so a Feb 28 due date is followed by Mar 31 when the due day is 31."""
+    number = schedule.due_count(due)
+    if number < schedule.term_months:
+        following = schedule.due_date(number + 1)
+    else:
+        following = due + relativedelta(months=1)
+    return due + (following - due) / 2  # a date: the half day is dropped
+
+
+def _window(loan: Loan, today: dt.date) -> dict:
+    """OnTheWay's window for `loan` on `today`: due_by (the next due date, today when it is
+    past), late_until, and the due date itself when past."""
     schedule, position = contract_schedule(loan), loan_position(loan, today)
     next_due = delinquency.next_payment_due_date(schedule, position)
-    return max(next_due, today) if next_due is not None else None
+    if next_due is None:
+        return {"due_by": None}
+    return {
+        "due_by": max(next_due, today),
+        "late_until": late_window_end(schedule, max(next_due, today)),
+        "due_date": next_due if next_due < today else None,
+    }
 
 
 def payments_on_the_way(ids: list[int], *, today: dt.date) -> dict[int, list[Incoming]]:
@@ -220,8 +250,13 @@ def on_the_way(loans: list[Loan], *, today: dt.date) -> dict[int, OnTheWay]:
         amount_due = delinquency.amount_due_now(
             contract_schedule(loan), loan_position(loan, today), today
         )
+        window = _window(loan, today)
         result[loan.pk] = OnTheWay.of(
-            incoming[loan.pk], amount_due, _window_end(loan, today), autopay.get(loan.pk, "")
+            incoming[loan.pk],
+            amount_due,
+            window.pop("due_by"),
+            autopay.get(loan.pk, ""),
+            **window,
         )
     return result
 
@@ -233,35 +268,44 @@ def second_payment_question(loan: Loan, *, today: dt.date, amount: Decimal) -> s
     not asked about (before, it was: the new-user review helper-71)."""
     way = on_the_way([loan], today=today)[loan.pk]
     by_due = way.by_due
+    late, cancel = _late(way)
     if not by_due or amount <= way.left_to_pay:
-        return _late_payment_question(way)
+        return f"{late[0].upper()}{late[1:]}. Is this a second payment? {cancel}" if late else ""
     if len(by_due) > 1:
-        return f"On the way for this due date: {_what(by_due)}. Is this a second payment?"
-    item = by_due[0]
-    what = _what(by_due)  # "Autopay will debit $483.32 on Dec 4"
-    if not item.autopay:
-        what = f"A payment of {usd(item.amount)} is {item.state}"
-        what += " (nothing charged yet)" if item.held else ""
-    return f"{what} for this due date. Is this a second payment?"
+        what = f"On the way for this due date: {_what(by_due)}"
+    else:
+        item = by_due[0]
+        what = _what(by_due)  # "Autopay will debit $483.32 on Dec 4"
+        if not item.autopay:
+            what = f"A payment of {usd(item.amount)} is {item.state}"
+            what += " (nothing charged yet)" if item.held else ""
+        what += " for this due date"
+    if late:  # named too: answering "yes" would let it be charged as well (helper-78)
+        return f"{what}, and {late}. Is this a second payment? {cancel}"
+    return f"{what}. Is this a second payment?"
 
 
-def _late_payment_question(way: OnTheWay) -> str:
-    """Paying now while a payment is scheduled after the due date: that one is charged as
-    well unless cancelled (the new-user review helper-77: the reminder said "pay on time and
-    cancel it", and the pay form let the second payment through without a word)."""
+def _late(way: OnTheWay) -> tuple[str, str]:
+    """What is scheduled after the due date, and what to do if paying now ("", "" for none):
+    that one is charged as well unless cancelled (the new-user review helper-77: the reminder
+    said "pay on time and cancel it", and the pay form let the second payment through). Whoever
+    scheduled it can cancel it; an owner cannot cancel a third party's (helper-78)."""
     late = way.after_due
     if not late:
-        return ""
-    due = f"the {way.due_by:%b %-d} due date"
+        return "", ""
+    due = f"after the {way.due_by:%b %-d} due date"
+    if way.due_date is not None:  # past due: due_by is today
+        due = f"while the {way.due_date:%b %-d} payment is past due"
     if len(late) == 1:
         item = late[0]
         state = f"held for a quick check for {item.day:%b %-d}" if item.held else item.state
         return (
-            f"A payment of {usd(item.amount)} is {state}, after {due}. Is this a second "
-            "payment? If you pay now, cancel that one so it is not charged as well."
+            f"a payment of {usd(item.amount)} is {state}, {due}",
+            "If you pay now, cancel that one (or ask whoever scheduled it to) so it is not "
+            "charged as well.",
         )
-    listed = "; ".join(i.dated for i in late)
     return (
-        f"Payments are scheduled after {due} ({listed}). Is this a second payment? If you pay "
-        "now, cancel those you no longer need so they are not charged as well."
+        f"payments are scheduled {due} ({'; '.join(i.dated for i in late)})",
+        "If you pay now, cancel those you no longer need (or ask whoever scheduled them to) so "
+        "they are not charged as well.",
     )

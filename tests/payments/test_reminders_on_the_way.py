@@ -200,8 +200,8 @@ def test_a_payment_scheduled_after_the_due_date_is_named_in_the_due_reminder(
     assert (
         "Scheduled after the due date, so it would arrive late:\n"
         f"- $483.32 for Dec 8: http://localhost:8000/payments/p/{later.reference}/\n"
-        "To pay on time, pay by Friday, December 4, before 5:00 PM ET, and cancel that payment "
-        "so it is not charged as well." in body
+        "To pay on time, pay by Friday, December 4, before 5:00 PM EST, and cancel that "
+        "payment (or ask whoever scheduled it to) so it is not charged as well." in body
     )
     assert f"Pay now: http://localhost:8000/payments/pay/{linked_loan.pk}/" in body
 
@@ -223,7 +223,8 @@ def test_paying_now_with_a_payment_scheduled_after_the_due_date_asks_about_it(
         pay(linked_loan, card, "483.32", payer=borrower, confirm_duplicate=False)
     assert str(asked.value) == (
         "A payment of $483.32 is scheduled for Dec 8, after the Dec 5 due date. Is this a "
-        "second payment? If you pay now, cancel that one so it is not charged as well."
+        "second payment? If you pay now, cancel that one (or ask whoever scheduled it to) so it "
+        "is not charged as well."
     )
 
 
@@ -254,8 +255,8 @@ def test_the_due_reminder_says_to_pay_by_the_business_day_before_a_saturday_due_
         )
     [(_subject, body)] = _reminders()
     assert (
-        "To pay on time, pay by Friday, December 4, before 5:00 PM ET, and cancel that payment "
-        "so it is not charged as well." in body
+        "To pay on time, pay by Friday, December 4, before 5:00 PM EST, and cancel that "
+        "payment (or ask whoever scheduled it to) so it is not charged as well." in body
     )
 
 
@@ -290,5 +291,6 @@ def test_the_on_the_way_heads_up_names_a_second_payment_scheduled_after_the_due_
     assert (
         "Also scheduled, after the due date:\n"
         f"- $483.32 for Dec 8: http://localhost:8000/payments/p/{later.reference}/\n"
-        "If it is a second payment, cancel it so it is not charged as well." in body
+        "If it is a second payment, cancel it (or ask whoever scheduled it to) so it is not "
+        "charged as well." in body
     )
