@@ -127,3 +127,32 @@ def test_an_owner_is_told_to_ask_a_third_party_to_cancel_their_payment(
     [(_subject, body)] = _reminders(dt.date(2026, 12, 2))
     assert theirs.reference in body
     assert f"and cancel that payment {CANCEL}" in body
+
+
+def test_a_guest_is_asked_about_a_second_payment_without_the_owners_payments_named(
+    borrower, linked_loan, add_card, pay
+):
+    """Anyone with the loan number, ZIP and VIN can pay as a guest; the question named the
+    owners' scheduled payments, amounts and dates (the re-review helper-79). A guest is asked
+    without them; an owner still sees them."""
+    from decimal import Decimal
+
+    from payments.services import new_idempotency_key, payment_submit
+
+    with time_machine.travel(NOW, tick=False):
+        card = add_card("4242424242424242")
+        pay(linked_loan, card, "483.32", payer=borrower, scheduled_for=dt.date(2026, 12, 4))
+    later = NOW + dt.timedelta(hours=2)
+    with time_machine.travel(later, tick=False), pytest.raises(DuplicateSuspected) as asked:
+        payment_submit(
+            loan_id=linked_loan.pk,
+            method=add_card("5555555555554444", owner=None),
+            amount=Decimal("483.32"),
+            idempotency_key=new_idempotency_key(),
+            payer=None,
+            payer_email="stranger@example.net",
+        )
+    assert str(asked.value) == (
+        "A payment is already on the way for this loan's next due date. Is this a second payment?"
+    )
+    assert "Dec 4" in _asked(pay, linked_loan, card, borrower, later)
