@@ -34,6 +34,11 @@ def _model_and_pk(persistent_id: str) -> tuple[type[Device], int] | None:
     return None
 
 
+def _record(user, persistent_id: str) -> list:
+    """What a session keeps of a device it read confirmed (CHECKED_KEY): JSON, so a list."""
+    return [user.pk, persistent_id, user.otp_devices_stamp]
+
+
 def device_read(persistent_id: str) -> Device | None:
     """The device row, only the columns the check needs (the rest load if asked for)."""
     found = _model_and_pk(persistent_id)
@@ -48,7 +53,7 @@ def device_if_unchanged(session: SessionBase, user, persistent_id: str) -> Devic
     and none of the user's devices changed since; else None (read the row)."""
     if connection.vendor != "postgresql":  # no triggers move the stamp (migration 0005)
         return None
-    if session.get(CHECKED_KEY) != [user.pk, persistent_id, user.otp_devices_stamp]:
+    if session.get(CHECKED_KEY) != _record(user, persistent_id):
         return None
     model, pk = _model_and_pk(persistent_id)
     # As `.only(*CHECK_FIELDS)` would load it: other fields are read from the row if asked.
@@ -58,6 +63,6 @@ def device_if_unchanged(session: SessionBase, user, persistent_id: str) -> Devic
 def device_checked(session: SessionBase, user, device: Device) -> None:
     """Record that `device` was read confirmed for `user` with the user's stamp as read in
     this request (before the device row: a change in between moved the stamp on)."""
-    record = [user.pk, device.persistent_id, user.otp_devices_stamp]
+    record = _record(user, device.persistent_id)
     if session.get(CHECKED_KEY) != record:
         session[CHECKED_KEY] = record

@@ -119,11 +119,11 @@ class OnTheWay:
         """Payments scheduled (or held) for a day after the due date, not nearer the next
         installment's (`late_until`): meant for this one, they arrive late (the reminder names
         them; paying now is asked about). One nearer the next due date is for that installment
-        (Jan 4 for Jan 5, not a late Dec 5)."""
-        if self.due_by is None:
+        (Jan 4 for Jan 5, not a late Dec 5). None without a window (the past-due reminder)."""
+        if self.due_by is None or self.late_until is None:
             return []
-        until = self.late_until or self.due_by + dt.timedelta(days=15)
-        return [i for i in self.incoming if self.due_by < i.day <= until and not i.autopay]
+        due_by, until = self.due_by, self.late_until
+        return [i for i in self.incoming if due_by < i.day <= until and not i.autopay]
 
     @property
     def message(self) -> str:
@@ -183,18 +183,25 @@ def late_window_end(schedule: delinquency.ContractSchedule, due: dt.date) -> dt.
     return due + (following - due) / 2  # a date: the half day is dropped
 
 
-def _window(loan: Loan, today: dt.date) -> dict:
-    """OnTheWay's window for `loan` on `today`: due_by (the next due date, today when it is
-    past), late_until, and the due date itself when past."""
+def _way(loan: Loan, incoming: list[Incoming], autopay: str, today: dt.date) -> OnTheWay:
+    """The loan's OnTheWay on `today`, from one read of its schedule and position: the amount
+    due as of today (the dashboard's, loans.selectors.loan_summary), by the next due date
+    (today when it is past, with the due date itself kept for the wording) and the late window
+    after it."""
     schedule, position = contract_schedule(loan), loan_position(loan, today)
+    amount_due = delinquency.amount_due_now(schedule, position, today)
     next_due = delinquency.next_payment_due_date(schedule, position)
     if next_due is None:
-        return {"due_by": None}
-    return {
-        "due_by": max(next_due, today),
-        "late_until": late_window_end(schedule, max(next_due, today)),
-        "due_date": next_due if next_due < today else None,
-    }
+        return OnTheWay.of(incoming, amount_due, None, autopay)
+    due_by = max(next_due, today)
+    return OnTheWay.of(
+        incoming,
+        amount_due,
+        due_by,
+        autopay,
+        late_until=late_window_end(schedule, due_by),
+        due_date=next_due if next_due < today else None,
+    )
 
 
 def payments_on_the_way(ids: list[int], *, today: dt.date) -> dict[int, list[Incoming]]:
@@ -244,21 +251,9 @@ def on_the_way(loans: list[Loan], *, today: dt.date) -> dict[int, OnTheWay]:
         debits = plan_upcoming(plan, today=today, count=1, loan=loan)  # none unless active
         if debits:
             incoming[loan.pk].append(Incoming(debits[0].run_date, debits[0].amount, True))
-    result = {}
-    for loan in loans:
-        # The dashboard's "amount due" (loans.selectors.loan_summary): as of today.
-        amount_due = delinquency.amount_due_now(
-            contract_schedule(loan), loan_position(loan, today), today
-        )
-        window = _window(loan, today)
-        result[loan.pk] = OnTheWay.of(
-            incoming[loan.pk],
-            amount_due,
-            window.pop("due_by"),
-            autopay.get(loan.pk, ""),
-            **window,
-        )
-    return result
+    return {
+        loan.pk: _way(loan, incoming[loan.pk], autopay.get(loan.pk, ""), today) for loan in loans
+    }
 
 
 def second_payment_question(loan: Loan, *, today: dt.date, amount: Decimal) -> str:
