@@ -6,13 +6,11 @@ date and recipient (payments/notifications.py)."""
 
 import datetime as dt
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from django.urls import reverse
 
 from accounts.models import User
 from loans import delinquency, flags
-from loans.calendar import previous_business_day
 from loans.models import Loan, LoanLink
 from loans.permissions import OWNER_ROLES
 from loans.selectors import contract_schedule, loan_position
@@ -21,6 +19,7 @@ from .autopay.selectors import amount_for_period, loan_terms, plan_terms
 from .models import AutopayAmountNotice, AutopayPlan
 from .notices_batch import Draft
 from .notifications import notice_send
+from .timing import pay_by_deadline
 from .upcoming import OnTheWay, late_window_end, payments_on_the_way
 
 AMOUNT_NOTICE_DAYS = (10, 14)  # Reg E: announce a changed amount 10–14 days before the debit
@@ -200,12 +199,10 @@ def _pay_by(loan, due: dt.date, on: dt.date) -> dict:
     the lender's own zone (a Saturday's payment counts Monday: the new-user review helper-77;
     "ET" for a lender elsewhere: helper-78). None when that day is before `on` (a reminder sent
     on a Saturday for a Sunday due date)."""
-    day = previous_business_day(due)
-    if day < on:
+    deadline = pay_by_deadline(due, loan.lender)
+    if deadline.date() < on:
         return {"pay_by": None}
-    lender = loan.lender
-    cutoff = dt.datetime.combine(day, lender.cutoff_time, tzinfo=ZoneInfo(lender.timezone))
-    return {"pay_by": day, "cutoff": lender.cutoff_time, "cutoff_zone": cutoff.tzname()}
+    return {"pay_by": deadline.date(), "cutoff": deadline.time(), "cutoff_zone": deadline.tzname()}
 
 
 def _linked(items) -> list[tuple]:

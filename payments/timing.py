@@ -45,11 +45,21 @@ def time_left_before_cutoff(
     return deadline - local
 
 
+def _cutoff_on(day: dt.date, lender) -> dt.datetime:
+    """The lender's cut-off on `day`, in the lender's own zone."""
+    return dt.datetime.combine(day, lender.cutoff_time, tzinfo=ZoneInfo(lender.timezone))
+
+
 def change_deadline(run_date: dt.date, lender) -> dt.datetime:
     """The last moment an autopay debit on `run_date` can be changed: the lender's cut-off on
     the business day before it (after that the nightly run may already have it)."""
-    day = previous_business_day(run_date - dt.timedelta(days=1))
-    return dt.datetime.combine(day, lender.cutoff_time, tzinfo=ZoneInfo(lender.timezone))
+    return _cutoff_on(previous_business_day(run_date - dt.timedelta(days=1)), lender)
+
+
+def pay_by_deadline(due: dt.date, lender) -> dt.datetime:
+    """The last moment a payment made now counts on or before `due` (effective_date_for's
+    rule the other way round): the lender's cut-off on the last business day up to `due`."""
+    return _cutoff_on(previous_business_day(due), lender)
 
 
 def earliest_run_date(now: dt.datetime, lender) -> dt.date:
