@@ -8,6 +8,7 @@ from django.db.models import F
 
 from ismartpay.core.errors import NotFound
 from ismartpay.core.money import ZERO, to_cents
+from ismartpay.core.today import business_date
 
 from . import calendar, delinquency, flags, history, interest, permissions, schedule, simulation
 from .allocation import Balances, accrue_interest, payoff_amount
@@ -135,9 +136,11 @@ def loan_summary(
 
 
 def dashboard_for_user(
-    user, *, today: dt.date, autopay_loan_ids: frozenset[int] | set[int] = frozenset()
+    user, *, now: dt.datetime, autopay_loan_ids: frozenset[int] | set[int] = frozenset()
 ) -> list[LoanSummary]:
-    """Every loan the user may see, in one query, newest link first.
+    """Every loan the user may see, in one query, newest link first, each as of its lender's
+    business date at `now` (a borrower may have loans of lenders in other time zones: around
+    midnight they are on different days, and the money figures are the lender's).
 
     `autopay_loan_ids`: the user's loans with an active autopay plan, for "On" (loans does not
     import payments). The dashboard view passes none and sets `autopay_on` afterwards from the
@@ -149,7 +152,10 @@ def dashboard_for_user(
         .annotate(link_role=F("links__role"))
         .order_by("-links__created_at", "pk")
     )
-    return [loan_summary(loan, today=today, autopay_loan_ids=autopay_loan_ids) for loan in loans]
+    return [
+        loan_summary(loan, today=business_date(loan.lender, now), autopay_loan_ids=autopay_loan_ids)
+        for loan in loans
+    ]
 
 
 # What a page needs to do with the loan -> the rule (loans/permissions.py) that allows it.

@@ -16,8 +16,9 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from documents.selectors import loan_documents
+from ismartpay.core.today import business_date
 from payments.autopay.feed_hook import autopay_dates_for_user
-from payments.upcoming import on_the_way
+from payments.upcoming import on_the_way, on_the_way_at
 
 from . import calendar_feeds, ical, linking
 from . import invitations as invites
@@ -48,9 +49,9 @@ def _only(request, *methods: str):
 
 @login_required
 def dashboard(request):
-    today = timezone.localdate()
-    summaries = dashboard_for_user(request.user, today=today)
-    ways = on_the_way([s.loan for s in summaries], today=today)
+    now = timezone.now()  # each loan's money figures as of its lender's date at this moment
+    summaries = dashboard_for_user(request.user, now=now)
+    ways = on_the_way_at([s.loan for s in summaries], now=now)
     summaries = [dataclasses.replace(s, on_the_way=ways[s.loan.pk]) for s in summaries]
     return render(request, "loans/dashboard.html", {"summaries": summaries})
 
@@ -83,7 +84,7 @@ def loan_detail(request, loan_id: int):
     loan = loan_get_for_user(request.user, loan_id)
     if response := _only(request, "GET", "HEAD"):
         return response
-    today = timezone.localdate()
+    today = business_date(loan.lender)  # money: the lender's date, as the pay form
     detail = loan_detail_for(loan, today=today)
     way = on_the_way([loan], today=today)[loan.pk]  # the dashboard's: autopay, scheduled
     # Without ?page= the schedule opens at the page holding the next unpaid payment.
@@ -123,7 +124,7 @@ def payoff_letter(request, loan_id: int):
     loan = loan_get_for_user(request.user, loan_id)
     if response := _only(request, "GET", "HEAD"):
         return response
-    today = timezone.localdate()
+    today = business_date(loan.lender)  # money: the lender's date, as the pay form
     form = PayoffQuoteForm(request.GET, today=today)
     if not form.is_valid():
         raise Http404("Choose a valid pay-off date")
@@ -142,7 +143,7 @@ def what_if(request, loan_id: int):
     loan = loan_get_for_user(request.user, loan_id)
     if response := _only(request, "GET", "HEAD"):
         return response
-    today = timezone.localdate()
+    today = business_date(loan.lender)  # money: the lender's date, as the pay form
     form = SimulatorForm(request.GET if request.GET else None)
     comparison = error = None
     if form.is_bound and form.is_valid():

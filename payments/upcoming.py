@@ -17,6 +17,7 @@ from django.db.models import Q
 
 from ismartpay.core.money import ZERO
 from ismartpay.core.templatetags.ui import usd
+from ismartpay.core.today import business_date
 from loans import delinquency
 from loans.models import Loan, LoanLink
 from loans.permissions import OWNER_ROLES
@@ -254,6 +255,19 @@ def on_the_way(loans: list[Loan], *, today: dt.date) -> dict[int, OnTheWay]:
     return {
         loan.pk: _way(loan, incoming[loan.pk], autopay.get(loan.pk, ""), today) for loan in loans
     }
+
+
+def on_the_way_at(loans: list[Loan], *, now: dt.datetime) -> dict[int, OnTheWay]:
+    """`on_the_way` with each loan as of its lender's business date at `now` (the dashboard:
+    loans of lenders in other time zones are on other days around midnight): two queries a
+    date, one date but around midnight."""
+    by_day: dict[dt.date, list[Loan]] = {}
+    for loan in loans:
+        by_day.setdefault(business_date(loan.lender, now), []).append(loan)
+    ways: dict[int, OnTheWay] = {}
+    for day, group in by_day.items():
+        ways.update(on_the_way(group, today=day))
+    return ways
 
 
 def second_payment_question(loan: Loan, *, today: dt.date, amount: Decimal) -> str:

@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from ismartpay.core.today import business_date
 from loans.selectors import loan_detail, loan_get_for_user
 
 from ..activity import loan_activity
@@ -30,7 +31,7 @@ def activity(request, loan_id: int):
     form, rows = _rows(request, loan)
     context = {
         "loan": loan,
-        "detail": loan_detail(loan, today=timezone.localdate()),
+        "detail": loan_detail(loan, today=business_date(loan.lender)),  # money: the lender's date
         "form": form,
         "rows": list(reversed(rows)),  # newest first on the page
         "query": request.GET.urlencode(),

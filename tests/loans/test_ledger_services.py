@@ -27,6 +27,7 @@ pytestmark = pytest.mark.django_db
 
 FEB_5 = dt.date(2026, 2, 5)
 MAR_5 = dt.date(2026, 3, 5)
+MAR_5_NOON = dt.datetime(2026, 3, 5, 17, 0, tzinfo=dt.UTC)  # noon in New York
 
 
 def _balances(loan_id):
@@ -348,10 +349,10 @@ def test_dashboard_shows_the_last_payment_not_reversed():
     later = loan_post_payment(
         loan_id=link.loan.pk, amount=Decimal("50.00"), effective_date=MAR_5, idempotency_key="2"
     )
-    [summary] = dashboard_for_user(link.user, today=MAR_5)
+    [summary] = dashboard_for_user(link.user, now=MAR_5_NOON)
     assert (summary.last_payment_date, summary.last_payment_amount) == (MAR_5, Decimal("50.00"))
     loan_reverse_posting(posting_id=later.pk, reason="returned")
-    [summary] = dashboard_for_user(link.user, today=MAR_5, autopay_loan_ids={link.loan.pk})
+    [summary] = dashboard_for_user(link.user, now=MAR_5_NOON, autopay_loan_ids={link.loan.pk})
     assert (summary.last_payment_date, summary.last_payment_amount) == (FEB_5, Decimal("483.32"))
     assert summary.autopay_on is True
 
