@@ -188,18 +188,25 @@ def _may_see_payments(loan_id: int, payer, asked: Asked) -> bool:
     return is_owner(loan_role(user_id=getattr(payer, "pk", None), loan_id=loan_id))
 
 
+def _recent_said(status: str, scheduled_for: dt.date) -> str:
+    """What the 10-minute question says of the recent payment: a held one is not made yet
+    (the new-user review helper-71), nor is a scheduled one (nothing charged before its day)."""
+    recently = "on this loan in the last 10 minutes"
+    if status == S.HELD:
+        return f"made {recently} is held for a quick check (nothing charged yet)"
+    if status == S.SCHEDULED:
+        return f"was scheduled {recently}, for {scheduled_for:%b} {scheduled_for.day}"
+    return f"was made {recently}"
+
+
 def _check_duplicate(loan_id: int, amount: Decimal, now: dt.datetime, *, shown_to) -> None:
     recent = Payment.objects.filter(
         loan_id=loan_id, amount=amount, created_at__gte=now - DUPLICATE_WINDOW
     ).exclude(status__in=[S.FAILED, S.CANCELLED])
-    if status := recent.values_list("status", flat=True).first():
-        what = (  # a held one is not made yet (the new-user review helper-71)
-            "made on this loan in the last 10 minutes is held for a quick check "
-            "(nothing charged yet)"
-            if status == S.HELD
-            else "was made on this loan in the last 10 minutes"
+    if found := recent.values_list("status", "scheduled_for").first():
+        raise DuplicateSuspected(
+            f"A payment of ${amount:,} {_recent_said(*found)}. Is this a second payment?"
         )
-        raise DuplicateSuspected(f"A payment of ${amount:,} {what}. Is this a second payment?")
     # A scheduled or held payment, or the next autopay debit, on the way for this due date
     # and `amount` more than it leaves to pay (payments/upcoming.py, the rule the dashboard's
     # "nothing more to pay" reads).

@@ -112,3 +112,31 @@ def test_paying_now_with_autopay_debiting_for_the_due_date_asks_first(
     assert way.message == "Autopay will debit $483.32 on Dec 4 — nothing more to pay"
     assert str(refused.value).startswith("Autopay will debit $483.32 on Dec 4")
     assert not Payment.objects.filter(loan=linked_loan).exists()
+
+
+def test_a_payment_scheduled_minutes_ago_is_called_scheduled_not_made(
+    borrower, linked_loan, add_card
+):
+    # $100 scheduled for Dec 20, then $100 again: the 10-minute question named the first
+    # "made on this loan" (seen at 390 px, the third 2026-12-03 session): nothing was charged.
+    card = add_card("4242424242424242")
+    with time_machine.travel(NOW, tick=False):
+        _submit(linked_loan, card, "100.00", borrower, scheduled_for=dt.date(2026, 12, 20))
+        with pytest.raises(DuplicateSuspected) as asked:
+            _submit(linked_loan, card, "100.00", borrower, confirm=False)
+    assert str(asked.value) == (
+        "A payment of $100.00 was scheduled on this loan in the last 10 minutes, for Dec 20. "
+        "Is this a second payment?"
+    )
+
+
+def test_a_payment_made_minutes_ago_is_called_made(borrower, linked_loan, add_card):
+    card = add_card("4242424242424242")
+    with time_machine.travel(NOW, tick=False):
+        _submit(linked_loan, card, "100.00", borrower)
+        with pytest.raises(DuplicateSuspected) as asked:
+            _submit(linked_loan, card, "100.00", borrower, confirm=False)
+    assert str(asked.value) == (
+        "A payment of $100.00 was made on this loan in the last 10 minutes. "
+        "Is this a second payment?"
+    )
