@@ -15,6 +15,7 @@ from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from ismartpay.core.today import business_date
 from loans.selectors import loan_get_for_user
 
 from . import disclosures, pdf, selectors, services
@@ -54,7 +55,7 @@ def statement_list(request, loan_id: int):
     loan = loan_get_for_user(request.user, loan_id)
     if response := _get_only(request):
         return response
-    today = timezone.localdate()
+    today = business_date(loan.lender)  # a year is over when the lender's is
     return render(
         request,
         "documents/statements.html",
@@ -105,7 +106,7 @@ def year_end_request(request, loan_id: int):
     if form.is_valid():
         try:
             services.year_end_make(
-                loan_id=loan.pk, year=form.cleaned_data["year"], on=timezone.localdate()
+                loan_id=loan.pk, year=form.cleaned_data["year"], on=business_date(loan.lender)
             )
         except services.DocumentError as exc:
             messages.error(request, str(exc))

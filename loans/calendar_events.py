@@ -5,6 +5,8 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from ismartpay.core.today import business_date
+
 from . import delinquency, permissions
 from .models import Loan
 from .selectors import contract_schedule, loan_position
@@ -21,13 +23,14 @@ class CalendarEvent:
 def calendar_events_for_user(
     user,
     *,
-    today: dt.date,
+    now: dt.datetime,
     autopay_dates: dict[int, list[tuple[dt.date, Decimal]]] | None = None,
     months_ahead: int = 12,
 ) -> list[CalendarEvent]:
     """Upcoming due dates of the user's loans (borrower and co-borrower links only) and, via
     the `autopay_dates` hook ({loan_id: [(debit date, amount)]}, filled by the payments app),
-    the autopay debit dates.
+    the autopay debit dates. Each loan from its lender's business date at `now` (a due date is
+    still ahead until the lender's day is over, as on the dashboard).
     """
     autopay_dates = autopay_dates or {}
     loans = Loan.objects.filter(
@@ -37,7 +40,7 @@ def calendar_events_for_user(
     for loan in loans:
         if loan.status in (Loan.Status.PAID_OFF, Loan.Status.CHARGED_OFF, Loan.Status.CLOSED):
             continue
-        sched = contract_schedule(loan)
+        sched, today = contract_schedule(loan), business_date(loan.lender, now)
         first = delinquency.covered_installments(sched, loan_position(loan, today)) + 1
         for number in range(first, min(first + months_ahead, loan.term_months + 1)):
             due = sched.due_date(number)

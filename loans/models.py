@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from ismartpay.core.models import TimeStampedModel, money_field
+from ismartpay.core.today import validate_time_zone
 
 
 class Lender(TimeStampedModel):
@@ -16,7 +17,11 @@ class Lender(TimeStampedModel):
         PERCENT = "percent", "Percent of the installment, capped"
 
     name = models.CharField(max_length=120, unique=True)
-    timezone = models.CharField(max_length=64, default="America/New_York")
+    # Its business date, cut-off and nightly runs (ismartpay/core/today.py): an IANA zone, so a
+    # typo is refused at the field instead of failing every page of its borrowers.
+    timezone = models.CharField(
+        max_length=64, default="America/New_York", validators=[validate_time_zone]
+    )
     # Payments made after this local time take effect on the next business day.
     cutoff_time = models.TimeField(default=dt.time(17, 0))
     grace_days = models.PositiveSmallIntegerField(default=10)

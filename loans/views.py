@@ -254,9 +254,9 @@ def calendar_feed(request, token: str):
     user = calendar_feeds.calendar_feed_owner(token)
     if user is None:
         raise Http404("No such calendar")
-    today = timezone.localdate()
+    now = timezone.now()  # each loan's dates as of its lender's business date at this moment
     events = calendar_events_for_user(
-        user, today=today, autopay_dates=autopay_dates_for_user(user, today=today)
+        user, now=now, autopay_dates=autopay_dates_for_user(user, now=now)
     )
     body = ical.render_calendar(events, stamp=timezone.now(), name="Car loan payments")
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")

@@ -12,9 +12,10 @@ the clock they call one of these, never `timezone.localdate()` directly
 """
 
 import datetime as dt
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, available_timezones
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 
@@ -31,3 +32,13 @@ def display_date(user=None, now: dt.datetime | None = None) -> dt.date:
     profile = getattr(user, "profile", None) if user is not None else None
     tz = getattr(profile, "time_zone", None) or settings.TIME_ZONE
     return (now or timezone.now()).astimezone(ZoneInfo(tz)).date()
+
+
+def validate_time_zone(value: str) -> None:
+    """A lender's time zone must be an IANA zone name ("America/Los_Angeles"): the business
+    date, the cut-off and the nightly runs are read in it."""
+    if value not in available_timezones():
+        raise ValidationError(
+            "Enter a time zone name such as America/New_York or America/Los_Angeles.",
+            code="invalid_time_zone",
+        )

@@ -214,13 +214,13 @@ def payment_review_approve(*, payment_id: int, actor, reason: str = "") -> Payme
     from .charging import payment_charge
 
     with transaction.atomic():
-        _loan, payment = payment_for_update(payment_id)
+        loan, payment = payment_for_update(payment_id)
         if payment.status != S.HELD:
             raise PaymentError(
                 f"This payment is {payment.get_status_display().lower()}; only a payment held "
                 "for review can be approved."
             )
-        later = payment.scheduled_for > business_date()
+        later = payment.scheduled_for > business_date(loan.lender)  # the lender's day, not NY
         transition(
             payment,
             S.SCHEDULED if later else S.SUBMITTING,
