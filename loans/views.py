@@ -18,7 +18,7 @@ from django.views.decorators.cache import never_cache
 from documents.selectors import loan_documents
 from ismartpay.core.today import business_date
 from payments.autopay.feed_hook import autopay_dates_for_user
-from payments.upcoming import on_the_way, on_the_way_at
+from payments.upcoming import on_the_way_at
 
 from . import calendar_feeds, ical, linking
 from . import invitations as invites
@@ -84,9 +84,10 @@ def loan_detail(request, loan_id: int):
     loan = loan_get_for_user(request.user, loan_id)
     if response := _only(request, "GET", "HEAD"):
         return response
-    today = business_date(loan.lender)  # money: the lender's date, as the pay form
+    now = timezone.now()
+    today = business_date(loan.lender, now)  # money: the lender's date, as the pay form
     detail = loan_detail_for(loan, today=today)
-    way = on_the_way([loan], today=today)[loan.pk]  # the dashboard's: autopay, scheduled
+    way = on_the_way_at([loan], now=now)[loan.pk]  # the dashboard's: autopay, scheduled
     # Without ?page= the schedule opens at the page holding the next unpaid payment.
     next_unpaid_page = detail.summary.payments_made // SCHEDULE_PAGE_SIZE + 1
     page = Paginator(amortization_for(loan), SCHEDULE_PAGE_SIZE).get_page(

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from .declines import reason_for
 from .models import Payment
+from .timing import cutoff_words
 
 PAYMENT_SUBJECTS = {
     "received": "We received your payment of ${amount}",
@@ -53,6 +54,8 @@ def payment_email(payment: Payment, notice_kind: str, to_user_id=None) -> tuple[
         "receipt_path": _receipt_path(payment),
         "site_url": settings.SITE_URL,
     }
+    if kind == "scheduled":  # it can be cancelled until the cut-off on its date (lender's zone)
+        context["cancel_until"] = cutoff_words(payment.scheduled_for, payment.loan.lender)
     if kind == "returned_reopened":  # the loan it had paid off is open again
         context.update(_reopened_context(payment.loan))
     if kind in ("co_owner_rejected", "co_owner_cancelled"):  # what is owed when it is sent

@@ -16,11 +16,17 @@ from decimal import Decimal
 
 from ismartpay.core.templatetags.ui import usd
 from ismartpay.core.today import business_date
+from loans import delinquency
 from loans.allocation import Allocation, AllocationError, allocate, payoff_amount
-from loans.selectors import loan_balances_on
+from loans.selectors import contract_schedule, loan_balances_on, loan_position
 
 from . import authorizations, rules
-from .timing import effective_date_for, effective_date_for_scheduled, time_left_before_cutoff
+from .timing import (
+    counts_after_due,
+    effective_date_for,
+    effective_date_for_scheduled,
+    time_left_before_cutoff,
+)
 
 
 @dataclass(frozen=True)
@@ -37,6 +43,7 @@ class PaymentPreview:
     authorization_text: str  # "" for a card
     authorization_version: str
     cutoff_left: dt.timedelta | None  # None when scheduled or past today's cut-off
+    after_due: dt.date | None = None  # the due date it counts after (timing.counts_after_due)
 
     @property
     def total(self) -> Decimal:
@@ -67,6 +74,15 @@ def payment_effective_date(
     )
 
 
+def payoff_paid_now(loan, *, now: dt.datetime) -> Decimal:
+    """The payoff a payment made at `now` pays: interest to the day it counts, as the review
+    charges it (the pay form offered the lender's-today payoff: at 10:30 PM on a Saturday the
+    payment counts on Monday and the review asked $7.02 more — the new-user review
+    helper-81)."""
+    _, effective, _ = payment_effective_date(lender=loan.lender, now=now)
+    return payoff_amount(loan_balances_on(loan, effective))
+
+
 def payment_preview(
     *,
     loan,
@@ -83,6 +99,8 @@ def payment_preview(
     lender = loan.lender
     today, effective, later = payment_effective_date(lender=lender, now=now, scheduled_for=pay_on)
     balances = loan_balances_on(loan, effective)
+    position = loan_position(loan, today)
+    next_due = delinquency.next_payment_due_date(contract_schedule(loan), position)
     if is_payoff:  # a payoff is the payoff on the day it counts, interest to that day included
         amount = payoff_amount(balances)
     text = authorization_text(
@@ -107,6 +125,7 @@ def payment_preview(
         cutoff_left=None
         if later
         else time_left_before_cutoff(now=now, lender_tz=lender.timezone, cutoff=lender.cutoff_time),
+        after_due=counts_after_due(next_due, today, effective),
     )
 
 

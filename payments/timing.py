@@ -33,6 +33,13 @@ def effective_date_for_scheduled(day: dt.date) -> dt.date:
     return next_business_day(day)
 
 
+def counts_after_due(due: dt.date | None, today: dt.date, counts_on: dt.date) -> dt.date | None:
+    """`due` when a payment counting on `counts_on` misses that due date while it is still today
+    or ahead (paid after the cut-off on a due date, or on a weekend before it), else None: no
+    due date, one already past (the pages say "past due"), or a payment in time."""
+    return due if due is not None and today <= due < counts_on else None
+
+
 def time_left_before_cutoff(
     *, now: dt.datetime, lender_tz: str, cutoff: dt.time
 ) -> dt.timedelta | None:
@@ -48,6 +55,14 @@ def time_left_before_cutoff(
 def _cutoff_on(day: dt.date, lender) -> dt.datetime:
     """The lender's cut-off on `day`, in the lender's own zone."""
     return dt.datetime.combine(day, lender.cutoff_time, tzinfo=ZoneInfo(lender.timezone))
+
+
+def cutoff_words(day: dt.date, lender) -> str:
+    """The lender's cut-off on `day` as a borrower reads it: "5:00 PM PST", in the lender's own
+    zone and its abbreviation that day (the pages said "ET" for every lender: the new-user
+    review helper-81; the reminders say it so since helper-78)."""
+    at = _cutoff_on(day, lender)
+    return f"{at:%-I:%M %p} {at.tzname()}"
 
 
 def change_deadline(run_date: dt.date, lender) -> dt.datetime:

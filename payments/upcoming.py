@@ -8,6 +8,7 @@ Only an owner's held payment counts: anyone with the loan number, ZIP and VIN ca
 payment held, and the owners would be told "nothing more to pay" about a payment whose
 rejection reaches only its payer (the attacker review helper-70)."""
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
@@ -25,6 +26,7 @@ from loans.selectors import contract_schedule, loan_position
 
 from .autopay.selectors import plan_upcoming
 from .models import AutopayPlan, Payment
+from .timing import counts_after_due, effective_date_for
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,8 @@ class OnTheWay:
     autopay: str = ""  # the status of the loan's live autopay plan, "" for none
     late_until: dt.date | None = None  # after_due's last day (late_window_end)
     due_date: dt.date | None = None  # the installment's due date, when before due_by (past due)
+    # The day a payment made now counts, when that misses due_by (on_the_way_at: it knows now).
+    paid_now_counts_on: dt.date | None = None
 
     @classmethod
     def of(
@@ -266,8 +270,22 @@ def on_the_way_at(loans: list[Loan], *, now: dt.datetime) -> dict[int, OnTheWay]
         by_day.setdefault(business_date(loan.lender, now), []).append(loan)
     ways: dict[int, OnTheWay] = {}
     for day, group in by_day.items():
-        ways.update(on_the_way(group, today=day))
+        for loan, way in zip(group, on_the_way(group, today=day).values(), strict=True):
+            ways[loan.pk] = _with_paid_now(way, loan, day, now)
     return ways
+
+
+def _with_paid_now(way: OnTheWay, loan: Loan, today: dt.date, now: dt.datetime) -> OnTheWay:
+    """`way` with the day a payment made now counts, when something is left to pay by a due
+    date that payment would miss (after the cut-off on the due date, a weekend before it):
+    the pages said "Amount due by Dec 5" at 10:30 PM on Saturday Dec 5 and nothing more (the
+    new-user review helper-81)."""
+    lender = loan.lender
+    counts_on = effective_date_for(now=now, lender_tz=lender.timezone, cutoff=lender.cutoff_time)
+    ahead = way.due_by if way.due_date is None else None  # a past due date is said as such
+    if way.left_to_pay and counts_after_due(ahead, today, counts_on):
+        return dataclasses.replace(way, paid_now_counts_on=counts_on)
+    return way
 
 
 def second_payment_question(loan: Loan, *, today: dt.date, amount: Decimal) -> str:

@@ -28,7 +28,7 @@ from ..errors import (
 from ..forms import ConfirmForm, PayForm
 from ..models import Payment
 from ..presenters import payment_timeline
-from ..preview import payment_preview
+from ..preview import payment_preview, payoff_paid_now
 from ..risk import borrower_hold_reasons
 from ..selectors import (
     method_get_for_user,
@@ -38,19 +38,22 @@ from ..selectors import (
 )
 from ..services import new_idempotency_key, payment_cancel_scheduled, payment_submit
 from ..statuses import payment_has_receipt
-from ..timing import time_left_before_cutoff
+from ..timing import cutoff_words, time_left_before_cutoff
 
 S = Payment.Status
 DRAFTS = "payment_drafts"  # session: idempotency key -> the reviewed payment
 MAX_DRAFTS = 5
 
 
-def _amounts(loan, today: dt.date) -> dict[str, Decimal]:
-    summary = loan_summary(loan, today=today)
+def _amounts(loan, now: dt.datetime) -> dict[str, Decimal]:
+    """The form's amounts: what is due as of the lender's date; the payoff the review will
+    charge for a payment made now (preview.payoff_paid_now)."""
+    summary = loan_summary(loan, today=business_date(loan.lender, now))
+    payoff = payoff_paid_now(loan, now=now)
     return {
         "due": summary.amount_due,
-        "installment": min(loan.installment_amount, summary.payoff_today),
-        "payoff": summary.payoff_today,
+        "installment": min(loan.installment_amount, payoff),
+        "payoff": payoff,
         "past_due": summary.past_due_amount,
     }
 
@@ -68,7 +71,7 @@ def pay_start(request, loan_id):
     loan = loan_get_for_user(request.user, loan_id, need="pay")
     now = timezone.now()
     today = business_date(loan.lender, now)  # money: the lender's date, as the review
-    amounts = _amounts(loan, today)
+    amounts = _amounts(loan, now)
     saved = list(methods_for_user(request.user))  # read once: usable ones and those to verify
     methods = usable_methods(saved, on=today)
     refusal = _principal_only_refusal(loan, amounts)
@@ -100,6 +103,7 @@ def pay_start(request, loan_id):
             "cutoff_left": time_left_before_cutoff(
                 now=now, lender_tz=loan.lender.timezone, cutoff=loan.lender.cutoff_time
             ),
+            "cutoff": cutoff_words(today, loan.lender),
         },
     )
 
@@ -204,9 +208,11 @@ def _render_review(request, *, loan, key, draft, method, preview, form):
             "later": preview.later,
             "effective": preview.effective,
             "counts_later": preview.counts_later,
+            "after_due": preview.after_due,
             "allocation": preview.allocation,
             "authorization": preview.authorization_text,
             "cutoff_left": preview.cutoff_left,
+            "cancel_until": cutoff_words(preview.pay_on, loan.lender),  # the cancel rule's
         },
     )
 
@@ -220,7 +226,7 @@ def _still_counts_as_shown(form, preview, loan) -> bool:
     effective = preview.effective
     form.add_error(
         None,
-        f"It's now past the {loan.lender.cutoff_time:%-I:%M %p} cut-off, so this payment "
+        f"It's now past the {cutoff_words(preview.today, loan.lender)} cut-off, so this payment "
         f"would count on {effective:%A, %B} {effective.day}. Check the details and "
         "confirm again.",
     )
