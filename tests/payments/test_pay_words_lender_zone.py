@@ -59,9 +59,7 @@ def test_a_western_lenders_pay_form_names_its_cut_off_in_the_lenders_zone(
     assert "Payments after 5:00 PM PST or on a weekend or bank holiday" in text
 
 
-def test_past_the_cut_off_at_a_puerto_rico_lender_the_pay_form_says_ast(
-    client, borrower, add_bank
-):
+def test_past_the_cut_off_at_a_puerto_rico_lender_the_pay_form_says_ast(client, borrower, add_bank):
     """The due reminder says "before 5:00 PM AST" (helper-78); the pay form said "ET"."""
     with time_machine.travel(PR_SAT_2330, tick=False):
         loan, _ = _signed_in(client, borrower, add_bank, "America/Puerto_Rico")
