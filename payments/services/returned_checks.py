@@ -38,9 +38,9 @@ def payment_return_received(
 
     if return_code not in RETURNED_CHECK_CODES:
         raise PaymentError("Choose why the bank returned it.")
-    on = on or business_date()
     with transaction.atomic():
-        _loan, payment = payment_for_update(payment_id)
+        loan, payment = payment_for_update(payment_id)
+        on = on or business_date(loan.lender)  # the loan's lender's date, not New York's
         if payment.status == S.RETURNED:
             return payment
         if not paper_return_allowed(payment):
