@@ -18,7 +18,7 @@ from ismartpay.core.templatetags.ui import usd
 from ismartpay.core.today import business_date
 from loans import delinquency
 from loans.allocation import Allocation, AllocationError, allocate, payoff_amount
-from loans.selectors import contract_schedule, loan_balances_on, loan_position
+from loans.selectors import contract_schedule, loan_balances_on, loan_position, loan_summary
 
 from . import authorizations, rules
 from .timing import (
@@ -74,13 +74,25 @@ def payment_effective_date(
     )
 
 
-def payoff_paid_now(loan, *, now: dt.datetime) -> Decimal:
-    """The payoff a payment made at `now` pays: interest to the day it counts, as the review
-    charges it (the pay form offered the lender's-today payoff: at 10:30 PM on a Saturday the
-    payment counts on Monday and the review asked $7.02 more — the new-user review
-    helper-81)."""
-    _, effective, _ = payment_effective_date(lender=loan.lender, now=now)
+def payoff_paid_now(loan, *, now: dt.datetime, pay_on: dt.date | None = None) -> Decimal:
+    """The payoff a payment made at `now` (for `pay_on`, when scheduled) pays: interest to the
+    day it counts, as the review charges it (the pay form offered the lender's-today payoff: at
+    10:30 PM on a Saturday the payment counts on Monday and the review asked $7.02 more — the
+    new-user review helper-81; and capped a payment scheduled for Dec 31 at Dec 3's payoff —
+    the attacker review helper-82)."""
+    _, effective, _ = payment_effective_date(lender=loan.lender, now=now, scheduled_for=pay_on)
     return payoff_amount(loan_balances_on(loan, effective))
+
+
+def amounts_paid_now(loan, *, now: dt.datetime) -> tuple[Decimal, Decimal]:
+    """(amount due, payoff) for a payment made at `now`: what is due as of the lender's date,
+    and the payoff to the day it counts. When the amount due is the whole payoff (the last
+    installment, a matured loan) it is that payoff too: paying "Amount due" after the cut-off
+    left two days' interest and the loan open (the attacker review helper-82)."""
+    summary = loan_summary(loan, today=business_date(loan.lender, now))
+    payoff = payoff_paid_now(loan, now=now)
+    whole = summary.amount_due >= summary.payoff_today
+    return (payoff if whole else summary.amount_due), payoff
 
 
 def payment_preview(

@@ -41,6 +41,7 @@ class PayForm(forms.Form):
         methods,
         today: dt.date,
         principal_only_refusal: str | None = None,
+        payoff_on=None,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
@@ -48,6 +49,9 @@ class PayForm(forms.Form):
         # for it anyway is refused with that reason rather than paid as a regular payment.
         self.principal_only_refusal = principal_only_refusal
         self.amounts, self.today = amounts, today
+        # `payoff_on(day)`: the payoff of a payment for `day` (a later day owes more interest);
+        # without it, the payoff of a payment made now caps every amount.
+        self.payoff_on = payoff_on
         labels = {
             "due": "Amount due",
             "installment": "Monthly payment",
@@ -96,17 +100,19 @@ class PayForm(forms.Form):
                 return cleaned
             if amount < Decimal("0.01"):
                 self.add_error("other_amount", "Enter an amount of at least $0.01.")
-            elif amount > self.amounts["payoff"]:
-                self.add_error(
-                    "other_amount",
-                    f"That's more than your payoff amount (${self.amounts['payoff']:,}).",
-                )
+            elif amount > (cap := self._payoff_cap(cleaned.get("pay_on"))):
+                self.add_error("other_amount", f"That's more than your payoff amount (${cap:,}).")
             cleaned["amount"] = amount
         elif choice:
             cleaned["amount"] = self.amounts[choice]
             if cleaned.get("principal_only"):
                 self.add_error("principal_only", "Principal-only applies to an other amount.")
         return cleaned
+
+    def _payoff_cap(self, day: dt.date | None) -> Decimal:
+        if self.payoff_on is None or day is None:
+            return self.amounts["payoff"]
+        return self.payoff_on(day)
 
     def draft(self) -> dict:
         """What the review page needs, as JSON-safe values for the session."""

@@ -25,9 +25,7 @@ from django.utils.crypto import constant_time_compare
 from django.views.decorators.http import require_http_methods
 
 from ismartpay.core.client_ip import client_ip
-from ismartpay.core.today import business_date
 from loans.models import Loan
-from loans.selectors import loan_summary
 
 from ..declines import reason_for
 from ..errors import DuplicateSuspected, PaymentError
@@ -40,7 +38,7 @@ from ..forms.guest import (
 from ..forms.methods import BankAccountForm, scrub_card_form
 from ..gateways import get_gateway
 from ..models import Payment, PaymentMethod
-from ..preview import guest_ach_text, payment_preview
+from ..preview import amounts_paid_now, guest_ach_text, payment_preview
 from ..receipt_links import (  # re-exported: the links live in payments/receipt_links.py
     RECEIPT_LINK_MAX_AGE,
     RECEIPT_SALT,
@@ -128,7 +126,9 @@ def _find_loan(form: GuestLookupForm) -> Loan | None:
 
 
 def _amount_due(loan: Loan) -> Decimal:
-    return loan_summary(loan, today=business_date(loan.lender)).amount_due
+    """What a guest may pay: the amount due, the payoff to the day it counts when that is the
+    whole of it (preview.amounts_paid_now)."""
+    return amounts_paid_now(loan, now=timezone.now())[0]
 
 
 # --- pages -----------------------------------------------------------------------------------

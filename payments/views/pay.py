@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ismartpay.core.today import business_date
+from loans.calendar import is_business_day
 from loans.permissions import can_cancel_payment, loan_role
 from loans.selectors import loan_get_for_user, loan_summary
 
@@ -28,7 +29,7 @@ from ..errors import (
 from ..forms import ConfirmForm, PayForm
 from ..models import Payment
 from ..presenters import payment_timeline
-from ..preview import payment_preview, payoff_paid_now
+from ..preview import amounts_paid_now, payment_preview, payoff_paid_now
 from ..risk import borrower_hold_reasons
 from ..selectors import (
     method_get_for_user,
@@ -46,12 +47,12 @@ MAX_DRAFTS = 5
 
 
 def _amounts(loan, now: dt.datetime) -> dict[str, Decimal]:
-    """The form's amounts: what is due as of the lender's date; the payoff the review will
-    charge for a payment made now (preview.payoff_paid_now)."""
+    """The form's amounts: what is due and the payoff the review will charge for a payment made
+    now (preview.amounts_paid_now)."""
     summary = loan_summary(loan, today=business_date(loan.lender, now))
-    payoff = payoff_paid_now(loan, now=now)
+    due, payoff = amounts_paid_now(loan, now=now)
     return {
-        "due": summary.amount_due,
+        "due": due,
         "installment": min(loan.installment_amount, payoff),
         "payoff": payoff,
         "past_due": summary.past_due_amount,
@@ -82,6 +83,7 @@ def pay_start(request, loan_id):
         today=today,
         initial=_initial(request, loan, amounts, methods, today),
         principal_only_refusal=refusal,
+        payoff_on=lambda day: payoff_paid_now(loan, now=now, pay_on=day),
     )
     if request.method == "POST" and form.is_valid():
         key = new_idempotency_key()
@@ -209,6 +211,7 @@ def _render_review(request, *, loan, key, draft, method, preview, form):
             "effective": preview.effective,
             "counts_later": preview.counts_later,
             "after_due": preview.after_due,
+            "business_day": is_business_day(preview.today),
             "allocation": preview.allocation,
             "authorization": preview.authorization_text,
             "cutoff_left": preview.cutoff_left,
