@@ -84,15 +84,21 @@ def payoff_paid_now(loan, *, now: dt.datetime, pay_on: dt.date | None = None) ->
     return payoff_amount(loan_balances_on(loan, effective))
 
 
-def amounts_paid_now(loan, *, now: dt.datetime) -> tuple[Decimal, Decimal]:
-    """(amount due, payoff) for a payment made at `now`: what is due as of the lender's date,
-    and the payoff to the day it counts. When the amount due is the whole payoff (the last
-    installment, a matured loan) it is that payoff too: paying "Amount due" after the cut-off
-    left two days' interest and the loan open (the attacker review helper-82)."""
+def amounts_paid_now(loan, *, now: dt.datetime) -> dict[str, Decimal]:
+    """The pay forms' amounts for a payment made at `now`: what is due and past due as of the
+    lender's date, the monthly payment, and the payoff to the day it counts. When the amount
+    due is the whole payoff (the last installment, a matured loan) it is that payoff too:
+    paying "Amount due" after the cut-off left two days' interest and the loan open (the
+    attacker review helper-82)."""
     summary = loan_summary(loan, today=business_date(loan.lender, now))
     payoff = payoff_paid_now(loan, now=now)
     whole = summary.amount_due >= summary.payoff_today
-    return (payoff if whole else summary.amount_due), payoff
+    return {
+        "due": payoff if whole else summary.amount_due,
+        "installment": min(loan.installment_amount, payoff),
+        "payoff": payoff,
+        "past_due": summary.past_due_amount,
+    }
 
 
 def payment_preview(

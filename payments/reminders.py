@@ -19,7 +19,7 @@ from .autopay.selectors import amount_for_period, loan_terms, plan_terms
 from .models import AutopayAmountNotice, AutopayPlan
 from .notices_batch import Draft
 from .notifications import notice_send
-from .timing import pay_by_deadline
+from .timing import pay_by_deadline, time_words
 from .upcoming import OnTheWay, late_window_end, payments_on_the_way
 
 AMOUNT_NOTICE_DAYS = (10, 14)  # Reg E: announce a changed amount 10–14 days before the debit
@@ -202,7 +202,7 @@ def _pay_by(loan, due: dt.date, on: dt.date) -> dict:
     deadline = pay_by_deadline(due, loan.lender)
     if deadline.date() < on:
         return {"pay_by": None}
-    return {"pay_by": deadline.date(), "cutoff": deadline.time(), "cutoff_zone": deadline.tzname()}
+    return {"pay_by": deadline.date(), "cutoff": time_words(deadline)}
 
 
 def _linked(items) -> list[tuple]:

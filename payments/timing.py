@@ -60,8 +60,12 @@ def _cutoff_on(day: dt.date, lender) -> dt.datetime:
 def cutoff_words(day: dt.date, lender) -> str:
     """The lender's cut-off on `day` as a borrower reads it: "5:00 PM PST", in the lender's own
     zone and its abbreviation that day (the pages said "ET" for every lender: the new-user
-    review helper-81; the reminders say it so since helper-78)."""
-    at = _cutoff_on(day, lender)
+    review helper-81; the reminders, helper-78)."""
+    return time_words(_cutoff_on(day, lender))
+
+
+def time_words(at: dt.datetime) -> str:
+    """A moment as a borrower reads it, in its own zone: "5:00 PM PST"."""
     return f"{at:%-I:%M %p} {at.tzname()}"
 
 

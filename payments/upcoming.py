@@ -270,8 +270,9 @@ def on_the_way_at(loans: list[Loan], *, now: dt.datetime) -> dict[int, OnTheWay]
         by_day.setdefault(business_date(loan.lender, now), []).append(loan)
     ways: dict[int, OnTheWay] = {}
     for day, group in by_day.items():
-        for loan, way in zip(group, on_the_way(group, today=day).values(), strict=True):
-            ways[loan.pk] = _with_paid_now(way, loan, day, now)
+        on_day = on_the_way(group, today=day)
+        for loan in group:
+            ways[loan.pk] = _with_paid_now(on_day[loan.pk], loan, day, now)
     return ways
 
 

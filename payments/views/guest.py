@@ -128,7 +128,7 @@ def _find_loan(form: GuestLookupForm) -> Loan | None:
 def _amount_due(loan: Loan) -> Decimal:
     """What a guest may pay: the amount due, the payoff to the day it counts when that is the
     whole of it (preview.amounts_paid_now)."""
-    return amounts_paid_now(loan, now=timezone.now())[0]
+    return amounts_paid_now(loan, now=timezone.now())["due"]
 
 
 # --- pages -----------------------------------------------------------------------------------

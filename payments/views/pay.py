@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from ismartpay.core.today import business_date
 from loans.calendar import is_business_day
 from loans.permissions import can_cancel_payment, loan_role
-from loans.selectors import loan_get_for_user, loan_summary
+from loans.selectors import loan_get_for_user
 
 from .. import rules
 from ..declines import reason_for
@@ -46,19 +46,6 @@ DRAFTS = "payment_drafts"  # session: idempotency key -> the reviewed payment
 MAX_DRAFTS = 5
 
 
-def _amounts(loan, now: dt.datetime) -> dict[str, Decimal]:
-    """The form's amounts: what is due and the payoff the review will charge for a payment made
-    now (preview.amounts_paid_now)."""
-    summary = loan_summary(loan, today=business_date(loan.lender, now))
-    due, payoff = amounts_paid_now(loan, now=now)
-    return {
-        "due": due,
-        "installment": min(loan.installment_amount, payoff),
-        "payoff": payoff,
-        "past_due": summary.past_due_amount,
-    }
-
-
 def _principal_only_refusal(loan, amounts) -> str | None:
     refusal = rules.principal_only_refusal(
         past_due=amounts["past_due"], unpaid_fees=loan.unpaid_fees
@@ -72,7 +59,7 @@ def pay_start(request, loan_id):
     loan = loan_get_for_user(request.user, loan_id, need="pay")
     now = timezone.now()
     today = business_date(loan.lender, now)  # money: the lender's date, as the review
-    amounts = _amounts(loan, now)
+    amounts = amounts_paid_now(loan, now=now)
     saved = list(methods_for_user(request.user))  # read once: usable ones and those to verify
     methods = usable_methods(saved, on=today)
     refusal = _principal_only_refusal(loan, amounts)

@@ -303,5 +303,5 @@ def test_a_guest_may_pay_the_last_installment_as_the_payoff_to_the_day_it_counts
 
     with time_machine.travel(LA_SAT_2230, tick=False):
         loan = _final_installment_loan(_la_lender())
-        due, payoff = amounts_paid_now(loan, now=dt.datetime.now(dt.UTC))
-        assert _amount_due(loan) == due == payoff
+        amounts = amounts_paid_now(loan, now=dt.datetime.now(dt.UTC))
+        assert _amount_due(loan) == amounts["due"] == amounts["payoff"]
